@@ -1,0 +1,3 @@
+export { EventQueue, type EventHandler } from './event-queue.js';
+export { Simulator } from './simulator.js';
+export { randomStream, exponential, type Random } from './random.js';

@@ -1,0 +1,56 @@
+import { EventQueue, type EventHandler, type PoppedEvent } from './event-queue.js';
+
+/**
+ * The discrete-event loop: a clock and an event queue. Events at equal times run in the order
+ * they were scheduled, so a run is a pure function of its inputs.
+ */
+export class Simulator {
+  private readonly queue = new EventQueue();
+  private readonly popped: PoppedEvent = { time: 0, handler: noop, payload: undefined };
+  private clock = 0;
+  private stopped = false;
+  /** Number of events executed so far. */
+  eventsRun = 0;
+
+  get now(): number {
+    return this.clock;
+  }
+
+  get pending(): number {
+    return this.queue.size;
+  }
+
+  /** Schedules `handler(payload)` at absolute time `at` (never before now). */
+  schedule(at: number, handler: EventHandler, payload?: unknown): void {
+    if (!(at >= this.clock)) {
+      throw new Error(`cannot schedule an event at ${at} before the current time ${this.clock}`);
+    }
+    this.queue.push(at, handler, payload);
+  }
+
+  /** Schedules `handler(payload)` after `delay` seconds. */
+  after(delay: number, handler: EventHandler, payload?: unknown): void {
+    this.schedule(this.clock + delay, handler, payload);
+  }
+
+  /** Stops the loop after the event being run. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** Runs events in order until the queue is empty, `until` is passed, or `stop()` is called. */
+  run(until = Infinity): void {
+    this.stopped = false;
+    const ev = this.popped;
+    while (!this.stopped && this.queue.peekTime() <= until) {
+      this.queue.popInto(ev);
+      this.clock = ev.time;
+      this.eventsRun++;
+      ev.handler(ev.payload);
+    }
+    ev.payload = undefined;
+    if (until !== Infinity && !this.stopped && this.clock < until) this.clock = until;
+  }
+}
+
+function noop(): void {}
