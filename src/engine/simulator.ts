@@ -42,7 +42,7 @@ export class Simulator {
   run(until = Infinity): void {
     this.stopped = false;
     const ev = this.popped;
-    while (!this.stopped && this.queue.peekTime() <= until) {
+    while (!this.stopped && this.queue.size > 0 && this.queue.peekTime() <= until) {
       this.queue.popInto(ev);
       this.clock = ev.time;
       this.eventsRun++;

@@ -1,13 +1,18 @@
 /** Datasheet facts about one GPU model. Units: TFLOPS, GB (1e9 bytes), GB/s, USD per hour. */
 export interface GpuSpec {
   name: string;
+  /** Other spellings accepted by the catalog ("A100" for "A100-80GB"). */
+  aliases?: string[];
   /** Dense BF16/FP16 tensor TFLOPS (no sparsity). */
   bf16Tflops: number;
   /** Dense FP8 TFLOPS, where the GPU has FP8. */
   fp8Tflops?: number;
   memoryGB: number;
   memoryBandwidthGBs: number;
-  /** Intra-node GPU-to-GPU link used by tensor-parallel all-reduce. */
+  /**
+   * Intra-node GPU-to-GPU link used by tensor-parallel all-reduce. `bandwidthGBs` is per
+   * direction (NVLink datasheets print the bidirectional total: 900 GB/s there is 450 here).
+   */
   interconnect: { kind: 'nvlink' | 'pcie'; bandwidthGBs: number };
   tdpWatts?: number;
   costPerHour: number;
@@ -22,6 +27,18 @@ export interface RooflineEfficiency {
   mbu: number;
   /** Fixed time per forward step (kernel launches, scheduling, sampling), seconds. */
   stepOverheadS: number;
+  /**
+   * Fraction of peak bandwidth reached by the small per-token kernels around the matmuls
+   * (norms, rotary, activation, residual add). Absent: 0.6 x mbu.
+   */
+  elementwiseMbu?: number;
+  /** Fixed time per transformer layer: the floor of its ~10 kernels, seconds. Absent: 0. */
+  layerOverheadS?: number;
+  /**
+   * Matmul tile height in tokens: compute time is charged for the token count rounded up to a
+   * multiple of it (cuBLAS pads partial tiles). Absent or 1: no rounding.
+   */
+  gemmTileTokens?: number;
   /** Where these numbers came from ("calibrated against ..." or "datasheet default"). */
   source: string;
 }
@@ -29,6 +46,8 @@ export interface RooflineEfficiency {
 /** Architecture facts about one model. */
 export interface ModelSpec {
   name: string;
+  /** Other spellings accepted by the catalog ("Llama-3-8B" for "Llama-3.1-8B"). */
+  aliases?: string[];
   layers: number;
   hiddenSize: number;
   heads: number;
@@ -50,6 +69,10 @@ export interface ModelDerived {
   kvBytesPerToken: number;
   /** Linear-layer FLOPs per token (2 x non-embedding matmul params + LM head). */
   linearFlopsPerToken: number;
+  /** Matmul weights of one transformer layer (QKV, O, gate+up, down), in parameters. */
+  layerLinearParams: number;
+  /** Parameters of the output projection (vocab x hidden), counted once even when tied. */
+  lmHeadParams: number;
 }
 
 /**

@@ -1,5 +1,50 @@
+/**
+ * routesim/routing: the routing library a gateway could ship. It imports nothing from the rest of
+ * the project; time and randomness come from the RoutingContext.
+ */
 export type * from './types.js';
-export type { RoutingPolicy, PolicyFactory, PolicyOptions } from './policy.js';
-export { Gateway, type GatewayOptions, type RouterMode } from './gateway.js';
-export { createPolicy, knownPolicies, registerPolicy, hasPolicy, UnknownPolicyError } from './registry.js';
-export { pickMinRandomTie } from './pick.js';
+export type {
+  RoutingPolicy,
+  ScoringPolicy,
+  Polarity,
+  RouterQueue,
+  QueueDecision,
+  PolicyFactory,
+  PolicyOptions,
+} from './policy.js';
+export { isScoringPolicy } from './policy.js';
+export { Gateway, defaultHasCapacity, type GatewayOptions, type RouterMode, type PullCapacity } from './gateway.js';
+export { createPolicy, knownPolicies, registerPolicy, hasPolicy } from './registry.js';
+export { parseStrategy, isExclusiveStrategy, normalizeInPlace, createMultiStrategy, type StrategyItem } from './multi-strategy.js';
+export { loadPolicyModule } from './module-loader.js';
+export {
+  RoutingError,
+  RoutingConfigError,
+  UnknownPolicyError,
+  StrategyFormatError,
+  ProfileFormatError,
+  PolicyModuleError,
+  PolicyRuntimeError,
+} from './errors.js';
+export {
+  parseAibrixProfile,
+  serializeAibrixProfile,
+  profileIssues,
+  isLoadableByAibrix,
+  chosenSlo,
+  nearestTick,
+  ProfileTable,
+  ProfileSet,
+  type AibrixProfile,
+  type AibrixSlos,
+} from './profiles.js';
+export { SimpleOutputPredictor, type OutputPredictorOptions } from './predictor.js';
+export {
+  PendingLoad,
+  consumptionOf,
+  CONSUMPTION_ERROR,
+  CONSUMPTION_SLO_FAILURE,
+  type PendingLoadOptions,
+} from './pending-load.js';
+export { SloQueue, keyOf as sloQueueKey, type SloSubRouter } from './slo-queue.js';
+export { pickMinRandomTie, pickMaxRandomTie, pickRandom } from './pick.js';

@@ -39,8 +39,27 @@ export interface EngineMetrics {
   avgTpotS: number;
   /** Mean time to first token over the last refresh window, seconds (0 when unknown). */
   avgTtftS: number;
-  /** When this snapshot was taken, seconds. */
+  /** When this snapshot was taken, seconds. NaN or -Infinity before the first scrape. */
   updatedAt: number;
+
+  // Optional signals some production routers read. A value that is absent or not finite counts
+  // as "metric not reported", and the policy takes the same fallback its production router does.
+
+  /** Mean time requests waited in the engine queue, seconds (vllm:request_queue_time_seconds). */
+  avgQueueTimeS?: number;
+  /** Mean prefill time per request, seconds (vllm:request_prefill_time_seconds, mean). */
+  avgPrefillTimeS?: number;
+  /** Mean decode time per request, seconds (vllm:request_decode_time_seconds, mean). */
+  avgDecodeTimeS?: number;
+  /** Mean prompt tokens per request over a long window (AIBrix avg_prompt_toks_per_req, 1 day). */
+  avgPromptTokensPerReq?: number;
+  /** Mean generated tokens per request over a long window (AIBrix avg_generation_toks_per_req). */
+  avgGenerationTokensPerReq?: number;
+  /**
+   * SGLang `/get_load` num_tokens: KV tokens in use plus prompt tokens waiting (summed over DP ranks).
+   * Read by the SGLang `power_of_two` policy; without it that policy compares `kvUsage`.
+   */
+  numTokens?: number;
 }
 
 /**
@@ -56,9 +75,15 @@ export interface GatewayCounters {
   dispatched: number;
   /** Requests completed by this endpoint since the start. */
   completed: number;
+  /**
+   * AIBrix normalized pending load (realtime_normalized_pendings): the sum over in-flight requests
+   * of 1/(tput x E2E) from the endpoint's profile. 0 without profiles. The gateway initializes and
+   * maintains it; hosts may leave it out when they build the counters.
+   */
+  pendingLoad?: number;
 }
 
-/** Free capacity an endpoint reports, for pull mode. */
+/** Free capacity an endpoint reports right now (not a stale snapshot), for pull mode. */
 export interface EndpointCapacity {
   /** Batch slots not taken by running or waiting requests. */
   freeSlots: number;

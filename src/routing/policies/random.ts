@@ -1,12 +1,15 @@
+import { pickRandom } from '../pick.js';
 import type { RoutingPolicy } from '../policy.js';
 
-/** AIBrix `random` / SGLang `random`: uniform over the endpoints. */
+/**
+ * AIBrix `random` (`utils.SelectRandomPod`) and SGLang `random`: uniform over the endpoints.
+ */
 export function createRandom(): RoutingPolicy {
   return {
     name: 'random',
+    bypassSingleEndpoint: true,
     select(_req, endpoints, ctx) {
-      if (endpoints.length === 0) return undefined;
-      return endpoints[Math.floor(ctx.random() * endpoints.length)];
+      return pickRandom(endpoints, ctx);
     },
   };
 }

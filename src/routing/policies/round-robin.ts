@@ -1,15 +1,18 @@
 import type { RoutingPolicy } from '../policy.js';
 
-/** SGLang `round_robin`: a counter advanced on every selection, modulo the endpoint count. */
+/**
+ * SGLang router `round_robin` (`src/policies/round_robin.rs`): one counter per policy instance,
+ * advanced on every selection and never reset; the pick is `candidates[count % len]` over the
+ * current candidate list, so when the list changes (an endpoint leaves, or pull mode offers only
+ * the endpoints with capacity) the sequence shifts rather than resuming per endpoint.
+ */
 export function createRoundRobin(): RoutingPolicy {
-  let next = 0;
+  let count = 0;
   return {
-    name: 'round-robin',
+    name: 'round_robin',
     select(_req, endpoints) {
       if (endpoints.length === 0) return undefined;
-      const e = endpoints[next % endpoints.length];
-      next = (next + 1) % endpoints.length;
-      return e;
+      return endpoints[count++ % endpoints.length];
     },
   };
 }

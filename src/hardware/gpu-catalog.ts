@@ -1,0 +1,39 @@
+/** The GPU catalog: datasheet facts from profiles/gpus.yaml plus an optional user file. */
+import { join } from 'node:path';
+import { z } from 'zod';
+import { buildCatalog, type NamedCatalog } from './named-catalog.js';
+import { profilesDir } from './profiles-dir.js';
+import type { GpuSpec } from './types.js';
+
+const positive = z.number().positive();
+const fraction = z.number().gt(0).lte(1);
+
+export const efficiencySchema = z.strictObject({
+  mfu: fraction,
+  mbu: fraction,
+  stepOverheadS: z.number().nonnegative(),
+  source: z.string().min(1),
+  elementwiseMbu: fraction.optional(),
+  layerOverheadS: z.number().nonnegative().optional(),
+  gemmTileTokens: z.number().int().positive().optional(),
+});
+
+const gpuEntrySchema = z.strictObject({
+  aliases: z.array(z.string().min(1)).optional(),
+  bf16Tflops: positive,
+  fp8Tflops: positive.optional(),
+  memoryGB: positive,
+  memoryBandwidthGBs: positive,
+  interconnect: z.strictObject({ kind: z.enum(['nvlink', 'pcie']), bandwidthGBs: positive }),
+  tdpWatts: positive.optional(),
+  costPerHour: z.number().nonnegative(),
+  efficiency: efficiencySchema.optional(),
+});
+
+export type GpuCatalog = NamedCatalog<GpuSpec>;
+
+/** Loads profiles/gpus.yaml, then `extraFile` (entries there add to or replace shipped ones). */
+export function loadGpuCatalog(extraFile?: string): GpuCatalog {
+  const files = [join(profilesDir(), 'gpus.yaml'), ...(extraFile ? [extraFile] : [])];
+  return buildCatalog('GPU', 'gpus', files, gpuEntrySchema);
+}

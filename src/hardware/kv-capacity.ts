@@ -1,0 +1,44 @@
+/** How many tokens of KV cache fit on an instance after weights and the activation reserve. */
+import { deriveModel } from './model-derived.js';
+import type { GpuSpec, ModelSpec } from './types.js';
+
+/**
+ * Per-GPU memory held back besides weights and the activation peak: CUDA context and graphs,
+ * NCCL buffers, allocator slack. vLLM measures this ("non-torch memory") in its profiling run;
+ * 1 GB is a round stand-in for a 7-8B model.
+ */
+export const FIXED_RESERVE_BYTES_PER_GPU = 1e9;
+
+/** vLLM's default `max_num_batched_tokens` with chunked prefill on large GPUs. */
+export const DEFAULT_MAX_NUM_BATCHED_TOKENS = 8192;
+
+/**
+ * Peak activation memory of one forward pass of `maxNumBatchedTokens` tokens, per GPU. The
+ * peak is in the MLP: the layer input and residual (2 x hidden) alive next to the gate+up output
+ * and the activated product (3 x intermediate / tp). This stands in for the peak that vLLM
+ * measures with a dummy forward pass of that many tokens.
+ */
+export function activationReserveBytes(model: ModelSpec, tp: number, maxNumBatchedTokens: number): number {
+  const perToken = (2 * model.hiddenSize + (3 * model.intermediateSize) / tp) * model.dtypeBytes;
+  return maxNumBatchedTokens * perToken;
+}
+
+/**
+ * KV capacity in tokens of an instance of `tp` GPUs:
+ * floor((memory x util x tp - weights - tp x (fixed reserve + activation peak)) / KV bytes per token).
+ * Returns a value <= 0 when the model does not fit; the caller reports it.
+ * Memory is the datasheet figure in 1e9 bytes; HBM parts really have 2^30-byte GB, so this is
+ * conservative by up to 7%.
+ */
+export function kvCapacityTokens(
+  gpu: GpuSpec,
+  model: ModelSpec,
+  tp: number,
+  gpuMemoryUtilization: number,
+  maxNumBatchedTokens: number = DEFAULT_MAX_NUM_BATCHED_TOKENS,
+): number {
+  const derived = deriveModel(model);
+  const budget = gpu.memoryGB * 1e9 * gpuMemoryUtilization * tp;
+  const reserve = tp * (FIXED_RESERVE_BYTES_PER_GPU + activationReserveBytes(model, tp, maxNumBatchedTokens));
+  return Math.floor((budget - derived.weightBytes - reserve) / derived.kvBytesPerToken);
+}

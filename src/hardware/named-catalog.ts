@@ -1,0 +1,99 @@
+/**
+ * A catalog of named entries (GPUs or models) built from YAML files: the shipped file first,
+ * then an optional user file whose entries add to or replace the shipped ones. A user entry
+ * may say `extends: <name>` to start from an existing entry and change only some fields.
+ */
+import { z } from 'zod';
+import { InputError } from '../input-error.js';
+import { readYamlFile, type YamlInput } from './yaml-input.js';
+
+export interface NamedCatalog<T extends { name: string; aliases?: string[] }> {
+  /** The entry called `name` or one of its aliases, case-insensitively; InputError otherwise. */
+  get(name: string): T;
+  has(name: string): boolean;
+  /** Canonical names, sorted. */
+  names(): string[];
+}
+
+type Fields = Record<string, unknown>;
+
+/**
+ * Builds a catalog from `files` (later files win). Each file holds `<section>: { name: fields }`.
+ * `entrySchema` validates an entry's fields (without `name`, which comes from the key).
+ */
+export function buildCatalog<S extends z.ZodType>(
+  kind: string,
+  section: string,
+  files: string[],
+  entrySchema: S,
+): NamedCatalog<z.output<S> & { name: string; aliases?: string[] }> {
+  type T = z.output<S> & { name: string; aliases?: string[] };
+  const raw = new Map<string, { name: string; fields: Fields }>();
+  const entries = new Map<string, T>();
+  const fileShape = z.object({ [section]: z.record(z.string(), z.record(z.string(), z.unknown())) });
+
+  for (const file of files) {
+    const input = readYamlFile(file);
+    const data = input.check(fileShape, input.data) as Record<string, Record<string, Fields>>;
+    for (const [name, fields] of Object.entries(data[section])) {
+      const merged = withBase(kind, section, name, fields, raw, input);
+      const path = [section, name];
+      const spec = input.check(entrySchema, merged, path) as T;
+      raw.set(name.toLowerCase(), { name, fields: merged });
+      entries.set(name.toLowerCase(), { ...spec, name });
+    }
+  }
+  return indexCatalog(kind, [...entries.values()]);
+}
+
+/** Applies `extends:` by overlaying the entry's fields (one level deep) on its base's fields. */
+function withBase(
+  kind: string,
+  section: string,
+  name: string,
+  fields: Fields,
+  known: Map<string, { name: string; fields: Fields }>,
+  input: YamlInput,
+): Fields {
+  const { extends: baseName, ...own } = fields;
+  if (baseName === undefined) return own;
+  const base = typeof baseName === 'string' ? known.get(baseName.toLowerCase())?.fields : undefined;
+  if (!base) {
+    const names = [...known.values()].map((k) => k.name).join(', ');
+    throw new InputError(
+      `extends unknown ${kind} ${JSON.stringify(baseName)} (known: ${names})`,
+      input.file,
+      input.where([section, name, 'extends']),
+    );
+  }
+  const merged: Fields = { ...base };
+  delete merged.aliases; // aliases belong to the base entry, not to its variants
+  for (const [key, value] of Object.entries(own)) {
+    const prev = merged[key];
+    merged[key] = isPlainObject(prev) && isPlainObject(value) ? { ...prev, ...value } : value;
+  }
+  return merged;
+}
+
+function isPlainObject(v: unknown): v is Fields {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function indexCatalog<T extends { name: string; aliases?: string[] }>(kind: string, list: T[]): NamedCatalog<T> {
+  const byKey = new Map<string, T>();
+  for (const entry of list) {
+    for (const alias of entry.aliases ?? []) byKey.set(alias.toLowerCase(), entry);
+  }
+  // Canonical names win over aliases of other entries.
+  for (const entry of list) byKey.set(entry.name.toLowerCase(), entry);
+  const names = list.map((e) => e.name).sort();
+  return {
+    get(name) {
+      const entry = byKey.get(name.toLowerCase());
+      if (!entry) throw new InputError(`unknown ${kind} ${JSON.stringify(name)} (known: ${names.join(', ')})`);
+      return entry;
+    },
+    has: (name) => byKey.has(name.toLowerCase()),
+    names: () => [...names],
+  };
+}

@@ -1,0 +1,32 @@
+/** Picks and builds the timing model an instance uses. */
+import { isAbsolute, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { InputError } from '../input-error.js';
+import { profilesDir } from './profiles-dir.js';
+import { checkTensorParallel, createRooflineTiming } from './roofline.js';
+import { createTableTiming } from './table-timing.js';
+import type { GpuSpec, ModelSpec, TimingModel } from './types.js';
+
+export interface TimingModelOptions {
+  kind: 'roofline' | 'table';
+  gpu: GpuSpec;
+  model: ModelSpec;
+  tp: number;
+  /** For kind 'table': a CSV path, or a file name inside the package's profiles/timing/. */
+  table?: string;
+}
+
+export function createTimingModel(opts: TimingModelOptions): TimingModel {
+  if (opts.kind === 'roofline') return createRooflineTiming(opts.gpu, opts.model, opts.tp);
+  if (opts.kind !== 'table') throw new InputError(`unknown timing model kind ${JSON.stringify(opts.kind)} (known: roofline, table)`);
+  if (!opts.table) throw new InputError('timing model "table" needs a table file');
+  checkTensorParallel(opts.model, opts.tp);
+  return createTableTiming(resolveTablePath(opts.table), { gpu: opts.gpu, model: opts.model, tp: opts.tp });
+}
+
+/** A relative path that does not exist as given is looked up in profiles/timing/. */
+export function resolveTablePath(table: string): string {
+  if (isAbsolute(table) || existsSync(table)) return table;
+  const shipped = join(profilesDir(), 'timing', table);
+  return existsSync(shipped) ? shipped : table;
+}

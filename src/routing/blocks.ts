@@ -1,0 +1,41 @@
+import type { RequestView } from './types.js';
+
+/**
+ * Mapping a router's block hashing onto the requests' prefix hashes.
+ *
+ * Production routers hash the prompt themselves: AIBrix `prefix-cache` chains xxhash64 over
+ * fixed blocks of tokens, llm-d chains xxh64 over 4-chars-per-token blocks, Dynamo uses the
+ * engine's KV block hashes, SGLang walks characters. Our requests carry `prefixHashes` instead:
+ * chained hashes of `hashBlockTokens`-token blocks, where equal hash at equal position means equal
+ * content up to and including that block. A router that hashes B-token blocks sees block j as the
+ * tokens [jB, (j+1)B); when B = m * hashBlockTokens, that block's chained identity is
+ * `prefixHashes[(j + 1) * m - 1]`. When B is not a multiple of hashBlockTokens the nearest
+ * multiple (at least 1) is used, and the policy warns once.
+ *
+ * `prefixHashes` covers only the part of the prompt other requests may share; the remaining
+ * blocks of the prompt are unique to the request and can never match anything. Routers still
+ * count them in denominators ("blocks of this prompt") and, where it matters, in index capacity.
+ */
+
+/** Stride m (router block = m request blocks) for a wanted router block size in tokens. */
+export function blockStride(req: RequestView, wantedBlockTokens: number | undefined): number {
+  const h = req.hashBlockTokens > 0 ? req.hashBlockTokens : 1;
+  if (wantedBlockTokens === undefined || wantedBlockTokens <= 0) return 1;
+  return Math.max(1, Math.round(wantedBlockTokens / h));
+}
+
+/** Whether the wanted router block size maps exactly onto the request's hash blocks. */
+export function strideExact(req: RequestView, wantedBlockTokens: number | undefined): boolean {
+  if (wantedBlockTokens === undefined) return true;
+  return blockStride(req, wantedBlockTokens) * req.hashBlockTokens === wantedBlockTokens;
+}
+
+/** Number of whole router blocks covered by the request's shared prefix hashes. */
+export function sharedBlocks(req: RequestView, stride: number): number {
+  return Math.floor(req.prefixHashes.length / stride);
+}
+
+/** Chained hash of router block j (0-based) of the request. */
+export function blockHash(req: RequestView, stride: number, j: number): number {
+  return req.prefixHashes[(j + 1) * stride - 1];
+}

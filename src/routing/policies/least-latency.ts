@@ -1,0 +1,84 @@
+import { argMinRandomTie, growF64, growU8, known, pickRandom, WarnOnce } from '../pick.js';
+import type { ScoringPolicy } from '../policy.js';
+import type { EndpointView, RequestView, RoutingContext } from '../types.js';
+
+/**
+ * AIBrix `least-latency` (`least_latency.go`): the expected latency of a fleet-average request,
+ *
+ *   score = queue_time + prefill_time / avgPrompt x guessPrompt + decode_time / avgGen x guessGen
+ *
+ * where queue/prefill/decode times are the engine's mean request_queue_time_seconds,
+ * request_prefill_time_seconds and request_decode_time_seconds (our optional metrics
+ * avgQueueTimeS, avgPrefillTimeS, avgDecodeTimeS), avgPrompt/avgGen the pod's per-request token
+ * averages (avgPromptTokensPerReq, avgGenerationTokensPerReq; the guess when <= 0), and the
+ * guesses their means over the pods that report them (10 and 100 otherwise). A pod missing any
+ * of these metrics is unscored; argmin with ties uniform (AIBrix: last of a shuffled list);
+ * random when nothing is scored. Not request-specific.
+ */
+export function createLeastLatency(): ScoringPolicy {
+  let scores = new Float64Array(8);
+  let scored = new Uint8Array(8);
+  const warned = new WarnOnce();
+  const policy: ScoringPolicy = {
+    name: 'least-latency',
+    polarity: 'least',
+    bypassSingleEndpoint: true,
+    select(req, endpoints, ctx) {
+      scores = growF64(scores, endpoints.length);
+      scored = growU8(scored, endpoints.length);
+      policy.scoreAll(req, endpoints, ctx, scores, scored);
+      const i = argMinRandomTie(scores, scored, endpoints.length, ctx);
+      if (i >= 0) return endpoints[i];
+      if (endpoints.length > 0) {
+        warned.warn(ctx, 'none', 'least-latency: no endpoint reports queue/prefill/decode time metrics; picking at random, as AIBrix does');
+      }
+      return pickRandom(endpoints, ctx);
+    },
+    scoreAll: scoreLatency,
+  };
+  return policy;
+}
+
+function scoreLatency(
+  _req: RequestView,
+  endpoints: readonly EndpointView[],
+  _ctx: RoutingContext,
+  scores: Float64Array,
+  scored: Uint8Array,
+): void {
+  let sumP = 0;
+  let nP = 0;
+  let sumG = 0;
+  let nG = 0;
+  for (let i = 0; i < endpoints.length; i++) {
+    const m = endpoints[i].metrics;
+    if (known(m.avgPromptTokensPerReq) && m.avgPromptTokensPerReq > 0) {
+      sumP += m.avgPromptTokensPerReq;
+      nP++;
+    }
+    if (known(m.avgGenerationTokensPerReq) && m.avgGenerationTokensPerReq > 0) {
+      sumG += m.avgGenerationTokensPerReq;
+      nG++;
+    }
+  }
+  const guessP = nP > 0 ? sumP / nP : 10;
+  const guessG = nG > 0 ? sumG / nG : 100;
+  for (let i = 0; i < endpoints.length; i++) {
+    const m = endpoints[i].metrics;
+    if (
+      !known(m.avgQueueTimeS) ||
+      !known(m.avgPromptTokensPerReq) ||
+      !known(m.avgPrefillTimeS) ||
+      !known(m.avgGenerationTokensPerReq) ||
+      !known(m.avgDecodeTimeS)
+    ) {
+      scored[i] = 0;
+      scores[i] = 0;
+      continue;
+    }
+    const avgP = m.avgPromptTokensPerReq > 0 ? m.avgPromptTokensPerReq : guessP;
+    const avgG = m.avgGenerationTokensPerReq > 0 ? m.avgGenerationTokensPerReq : guessG;
+    scores[i] = m.avgQueueTimeS + (m.avgPrefillTimeS / avgP) * guessP + (m.avgDecodeTimeS / avgG) * guessG;
+    scored[i] = 1;
+  }
+}

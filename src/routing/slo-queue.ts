@@ -1,0 +1,432 @@
+import { CONSUMPTION_SLO_FAILURE, type PendingLoad } from './pending-load.js';
+import { pickMinRandomTie, WarnOnce } from './pick.js';
+import type { QueueDecision, RouterQueue } from './policy.js';
+import { chosenSlo, type ProfileTable } from './profiles.js';
+import type { EndpointView, RequestView, RoutingContext } from './types.js';
+
+/**
+ * AIBrix's SLO queue router (`pkg/plugins/gateway/queue/slo_queue.go`, `queue_router.go`, and the
+ * sub-routers `least_load.go`, `pack_load.go`), for one model:
+ *
+ * - FIFO sub-queues keyed by (round(log2 predicted output), round(log2 prompt)); only heads compete.
+ * - On every trigger each head gets, per GPU type with a profile, rank = waited + expected - target
+ *   (expected from the profile's e2e/ttft table, target from the first non-zero SLO of
+ *   tpot > ttft > tpat > e2e). Heads are tried most urgent first (largest rank of their best GPU
+ *   type); per head the GPU types are tried from the lowest rank, spilling to the next type only
+ *   while its rank is <= 0.
+ * - Inside a GPU type the endpoint is chosen by the variant's sub-router over the pending load
+ *   U (see PendingLoad): `slo`/`slo-least-load-pulling` least U + c with U + c <= 1,
+ *   `slo-pack-load` largest U + c <= 1, `slo-least-load` least U with no cap (push).
+ * - A capacity failure leaves the head queued and tries the next head; any other failure (zero
+ *   throughput everywhere, no endpoint) rejects the head. Nothing is rejected for waiting long.
+ * - No profile at all, or a ranking error anywhere (missing e2e/ttft table, no SLO): FIFO over the
+ *   heads, routed by least-request.
+ */
+export type SloSubRouter = 'least-load-pulling' | 'least-load' | 'pack-load';
+
+const OK = 0;
+const NO_POD = 1;
+const CAPACITY = 2;
+const SLO_FAILURE = 3;
+const CONSUMPTION_ERR = 4;
+
+const REASONS: Record<number, string> = {
+  [NO_POD]: 'no endpoint available (AIBrix ErrorNoAvailablePod)',
+  [SLO_FAILURE]:
+    'no GPU type can serve this request within its SLO: the profile throughput is 0 for its bucket (AIBrix ErrorSLOFailureRequest)',
+  [CONSUMPTION_ERR]: 'the profile of the chosen GPU type has no throughput table (AIBrix ErrProfileNoThroughput)',
+};
+
+interface Deployment {
+  gpuType: string;
+  table: ProfileTable | undefined;
+  endpoints: EndpointView[];
+}
+
+class SubQueue {
+  items: (RequestView | undefined)[] = [];
+  head = 0;
+  constructor(readonly key: number) {}
+  get length(): number {
+    return this.items.length - this.head;
+  }
+  peek(): RequestView {
+    return this.items[this.head] as RequestView;
+  }
+  shift(): RequestView {
+    const r = this.items[this.head] as RequestView;
+    this.items[this.head++] = undefined;
+    if (this.head === this.items.length) {
+      this.items.length = 0;
+      this.head = 0;
+    } else if (this.head > 256 && this.head * 2 > this.items.length) {
+      this.items.splice(0, this.head);
+      this.head = 0;
+    }
+    return r;
+  }
+}
+
+class Candidate {
+  sub!: SubQueue;
+  req!: RequestView;
+  n = 0;
+  deps = new Int32Array(8);
+  ranks = new Float64Array(8);
+  push(dep: number, rank: number): void {
+    if (this.n === this.deps.length) {
+      const d = new Int32Array(this.n * 2);
+      d.set(this.deps);
+      this.deps = d;
+      const r = new Float64Array(this.n * 2);
+      r.set(this.ranks);
+      this.ranks = r;
+    }
+    // Insertion keeps ranks ascending and, among equal ranks, the deployment order.
+    let k = this.n++;
+    while (k > 0 && this.ranks[k - 1] > rank) {
+      this.ranks[k] = this.ranks[k - 1];
+      this.deps[k] = this.deps[k - 1];
+      k--;
+    }
+    this.ranks[k] = rank;
+    this.deps[k] = dep;
+  }
+}
+
+const inflight = (e: EndpointView) => e.counters.inflight;
+
+export class SloQueue implements RouterQueue {
+  private readonly subs = new Map<number, SubQueue>();
+  private readonly order: SubQueue[] = [];
+  private total = 0;
+  private readonly cands: Candidate[] = [];
+  private readonly sorted: Candidate[] = [];
+  private deps: Deployment[] = [];
+  private depsFor: readonly EndpointView[] | undefined;
+  private depsLen = -1;
+  private available = 0;
+  private rankError = '';
+  private lastCode = OK;
+  private readonly warned = new WarnOnce();
+  private readonly dispatchDecision = { kind: 'dispatch', req: undefined, endpoint: undefined } as unknown as {
+    kind: 'dispatch';
+    req: RequestView;
+    endpoint: EndpointView;
+  };
+  private readonly rejectDecision = { kind: 'reject', req: undefined, reason: '' } as unknown as {
+    kind: 'reject';
+    req: RequestView;
+    reason: string;
+  };
+
+  constructor(
+    readonly policyName: string,
+    readonly subRouter: SloSubRouter,
+    /** Pending-load accounting with the model's profiles; undefined without profiles. */
+    readonly load: PendingLoad | undefined,
+  ) {}
+
+  get length(): number {
+    return this.total;
+  }
+
+  enqueue(req: RequestView, ctx: RoutingContext): void {
+    const out = this.load ? this.load.predictOutput(req, ctx) : 1;
+    const key = keyOf(out, req.promptTokens);
+    let sub = this.subs.get(key);
+    if (!sub) {
+      sub = new SubQueue(key);
+      this.subs.set(key, sub);
+      this.order.push(sub);
+    }
+    sub.items.push(req);
+    this.total++;
+  }
+
+  /** AIBrix wakes the queue when a completion released pending load and left the endpoint below 1. */
+  wakeOnCompletion(endpoint: EndpointView, released: number): boolean {
+    return released > 0 && this.load !== undefined && this.load.utilization(endpoint) < this.load.cap;
+  }
+
+  next(endpoints: readonly EndpointView[], ctx: RoutingContext): QueueDecision | undefined {
+    if (this.total === 0) return undefined;
+    const now = ctx.now();
+    const deps = this.deployments(endpoints, ctx);
+    let fb: SubQueue | undefined;
+    let nc = 0;
+    let anyErr = false;
+    for (let s = 0; s < this.order.length; s++) {
+      const sub = this.order[s];
+      if (sub.length === 0) continue;
+      const r = sub.peek();
+      // FIFO fallback candidate: the earliest head (AIBrix keeps the later one on equal times).
+      if (!fb || !(fb.peek().arrival < r.arrival)) fb = sub;
+      if (this.available === 0) continue;
+      const cand = this.candidate(nc);
+      cand.sub = sub;
+      cand.req = r;
+      cand.n = 0;
+      for (let d = 0; d < deps.length; d++) {
+        const table = deps[d].table;
+        if (!table) continue;
+        const rank = this.rank(r, table, now, ctx);
+        if (Number.isNaN(rank)) {
+          anyErr = true;
+          this.warned.warn(
+            ctx,
+            `rank:${deps[d].gpuType}:${this.rankError}`,
+            `${this.policyName}: cannot rank requests with the profile of GPU type "${deps[d].gpuType}" ` +
+              `(${this.rankError}); the SLO queue falls back to FIFO + least-request, as AIBrix does`,
+          );
+          continue;
+        }
+        cand.push(d, rank);
+      }
+      if (cand.n > 0) nc++;
+    }
+    if (anyErr) nc = 0;
+    if (nc === 0) {
+      if (!fb) return undefined;
+      if (this.available === 0) {
+        this.warned.warn(
+          ctx,
+          'no-profile',
+          `${this.policyName}: no AIBrix profile for any GPU type of the endpoints ` +
+            `(${deps.map((d) => d.gpuType).join(', ') || 'none'}); falling back to FIFO + least-request, as AIBrix does`,
+        );
+      }
+      const req = this.dequeue(fb);
+      const e = pickMinRandomTie(endpoints, inflight, ctx);
+      if (!e) return this.reject(req, REASONS[NO_POD]);
+      return this.dispatch(req, e);
+    }
+    // Most urgent first: descending rank of each head's best GPU type, stable.
+    const sorted = this.sorted;
+    sorted.length = 0;
+    for (let c = 0; c < nc; c++) {
+      const cand = this.cands[c];
+      let k = sorted.length;
+      sorted.push(cand);
+      while (k > 0 && sorted[k - 1].ranks[0] < cand.ranks[0]) {
+        sorted[k] = sorted[k - 1];
+        k--;
+      }
+      sorted[k] = cand;
+    }
+    for (let c = 0; c < sorted.length; c++) {
+      const cand = sorted[c];
+      const e = this.routeCandidate(cand, deps, ctx);
+      if (e) return this.dispatch(this.dequeue(cand.sub), e);
+      if (this.lastCode !== CAPACITY) return this.reject(this.dequeue(cand.sub), REASONS[this.lastCode]);
+    }
+    return undefined;
+  }
+
+  /**
+   * The decision for one request alone, as if it were the only head (used by `select`): the
+   * endpoint, or undefined (capacity or SLO failure; see `lastFailure`).
+   */
+  decide(req: RequestView, endpoints: readonly EndpointView[], ctx: RoutingContext): EndpointView | undefined {
+    const deps = this.deployments(endpoints, ctx);
+    this.lastCode = OK;
+    if (this.available > 0) {
+      const cand = this.candidate(0);
+      cand.req = req;
+      cand.n = 0;
+      let err = false;
+      for (let d = 0; d < deps.length; d++) {
+        const table = deps[d].table;
+        if (!table) continue;
+        const rank = this.rank(req, table, ctx.now(), ctx);
+        if (Number.isNaN(rank)) err = true;
+        else cand.push(d, rank);
+      }
+      if (!err && cand.n > 0) return this.routeCandidate(cand, deps, ctx);
+    }
+    const e = pickMinRandomTie(endpoints, inflight, ctx);
+    if (!e) this.lastCode = NO_POD;
+    return e;
+  }
+
+  /** Why the last `decide` returned undefined: 'capacity', or a rejection reason. */
+  lastFailure(): string {
+    return this.lastCode === CAPACITY ? 'capacity' : (REASONS[this.lastCode] ?? '');
+  }
+
+  /** Tries the candidate's GPU types, best rank first, spilling only while the SLO still holds. */
+  private routeCandidate(cand: Candidate, deps: readonly Deployment[], ctx: RoutingContext): EndpointView | undefined {
+    let last = NO_POD;
+    for (let k = 0; k < cand.n; k++) {
+      if (k > 0 && cand.ranks[k] > 0) break;
+      const e = this.subRoute(cand.req, deps[cand.deps[k]].endpoints, ctx);
+      if (e) {
+        this.lastCode = OK;
+        return e;
+      }
+      last = this.lastCode;
+    }
+    this.lastCode = last;
+    return undefined;
+  }
+
+  /** AIBrix leastLoadRouter (pulling or push) and packLoadRouter over the endpoints of one GPU type. */
+  private subRoute(req: RequestView, pods: readonly EndpointView[], ctx: RoutingContext): EndpointView | undefined {
+    const load = this.load as PendingLoad;
+    const cap = load.cap;
+    // AIBrix updateError: once a capacity error was seen it sticks (it is the temporary one).
+    let lastErr = NO_POD;
+    let target: EndpointView | undefined;
+    let ties = 0;
+    const mode = this.subRouter;
+    let best = mode === 'pack-load' ? 0 : mode === 'least-load-pulling' ? cap : Infinity;
+    for (let p = 0; p < pods.length; p++) {
+      const pod = pods[p];
+      let u = load.utilization(pod);
+      if (mode !== 'least-load') {
+        const c = load.consumption(req, pod, ctx);
+        if (c === CONSUMPTION_SLO_FAILURE) {
+          if (lastErr !== CAPACITY) lastErr = SLO_FAILURE;
+          continue;
+        }
+        if (Number.isNaN(c)) {
+          if (lastErr !== CAPACITY) lastErr = CONSUMPTION_ERR;
+          continue;
+        }
+        u += c;
+        if (u > cap) {
+          lastErr = CAPACITY;
+          continue;
+        }
+      }
+      // Ties: AIBrix takes the last (least-load, `<=`) or first (pack, `>`) pod of a list the
+      // gateway shuffled; that is a uniform choice among exact ties.
+      if (mode === 'pack-load') {
+        if (u > best) {
+          best = u;
+          target = pod;
+          ties = 1;
+        } else if (u === best && target !== undefined) {
+          ties++;
+          if (ctx.random() * ties < 1) target = pod;
+        }
+      } else if (target === undefined || u < best) {
+        best = u;
+        target = pod;
+        ties = 1;
+      } else if (u === best) {
+        ties++;
+        if (ctx.random() * ties < 1) target = pod;
+      }
+    }
+    this.lastCode = target ? OK : lastErr;
+    return target;
+  }
+
+  /** waited + expected - target for `req` on one profile; NaN (with `rankError` set) on error. */
+  private rank(req: RequestView, table: ProfileTable, now: number, ctx: RoutingContext): number {
+    const load = this.load as PendingLoad;
+    const p = table.profile;
+    const o = table.outIndex(load.predictOutput(req, ctx));
+    const i = table.inIndex(req.promptTokens);
+    const slos = p.slos;
+    let expected: number;
+    let target: number;
+    switch (chosenSlo(slos)) {
+      case 'tpot': {
+        const tokens = load.predictOutput(req, ctx);
+        target = (slos!.tpot as number) * tokens + (slos!.ttft ?? 0);
+        if (!p.e2e) return this.fail('no e2e table');
+        expected = p.e2e[o][i];
+        break;
+      }
+      case 'ttft':
+        target = slos!.ttft as number;
+        if (!p.ttft) return this.fail('no ttft table');
+        expected = p.ttft[o][i];
+        break;
+      case 'tpat': {
+        const tokens = load.predictOutput(req, ctx);
+        target = (slos!.tpat as number) * (req.promptTokens + tokens);
+        if (!p.e2e) return this.fail('no e2e table');
+        expected = p.e2e[o][i];
+        break;
+      }
+      case 'e2e':
+        target = slos!.e2e as number;
+        if (!p.e2e) return this.fail('no e2e table');
+        expected = p.e2e[o][i];
+        break;
+      default:
+        return this.fail('no SLO target in slos');
+    }
+    return now - req.arrival + expected - target;
+  }
+
+  private fail(why: string): number {
+    this.rankError = why;
+    return Number.NaN;
+  }
+
+  private deployments(endpoints: readonly EndpointView[], ctx: RoutingContext): Deployment[] {
+    if (endpoints === this.depsFor && endpoints.length === this.depsLen) return this.deps;
+    const byType = new Map<string, Deployment>();
+    const deps: Deployment[] = [];
+    for (const e of endpoints) {
+      let d = byType.get(e.gpuType);
+      if (!d) {
+        d = { gpuType: e.gpuType, table: this.load?.profiles.get(e.gpuType), endpoints: [] };
+        byType.set(e.gpuType, d);
+        deps.push(d);
+      }
+      d.endpoints.push(e);
+    }
+    this.available = 0;
+    for (const d of deps) {
+      if (d.table) this.available++;
+      else if (this.load && this.load.profiles.size > 0) {
+        this.warned.warn(
+          ctx,
+          `missing:${d.gpuType}`,
+          `${this.policyName}: no AIBrix profile for GPU type "${d.gpuType}"; the SLO queue never routes to its ` +
+            'endpoints (AIBrix skips deployments without a profile)',
+        );
+      }
+    }
+    this.deps = deps;
+    this.depsFor = endpoints;
+    this.depsLen = endpoints.length;
+    return deps;
+  }
+
+  private candidate(k: number): Candidate {
+    while (this.cands.length <= k) this.cands.push(new Candidate());
+    return this.cands[k];
+  }
+
+  private dequeue(sub: SubQueue): RequestView {
+    this.total--;
+    return sub.shift();
+  }
+
+  private dispatch(req: RequestView, endpoint: EndpointView): QueueDecision {
+    const d = this.dispatchDecision;
+    d.req = req;
+    d.endpoint = endpoint;
+    return d;
+  }
+
+  private reject(req: RequestView, reason: string): QueueDecision {
+    const d = this.rejectDecision;
+    d.req = req;
+    d.reason = `${this.policyName}: ${reason}`;
+    return d;
+  }
+}
+
+/** Sub-queue key: (round(log2 predicted output), round(log2 prompt)), as AIBrix `featuresKey`. */
+export function keyOf(predictedOutput: number, promptTokens: number): number {
+  const o = Math.max(0, Math.round(Math.log2(Math.max(1, predictedOutput))));
+  const i = Math.max(0, Math.round(Math.log2(Math.max(1, promptTokens))));
+  return o * 4096 + Math.min(i, 4095);
+}

@@ -1,0 +1,27 @@
+/** Scheduler and memory settings of one inference engine, named after vLLM's flags. */
+export interface EngineConfig {
+  /** Most sequences in the running batch (vLLM `max_num_seqs`). */
+  maxNumSeqs: number;
+  /** Token budget of one step, prefill chunks plus decodes (vLLM `max_num_batched_tokens`). */
+  maxNumBatchedTokens: number;
+  /** Tokens per KV block (vLLM `block_size`). */
+  blockSize: number;
+  /** Fraction of GPU memory the engine may use for weights, activations and KV. */
+  gpuMemoryUtilization: number;
+  /** Split long prompts over several steps (vLLM `enable_chunked_prefill`). */
+  enableChunkedPrefill: boolean;
+  /** Reuse KV blocks of shared prompt prefixes (vLLM `enable_prefix_caching`). */
+  enablePrefixCaching: boolean;
+  /** Longest prompt + output accepted; undefined means the model's own limit. */
+  maxModelLen?: number;
+}
+
+/** vLLM V1 defaults for the OpenAI-compatible server. */
+export const VLLM_DEFAULTS: Readonly<EngineConfig> = Object.freeze({
+  maxNumSeqs: 256,
+  maxNumBatchedTokens: 8192,
+  blockSize: 16,
+  gpuMemoryUtilization: 0.9,
+  enableChunkedPrefill: true,
+  enablePrefixCaching: true,
+});

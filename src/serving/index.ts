@@ -1,0 +1,4 @@
+export { Instance, type InstanceObserver, type InstanceOptions } from './instance.js';
+export { Sequence, type ServedRequest } from './sequence.js';
+export { KvCache } from './kv-cache.js';
+export { VLLM_DEFAULTS, type EngineConfig } from './engine-config.js';

@@ -1,0 +1,43 @@
+export type { RequestSpec, RequestStream } from './types.js';
+export {
+  workloadSchema,
+  sourceSchema,
+  traceSchema,
+  arrivalSchema,
+  parseWorkloadConfig,
+  type WorkloadConfig,
+  type WorkloadSourceConfig,
+  type TraceConfig,
+  type ArrivalConfig,
+} from './config.js';
+export { openWorkload, type OpenWorkloadOptions } from './open-workload.js';
+export {
+  definitionSchema,
+  loadDefinition,
+  parseDefinition,
+  type WorkloadDefinition,
+  type QuantileTableSpec,
+} from './definition.js';
+export { SHIPPED_WORKLOADS_DIR, shippedDefinitionNames, shippedDefinitionPath } from './shipped.js';
+export { PoissonArrivals, GammaArrivals, ConstantArrivals, type ArrivalProcess } from './arrival.js';
+export { arrivalProcess } from './arrival-factory.js';
+export { gammaVariate, normalVariate } from './gamma.js';
+export { QuantileTable } from './quantile-table.js';
+export { WeightedChoice } from './weighted-choice.js';
+export { hashString53, prefixBlockHashes, namespaceFor } from './prefix-hash.js';
+export { DatasetSource, type LengthCaps } from './dataset-source.js';
+export { TraceSource, type TraceSourceOptions } from './trace-source.js';
+export { TimedSource } from './timed-source.js';
+export { ArrivalMerge } from './arrival-merge.js';
+export { RatioMix } from './ratio-mix.js';
+export { NumberedStream } from './numbered-stream.js';
+export { LineReader } from './line-reader.js';
+export { CsvTable } from './csv-table.js';
+export { NO_PREFIX, DEFAULT_BLOCK_TOKENS } from './request.js';
+export { openTrace } from './trace/open-trace.js';
+export { MooncakeTraceReader, MOONCAKE_BLOCK_TOKENS } from './trace/mooncake.js';
+export { AzureTraceReader } from './trace/azure.js';
+export { VidurTraceReader } from './trace/vidur.js';
+export { AibrixTraceReader } from './trace/aibrix.js';
+export { TRACE_FORMATS, type TraceFormat, type TraceReader, type TraceReaderOptions } from './trace/trace-reader.js';
+export * from './derive/index.js';

@@ -1,0 +1,110 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { randomStream } from '../engine/random.js';
+import { InputError } from '../input-error.js';
+import { arrivalProcess } from './arrival-factory.js';
+import { ArrivalMerge } from './arrival-merge.js';
+import type { WorkloadConfig, WorkloadSourceConfig } from './config.js';
+import { DatasetSource } from './dataset-source.js';
+import { loadDefinition, type WorkloadDefinition } from './definition.js';
+import { NumberedStream } from './numbered-stream.js';
+import { RatioMix } from './ratio-mix.js';
+import { shippedDefinitionNames, shippedDefinitionPath } from './shipped.js';
+import { TimedSource } from './timed-source.js';
+import { TraceSource } from './trace-source.js';
+import type { RequestStream } from './types.js';
+
+export interface OpenWorkloadOptions {
+  /** Run seed; each source draws from its own named stream of it. */
+  seed: number | string;
+  /** Directory that relative dataset and trace paths are resolved against. */
+  baseDir: string;
+  /** The experiment file, for error messages. */
+  file?: string;
+}
+
+/**
+ * Opens a validated `workload:` config as a lazy stream of requests, numbered from 0 in arrival
+ * order. Files are opened (and the first trace line read) now, so bad paths fail here.
+ */
+export function openWorkload(config: WorkloadConfig, opts: OpenWorkloadOptions): RequestStream {
+  const definitions = new Map<string, WorkloadDefinition>();
+  const bodies = config.sources.map((s, i) => openBody(s, i, opts, definitions));
+  let stream: RequestStream;
+  if (config.rate !== undefined) {
+    stream = new RatioMix(
+      bodies.map((b) => b.stream),
+      config.sources.map((s) => s.ratio ?? 1),
+      arrivalProcess(config.arrival, config.rate, randomStream(opts.seed, 'workload/mix/arrival')),
+      randomStream(opts.seed, 'workload/mix/choice'),
+    );
+  } else {
+    const timed = config.sources.map((s, i) => {
+      const body = bodies[i];
+      if (s.rate !== undefined) {
+        const random = randomStream(opts.seed, `workload/source${i}/arrival`);
+        return new TimedSource(body.stream, arrivalProcess(s.arrival, s.rate, random));
+      }
+      if (!body.hasTimestamps) {
+        throw new InputError(
+          `trace ${s.trace!.path} has no arrival times (no arrived_at column); give this source a rate`,
+          opts.file,
+          `workload.sources[${i}].rate`,
+        );
+      }
+      return new TimedSource(body.stream, undefined, s.trace?.speedup ?? 1);
+    });
+    stream = timed.length === 1 ? timed[0] : new ArrivalMerge(timed);
+  }
+  return new NumberedStream(stream, config.requests ?? Infinity, config.duration ?? Infinity);
+}
+
+interface Body {
+  stream: RequestStream;
+  hasTimestamps: boolean;
+}
+
+function openBody(
+  s: WorkloadSourceConfig,
+  i: number,
+  opts: OpenWorkloadOptions,
+  definitions: Map<string, WorkloadDefinition>,
+): Body {
+  const caps = { maxPromptTokens: s.maxPromptTokens, maxOutputTokens: s.maxOutputTokens };
+  if (s.dataset !== undefined) {
+    const path = resolveDataset(s.dataset, opts, `workload.sources[${i}].dataset`);
+    let def = definitions.get(path);
+    if (def === undefined) {
+      def = loadDefinition(path);
+      definitions.set(path, def);
+    }
+    const random = randomStream(opts.seed, `workload/source${i}/lengths`);
+    return { stream: new DatasetSource(def, random, s.class, caps), hasTimestamps: false };
+  }
+  const t = s.trace!;
+  const source = new TraceSource(t.format, resolve(opts.baseDir, t.path), {
+    ...caps,
+    workloadClass: s.class,
+    loop: t.loop,
+    defaultOutputTokens: t.defaultOutputTokens,
+    hashNamespace: `${t.format}:${t.path}`,
+  });
+  return { stream: source, hasTimestamps: source.hasTimestamps };
+}
+
+/** A shipped definition name, else a path relative to the experiment file's directory. */
+function resolveDataset(dataset: string, opts: OpenWorkloadOptions, where: string): string {
+  const looksLikePath = /[/\\]/.test(dataset) || /\.ya?ml$/i.test(dataset) || isAbsolute(dataset);
+  if (!looksLikePath) {
+    const shipped = shippedDefinitionPath(dataset);
+    if (shipped !== undefined) return shipped;
+    throw new InputError(
+      `unknown dataset "${dataset}" (shipped: ${shippedDefinitionNames().join(', ') || 'none'}; or give a path to a definition file)`,
+      opts.file,
+      where,
+    );
+  }
+  const path = resolve(opts.baseDir, dataset);
+  if (!existsSync(path)) throw new InputError(`dataset file not found: ${path}`, opts.file, where);
+  return path;
+}

@@ -1,0 +1,75 @@
+import type { LengthCaps } from './dataset-source.js';
+import { namespaceFor } from './prefix-hash.js';
+import { openTrace } from './trace/open-trace.js';
+import type { TraceFormat, TraceReader, TraceReaderOptions } from './trace/trace-reader.js';
+import type { RequestSpec, RequestStream } from './types.js';
+
+export interface TraceSourceOptions extends LengthCaps, TraceReaderOptions {
+  /** Start the trace again when it ends (for length-only use with a synthetic arrival process). */
+  loop?: boolean;
+  /**
+   * Key of the namespace the trace's own block ids move into (see `namespaceFor`), e.g. the
+   * format and path as the experiment file writes them, so results do not depend on where the
+   * file lives on disk.
+   */
+  hashNamespace?: string;
+}
+
+/**
+ * A trace as a request source: sets the class, applies length caps, moves prefix block ids into
+ * the trace's namespace, and restarts the trace when looping. Reads the first request at
+ * construction, so a missing, malformed or empty trace fails when the workload is opened.
+ */
+export class TraceSource implements RequestStream {
+  private reader: TraceReader;
+  private head: RequestSpec | undefined;
+  private readonly ns: number;
+  private readonly maxPrompt: number;
+  private readonly maxOutput: number;
+
+  constructor(
+    private readonly format: TraceFormat,
+    private readonly file: string,
+    private readonly opts: TraceSourceOptions = {},
+  ) {
+    this.reader = openTrace(format, file, opts);
+    this.ns = namespaceFor(opts.hashNamespace ?? `${format}:${file}`);
+    this.maxPrompt = opts.maxPromptTokens ?? Infinity;
+    this.maxOutput = opts.maxOutputTokens ?? Infinity;
+    this.head = this.reader.next();
+  }
+
+  get hasTimestamps(): boolean {
+    return this.reader.hasTimestamps;
+  }
+
+  next(): RequestSpec | undefined {
+    let r = this.head;
+    if (r !== undefined) {
+      this.head = undefined;
+    } else {
+      r = this.reader.next();
+      if (r === undefined && this.opts.loop) {
+        this.reader = openTrace(this.format, this.file, this.opts);
+        r = this.reader.next();
+      }
+      if (r === undefined) return undefined;
+    }
+    return this.adapt(r);
+  }
+
+  private adapt(r: RequestSpec): RequestSpec {
+    if (this.opts.workloadClass !== undefined) r.workloadClass = this.opts.workloadClass;
+    if (r.outputTokens > this.maxOutput) r.outputTokens = this.maxOutput;
+    const hashes = r.prefixHashes as number[];
+    if (r.promptTokens > this.maxPrompt) {
+      r.promptTokens = this.maxPrompt;
+      const full = Math.floor(this.maxPrompt / r.hashBlockTokens);
+      if (hashes.length > full) hashes.length = full;
+    }
+    // The reader hands over a fresh array per request (or the frozen empty one), so in place.
+    const ns = this.ns;
+    for (let i = 0; i < hashes.length; i++) hashes[i] += ns;
+    return r;
+  }
+}

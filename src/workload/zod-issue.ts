@@ -1,0 +1,46 @@
+import type { z } from 'zod';
+
+type Issue = z.core.$ZodIssue;
+
+/**
+ * One readable line for a zod issue: "field.path: message". For a union that failed in every
+ * branch, reports the branch that got furthest (the longest issue path), so `{process: gamma}`
+ * says that `cv` is missing rather than "Invalid input".
+ */
+export function describeIssue(issue: Issue, prefix: readonly PropertyKey[] = []): { where: string; message: string } {
+  let path = [...prefix, ...issue.path];
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys') {
+    message = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+  } else if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    const best = bestBranch(issue.errors);
+    if (best !== undefined) return describeIssue(best, path);
+  }
+  return { where: formatPath(path), message };
+}
+
+function bestBranch(branches: Issue[][]): Issue | undefined {
+  let best: Issue | undefined;
+  let bestScore = -1;
+  for (const branch of branches) {
+    for (const issue of branch) {
+      // Deeper paths got further; a type mismatch at the root means the branch did not apply.
+      const score = issue.path.length * 2 + (issue.code === 'invalid_type' ? 0 : 1);
+      if (score > bestScore) {
+        best = issue;
+        bestScore = score;
+      }
+    }
+  }
+  return best;
+}
+
+/** ["sources", 0, "rate"] → "sources[0].rate". */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out === '' ? String(p) : `.${String(p)}`;
+  }
+  return out;
+}

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { randomStream } from '../../src/engine/random.js';
+import {
+  DatasetSource,
+  loadDefinition,
+  parseDefinition,
+  shippedDefinitionNames,
+  shippedDefinitionPath,
+  type WorkloadDefinition,
+} from '../../src/workload/index.js';
+import { inputError, tempDir } from './fixtures.js';
+
+const tmp = tempDir();
+
+const birdLike: WorkloadDefinition = {
+  name: 'sql',
+  description: 'test',
+  source: { data: 'made up' },
+  suffixTokens: { quantiles: [10, 20] },
+  outputTokens: { quantiles: [5, 5] },
+  prefixes: {
+    hashBlockTokens: 16,
+    groups: [
+      { name: 'a', tokens: 100, weight: 1 },
+      { name: 'b', tokens: 40, weight: 3, outputTokens: { quantiles: [50, 50] } },
+    ],
+  },
+};
+
+describe('DatasetSource with prefix groups', () => {
+  const src = new DatasetSource(birdLike, randomStream(1, 'x'), 'bird');
+  const rs = Array.from({ length: 4000 }, () => src.next());
+  const a = rs.filter((r) => r.promptTokens >= 110);
+  const b = rs.filter((r) => r.promptTokens < 110);
+
+  it('prompt = prefix + suffix; per-group output table overrides', () => {
+    expect(a.every((r) => r.promptTokens <= 120 && r.outputTokens === 5)).toBe(true);
+    expect(b.every((r) => r.promptTokens >= 50 && r.promptTokens <= 60 && r.outputTokens === 50)).toBe(true);
+    expect(b.length / rs.length).toBeGreaterThan(0.72);
+    expect(b.length / rs.length).toBeLessThan(0.78);
+  });
+
+  it('prefix hashes: full blocks only, equal within a group, different across groups', () => {
+    expect(a[0].prefixHashes.length).toBe(6); // floor(100 / 16)
+    expect(b[0].prefixHashes.length).toBe(2); // floor(40 / 16)
+    expect(a.every((r) => r.prefixHashes === a[0].prefixHashes)).toBe(true); // one shared array
+    expect(b.every((r) => r.prefixHashes === b[0].prefixHashes)).toBe(true);
+    const all = [...a[0].prefixHashes, ...b[0].prefixHashes];
+    expect(new Set(all).size).toBe(all.length);
+    expect(all.every((h) => Number.isSafeInteger(h) && h >= 0)).toBe(true);
+    expect(a[0].hashBlockTokens).toBe(16);
+  });
+
+  it('hashes are deterministic per (definition, group, block)', () => {
+    const again = new DatasetSource(birdLike, randomStream(99, 'y'), 'other');
+    const seen = new Set(Array.from({ length: 50 }, () => again.next().prefixHashes[0]));
+    expect(seen).toEqual(new Set([a[0].prefixHashes[0], b[0].prefixHashes[0]]));
+  });
+
+  it('caps cut prompts, outputs and the hashes beyond the cap', () => {
+    const capped = new DatasetSource(birdLike, randomStream(1, 'x'), 'bird', { maxPromptTokens: 50, maxOutputTokens: 20 });
+    for (let i = 0; i < 100; i++) {
+      const r = capped.next();
+      expect(r.promptTokens).toBeLessThanOrEqual(50);
+      expect(r.outputTokens).toBeLessThanOrEqual(20);
+      expect(r.prefixHashes.length).toBeLessThanOrEqual(3);
+    }
+  });
+});
+
+describe('shipped definitions', () => {
+  it('sharegpt and bird load and validate', () => {
+    expect(shippedDefinitionNames()).toEqual(expect.arrayContaining(['bird', 'sharegpt']));
+    const share = loadDefinition(shippedDefinitionPath('sharegpt')!);
+    expect(share.promptTokens!.quantiles.length).toBeGreaterThanOrEqual(101);
+    const bird = loadDefinition(shippedDefinitionPath('bird')!);
+    expect(bird.prefixes!.groups.length).toBe(11);
+    expect(bird.prefixes!.hashBlockTokens).toBe(16);
+    expect(bird.prefixes!.groups.find((g) => g.name === 'european_football_2')!.tokens).toBe(2311);
+    const total = bird.prefixes!.groups.reduce((s, g) => s + g.weight, 0);
+    expect(total).toBeCloseTo(1, 9);
+  });
+
+  it('BIRD requests of one database share their schema hashes; other databases differ', () => {
+    const src = new DatasetSource(loadDefinition(shippedDefinitionPath('bird')!), randomStream(5, 'b'), 'bird');
+    const byFirst = new Map<number, readonly number[]>();
+    for (let i = 0; i < 2000; i++) {
+      const r = src.next();
+      const prev = byFirst.get(r.prefixHashes[0]);
+      if (prev) expect(r.prefixHashes).toBe(prev);
+      else byFirst.set(r.prefixHashes[0], r.prefixHashes);
+    }
+    expect(byFirst.size).toBe(11);
+  });
+});
+
+describe('definition validation', () => {
+  it('names the file and the field', () => {
+    const file = tmp.write('d1.yaml', 'name: x\ndescription: y\nsource: {data: z}\npromptTokens: {quantiles: [1, 5, 3]}\noutputTokens: {quantiles: [1, 2]}\n');
+    expect(inputError(() => loadDefinition(file))).toMatchObject({ file, where: 'promptTokens.quantiles[2]' });
+    const e2 = inputError(() => parseDefinition({ name: 'x', description: '', source: { data: '' }, outputTokens: { quantiles: [1, 2] } }, 'f'));
+    expect(e2).toMatchObject({ where: 'promptTokens', message: expect.stringMatching(/required/) });
+    const e3 = inputError(() =>
+      parseDefinition({ ...birdLike, prefixes: { ...birdLike.prefixes, extra: 1 } }, 'f'),
+    );
+    expect(e3).toMatchObject({ where: 'prefixes', message: 'unknown key "extra"' });
+    const bad = tmp.write('d2.yaml', 'name: [unclosed\n');
+    expect(inputError(() => loadDefinition(bad)).message).toMatch(/invalid YAML/);
+  });
+});
