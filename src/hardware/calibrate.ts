@@ -98,7 +98,7 @@ export function calibrateAgainstVidur(dir: string, opts: CalibrateOptions = {}):
   const results: GpuCalibration[] = [];
   for (const [device, rows] of byDevice) {
     const gpu = gpus.get(VIDUR_DEVICES[device]);
-    results.push({ ...calibrateGpu(rows, gpu, layersOf), device });
+    results.push({ ...calibrateGpu(rows, gpu, layersOf, device), device });
   }
   return { dir, maxTokens, gpus: results, skipped };
 }
@@ -111,9 +111,10 @@ export function calibrateGpu(
   rows: CalibrationRow[],
   gpu: GpuSpec,
   layersOf: (model: string) => number = () => 1,
+  device?: string,
 ): Omit<GpuCalibration, 'device'> {
   const stepOverheadS = gpu.efficiency?.stepOverheadS ?? resolveEfficiency(gpu).stepOverheadS;
-  const efficiency = fitEfficiency(rows, gpu, 'smooth', stepOverheadS);
+  const efficiency = fitEfficiency(rows, gpu, 'smooth', stepOverheadS, device);
   const points = evaluate(rows, gpu, resolveEfficiency({ ...gpu, efficiency }), 'smooth', layersOf);
   const maxFit = fitEfficiency(rows, gpu, 'max', stepOverheadS);
   const maxPoints = evaluate(rows, gpu, resolveEfficiency({ ...gpu, efficiency: maxFit }), 'max', layersOf);
@@ -149,6 +150,7 @@ export function fitEfficiency(
   gpu: GpuSpec,
   combine: Combine = 'smooth',
   stepOverheadS = 0,
+  device?: string,
 ): RooflineEfficiency {
   const weights = logTokenWeights(rows);
   let best: { loss: number; eff: RooflineEfficiency } | undefined;
@@ -174,7 +176,7 @@ export function fitEfficiency(
     if (!best || value < best.loss) best = { loss: value, eff };
   }
   const models = [...new Set(rows.map((r) => r.model))].join(', ');
-  const source = `calibrated against vidur_profiling (${models}; tp ${[...new Set(rows.map((r) => r.tp))].join('/')}; 1-${Math.max(...rows.map((r) => r.tokens))} tokens)`;
+  const source = `calibrated against vidur_profiling (${device ? `${device}; ` : ''}${models}; tp ${[...new Set(rows.map((r) => r.tp))].join('/')}; 1-${Math.max(...rows.map((r) => r.tokens))} tokens)`;
   return { ...best!.eff, source };
 }
 

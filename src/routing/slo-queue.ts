@@ -109,6 +109,8 @@ export class SloQueue implements RouterQueue {
   private rankError = '';
   private lastCode = OK;
   private readonly warned = new WarnOnce();
+  private readonly rankWarned = new Set<string>();
+  private noProfileWarned = false;
   private readonly dispatchDecision = { kind: 'dispatch', req: undefined, endpoint: undefined } as unknown as {
     kind: 'dispatch';
     req: RequestView;
@@ -173,12 +175,13 @@ export class SloQueue implements RouterQueue {
         const rank = this.rank(r, table, now, ctx);
         if (Number.isNaN(rank)) {
           anyErr = true;
-          this.warned.warn(
-            ctx,
-            `rank:${deps[d].gpuType}:${this.rankError}`,
-            `${this.policyName}: cannot rank requests with the profile of GPU type "${deps[d].gpuType}" ` +
-              `(${this.rankError}); the SLO queue falls back to FIFO + least-request, as AIBrix does`,
-          );
+          if (!this.rankWarned.has(deps[d].gpuType)) {
+            this.rankWarned.add(deps[d].gpuType);
+            ctx.warn(
+              `${this.policyName}: cannot rank requests with the profile of GPU type "${deps[d].gpuType}" ` +
+                `(${this.rankError}); the SLO queue falls back to FIFO + least-request, as AIBrix does`,
+            );
+          }
           continue;
         }
         cand.push(d, rank);
@@ -188,10 +191,9 @@ export class SloQueue implements RouterQueue {
     if (anyErr) nc = 0;
     if (nc === 0) {
       if (!fb) return undefined;
-      if (this.available === 0) {
-        this.warned.warn(
-          ctx,
-          'no-profile',
+      if (this.available === 0 && !this.noProfileWarned) {
+        this.noProfileWarned = true;
+        ctx.warn(
           `${this.policyName}: no AIBrix profile for any GPU type of the endpoints ` +
             `(${deps.map((d) => d.gpuType).join(', ') || 'none'}); falling back to FIFO + least-request, as AIBrix does`,
         );

@@ -1,6 +1,6 @@
 import { blockHash, blockStride, sharedBlocks } from '../blocks.js';
 import { boolOption, numberOption, optionalNumberOption } from '../options.js';
-import { growF64, WarnOnce } from '../pick.js';
+import { growF64 } from '../pick.js';
 import type { PolicyOptions, RoutingPolicy } from '../policy.js';
 import type { EndpointView, RequestView, RoutingContext } from '../types.js';
 
@@ -64,7 +64,7 @@ export function createDynamoKv(options: PolicyOptions = {}): RoutingPolicy {
   let nextSweep = ttlS;
   const workers: WorkerState[] = [];
   const active = new Map<number, Active>();
-  const warned = new WarnOnce();
+  let warnedHbt = -1; // request block size already warned about
   let overlap = new Float64Array(8);
   let reused = new Float64Array(8);
   let cost = new Float64Array(8);
@@ -76,8 +76,10 @@ export function createDynamoKv(options: PolicyOptions = {}): RoutingPolicy {
 
   const geometry = (req: RequestView, ctx: RoutingContext) => {
     stride = blockStride(req, blockTokensOpt);
-    if (blockTokensOpt !== undefined && stride * req.hashBlockTokens !== blockTokensOpt) {
-      warned.warn(ctx, `stride:${req.hashBlockTokens}`, `${P}: block size ${blockTokensOpt} approximated by ${stride * req.hashBlockTokens} tokens`);
+    const off = blockTokensOpt !== undefined && stride * req.hashBlockTokens !== blockTokensOpt;
+    if (off && warnedHbt !== req.hashBlockTokens) {
+      warnedHbt = req.hashBlockTokens;
+      ctx.warn(`${P}: block size ${blockTokensOpt} approximated by ${stride * req.hashBlockTokens} tokens`);
     }
     promptBlocks = Math.ceil(req.promptTokens / (stride * req.hashBlockTokens));
     shared = Math.min(sharedBlocks(req, stride), promptBlocks);

@@ -2,7 +2,7 @@ import { blockHash, blockStride, sharedBlocks } from '../blocks.js';
 import { RoutingConfigError } from '../errors.js';
 import { Lru } from '../lru.js';
 import { numberOption } from '../options.js';
-import { growF64, WarnOnce } from '../pick.js';
+import { growF64 } from '../pick.js';
 import type { PolicyOptions, RoutingPolicy } from '../policy.js';
 import type { EndpointView, RequestView, RoutingContext } from '../types.js';
 
@@ -73,7 +73,7 @@ export function createLlmD(options: PolicyOptions = {}): RoutingPolicy {
 
   const index = new Map<number, number[]>();
   const lrus: Lru<null>[] = [];
-  const warned = new WarnOnce();
+  let warnedHbt = -1; // request block size already warned about
   let total = new Float64Array(8);
   let matched = new Float64Array(8);
 
@@ -84,11 +84,11 @@ export function createLlmD(options: PolicyOptions = {}): RoutingPolicy {
 
   const geometry = (req: RequestView, ctx: RoutingContext) => {
     const stride = blockStride(req, blockTokens);
-    if (stride * req.hashBlockTokens !== blockTokens) {
-      warned.warn(
-        ctx,
-        `stride:${req.hashBlockTokens}`,
-        `${P}: requests hash ${req.hashBlockTokens}-token blocks; llm-d's ${blockTokens}-token blocks are approximated by ${stride * req.hashBlockTokens}-token blocks`,
+    if (stride * req.hashBlockTokens !== blockTokens && warnedHbt !== req.hashBlockTokens) {
+      warnedHbt = req.hashBlockTokens;
+      ctx.warn(
+        `${P}: requests hash ${req.hashBlockTokens}-token blocks; llm-d's ${blockTokens}-token blocks are ` +
+          `approximated by ${stride * req.hashBlockTokens}-token blocks`,
       );
     }
     const size = stride * req.hashBlockTokens;

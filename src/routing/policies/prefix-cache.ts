@@ -1,7 +1,7 @@
 import { blockHash, blockStride, sharedBlocks } from '../blocks.js';
 import { Lru } from '../lru.js';
 import { numberOption } from '../options.js';
-import { growF64, growU8, WarnOnce } from '../pick.js';
+import { growF64, growU8 } from '../pick.js';
 import type { PolicyOptions, ScoringPolicy } from '../policy.js';
 import type { EndpointView, RequestView, RoutingContext } from '../types.js';
 
@@ -42,7 +42,7 @@ export function createPrefixCache(options: PolicyOptions = {}): ScoringPolicy {
 
   // Entries weigh 1 block, except one entry per prompt standing for its unique tail blocks.
   const index = new Lru<Block>();
-  const warned = new WarnOnce();
+  let warnedHbt = -1; // request block size already warned about
   // Per-call buffers, indexed by position in the candidate list.
   let match = new Float64Array(8);
   let alive = new Uint8Array(8);
@@ -50,10 +50,9 @@ export function createPrefixCache(options: PolicyOptions = {}): ScoringPolicy {
 
   const strideFor = (req: RequestView, ctx: RoutingContext) => {
     const stride = blockStride(req, blockTokens);
-    if (stride * req.hashBlockTokens !== blockTokens) {
-      warned.warn(
-        ctx,
-        `stride:${req.hashBlockTokens}`,
+    if (stride * req.hashBlockTokens !== blockTokens && warnedHbt !== req.hashBlockTokens) {
+      warnedHbt = req.hashBlockTokens;
+      ctx.warn(
         `${P}: requests hash ${req.hashBlockTokens}-token blocks; AIBrix's ${blockTokens}-token blocks are approximated by ` +
           `${stride * req.hashBlockTokens}-token blocks`,
       );

@@ -1,0 +1,31 @@
+import { InputError } from '../input-error.js';
+import { RoutingConfigError } from '../routing/index.js';
+
+/** Exit codes: 2 for bad input, 1 for a run that failed or a verdict that is "no". */
+export const EXIT_BAD_INPUT = 2;
+export const EXIT_FAILED = 1;
+
+/** Prints one line for a user error and returns its exit code; rethrows bugs (they deserve a trace). */
+export function reportError(err: unknown): number {
+  if (err instanceof InputError) {
+    process.stderr.write(`error: ${err.format()}\n`);
+    return EXIT_BAD_INPUT;
+  }
+  if (err instanceof RoutingConfigError) {
+    process.stderr.write(`error: ${err.format()}\n`);
+    return EXIT_BAD_INPUT;
+  }
+  throw err;
+}
+
+/** Wraps a command action: user errors become one line and an exit code, no stack trace. */
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void> | number | void) {
+  return async (...args: A) => {
+    try {
+      const code = await fn(...args);
+      process.exitCode = code ?? 0;
+    } catch (err) {
+      process.exitCode = reportError(err);
+    }
+  };
+}

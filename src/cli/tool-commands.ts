@@ -1,0 +1,89 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { experimentSchema, loadExperiment, preparePoint } from '../experiment/index.js';
+import {
+  calibrateAgainstVidur,
+  formatCalibrationReport,
+  loadGpuCatalog,
+  loadModelCatalog,
+} from '../hardware/index.js';
+import { knownPolicies } from '../routing/index.js';
+import { deriveWorkloads, formatDeriveReport, SHIPPED_WORKLOADS_DIR } from '../workload/index.js';
+import { action } from './errors.js';
+
+/** Commands around the simulation: checking files, listing catalogs, calibrating, deriving. */
+export function registerTools(program: Command): void {
+  program
+    .command('validate')
+    .description('check experiment files without running them')
+    .argument('<files...>')
+    .action(
+      action(async (files: string[]) => {
+        for (const f of files) {
+          const exp = loadExperiment(f);
+          // Resolve every point as a run would: unknown names, fleets that do not fit, bad traces.
+          for (const p of exp.points) await preparePoint(exp, p);
+          process.stdout.write(`${f}: ok (${exp.points.length} point${exp.points.length === 1 ? '' : 's'})\n`);
+        }
+      }),
+    );
+
+  program
+    .command('list')
+    .description('list known GPUs, models or routing policies')
+    .argument('<what>', 'gpus | models | policies')
+    .action(
+      action((what: string) => {
+        if (what === 'gpus') {
+          const c = loadGpuCatalog();
+          for (const n of c.names()) {
+            const g = c.get(n);
+            process.stdout.write(
+              `${n.padEnd(12)} ${String(g.bf16Tflops).padStart(6)} TFLOPS  ${String(g.memoryGB).padStart(4)} GB  ${String(g.memoryBandwidthGBs).padStart(5)} GB/s  $${g.costPerHour}/h\n`,
+            );
+          }
+        } else if (what === 'models') {
+          for (const n of loadModelCatalog().names()) process.stdout.write(`${n}\n`);
+        } else if (what === 'policies') {
+          for (const n of knownPolicies()) process.stdout.write(`${n}\n`);
+        } else {
+          process.stderr.write(`error: unknown list "${what}"; choose gpus, models or policies\n`);
+          return 2;
+        }
+      }),
+    );
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of experiment files (for editor completion)')
+    .action(
+      action(() => {
+        process.stdout.write(JSON.stringify(z.toJSONSchema(experimentSchema, { io: 'input' }), null, 2) + '\n');
+      }),
+    );
+
+  program
+    .command('calibrate')
+    .description('fit the roofline efficiency factors against Vidur per-layer profiles')
+    .requiredOption('--vidur <dir>', 'directory with Vidur *_mlp.csv profiles')
+    .option('--all-points', 'print every measured point, not a sample')
+    .action(
+      action((flags: { vidur: string; allPoints?: boolean }) => {
+        const report = calibrateAgainstVidur(flags.vidur);
+        process.stdout.write(formatCalibrationReport(report, { tokens: flags.allPoints ? 'all' : undefined }) + '\n');
+      }),
+    );
+
+  const workload = program.command('workload').description('workload definitions');
+  workload
+    .command('derive')
+    .description('regenerate workloads/sharegpt.yaml and workloads/bird.yaml from the source data')
+    .option('--data <dir>', 'directory holding sharegpt_sarathi/ and bird_minidev/', '../shared/data')
+    .option('--out <dir>', 'output directory', SHIPPED_WORKLOADS_DIR)
+    .action(
+      action((flags: { data: string; out: string }) => {
+        const report = deriveWorkloads({ dataDir: flags.data, outDir: flags.out });
+        process.stdout.write(formatDeriveReport(report) + '\n');
+      }),
+    );
+}

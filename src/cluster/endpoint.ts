@@ -1,0 +1,49 @@
+import type { EndpointCapacity, EndpointRole, EndpointView, EngineMetrics, GatewayCounters } from '../routing/index.js';
+import type { Instance } from '../serving/index.js';
+
+/**
+ * An instance as the router sees it: gateway counters (moved by the gateway at once), an engine
+ * metrics snapshot (refreshed on an interval, so possibly stale) and fresh reported capacity.
+ */
+export class InstanceEndpoint implements EndpointView {
+  readonly counters: GatewayCounters = { inflight: 0, inflightPromptTokens: 0, dispatched: 0, completed: 0 };
+  readonly metrics: EngineMetrics = {
+    running: 0,
+    waiting: 0,
+    kvUsage: 0,
+    promptTokensPerS: 0,
+    generationTokensPerS: 0,
+    avgTpotS: 0,
+    avgTtftS: 0,
+    updatedAt: 0,
+  };
+  /** Completions since the last latency refresh, for the windowed averages. */
+  windowTtftSum = 0;
+  windowTpotSum = 0;
+  windowTpotCount = 0;
+  windowCount = 0;
+  /** Cumulative token counters at the last throughput refresh. */
+  lastPromptTokens = 0;
+  lastGeneratedTokens = 0;
+  lastThroughputAt = 0;
+
+  constructor(
+    readonly index: number,
+    readonly instance: Instance,
+    readonly gpuType: string,
+    readonly role: EndpointRole,
+    readonly group?: string,
+  ) {}
+
+  get id(): string {
+    return this.instance.id;
+  }
+
+  capacity(): EndpointCapacity {
+    const inst = this.instance;
+    return {
+      freeSlots: inst.config.maxNumSeqs - inst.running - inst.queued,
+      freeKvTokens: inst.kv.available * inst.kv.blockSize,
+    };
+  }
+}

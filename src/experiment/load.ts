@@ -1,0 +1,40 @@
+import { dirname, resolve } from 'node:path';
+import { readYamlFile } from '../hardware/yaml-input.js';
+import { InputError } from '../input-error.js';
+import { experimentSchema, type ExperimentConfig } from './schema.js';
+import { expandSweep, pointId, setPath, type PointValues } from './sweep.js';
+
+/** One runnable configuration of an experiment file: its sweep values and the validated config. */
+export interface ExperimentPoint {
+  id: string;
+  values: PointValues;
+  config: ExperimentConfig;
+}
+
+export interface LoadedExperiment {
+  file: string;
+  /** Relative paths in the file resolve against this directory. */
+  baseDir: string;
+  name: string;
+  /** The configuration without sweep values applied. */
+  base: ExperimentConfig;
+  points: ExperimentPoint[];
+  /** "field (line N)" for a field path, for error messages. */
+  where(path: readonly PropertyKey[]): string;
+}
+
+/** Reads, validates and expands an experiment file; InputError names the file, field and line. */
+export function loadExperiment(file: string): LoadedExperiment {
+  const input = readYamlFile(file);
+  if (input.data === null || typeof input.data !== 'object' || Array.isArray(input.data)) {
+    throw new InputError('an experiment file must be a YAML mapping', file);
+  }
+  const base = input.check(experimentSchema, input.data);
+  const points = expandSweep(base.sweep).map((values) => {
+    let data: unknown = input.data;
+    for (const [path, value] of Object.entries(values)) data = setPath(data, path, value, file);
+    const config = input.check(experimentSchema, data);
+    return { id: pointId(values, { ...config, sweep: undefined }), values, config };
+  });
+  return { file, baseDir: dirname(resolve(file)), name: base.name, base, points, where: input.where };
+}

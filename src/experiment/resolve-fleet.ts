@@ -1,0 +1,102 @@
+import {
+  createTimingModel,
+  deriveModel,
+  kvCapacityTokens,
+  type GpuCatalog,
+  type GpuSpec,
+  type ModelSpec,
+} from '../hardware/index.js';
+import type { InstanceSpec } from '../cluster/index.js';
+import { InputError } from '../input-error.js';
+import { VLLM_DEFAULTS, type EngineConfig } from '../serving/index.js';
+import type { FleetEntry } from './schema.js';
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+
+export interface ResolvedFleetEntry {
+  entry: FleetEntry;
+  gpu: GpuSpec;
+  engine: EngineConfig;
+  kvCapacityTokens: number;
+  costPerHour: number;
+}
+
+/**
+ * Turns fleet entries into instance specs: GPU facts from the catalog, engine settings over
+ * vLLM's defaults, KV capacity from memory, and a timing model. Errors name the entry's field.
+ */
+export function resolveFleet(
+  fleet: readonly FleetEntry[],
+  model: ModelSpec,
+  gpus: GpuCatalog,
+  ctx: { file: string; baseDir: string; where(path: readonly PropertyKey[]): string },
+): { instances: InstanceSpec[]; entries: ResolvedFleetEntry[] } {
+  const instances: InstanceSpec[] = [];
+  const entries: ResolvedFleetEntry[] = [];
+  const perGpuType = new Map<string, number>();
+  fleet.forEach((entry, i) => {
+    const at = (...path: PropertyKey[]) => ctx.where(['fleet', i, ...path]);
+    let gpu: GpuSpec;
+    try {
+      gpu = gpus.get(entry.gpu);
+    } catch (err) {
+      throw new InputError((err as Error).message, ctx.file, at('gpu'));
+    }
+    const engine: EngineConfig = { ...VLLM_DEFAULTS, ...entry.engine };
+    if (engine.maxNumSeqs > engine.maxNumBatchedTokens) {
+      throw new InputError(
+        `maxNumSeqs (${engine.maxNumSeqs}) must not exceed maxNumBatchedTokens (${engine.maxNumBatchedTokens})`,
+        ctx.file,
+        at('engine', 'maxNumSeqs'),
+      );
+    }
+    if (model.heads % entry.tp !== 0) {
+      throw new InputError(`tensor parallelism ${entry.tp} does not divide the ${model.heads} attention heads of ${model.name}`, ctx.file, at('tp'));
+    }
+    const kvTokens = kvCapacityTokens(gpu, model, entry.tp, engine.gpuMemoryUtilization, engine.maxNumBatchedTokens);
+    if (kvTokens < engine.blockSize) {
+      const weightsGB = deriveModel(model).weightBytes / 1e9;
+      const usableGB = gpu.memoryGB * engine.gpuMemoryUtilization * entry.tp;
+      throw new InputError(
+        `${model.name} does not fit on ${entry.tp}x ${gpu.name}: weights need ${weightsGB.toFixed(1)} GB of ${usableGB.toFixed(1)} GB usable, leaving no room for KV cache (raise tp or gpuMemoryUtilization)`,
+        ctx.file,
+        at('gpu'),
+      );
+    }
+    let timing;
+    try {
+      const t = entry.timing ?? 'roofline';
+      timing =
+        t === 'roofline'
+          ? createTimingModel({ kind: 'roofline', gpu, model, tp: entry.tp })
+          : createTimingModel({ kind: 'table', gpu, model, tp: entry.tp, table: tablePath(t.table, ctx.baseDir) });
+    } catch (err) {
+      if (err instanceof InputError && !err.file) throw new InputError(err.message, ctx.file, at('timing'));
+      throw err;
+    }
+    const maxModelLen = Math.min(engine.maxModelLen ?? model.maxModelLen, model.maxModelLen);
+    const costPerHour = entry.costPerHour ?? gpu.costPerHour;
+    entries.push({ entry, gpu, engine, kvCapacityTokens: kvTokens, costPerHour });
+    for (let c = 0; c < entry.count; c++) {
+      const n = perGpuType.get(gpu.name) ?? 0;
+      perGpuType.set(gpu.name, n + 1);
+      instances.push({
+        id: `${gpu.name}-${entry.role === 'unified' ? '' : entry.role + '-'}${n}`,
+        gpuType: gpu.name,
+        role: entry.role,
+        timing,
+        kvCapacityTokens: kvTokens,
+        maxModelLen,
+        config: engine,
+      });
+    }
+  });
+  return { instances, entries };
+}
+
+/** A table path relative to the experiment file when it exists there; otherwise as given (profiles/timing/ lookup). */
+function tablePath(table: string, baseDir: string): string {
+  if (isAbsolute(table)) return table;
+  const local = resolve(baseDir, table);
+  return existsSync(local) ? local : table;
+}

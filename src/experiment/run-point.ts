@@ -1,0 +1,169 @@
+import { Cluster, SIGNALS, type RefreshIntervals } from '../cluster/index.js';
+import { randomStream } from '../engine/index.js';
+import { loadGpuCatalog, loadModelCatalog, type ModelSpec } from '../hardware/index.js';
+import { InputError } from '../input-error.js';
+import { MetricsCollector, type RunSummary, type SloSpec } from '../metrics/index.js';
+import { createPolicy, loadPolicyModule, RoutingConfigError, type RoutingPolicy } from '../routing/index.js';
+import type { Sequence } from '../serving/index.js';
+import { openWorkload, type RequestSpec, type RequestStream } from '../workload/index.js';
+import type { ExperimentPoint, LoadedExperiment } from './load.js';
+import { resolveFleet, type ResolvedFleetEntry } from './resolve-fleet.js';
+import type { ExperimentConfig } from './schema.js';
+import { isAbsolute, resolve } from 'node:path';
+
+/** The result of one point, as written to results and printed with --json. */
+export interface PointResult {
+  name: string;
+  id: string;
+  seed: number;
+  /** The swept values ({} when the experiment has no sweep). */
+  point: Record<string, unknown>;
+  policy: string;
+  mode: string;
+  fleet: { gpu: string; count: number; tp: number; role: string; costPerHour: number }[];
+  cost_per_hour: number;
+  completed: number;
+  rejected: number;
+  metrics: RunSummary['metrics'];
+  summary: Omit<RunSummary, 'metrics' | 'completed' | 'rejected'>;
+  warnings: string[];
+}
+
+export interface RunHooks {
+  /** Per-request output (requests.csv). */
+  onRequestEnd?(req: RequestSpec, seq: Sequence | undefined, instance: string | undefined, rejection?: string): void;
+}
+
+/** Default engine-metric refresh interval, as AIBrix's gateway (AIBIX_POD_METRIC_REFRESH_INTERVAL_MS). */
+const DEFAULT_REFRESH_MS = 50;
+
+/** A point with everything resolved and opened, ready to run. */
+export interface PreparedPoint {
+  cluster: Cluster;
+  collector: MetricsCollector;
+  stream: RequestStream;
+  entries: ResolvedFleetEntry[];
+  warnings: string[];
+}
+
+/**
+ * Resolves a point's names (model, GPUs, policy), builds its fleet and opens its workload. Every
+ * bad-input error a run could meet before its first event is raised here, so `sim validate`
+ * checks exactly what `sim run` would.
+ */
+export async function preparePoint(exp: LoadedExperiment, point: ExperimentPoint, hooks: RunHooks = {}): Promise<PreparedPoint> {
+  const cfg = point.config;
+  const { file, baseDir, where } = exp;
+  const model = lookupModel(cfg, exp);
+  const { instances, entries } = resolveFleet(cfg.fleet, model, loadGpuCatalog(), { file, baseDir, where });
+  const warnings: string[] = [];
+  const warn = (m: string) => {
+    if (!warnings.includes(m)) warnings.push(m);
+  };
+  const policy = await buildPolicy(cfg, exp);
+  const classes = [...new Set(cfg.workload.sources.map((s) => s.class))];
+  for (const c of Object.keys(cfg.slo?.classes ?? {})) {
+    if (!classes.includes(c)) {
+      throw new InputError(`no workload source has class "${c}" (classes: ${classes.join(', ')})`, file, where(['slo', 'classes', c]));
+    }
+  }
+  const collector = new MetricsCollector(classes, sloSpec(cfg));
+  const cluster = new Cluster({
+    instances,
+    policy,
+    mode: cfg.router.mode,
+    refresh: refreshIntervals(cfg),
+    random: randomStream(cfg.seed, 'router'),
+    collector,
+    classes,
+    warn,
+    onRequestEnd: hooks.onRequestEnd,
+  });
+  const stream = openWorkload(cfg.workload, { seed: cfg.seed, baseDir, file });
+  return { cluster, collector, stream, entries, warnings };
+}
+
+/** Runs one point of an experiment to completion. */
+export async function runPoint(exp: LoadedExperiment, point: ExperimentPoint, hooks: RunHooks = {}): Promise<PointResult> {
+  const cfg = point.config;
+  const { cluster, collector, stream, entries, warnings } = await preparePoint(exp, point, hooks);
+  cluster.run(stream);
+  const summary = collector.summarize(
+    cluster.endpoints.map((e) => ({
+      id: e.id,
+      gpuType: e.gpuType,
+      role: e.role,
+      busyTime: e.instance.busyTime,
+      preemptions: e.instance.preemptions,
+      promptTokensComputed: e.instance.promptTokensComputed,
+      tokensGenerated: e.instance.tokensGenerated,
+    })),
+  );
+  const fleet = entries.map((r) => ({
+    gpu: r.gpu.name,
+    count: r.entry.count,
+    tp: r.entry.tp,
+    role: r.entry.role,
+    costPerHour: r.costPerHour,
+  }));
+  const { metrics, completed, rejected, ...rest } = summary;
+  return {
+    name: cfg.name,
+    id: point.id,
+    seed: cfg.seed,
+    point: point.values,
+    policy: cfg.router.policy,
+    mode: cfg.router.mode,
+    fleet,
+    cost_per_hour: fleet.reduce((a, f) => a + f.count * f.tp * f.costPerHour, 0),
+    completed,
+    rejected,
+    metrics,
+    summary: rest,
+    warnings,
+  };
+}
+
+function lookupModel(cfg: ExperimentConfig, exp: LoadedExperiment): ModelSpec {
+  try {
+    return loadModelCatalog().get(cfg.model);
+  } catch (err) {
+    throw new InputError((err as Error).message, exp.file, exp.where(['model']));
+  }
+}
+
+async function buildPolicy(cfg: ExperimentConfig, exp: LoadedExperiment): Promise<RoutingPolicy> {
+  const name = cfg.router.policy;
+  const options = cfg.router.options ?? {};
+  try {
+    if (/^\.{0,2}\/|\.(m?js|ts)$/.test(name)) {
+      const path = isAbsolute(name) ? name : resolve(exp.baseDir, name);
+      const factory = await loadPolicyModule(path);
+      return factory(options);
+    }
+    return createPolicy(name, options);
+  } catch (err) {
+    if (err instanceof RoutingConfigError) throw new InputError(err.message, exp.file, exp.where(['router', 'policy']));
+    throw err;
+  }
+}
+
+function sloSpec(cfg: ExperimentConfig): SloSpec {
+  const s = cfg.slo;
+  const targets = (t: { ttftMs?: number; tpotMs?: number; e2eMs?: number } | undefined) => ({
+    ...(t?.ttftMs !== undefined && { ttft: t.ttftMs / 1000 }),
+    ...(t?.tpotMs !== undefined && { tpot: t.tpotMs / 1000 }),
+    ...(t?.e2eMs !== undefined && { e2e: t.e2eMs / 1000 }),
+  });
+  return {
+    targets: targets(s),
+    perClass: Object.fromEntries(Object.entries(s?.classes ?? {}).map(([c, t]) => [c, targets(t)])),
+    percentile: s?.percentile ?? 99,
+  };
+}
+
+function refreshIntervals(cfg: ExperimentConfig): RefreshIntervals {
+  const r = cfg.router.refreshMs ?? {};
+  const def = r.default ?? DEFAULT_REFRESH_MS;
+  return Object.fromEntries(SIGNALS.map((s) => [s, (r[s] ?? def) / 1000])) as RefreshIntervals;
+}

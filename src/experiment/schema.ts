@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { workloadSchema } from '../workload/index.js';
+
+const positiveInt = z.int().positive();
+
+/** Engine settings of a fleet entry, named after vLLM's flags (camelCase); defaults are vLLM's. */
+export const engineSchema = z
+  .strictObject({
+    maxNumSeqs: positiveInt.optional().describe('vLLM max_num_seqs (default 256)'),
+    maxNumBatchedTokens: positiveInt.optional().describe('vLLM max_num_batched_tokens (default 8192)'),
+    blockSize: positiveInt.optional().describe('vLLM block_size (default 16)'),
+    gpuMemoryUtilization: z.number().gt(0).max(1).optional().describe('vLLM gpu_memory_utilization (default 0.9)'),
+    enableChunkedPrefill: z.boolean().optional().describe('default true'),
+    enablePrefixCaching: z.boolean().optional().describe('default true'),
+    maxModelLen: positiveInt.optional().describe("default: the model's context length"),
+  })
+  .describe('Inference engine settings');
+
+export const timingSchema = z
+  .union([
+    z.literal('roofline'),
+    z.strictObject({ table: z.string().min(1).describe('CSV of measured step times (see docs/timing.md)') }),
+  ])
+  .describe('Step-time model: roofline (default) or {table: file}');
+
+export const fleetEntrySchema = z.strictObject({
+  gpu: z.string().min(1).describe('GPU type from the catalog, e.g. H100-SXM'),
+  count: positiveInt.default(1).describe('Number of instances'),
+  tp: positiveInt.default(1).describe('Tensor parallelism (GPUs per instance)'),
+  role: z.enum(['unified', 'prefill', 'decode']).default('unified'),
+  costPerHour: z.number().nonnegative().optional().describe('Overrides the catalog cost per GPU-hour'),
+  engine: engineSchema.optional(),
+  timing: timingSchema.optional(),
+});
+
+const refreshSchema = z
+  .strictObject({
+    default: z.number().nonnegative().optional().describe('Refresh interval of every engine metric, ms (default 50)'),
+    queue: z.number().nonnegative().optional().describe('Running/waiting counts, ms'),
+    kvUsage: z.number().nonnegative().optional().describe('KV cache usage, ms'),
+    throughput: z.number().nonnegative().optional().describe('Token throughput, ms'),
+    latency: z.number().nonnegative().optional().describe('Mean TTFT/TPOT, ms'),
+  })
+  .describe('How often the router sees fresh engine metrics (0 = always fresh)');
+
+export const routerSchema = z.strictObject({
+  policy: z
+    .string()
+    .min(1)
+    .default('round-robin')
+    .describe('Policy name (e.g. least-request, slo, cache_aware), an a:w,b mix, or a module path ./my-policy.js'),
+  mode: z.enum(['push', 'pull']).default('push'),
+  options: z.record(z.string(), z.unknown()).optional().describe("The policy's own settings"),
+  profiles: z.string().min(1).optional().describe('Directory or file of AIBrix-format profiles'),
+  refreshMs: refreshSchema.optional(),
+});
+
+const targetsSchema = z.strictObject({
+  ttftMs: z.number().positive().optional(),
+  tpotMs: z.number().positive().optional(),
+  e2eMs: z.number().positive().optional(),
+});
+
+export const sloSchema = targetsSchema
+  .extend({
+    percentile: z.number().gt(0).max(100).default(99).describe('Percentile reported against the targets'),
+    classes: z.record(z.string(), targetsSchema).optional().describe('Per workload class targets'),
+  })
+  .strict();
+
+export const outputsSchema = z.strictObject({
+  requestsCsv: z.boolean().default(false).describe('Write requests.csv with one row per request'),
+  dir: z.string().optional().describe('Results directory (default results/<name>)'),
+});
+
+/** Values swept over: a field path (e.g. router.policy, workload.sources[0].rate) mapped to a list. */
+export const sweepSchema = z.record(z.string(), z.array(z.unknown()).min(1, 'a sweep needs at least one value'));
+
+export const experimentSchema = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, dot, dash and underscore only')
+    .describe('Name of the experiment; results go to results/<name>'),
+  description: z.string().optional(),
+  seed: z.int().nonnegative().default(1),
+  model: z.string().min(1).describe('Model from the catalog, e.g. Llama-3.1-8B'),
+  fleet: z.array(fleetEntrySchema).min(1),
+  workload: workloadSchema,
+  router: routerSchema.prefault({}),
+  slo: sloSchema.optional(),
+  sweep: sweepSchema.optional(),
+  outputs: outputsSchema.prefault({}),
+});
+
+export type ExperimentConfig = z.output<typeof experimentSchema>;
+export type FleetEntry = z.output<typeof fleetEntrySchema>;

@@ -1,0 +1,277 @@
+import { Column } from './column.js';
+import { hasTargets, meetsSlo, type SloSpec, type SloTargets } from './slo.js';
+import { percentile, scale, summarize, type Distribution } from './stats.js';
+
+/** Everything measured about one completed request. Times are seconds from the start of the run. */
+export interface CompletedRequest {
+  classIndex: number;
+  instanceIndex: number;
+  arrival: number;
+  /** When the gateway sent it to an instance (after any router-side queueing). */
+  dispatched: number;
+  /** When it reached the instance's queue. */
+  enqueued: number;
+  /** When the instance first scheduled it. */
+  firstScheduled: number;
+  firstToken: number;
+  finished: number;
+  promptTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  preemptions: number;
+}
+
+/** What the summary needs to know about each instance. */
+export interface InstanceInfo {
+  id: string;
+  gpuType: string;
+  role: string;
+  busyTime: number;
+  preemptions: number;
+  promptTokensComputed: number;
+  tokensGenerated: number;
+}
+
+export interface ClassSummary {
+  completed: number;
+  rejected: number;
+  slo_attainment: number | null;
+  ttft_ms: Distribution;
+  tpot_ms: Distribution;
+  e2e_ms: Distribution;
+}
+
+export interface RunMetrics {
+  ttft_ms: Distribution;
+  tpot_ms: Distribution;
+  e2e_ms: Distribution;
+  /** Arrival to first scheduling (router queue + instance queue). */
+  queue_ms: Distribution;
+  router_queue_ms: Distribution;
+  instance_queue_ms: Distribution;
+  throughput_rps: number;
+  output_tokens_per_s: number;
+  slo_attainment: number | null;
+  goodput_rps: number | null;
+  preemptions: number;
+  prefix_cache_hit_rate: number;
+}
+
+export interface RunSummary {
+  completed: number;
+  rejected: number;
+  rejections: Record<string, number>;
+  /** From the first arrival to the last completion, seconds. */
+  duration_s: number;
+  metrics: RunMetrics;
+  /** The run's latencies at the SLO percentile, and whether each meets its target. */
+  slo: null | {
+    percentile: number;
+    targets_ms: { ttft?: number; tpot?: number; e2e?: number };
+    at_percentile_ms: { ttft: number; tpot: number; e2e: number };
+    met: { ttft?: boolean; tpot?: boolean; e2e?: boolean };
+  };
+  classes: Record<string, ClassSummary>;
+  instances: {
+    id: string;
+    gpu: string;
+    role: string;
+    served: number;
+    served_by_class: Record<string, number>;
+    utilization: number;
+    preemptions: number;
+  }[];
+  gpu_types: Record<string, { served_by_class: Record<string, number>; tpot_ms: Distribution; ttft_ms: Distribution }>;
+}
+
+/**
+ * Collects per-request measurements into compact columns and summarizes them at the end.
+ * Memory is a few numbers per request, with no per-request objects kept.
+ */
+export class MetricsCollector {
+  private readonly ttft = new Column();
+  private readonly tpot = new Column();
+  private readonly e2e = new Column();
+  private readonly routerQueue = new Column();
+  private readonly instanceQueue = new Column();
+  private readonly classOf = new Column();
+  private readonly instanceOf = new Column();
+  private readonly met: Column;
+  private readonly classTargets: SloTargets[];
+  private readonly anySlo: boolean;
+  private firstArrival = Infinity;
+  private lastFinish = 0;
+  private outputTokens = 0;
+  private promptTokens = 0;
+  private cachedTokens = 0;
+  private preemptions = 0;
+  private metCount = 0;
+  private readonly rejectedByClass: number[];
+  private readonly rejections = new Map<string, number>();
+
+  constructor(
+    readonly classes: readonly string[],
+    readonly slo: SloSpec,
+  ) {
+    this.classTargets = classes.map((c) => ({ ...slo.targets, ...slo.perClass[c] }));
+    this.anySlo = this.classTargets.some(hasTargets);
+    this.met = new Column();
+    this.rejectedByClass = classes.map(() => 0);
+  }
+
+  noteArrival(t: number): void {
+    if (t < this.firstArrival) this.firstArrival = t;
+  }
+
+  recordCompletion(r: CompletedRequest): void {
+    const ttft = r.firstToken - r.arrival;
+    const e2e = r.finished - r.arrival;
+    const tpot = r.outputTokens > 1 ? (e2e - ttft) / (r.outputTokens - 1) : NaN;
+    this.ttft.push(ttft);
+    this.tpot.push(tpot);
+    this.e2e.push(e2e);
+    this.routerQueue.push(r.dispatched - r.arrival);
+    this.instanceQueue.push(r.firstScheduled - r.enqueued);
+    this.classOf.push(r.classIndex);
+    this.instanceOf.push(r.instanceIndex);
+    const ok = meetsSlo(this.classTargets[r.classIndex], ttft, tpot, e2e);
+    this.met.push(ok ? 1 : 0);
+    if (ok) this.metCount++;
+    if (r.finished > this.lastFinish) this.lastFinish = r.finished;
+    this.outputTokens += r.outputTokens;
+    this.promptTokens += r.promptTokens;
+    this.cachedTokens += r.cachedTokens;
+    this.preemptions += r.preemptions;
+  }
+
+  recordRejection(classIndex: number, reason: string): void {
+    this.rejectedByClass[classIndex]++;
+    this.rejections.set(reason, (this.rejections.get(reason) ?? 0) + 1);
+  }
+
+  get completedCount(): number {
+    return this.e2e.length;
+  }
+
+  summarize(instances: readonly InstanceInfo[]): RunSummary {
+    const completed = this.e2e.length;
+    const rejected = this.rejectedByClass.reduce((a, b) => a + b, 0);
+    const duration = completed > 0 ? this.lastFinish - this.firstArrival : 0;
+    const ttft = this.ttft.values();
+    const tpot = this.tpot.values();
+    const e2e = this.e2e.values();
+    const ms = (v: Float64Array) => scale(summarize(withoutNaN(v)), 1000);
+    const total = completed + rejected;
+
+    const classes: Record<string, ClassSummary> = {};
+    this.classes.forEach((name, ci) => {
+      const pick = (col: Column) => select(col, this.classOf, ci);
+      const n = pick(this.e2e).length;
+      let met = 0;
+      for (let i = 0; i < completed; i++) if (this.classOf.get(i) === ci) met += this.met.get(i);
+      const all = n + this.rejectedByClass[ci];
+      classes[name] = {
+        completed: n,
+        rejected: this.rejectedByClass[ci],
+        slo_attainment: hasTargets(this.classTargets[ci]) && all > 0 ? met / all : null,
+        ttft_ms: ms(pick(this.ttft)),
+        tpot_ms: ms(pick(this.tpot)),
+        e2e_ms: ms(pick(this.e2e)),
+      };
+    });
+
+    const servedBy = instances.map(() => this.classes.map(() => 0));
+    for (let i = 0; i < completed; i++) servedBy[this.instanceOf.get(i)][this.classOf.get(i)]++;
+    const byClass = (counts: number[]) => Object.fromEntries(this.classes.map((c, i) => [c, counts[i]]));
+
+    const gpuTypes: RunSummary['gpu_types'] = {};
+    for (const gpu of [...new Set(instances.map((x) => x.gpuType))].sort()) {
+      const members = new Set(instances.flatMap((x, i) => (x.gpuType === gpu ? [i] : [])));
+      const counts = this.classes.map(() => 0);
+      for (const i of members) servedBy[i].forEach((n, c) => (counts[c] += n));
+      gpuTypes[gpu] = {
+        served_by_class: byClass(counts),
+        tpot_ms: ms(selectWhere(this.tpot, this.instanceOf, members)),
+        ttft_ms: ms(selectWhere(this.ttft, this.instanceOf, members)),
+      };
+    }
+
+    const p = this.slo.percentile;
+    const t = this.slo.targets;
+    const at = {
+      ttft: percentile(withoutNaN(ttft), p) * 1000,
+      tpot: percentile(withoutNaN(tpot), p) * 1000,
+      e2e: percentile(withoutNaN(e2e), p) * 1000,
+    };
+    return {
+      completed,
+      rejected,
+      rejections: Object.fromEntries([...this.rejections].sort(([a], [b]) => (a < b ? -1 : 1))),
+      duration_s: duration,
+      metrics: {
+        ttft_ms: ms(ttft),
+        tpot_ms: ms(tpot),
+        e2e_ms: ms(e2e),
+        queue_ms: ms(sum(this.routerQueue.values(), this.instanceQueue.values())),
+        router_queue_ms: ms(this.routerQueue.values()),
+        instance_queue_ms: ms(this.instanceQueue.values()),
+        throughput_rps: duration > 0 ? completed / duration : 0,
+        output_tokens_per_s: duration > 0 ? this.outputTokens / duration : 0,
+        slo_attainment: this.anySlo && total > 0 ? this.metCount / total : null,
+        goodput_rps: this.anySlo ? (duration > 0 ? this.metCount / duration : 0) : null,
+        preemptions: this.preemptions,
+        prefix_cache_hit_rate: this.promptTokens > 0 ? this.cachedTokens / this.promptTokens : 0,
+      },
+      slo: hasTargets(t)
+        ? {
+            percentile: p,
+            targets_ms: mapDefined(t, (x) => x * 1000),
+            at_percentile_ms: at,
+            met: mapDefined(t, (x, k) => at[k] <= x * 1000),
+          }
+        : null,
+      classes,
+      instances: instances.map((x, i) => ({
+        id: x.id,
+        gpu: x.gpuType,
+        role: x.role,
+        served: servedBy[i].reduce((a, b) => a + b, 0),
+        served_by_class: byClass(servedBy[i]),
+        utilization: duration > 0 ? Math.min(1, x.busyTime / duration) : 0,
+        preemptions: x.preemptions,
+      })),
+      gpu_types: gpuTypes,
+    };
+  }
+}
+
+function withoutNaN(v: Float64Array): Float64Array {
+  return v.filter((x) => !Number.isNaN(x));
+}
+
+function select(col: Column, key: Column, value: number): Float64Array {
+  const out: number[] = [];
+  for (let i = 0; i < col.length; i++) if (key.get(i) === value) out.push(col.get(i));
+  return Float64Array.from(out);
+}
+
+function selectWhere(col: Column, key: Column, values: Set<number>): Float64Array {
+  const out: number[] = [];
+  for (let i = 0; i < col.length; i++) if (values.has(key.get(i))) out.push(col.get(i));
+  return Float64Array.from(out);
+}
+
+function sum(a: Float64Array, b: Float64Array): Float64Array {
+  const out = new Float64Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i] + b[i];
+  return out;
+}
+
+function mapDefined<R>(
+  t: SloTargets,
+  f: (x: number, k: 'ttft' | 'tpot' | 'e2e') => R,
+): { ttft?: R; tpot?: R; e2e?: R } {
+  const out: { ttft?: R; tpot?: R; e2e?: R } = {};
+  for (const k of ['ttft', 'tpot', 'e2e'] as const) if (t[k] !== undefined) out[k] = f(t[k]!, k);
+  return out;
+}

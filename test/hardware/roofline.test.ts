@@ -1,0 +1,178 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  createRooflineTiming,
+  createTimingModel,
+  decodeStep,
+  freshPrefill,
+  loadGpuCatalog,
+  loadModelCatalog,
+  type BatchShape,
+  type GpuSpec,
+  type ModelSpec,
+} from '../../src/hardware/index.js';
+import { InputError } from '../../src/input-error.js';
+
+// Round numbers so the expected values can be worked out by hand.
+const gpu: GpuSpec = {
+  name: 'TestGPU',
+  bf16Tflops: 100,
+  memoryGB: 40,
+  memoryBandwidthGBs: 1000,
+  interconnect: { kind: 'nvlink', bandwidthGBs: 100 },
+  costPerHour: 1,
+  efficiency: {
+    mfu: 0.5,
+    mbu: 0.8,
+    elementwiseMbu: 0.4,
+    layerOverheadS: 1e-5,
+    gemmTileTokens: 1,
+    stepOverheadS: 1e-3,
+    source: 'test',
+  },
+};
+
+const model: ModelSpec = {
+  name: 'Tiny',
+  layers: 2,
+  hiddenSize: 1024,
+  heads: 8,
+  kvHeads: 2,
+  headDim: 128,
+  intermediateSize: 4096,
+  vocabSize: 32000,
+  dtypeBytes: 2,
+  maxModelLen: 8192,
+};
+
+const FLOPS = 100e12 * 0.5; // peak x mfu
+const BW = 1000e9 * 0.8; // bandwidth x mbu
+const EW_BW = 1000e9 * 0.4; // elementwise bandwidth
+const LAYER_PARAMS = 1024 * (1024 + 2 * 256) + 1024 * 1024 + 3 * 1024 * 4096; // 15,204,352
+const HEAD_PARAMS = 32000 * 1024;
+const EW_BYTES_PER_TOKEN = (7 * 1024 + 2 * (1024 + 256) + 3 * 4096) * 2; // norms+add, rotary, activation
+const KV_BYTES_PER_TOKEN = 2 * 2 * 2 * 128 * 2;
+
+const hyp = (a: number, b: number): number => Math.sqrt(a * a + b * b);
+
+describe('roofline timing', () => {
+  it('memory-bound decode: weight streaming dominates', () => {
+    const timing = createRooflineTiming(gpu, model, 1);
+    const b = decodeStep(4, 4000);
+    const layer =
+      hyp((2 * 4 * LAYER_PARAMS) / FLOPS, (LAYER_PARAMS * 2) / BW) + (4 * EW_BYTES_PER_TOKEN) / EW_BW + 1e-5;
+    const head = hyp((4 * 2 * HEAD_PARAMS) / FLOPS, (HEAD_PARAMS * 2) / BW);
+    const attention = hyp((4000 * 4 * 2 * 1024) / FLOPS, (4000 * KV_BYTES_PER_TOKEN) / BW);
+    const expected = 2 * layer + head + attention + 1e-3;
+    expect(timing.stepTime(b)).toBeCloseTo(expected, 12);
+    // By hand: 2 x 48.53 us + 82.09 us + 10.26 us + 1 ms.
+    expect(timing.stepTime(b)).toBeCloseTo(1.18941e-3, 7);
+  });
+
+  it('compute-bound prefill: FLOPs dominate', () => {
+    const timing = createRooflineTiming(gpu, model, 1);
+    const n = 2048;
+    const b = freshPrefill(n);
+    const compute = (2 * n * LAYER_PARAMS) / FLOPS;
+    const stream = (LAYER_PARAMS * 2) / BW;
+    expect(compute).toBeGreaterThan(10 * stream);
+    const layer = hyp(compute, stream) + (n * EW_BYTES_PER_TOKEN) / EW_BW + 1e-5;
+    const head = hyp((2 * HEAD_PARAMS) / FLOPS, (HEAD_PARAMS * 2) / BW);
+    const attention = hyp(((n * n) / 2) * ((4 * 2 * 1024) / FLOPS), (n * KV_BYTES_PER_TOKEN) / BW);
+    expect(timing.stepTime(b)).toBeCloseTo(2 * layer + head + attention + 1e-3, 12);
+  });
+
+  it('TP=2 halves the work and adds two ring all-reduces per layer', () => {
+    const timing = createRooflineTiming(gpu, model, 2);
+    const n = 512;
+    const b = freshPrefill(n);
+    const layer =
+      hyp((2 * n * LAYER_PARAMS) / 2 / FLOPS, (LAYER_PARAMS * 2) / 2 / BW) +
+      (n * (7 * 1024 + (2 * (1024 + 256) + 3 * 4096) / 2) * 2) / EW_BW +
+      1e-5;
+    const head = hyp((2 * HEAD_PARAMS) / 2 / FLOPS, (HEAD_PARAMS * 2) / 2 / BW);
+    // One KV head per rank (2 KV heads over 2 ranks).
+    const attention = hyp(((n * n) / 2) * ((4 * 2 * 1024) / 2 / FLOPS), (n * 2 * 2 * 1 * 128 * 2) / BW);
+    // Ring: 2(tp-1)/tp = 1 buffer of n x hidden x 2 bytes over 100 GB/s x 0.75, plus 10 us.
+    const allReduce = 2 * 2 * (10e-6 + (n * 1024 * 2) / (100e9 * 0.75));
+    expect(timing.stepTime(b)).toBeCloseTo(2 * layer + head + attention + allReduce + 1e-3, 12);
+  });
+
+  it('rounds matmul tokens up to the tile', () => {
+    const tiled = createRooflineTiming({ ...gpu, efficiency: { ...gpu.efficiency!, gemmTileTokens: 64 } }, model, 1);
+    const at = (n: number): number => tiled.stepTime(freshPrefill(n));
+    // 4000 tokens of prefill are compute-bound: 3969..4032 tokens share one tile count.
+    expect(at(4001) - at(3970)).toBeLessThan(at(4033) - at(4001));
+  });
+
+  it('returns 0 for an empty batch and > 0 for any token', () => {
+    const timing = createRooflineTiming(gpu, model, 1);
+    expect(timing.stepTime(decodeStep(0, 0))).toBe(0);
+    expect(timing.stepTime(decodeStep(1, 1))).toBeGreaterThan(0);
+  });
+
+  it('uses datasheet defaults when a GPU has no efficiency', () => {
+    const bare = { ...gpu, efficiency: undefined };
+    expect(createRooflineTiming(bare, model, 1).stepTime(decodeStep(1, 100))).toBeGreaterThan(0);
+  });
+
+  it('rejects a tensor parallelism that does not divide the heads', () => {
+    expect(() => createRooflineTiming(gpu, model, 3)).toThrow(InputError);
+    expect(() => createRooflineTiming(gpu, model, 0)).toThrow(/positive integer/);
+    expect(() => createTimingModel({ kind: 'table', gpu, model, tp: 1 })).toThrow(/needs a table file/);
+  });
+
+  it('is monotone in every batch dimension, on every shipped GPU and model', () => {
+    const gpus = loadGpuCatalog();
+    const models = loadModelCatalog();
+    const timings = gpus.names().flatMap((g) =>
+      models.names().flatMap((m) => [1, 2, 4].map((tp) => createRooflineTiming(gpus.get(g), models.get(m), tp))),
+    );
+    const shape = fc.record({
+      prefillTokens: fc.integer({ min: 0, max: 16384 }),
+      prefillSeqs: fc.integer({ min: 0, max: 8 }),
+      prefillAttentionPairs: fc.integer({ min: 0, max: 50_000_000 }),
+      prefillContextTokens: fc.integer({ min: 0, max: 32768 }),
+      decodeSeqs: fc.integer({ min: 0, max: 512 }),
+      decodeContextTokens: fc.integer({ min: 0, max: 2_000_000 }),
+    });
+    const fields: (keyof BatchShape)[] = [
+      'prefillTokens',
+      'prefillSeqs',
+      'prefillAttentionPairs',
+      'prefillContextTokens',
+      'decodeSeqs',
+      'decodeContextTokens',
+    ];
+    fc.assert(
+      fc.property(
+        shape,
+        fc.integer({ min: 0, max: timings.length - 1 }),
+        fc.constantFrom(...fields),
+        fc.integer({ min: 1, max: 4096 }),
+        (b, i, field, extra) => {
+          const t = timings[i];
+          const bigger = { ...b, [field]: b[field] + extra };
+          return t.stepTime(bigger) >= t.stepTime(b);
+        },
+      ),
+      { numRuns: 2000, seed: 42 },
+    );
+  });
+
+  it('step time grows with batch size for decode and prefill', () => {
+    const timing = createRooflineTiming(loadGpuCatalog().get('H20'), loadModelCatalog().get('Qwen2.5-7B'), 1);
+    let prev = 0;
+    for (let seqs = 1; seqs <= 1024; seqs *= 2) {
+      const t = timing.stepTime(decodeStep(seqs, seqs * 1000));
+      expect(t).toBeGreaterThan(prev);
+      prev = t;
+    }
+    prev = 0;
+    for (let n = 1; n <= 16384; n *= 2) {
+      const t = timing.stepTime(freshPrefill(n));
+      expect(t).toBeGreaterThanOrEqual(prev);
+      prev = t;
+    }
+  });
+});
