@@ -1,6 +1,6 @@
 import { Column } from './column.js';
 import { hasTargets, meetsSlo, type SloSpec, type SloTargets } from './slo.js';
-import { percentile, scale, summarize, type Distribution } from './stats.js';
+import { describeSorted, quantile, scale, sortedFinite, type Distribution } from './stats.js';
 
 /** Everything measured about one completed request. Times are seconds from the start of the run. */
 export interface CompletedRequest {
@@ -157,10 +157,12 @@ export class MetricsCollector {
     const completed = this.e2e.length;
     const rejected = this.rejectedByClass.reduce((a, b) => a + b, 0);
     const duration = completed > 0 ? this.lastFinish - this.firstArrival : 0;
-    const ttft = this.ttft.values();
-    const tpot = this.tpot.values();
-    const e2e = this.e2e.values();
-    const ms = (v: Float64Array) => scale(summarize(withoutNaN(v)), 1000);
+    // Sort each latency column once; the distribution and the SLO percentile read the same copy.
+    const ttft = sortedFinite(this.ttft.values());
+    const tpot = sortedFinite(this.tpot.values());
+    const e2e = sortedFinite(this.e2e.values());
+    const msSorted = (sorted: Float64Array) => scale(describeSorted(sorted), 1000);
+    const ms = (v: Float64Array) => msSorted(sortedFinite(v));
     const total = completed + rejected;
 
     const classes: Record<string, ClassSummary> = {};
@@ -191,17 +193,17 @@ export class MetricsCollector {
       for (const i of members) servedBy[i].forEach((n, c) => (counts[c] += n));
       gpuTypes[gpu] = {
         served_by_class: byClass(counts),
-        tpot_ms: ms(selectWhere(this.tpot, this.instanceOf, members)),
-        ttft_ms: ms(selectWhere(this.ttft, this.instanceOf, members)),
+        tpot_ms: ms(selectWhere(this.tpot, this.instanceOf, (k) => members.has(k))),
+        ttft_ms: ms(selectWhere(this.ttft, this.instanceOf, (k) => members.has(k))),
       };
     }
 
     const p = this.slo.percentile;
     const t = this.slo.targets;
     const at = {
-      ttft: percentile(withoutNaN(ttft), p) * 1000,
-      tpot: percentile(withoutNaN(tpot), p) * 1000,
-      e2e: percentile(withoutNaN(e2e), p) * 1000,
+      ttft: quantile(ttft, p / 100) * 1000,
+      tpot: quantile(tpot, p / 100) * 1000,
+      e2e: quantile(e2e, p / 100) * 1000,
     };
     return {
       completed,
@@ -209,9 +211,9 @@ export class MetricsCollector {
       rejections: Object.fromEntries([...this.rejections].sort(([a], [b]) => (a < b ? -1 : 1))),
       duration_s: duration,
       metrics: {
-        ttft_ms: ms(ttft),
-        tpot_ms: ms(tpot),
-        e2e_ms: ms(e2e),
+        ttft_ms: msSorted(ttft),
+        tpot_ms: msSorted(tpot),
+        e2e_ms: msSorted(e2e),
         queue_ms: ms(sum(this.routerQueue.values(), this.instanceQueue.values())),
         router_queue_ms: ms(this.routerQueue.values()),
         instance_queue_ms: ms(this.instanceQueue.values()),
@@ -245,20 +247,14 @@ export class MetricsCollector {
   }
 }
 
-function withoutNaN(v: Float64Array): Float64Array {
-  return v.filter((x) => !Number.isNaN(x));
-}
-
 function select(col: Column, key: Column, value: number): Float64Array {
-  const out: number[] = [];
-  for (let i = 0; i < col.length; i++) if (key.get(i) === value) out.push(col.get(i));
-  return Float64Array.from(out);
+  return selectWhere(col, key, (k) => k === value);
 }
 
-function selectWhere(col: Column, key: Column, values: Set<number>): Float64Array {
-  const out: number[] = [];
-  for (let i = 0; i < col.length; i++) if (values.has(key.get(i))) out.push(col.get(i));
-  return Float64Array.from(out);
+function selectWhere(col: Column, key: Column, keep: (key: number) => boolean): Float64Array {
+  const out = new Column(col.length || 1);
+  for (let i = 0; i < col.length; i++) if (keep(key.get(i))) out.push(col.get(i));
+  return out.values();
 }
 
 function sum(a: Float64Array, b: Float64Array): Float64Array {

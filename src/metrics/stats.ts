@@ -9,36 +9,48 @@ export interface Distribution {
   p99: number;
 }
 
-const EMPTY: Distribution = { mean: NaN, p50: NaN, p90: NaN, p95: NaN, p99: NaN };
+/** The finite values, sorted ascending (NaN marks "not defined", e.g. TPOT of a one-token output). */
+export function sortedFinite(values: Float64Array): Float64Array {
+  const out = new Float64Array(values.length);
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i];
+    if (x === x) out[n++] = x;
+  }
+  return out.subarray(0, n).sort();
+}
 
-/** Mean and percentiles (linear interpolation between order statistics, as numpy's default). */
-export function summarize(values: Float64Array): Distribution {
-  if (values.length === 0) return { ...EMPTY };
-  const sorted = Float64Array.from(values).sort();
+/** Mean and percentiles of sorted values (linear interpolation between order statistics, as numpy's default). */
+export function describeSorted(sorted: Float64Array): Distribution {
+  if (sorted.length === 0) return { mean: NaN, p50: NaN, p90: NaN, p95: NaN, p99: NaN };
   let sum = 0;
   for (let i = 0; i < sorted.length; i++) sum += sorted[i];
   return {
     mean: sum / sorted.length,
-    p50: q(sorted, 0.5),
-    p90: q(sorted, 0.9),
-    p95: q(sorted, 0.95),
-    p99: q(sorted, 0.99),
+    p50: quantile(sorted, 0.5),
+    p90: quantile(sorted, 0.9),
+    p95: quantile(sorted, 0.95),
+    p99: quantile(sorted, 0.99),
   };
 }
 
-/** Percentile `p` (0..100) of the values. */
+/** Mean and percentiles of the finite values. */
+export function summarize(values: Float64Array): Distribution {
+  return describeSorted(sortedFinite(values));
+}
+
+/** Percentile `p` (0..100) of the finite values. */
 export function percentile(values: Float64Array, p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = Float64Array.from(values).sort();
-  return q(sorted, p / 100);
+  const sorted = sortedFinite(values);
+  return sorted.length === 0 ? NaN : quantile(sorted, p / 100);
+}
+
+/** d3's quantile of sorted values (its types ask for a plain array; typed arrays work). */
+export function quantile(sorted: Float64Array, p: number): number {
+  return sorted.length === 0 ? NaN : quantileSorted(sorted as unknown as number[], p)!;
 }
 
 /** Scales every field (e.g. seconds to milliseconds). */
 export function scale(d: Distribution, k: number): Distribution {
   return { mean: d.mean * k, p50: d.p50 * k, p90: d.p90 * k, p95: d.p95 * k, p99: d.p99 * k };
-}
-
-/** d3's quantile over a sorted typed array (its types ask for a plain array; typed arrays work). */
-function q(sorted: Float64Array, p: number): number {
-  return quantileSorted(sorted as unknown as number[], p)!;
 }

@@ -1,0 +1,95 @@
+/**
+ * `npm run bench`: speed and memory of the simulator on fixed scenarios. Prints figures; asserts
+ * nothing (speed is tracked here, never in tests).
+ */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import { runExperimentFile } from '../experiment/index.js';
+
+interface Scenario {
+  title: string;
+  experiment: Record<string, unknown>;
+}
+
+const SHARED_MOONCAKE = resolve('../shared/data/mooncake_fast25/conversation_trace.jsonl');
+
+function scenarios(): Scenario[] {
+  const list: Scenario[] = [
+    {
+      title: 'ShareGPT-like, 1 simulated hour, 8x H100 Llama-3.1-8B, 60 req/s, least-request',
+      experiment: {
+        name: 'bench-sharegpt-hour',
+        seed: 1,
+        model: 'Llama-3.1-8B',
+        fleet: [{ gpu: 'H100-SXM', count: 8 }],
+        workload: { duration: 3600, sources: [{ class: 'sharegpt', dataset: 'sharegpt', rate: 60 }] },
+        router: { policy: 'least-request' },
+        slo: { ttftMs: 1000, tpotMs: 50 },
+      },
+    },
+    {
+      title: 'Memory: 1,000,000 ShareGPT-like requests, 8x H100 Llama-3.1-8B, 60 req/s',
+      experiment: {
+        name: 'bench-million',
+        seed: 2,
+        model: 'Llama-3.1-8B',
+        fleet: [{ gpu: 'H100-SXM', count: 8 }],
+        workload: { requests: 1_000_000, sources: [{ class: 'sharegpt', dataset: 'sharegpt', rate: 60 }] },
+        router: { policy: 'least-request' },
+      },
+    },
+  ];
+  if (existsSync(SHARED_MOONCAKE)) {
+    list.push({
+      title: 'Mooncake conversation trace (12,031 requests, 1 h), 8x H100 Llama-3.1-8B, least-request',
+      experiment: {
+        name: 'bench-mooncake',
+        seed: 1,
+        model: 'Llama-3.1-8B',
+        fleet: [{ gpu: 'H100-SXM', count: 8 }],
+        workload: { sources: [{ class: 'mooncake', trace: { format: 'mooncake', path: SHARED_MOONCAKE } }] },
+        router: { policy: 'least-request' },
+      },
+    });
+  }
+  return list;
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(0)} MB`;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'routesim-bench-'));
+  try {
+    for (const s of scenarios()) {
+      const file = join(dir, `${s.experiment.name as string}.yaml`);
+      writeFileSync(file, stringify(s.experiment));
+      const rssBefore = process.memoryUsage().rss;
+      const t0 = performance.now();
+      const run = await runExperimentFile(file, { resultsRoot: join(dir, 'results') });
+      const wall = (performance.now() - t0) / 1000;
+      const r = run.results[0];
+      const requests = r.completed + r.rejected;
+      const simulated = r.summary.duration_s;
+      process.stdout.write(
+        [
+          s.title,
+          `  requests            ${requests} (${r.completed} completed, ${r.rejected} rejected)`,
+          `  wall time           ${wall.toFixed(2)} s`,
+          `  simulated req/s     ${Math.round(requests / wall)} per wall-second`,
+          `  real-time factor    ${Math.round(simulated / wall)}x (${simulated.toFixed(0)} simulated s)`,
+          `  peak RSS            ${mb(process.resourceUsage().maxRSS * 1024)} (process; ${mb(rssBefore)} before this scenario)`,
+          `  TTFT p50/p99 ms     ${r.metrics.ttft_ms.p50.toFixed(0)} / ${r.metrics.ttft_ms.p99.toFixed(0)}, TPOT p50/p99 ms ${r.metrics.tpot_ms.p50.toFixed(1)} / ${r.metrics.tpot_ms.p99.toFixed(1)}`,
+          '',
+        ].join('\n'),
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
