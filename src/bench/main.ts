@@ -2,8 +2,8 @@
  * `npm run bench`: speed and memory of the simulator on fixed scenarios. Prints figures; asserts
  * nothing (speed is tracked here, never in tests).
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { runExperimentFile } from '../experiment/index.js';
@@ -61,9 +61,57 @@ function mb(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(0)} MB`;
 }
 
+/** 16 points of similar cost (same request count), for the worker-pool section. */
+const PARALLEL_SWEEP = {
+  name: 'bench-parallel-sweep',
+  seed: 1,
+  model: 'Llama-3.1-8B',
+  fleet: [{ gpu: 'H100-SXM', count: 2 }],
+  workload: {
+    requests: 60_000,
+    sources: [
+      { class: 'sharegpt', dataset: 'sharegpt', rate: 7 },
+      { class: 'bird', dataset: 'bird', rate: 4 },
+    ],
+  },
+  slo: { ttftMs: 2000, tpotMs: 50 },
+  sweep: { 'router.policy': ['random', 'least-request', 'prefix-cache', 'cache_aware'], rates: [8, 10, 12, 14] },
+};
+
+/**
+ * The same 16-point sweep on 1 and on 2 worker threads: wall times, speed-up, and a check that
+ * both wrote the same bytes. With points of about a second, thread start-up and result transfer
+ * should cost little: the target is a speed-up of 1.8 or more on 2 idle cores.
+ */
+async function parallelSweep(dir: string): Promise<void> {
+  const file = join(dir, 'bench-parallel-sweep.yaml');
+  writeFileSync(file, stringify(PARALLEL_SWEEP));
+  const walls: number[] = [];
+  const summaries: string[] = [];
+  for (const workers of [1, 2]) {
+    const root = join(dir, `parallel-${workers}`);
+    const t0 = performance.now();
+    const run = await runExperimentFile(file, { resultsRoot: root, workers });
+    walls.push((performance.now() - t0) / 1000);
+    summaries.push(readFileSync(join(run.dir, 'summary.csv'), 'utf8'));
+  }
+  const points = 16;
+  process.stdout.write(
+    [
+      `Parallel sweep: ${points} points (4 policies x 4 rates, ShareGPT+BIRD, ${PARALLEL_SWEEP.workload.requests} requests each), 2x H100`,
+      `  1 worker            ${walls[0].toFixed(2)} s (${(walls[0] / points).toFixed(2)} s per point)`,
+      `  2 workers           ${walls[1].toFixed(2)} s`,
+      `  speed-up            ${(walls[0] / walls[1]).toFixed(2)}x (target >= 1.8x on 2 idle cores; this machine has ${availableParallelism()})`,
+      `  identical results   ${summaries[0] === summaries[1] ? 'yes' : 'NO'}`,
+      '',
+    ].join('\n'),
+  );
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'routesim-bench-'));
   try {
+    if (process.argv.includes('--parallel-only')) return await parallelSweep(dir);
     for (const s of scenarios()) {
       const file = join(dir, `${s.experiment.name as string}.yaml`);
       writeFileSync(file, stringify(s.experiment));
@@ -87,6 +135,7 @@ async function main(): Promise<void> {
         ].join('\n'),
       );
     }
+    await parallelSweep(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

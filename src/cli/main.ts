@@ -1,5 +1,9 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerProfile } from './profile-command.js';
+import { registerCompare } from './compare-command.js';
+import { registerMerge } from './merge-command.js';
+import { registerReport } from './report-command.js';
 import { registerRun } from './run-command.js';
 import { registerTools } from './tool-commands.js';
 
@@ -11,6 +15,10 @@ program
   .showHelpAfterError();
 
 registerRun(program);
+registerReport(program);
+registerCompare(program);
+registerMerge(program);
 registerTools(program);
+registerProfile(program);
 
 await program.parseAsync(process.argv);

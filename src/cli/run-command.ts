@@ -1,17 +1,32 @@
-import type { Command } from 'commander';
-import { runExperimentFile, type PointResult } from '../experiment/index.js';
+import { availableParallelism } from 'node:os';
+import { Option, type Command } from 'commander';
+import type { LoadedExperiment } from '../experiment/load.js';
+import { isFailure, type PointRecord } from '../experiment/point-record.js';
+import { runExperimentFile, type ExperimentRun } from '../experiment/run-experiment.js';
+import type { PointResult } from '../experiment/run-point.js';
+import { parseShard } from '../experiment/shard.js';
+import { InputError } from '../input-error.js';
 import { formatRunTable, formatServedTable } from '../report/run-table.js';
-import { PolicyRuntimeError } from '../routing/index.js';
-import { action, EXIT_FAILED, reportError } from './errors.js';
+import { action, EXIT_BAD_INPUT, EXIT_FAILED, reportError } from './errors.js';
+import { createProgress } from './progress.js';
+import { writeReport } from './report-command.js';
+
+/** Exit code of a run stopped with Ctrl-C (128 + SIGINT), as shells expect. */
+const EXIT_INTERRUPTED = 130;
 
 interface RunFlags {
   json?: boolean;
   out?: string;
   requestsCsv?: boolean;
+  workers?: string;
+  resume?: boolean;
+  shard?: string;
+  report: boolean;
 }
 
-/** The JSON object printed per run with --json. */
-function jsonLine(r: PointResult): string {
+/** The JSON object printed per point with --json (a failed point: its id, values and error). */
+function jsonLine(r: PointRecord): string {
+  if (isFailure(r)) return JSON.stringify({ name: r.name, id: r.id, seed: r.seed, point: r.point, error: r.error });
   const m = r.metrics;
   return JSON.stringify({
     name: r.name,
@@ -34,45 +49,122 @@ function jsonLine(r: PointResult): string {
   });
 }
 
+function parseWorkers(spec: string | undefined): number {
+  if (spec === undefined) return availableParallelism();
+  if (!/^\d+$/.test(spec.trim()) || Number(spec) < 1) throw new InputError(`--workers "${spec}" must be a whole number >= 1`);
+  return Number(spec);
+}
+
 export function registerRun(program: Command): void {
   program
     .command('run')
     .description('simulate experiment files and print their results')
     .argument('<files...>', 'experiment YAML files')
-    .option('--json', 'print one JSON object per run instead of tables')
+    .option('--json', 'print one JSON object per point instead of tables')
     .option('--out <dir>', 'results root directory (default: results/)')
     .option('--requests-csv', 'also write one row per request to requests.csv')
+    .addOption(new Option('--workers <n>', 'worker threads running points in parallel').default(undefined, 'number of cores'))
+    .option('--resume', 'keep points already finished in the results directory; run the rest')
+    .option('--shard <k/N>', 'run only shard k of N (every N-th point); combine shards with sim merge')
+    .option('--no-report', 'do not write report.html and plots after the run')
     .action(
       action(async (files: string[], flags: RunFlags) => {
+        const workers = parseWorkers(flags.workers);
+        const shard = flags.shard !== undefined ? parseShard(flags.shard) : undefined;
+        let badInput = 0;
         let failed = 0;
         for (const file of files) {
           try {
-            const run = await runExperimentFile(file, {
-              resultsRoot: flags.out,
-              requestsCsv: flags.requestsCsv,
-              onPoint: (r) => {
-                if (flags.json) process.stdout.write(jsonLine(r) + '\n');
-              },
-            });
-            if (!flags.json) printTables(run.experiment.name, run.experiment.base.description, run.results, run.dir);
+            const outcome = await runOne(file, flags, workers, shard);
+            if (outcome === 'interrupted') return EXIT_INTERRUPTED;
+            if (outcome === 'failed') failed++;
           } catch (err) {
-            if (err instanceof PolicyRuntimeError) {
-              process.stderr.write(`error: ${file}: run failed: ${err.message}\n`);
-              failed++;
-              continue;
-            }
             const code = reportError(err);
             if (files.length === 1) return code;
-            failed++;
+            badInput++;
           }
         }
-        return failed > 0 ? (files.length === 1 ? EXIT_FAILED : 2) : 0;
+        return badInput > 0 ? EXIT_BAD_INPUT : failed > 0 ? EXIT_FAILED : 0;
       }),
     );
 }
 
-function printTables(name: string, description: string | undefined, results: PointResult[], dir: string): void {
-  const out: string[] = [`${name}${description ? ` — ${description.trim()}` : ''}`, ''];
+/** Runs one experiment file with a progress bar and Ctrl-C handling; prints its results. */
+async function runOne(
+  file: string,
+  flags: RunFlags,
+  workers: number,
+  shard: ReturnType<typeof parseShard> | undefined,
+): Promise<'ok' | 'failed' | 'interrupted'> {
+  const abort = new AbortController();
+  const progress = createProgress(file, !flags.json);
+  let interrupts = 0;
+  const onSigint = () => {
+    // The first Ctrl-C stops cleanly; a second one does not wait.
+    if (++interrupts > 1) process.exit(EXIT_INTERRUPTED);
+    progress.stop();
+    process.stderr.write('\ninterrupted: stopping; finished points are kept\n');
+    abort.abort();
+  };
+  let run: ExperimentRun;
+  try {
+    run = await runExperimentFile(file, {
+      resultsRoot: flags.out,
+      requestsCsv: flags.requestsCsv,
+      workers,
+      shard,
+      resume: flags.resume,
+      signal: abort.signal,
+      onStart: ({ total, resumed, parallel }) => {
+        // A single point runs on this thread, where a handler could not run until it ends.
+        if (parallel) process.on('SIGINT', onSigint);
+        if (total > 1) progress.start(total, resumed);
+      },
+      onPoint: (r) => {
+        if (flags.json) process.stdout.write(jsonLine(r) + '\n');
+      },
+      onProgress: (p) => progress.update(p),
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+    progress.stop();
+  }
+  const exp = run.experiment;
+  if (!flags.json) printTables(exp, run.results, run.complete ? `${run.dir}/summary.json` : `${run.dir}/points/`);
+  if (run.resumed > 0) process.stderr.write(`resumed: ${run.resumed} point${run.resumed === 1 ? '' : 's'} already done in ${run.dir}\n`);
+  if (run.interrupted) {
+    const done = run.results.length + run.failures.length;
+    process.stderr.write(`interrupted: ${done} of ${run.total} points finished in ${run.dir}/points; no summary written. Rerun with --resume to finish.\n`);
+    return 'interrupted';
+  }
+  if (run.complete && flags.report) {
+    const report = await writeReport(run.dir);
+    if (!flags.json) process.stdout.write(`Report:  ${report}\n`);
+  } else if (!run.complete && shard) {
+    process.stderr.write(`shard ${shard.index}/${shard.count} done: ${run.results.length + run.failures.length} points in ${run.dir}; combine the shards with sim merge\n`);
+  }
+  if (run.failures.length > 0) {
+    const lines = run.failures.map((f) => `  ${f.id}: ${f.error}${run.stacks[f.id] ? `\n${indent(run.stacks[f.id])}` : ''}`);
+    process.stderr.write(`error: ${run.failures.length} of ${run.results.length + run.failures.length} points failed (recorded in ${run.dir}/points):\n${lines.join('\n')}\n`);
+    return 'failed';
+  }
+  return 'ok';
+}
+
+function indent(s: string): string {
+  return s
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n');
+}
+
+function printTables(exp: LoadedExperiment, results: PointResult[], where: string): void {
+  const description = exp.base.description;
+  const out: string[] = [`${exp.name}${description ? ` — ${description.trim()}` : ''}`, ''];
+  if (results.length === 0) {
+    process.stdout.write(out.join('\n'));
+    return;
+  }
   out.push(formatRunTable(results), '');
   if (results.some((r) => Object.keys(r.summary.gpu_types).length > 1 || Object.keys(r.summary.classes).length > 1)) {
     out.push('Requests served per GPU type and workload class:', formatServedTable(results), '');
@@ -83,6 +175,6 @@ function printTables(name: string, description: string | undefined, results: Poi
     out.push(`SLO: ${t}; "SLO %" = share of requests meeting every target (rejected requests count as misses).`);
   }
   for (const w of new Set(results.flatMap((r) => r.warnings))) out.push(`warning: ${w}`);
-  out.push(`Results: ${dir}/summary.json`);
+  out.push(`Results: ${where}`);
   process.stdout.write(out.join('\n') + '\n');
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { experimentSchema, loadExperiment, preparePoint } from '../experiment/index.js';
+import { checkPoints } from '../experiment/check-points.js';
+import { experimentSchema, loadExperiment } from '../experiment/index.js';
 import {
   calibrateAgainstVidur,
   formatCalibrationReport,
@@ -22,7 +23,7 @@ export function registerTools(program: Command): void {
         for (const f of files) {
           const exp = loadExperiment(f);
           // Resolve every point as a run would: unknown names, fleets that do not fit, bad traces.
-          for (const p of exp.points) await preparePoint(exp, p);
+          await checkPoints(exp);
           process.stdout.write(`${f}: ok (${exp.points.length} point${exp.points.length === 1 ? '' : 's'})\n`);
         }
       }),

@@ -1,7 +1,7 @@
 import { Simulator, type Random } from '../engine/index.js';
 import type { TimingModel } from '../hardware/types.js';
 import type { MetricsCollector } from '../metrics/index.js';
-import { Gateway, type EndpointRole, type RouterMode, type RoutingPolicy } from '../routing/index.js';
+import { Gateway, type EndpointRole, type ProfileSet, type PullCapacity, type RouterMode, type RoutingPolicy } from '../routing/index.js';
 import { Instance, type EngineConfig, type Sequence } from '../serving/index.js';
 import type { RequestSpec, RequestStream } from '../workload/index.js';
 import { InstanceEndpoint } from './endpoint.js';
@@ -23,6 +23,11 @@ export interface ClusterOptions {
   instances: readonly InstanceSpec[];
   policy: RoutingPolicy;
   mode: RouterMode;
+  /** Pull mode capacity notion for policies without their own queue. */
+  pullCapacity?: PullCapacity;
+  /** AIBrix profiles, for pending-load accounting (any policy) and the SLO family. */
+  profiles?: ProfileSet;
+  model?: string;
   refresh: RefreshIntervals;
   /** The router's random stream. */
   random: Random;
@@ -51,7 +56,7 @@ export class Cluster {
 
   constructor(private readonly opts: ClusterOptions) {
     const observer = {
-      onFirstToken: () => {},
+      onFirstToken: (seq: Sequence) => this.gateway.firstToken(seq.req as RequestSpec, seq.owner as InstanceEndpoint),
       onComplete: (seq: Sequence) => this.onComplete(seq),
     };
     this.endpoints = opts.instances.map((spec, i) => {
@@ -74,6 +79,9 @@ export class Cluster {
       mode: opts.mode,
       endpoints: this.endpoints,
       ctx: { now: () => sim.now, random: opts.random, warn: opts.warn },
+      pullCapacity: opts.pullCapacity,
+      profiles: opts.profiles,
+      model: opts.model,
       dispatch: (req, endpoint) => this.dispatch(req as RequestSpec, endpoint as InstanceEndpoint),
       reject: (req, reason) => this.reject(req as RequestSpec, reason, undefined),
     });
@@ -104,8 +112,28 @@ export class Cluster {
     this.opts.collector.noteArrival(req.arrival);
     const live = this.refresher.liveSignals;
     if (live.length > 0) this.refresher.refresh(live);
+    if (this.opts.mode === 'pull') {
+      // A router queue would hold a request that no instance can ever take until the end of time.
+      const error = this.unservable(req);
+      if (error) {
+        this.reject(req, error, undefined);
+        this.scheduleNextArrival();
+        return;
+      }
+    }
     this.gateway.submit(req);
     this.scheduleNextArrival();
+  }
+
+  /** Why no instance can serve `req` (the first instance's reason), or null if one can. */
+  private unservable(req: RequestSpec): string | null {
+    let first: string | null = null;
+    for (const e of this.endpoints) {
+      const error = e.instance.admissionError(req);
+      if (error === null) return null;
+      first ??= error;
+    }
+    return first;
   }
 
   private dispatch(req: RequestSpec, endpoint: InstanceEndpoint): void {
@@ -135,6 +163,12 @@ export class Cluster {
     const e2e = seq.finishedAt - req.arrival;
     endpoint.windowCount++;
     endpoint.windowTtftSum += ttft;
+    endpoint.windowQueueSum += seq.firstScheduledAt - seq.enqueuedAt;
+    endpoint.windowPrefillSum += seq.firstTokenAt - seq.firstScheduledAt;
+    endpoint.windowDecodeSum += seq.finishedAt - seq.firstTokenAt;
+    endpoint.completedCount++;
+    endpoint.completedPromptTokens += req.promptTokens;
+    endpoint.completedOutputTokens += req.outputTokens;
     if (req.outputTokens > 1) {
       endpoint.windowTpotCount++;
       endpoint.windowTpotSum += (e2e - ttft) / (req.outputTokens - 1);

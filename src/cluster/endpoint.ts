@@ -16,12 +16,25 @@ export class InstanceEndpoint implements EndpointView {
     avgTpotS: 0,
     avgTtftS: 0,
     updatedAt: 0,
+    avgQueueTimeS: 0,
+    avgPrefillTimeS: 0,
+    avgDecodeTimeS: 0,
+    avgPromptTokensPerReq: 0,
+    avgGenerationTokensPerReq: 0,
+    numTokens: 0,
   };
   /** Completions since the last latency refresh, for the windowed averages. */
   windowTtftSum = 0;
   windowTpotSum = 0;
   windowTpotCount = 0;
+  windowQueueSum = 0;
+  windowPrefillSum = 0;
+  windowDecodeSum = 0;
   windowCount = 0;
+  /** Completions since the start, for the long-window per-request token means. */
+  completedCount = 0;
+  completedPromptTokens = 0;
+  completedOutputTokens = 0;
   /** Cumulative token counters at the last throughput refresh. */
   lastPromptTokens = 0;
   lastGeneratedTokens = 0;

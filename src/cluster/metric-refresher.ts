@@ -62,6 +62,7 @@ export class MetricRefresher {
         if (s === 'queue') {
           m.running = inst.running;
           m.waiting = inst.queued;
+          m.numTokens = inst.kv.used * inst.kv.blockSize + inst.queuedPromptTokens;
         } else if (s === 'kvUsage') {
           m.kvUsage = inst.kvUsage;
         } else if (s === 'throughput') {
@@ -75,9 +76,18 @@ export class MetricRefresher {
           e.lastThroughputAt = now;
         } else {
           // Latency averages keep their last value through windows without completions.
-          if (e.windowCount > 0) m.avgTtftS = e.windowTtftSum / e.windowCount;
+          if (e.windowCount > 0) {
+            m.avgTtftS = e.windowTtftSum / e.windowCount;
+            m.avgQueueTimeS = e.windowQueueSum / e.windowCount;
+            m.avgPrefillTimeS = e.windowPrefillSum / e.windowCount;
+            m.avgDecodeTimeS = e.windowDecodeSum / e.windowCount;
+          }
           if (e.windowTpotCount > 0) m.avgTpotS = e.windowTpotSum / e.windowTpotCount;
-          e.windowTtftSum = e.windowTpotSum = 0;
+          if (e.completedCount > 0) {
+            m.avgPromptTokensPerReq = e.completedPromptTokens / e.completedCount;
+            m.avgGenerationTokensPerReq = e.completedOutputTokens / e.completedCount;
+          }
+          e.windowTtftSum = e.windowTpotSum = e.windowQueueSum = e.windowPrefillSum = e.windowDecodeSum = 0;
           e.windowCount = e.windowTpotCount = 0;
         }
       }

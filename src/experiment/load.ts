@@ -2,7 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { readYamlFile } from '../hardware/yaml-input.js';
 import { InputError } from '../input-error.js';
 import { experimentSchema, type ExperimentConfig } from './schema.js';
-import { expandSweep, pointId, setPath, type PointValues } from './sweep.js';
+import { applyPoint, expandSweep, pointId, sweepKeys, type PointValues } from './sweep.js';
 
 /** One runnable configuration of an experiment file: its sweep values and the validated config. */
 export interface ExperimentPoint {
@@ -30,10 +30,8 @@ export function loadExperiment(file: string): LoadedExperiment {
     throw new InputError('an experiment file must be a YAML mapping', file);
   }
   const base = input.check(experimentSchema, input.data);
-  const points = expandSweep(base.sweep).map((values) => {
-    let data: unknown = input.data;
-    for (const [path, value] of Object.entries(values)) data = setPath(data, path, value, file);
-    const config = input.check(experimentSchema, data);
+  const points = expandSweep(base.sweep, sweepKeys(input.data)).map((values) => {
+    const config = input.check(experimentSchema, applyPoint(input.data, values, file, input.where));
     return { id: pointId(values, { ...config, sweep: undefined }), values, config };
   });
   return { file, baseDir: dirname(resolve(file)), name: base.name, base, points, where: input.where };

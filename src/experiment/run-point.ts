@@ -7,6 +7,7 @@ import { createPolicy, loadPolicyModule, RoutingConfigError, type RoutingPolicy 
 import type { Sequence } from '../serving/index.js';
 import { openWorkload, type RequestSpec, type RequestStream } from '../workload/index.js';
 import type { ExperimentPoint, LoadedExperiment } from './load.js';
+import { loadProfiles } from './load-profiles.js';
 import { resolveFleet, type ResolvedFleetEntry } from './resolve-fleet.js';
 import type { ExperimentConfig } from './schema.js';
 import { isAbsolute, resolve } from 'node:path';
@@ -60,7 +61,16 @@ export async function preparePoint(exp: LoadedExperiment, point: ExperimentPoint
   const warn = (m: string) => {
     if (!warnings.includes(m)) warnings.push(m);
   };
-  const policy = await buildPolicy(cfg, exp);
+  const profiles = cfg.router.profiles
+    ? loadProfiles(
+        isAbsolute(cfg.router.profiles) ? cfg.router.profiles : resolve(baseDir, cfg.router.profiles),
+        model.name,
+        [...new Set(instances.map((i) => i.gpuType))],
+        warn,
+        { file, field: where(['router', 'profiles']) },
+      )
+    : undefined;
+  const policy = await buildPolicy(cfg, exp, profiles ? { profiles, model: model.name } : {});
   const classes = [...new Set(cfg.workload.sources.map((s) => s.class))];
   for (const c of Object.keys(cfg.slo?.classes ?? {})) {
     if (!classes.includes(c)) {
@@ -72,6 +82,9 @@ export async function preparePoint(exp: LoadedExperiment, point: ExperimentPoint
     instances,
     policy,
     mode: cfg.router.mode,
+    pullCapacity: cfg.router.pullCapacity,
+    profiles,
+    model: model.name,
     refresh: refreshIntervals(cfg),
     random: randomStream(cfg.seed, 'router'),
     collector,
@@ -132,9 +145,13 @@ function lookupModel(cfg: ExperimentConfig, exp: LoadedExperiment): ModelSpec {
   }
 }
 
-async function buildPolicy(cfg: ExperimentConfig, exp: LoadedExperiment): Promise<RoutingPolicy> {
+async function buildPolicy(
+  cfg: ExperimentConfig,
+  exp: LoadedExperiment,
+  injected: Record<string, unknown>,
+): Promise<RoutingPolicy> {
   const name = cfg.router.policy;
-  const options = cfg.router.options ?? {};
+  const options = { ...cfg.router.options, ...injected };
   try {
     if (/^\.{0,2}\/|\.(m?js|ts)$/.test(name)) {
       const path = isAbsolute(name) ? name : resolve(exp.baseDir, name);

@@ -50,6 +50,10 @@ export const routerSchema = z.strictObject({
     .default('round-robin')
     .describe('Policy name (e.g. least-request, slo, cache_aware), an a:w,b mix, or a module path ./my-policy.js'),
   mode: z.enum(['push', 'pull']).default('push'),
+  pullCapacity: z
+    .enum(['instance', 'pending-load'])
+    .optional()
+    .describe("Pull mode: 'instance' = free batch slot and KV headroom (default); 'pending-load' = AIBrix profile load <= 1"),
   options: z.record(z.string(), z.unknown()).optional().describe("The policy's own settings"),
   profiles: z.string().min(1).optional().describe('Directory or file of AIBrix-format profiles'),
   refreshMs: refreshSchema.optional(),
@@ -73,8 +77,43 @@ export const outputsSchema = z.strictObject({
   dir: z.string().optional().describe('Results directory (default results/<name>)'),
 });
 
-/** Values swept over: a field path (e.g. router.policy, workload.sources[0].rate) mapped to a list. */
-export const sweepSchema = z.record(z.string(), z.array(z.unknown()).min(1, 'a sweep needs at least one value'));
+const sweepValues = z.array(z.unknown()).min(1, 'a sweep needs at least one value');
+
+/** Field paths varied together: the i-th values of every list make one step, so the lists must be equally long. */
+export const zipGroupSchema = z
+  .record(z.string(), sweepValues)
+  .refine((g) => Object.keys(g).length > 0, 'a zip group needs at least one field path')
+  .superRefine((g, ctx) => {
+    const entries = Object.entries(g);
+    const [first, n] = [entries[0]?.[0], entries[0]?.[1].length];
+    for (const [path, values] of entries) {
+      if (values.length !== n) {
+        ctx.addIssue({ code: 'custom', path: [path], message: `zipped lists must be equally long ("${first}" has ${n} values, "${path}" has ${values.length})` });
+      }
+    }
+  });
+
+/**
+ * Values swept over, as a cartesian product: a field path (e.g. router.policy,
+ * workload.sources[0].rate) mapped to a list; `rates:` a list of total request rates; `zip:`
+ * groups of paths varied together.
+ */
+export const sweepSchema = z
+  .object({
+    rates: z
+      .array(z.number().positive())
+      .min(1, 'a sweep needs at least one value')
+      .optional()
+      .describe('Total request rates, req/s: set workload.rate, or scale every source rate keeping the mix'),
+    zip: z.array(zipGroupSchema).min(1).optional().describe('Groups of field paths varied together (equally long lists)'),
+  })
+  .catchall(sweepValues)
+  .superRefine((sweep, ctx) => {
+    // "rate" is how points record the rates: shorthand, and no field of an experiment.
+    if (Object.hasOwn(sweep, 'rate')) {
+      ctx.addIssue({ code: 'custom', path: ['rate'], message: 'sweep path "rate" does not exist in the schema (for total request rates use rates:)' });
+    }
+  });
 
 export const experimentSchema = z.strictObject({
   name: z

@@ -1,6 +1,6 @@
 import { Column } from './column.js';
 import { hasTargets, meetsSlo, type SloSpec, type SloTargets } from './slo.js';
-import { describeSorted, quantile, scale, sortedFinite, type Distribution } from './stats.js';
+import { describeSorted, quantile, quantileGrid, scale, sortedFinite, type Distribution } from './stats.js';
 
 /** Everything measured about one completed request. Times are seconds from the start of the run. */
 export interface CompletedRequest {
@@ -82,6 +82,8 @@ export interface RunSummary {
     preemptions: number;
   }[];
   gpu_types: Record<string, { served_by_class: Record<string, number>; tpot_ms: Distribution; ttft_ms: Distribution }>;
+  /** 101 quantiles (p0, p1, ..., p100) of TTFT and TPOT in ms, for CDF plots without per-request data. */
+  cdf: { ttft_ms: number[]; tpot_ms: number[] };
 }
 
 /**
@@ -243,6 +245,7 @@ export class MetricsCollector {
         preemptions: x.preemptions,
       })),
       gpu_types: gpuTypes,
+      cdf: { ttft_ms: quantileGrid(ttft, 101, 1000), tpot_ms: quantileGrid(tpot, 101, 1000) },
     };
   }
 }

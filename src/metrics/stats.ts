@@ -54,3 +54,14 @@ export function quantile(sorted: Float64Array, p: number): number {
 export function scale(d: Distribution, k: number): Distribution {
   return { mean: d.mean * k, p50: d.p50 * k, p90: d.p90 * k, p95: d.p95 * k, p99: d.p99 * k };
 }
+
+/**
+ * A compact CDF: `count` evenly spaced quantiles (0, 1/(count-1), ..., 1) of sorted values, times
+ * `k`, rounded to 3 decimals so results files stay small. Empty input gives an empty list.
+ */
+export function quantileGrid(sorted: Float64Array, count = 101, k = 1): number[] {
+  if (sorted.length === 0) return [];
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) out.push(Math.round(quantile(sorted, i / (count - 1)) * k * 1000) / 1000);
+  return out;
+}

@@ -8,7 +8,7 @@ export function formatRunTable(results: readonly PointResult[]): string {
   const swept = [...new Set(results.flatMap((r) => Object.keys(r.point)))];
   const columns: Column<PointResult>[] = [
     ...(swept.length > 0
-      ? swept.map((k) => ({ header: k.split('.').pop()!, value: (r: PointResult) => fmt(r.point[k]) }))
+      ? swept.map((k) => ({ header: columnName(k, swept), value: (r: PointResult) => fmt(r.point[k]) }))
       : [{ header: 'policy', value: (r: PointResult) => r.policy }]),
     { header: 'done', value: (r) => r.completed, digits: 0 },
     { header: 'rej', value: (r) => r.rejected, digits: 0 },
@@ -48,4 +48,15 @@ export function formatServedTable(results: readonly PointResult[]): string {
 
 function fmt(v: unknown): string {
   return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+/** The shortest tail of a field path that tells it apart from the other swept paths ("count" or "fleet[1].count"). */
+function columnName(path: string, all: readonly string[]): string {
+  const parts = path.split('.');
+  // A deep path keeps its parent ("refreshMs.default"): the last part alone says too little.
+  for (let n = parts.length >= 3 ? 2 : 1; n < parts.length; n++) {
+    const tail = parts.slice(-n).join('.');
+    if (all.every((o) => o === path || !(o === tail || o.endsWith(`.${tail}`)))) return tail;
+  }
+  return path;
 }

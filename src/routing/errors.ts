@@ -44,6 +44,28 @@ export class UnknownPolicyError extends RoutingConfigError {
   }
 }
 
+/** A prefill/decode policy name that no PD factory is registered for. */
+export class UnknownPdPolicyError extends RoutingConfigError {
+  constructor(
+    readonly policy: string,
+    known: readonly string[],
+  ) {
+    super(`unknown prefill/decode routing policy "${policy}"; known PD policies: ${known.join(', ')}`, undefined, 'policy');
+    this.name = 'UnknownPdPolicyError';
+  }
+}
+
+/**
+ * A fleet a prefill/decode gateway cannot route over: no prefill or no decode endpoint, a
+ * roleset (endpoint group) with only one role, an endpoint with role "unified".
+ */
+export class PdFleetError extends RoutingConfigError {
+  constructor(message: string) {
+    super(message, undefined, 'fleet');
+    this.name = 'PdFleetError';
+  }
+}
+
 /** A multi-strategy string (`a:w,b`) that AIBrix's parser would refuse. */
 export class StrategyFormatError extends RoutingConfigError {
   constructor(

@@ -25,6 +25,8 @@ export {
   ProfileFormatError,
   PolicyModuleError,
   PolicyRuntimeError,
+  UnknownPdPolicyError,
+  PdFleetError,
 } from './errors.js';
 export {
   parseAibrixProfile,
@@ -48,3 +50,24 @@ export {
 } from './pending-load.js';
 export { SloQueue, keyOf as sloQueueKey, type SloSubRouter } from './slo-queue.js';
 export { pickMinRandomTie, pickMaxRandomTie, pickRandom } from './pick.js';
+
+// Prefill/decode disaggregation: PD policies and the PD gateway.
+export { type PdRoutingPolicy, type PdPair, type PdPolicyFactory, type PdEndpoints, splitPdEndpoints, rolesetOf } from './pd/policy.js';
+export { createPdPolicy, knownPdPolicies, registerPdPolicy, hasPdPolicy } from './pd/registry.js';
+export {
+  PdGateway,
+  defaultPrefillCapacity,
+  defaultDecodeHeadroom,
+  bootstrapRoomOf,
+  type PdGatewayOptions,
+  type PdDispatchInfo,
+} from './pd/gateway.js';
+// Data-parallel rank dispatch inside one instance (SGLang DataParallelController).
+export {
+  createDpDispatcher,
+  knownDpMethods,
+  type DpDispatcher,
+  type DpMethod,
+  type DpRankView,
+  type DpRequestView,
+} from './dp/dispatch.js';

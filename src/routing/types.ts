@@ -81,6 +81,36 @@ export interface GatewayCounters {
    * maintains it; hosts may leave it out when they build the counters.
    */
   pendingLoad?: number;
+
+  // Prefill/decode counters. Only the PdGateway moves them (it initializes them to 0); the
+  // unified Gateway leaves them alone. See src/routing/pd/gateway.ts for when each one moves.
+
+  /**
+   * Requests whose prefill was sent to this endpoint and has not finished (AIBrix
+   * PrefillRequestTracker: in-flight prefill calls). +1 at dispatch, -1 at prefill done.
+   */
+  prefillInflight?: number;
+  /**
+   * Requests routed to this endpoint for decode whose prefill has not finished yet (AIBrix
+   * PendingDecodeTracker). +1 at dispatch, -1 at prefill done.
+   */
+  pendingDecode?: number;
+  /**
+   * Requests that reached this endpoint for decode (prefill done) and have not completed (AIBrix
+   * realtime_num_requests_running of a decode pod). +1 at prefill done, -1 at completion.
+   */
+  decodeRunning?: number;
+  /**
+   * Requests that ever reached this endpoint for decode. AIBrix's realtime running metric exists
+   * for a pod only once one has (its PD router treats pods without it as cold).
+   */
+  decodeStarted?: number;
+  /**
+   * Completions per second on this endpoint over the last minute (AIBrix
+   * realtime_running_requests_drain_rate_1m, gateway-tracked). NaN while less than 10 s of
+   * history exists. The PdGateway refreshes it before every routing decision.
+   */
+  drainRate1m?: number;
 }
 
 /** Free capacity an endpoint reports right now (not a stale snapshot), for pull mode. */

@@ -45,6 +45,7 @@ export class Instance {
   private readonly blockSize: number;
 
   private readonly waiting = new Deque<Sequence>();
+  private waitingTokens = 0;
   /** Running sequences in admission order; the tail is preempted first. */
   private runHead: Sequence | null = null;
   private runTail: Sequence | null = null;
@@ -103,6 +104,11 @@ export class Instance {
     return this.waiting.length;
   }
 
+  /** Tokens the waiting sequences still have to prefill (SGLang's load counts them). */
+  get queuedPromptTokens(): number {
+    return this.waitingTokens;
+  }
+
   /** Fraction of KV blocks held by running sequences (cached but unreferenced blocks count as free). */
   get kvUsage(): number {
     return this.kv.used / this.kv.totalBlocks;
@@ -117,8 +123,10 @@ export class Instance {
     if (Math.ceil(total / this.blockSize) > this.kv.totalBlocks) {
       return `prompt + output = ${total} tokens exceeds the KV capacity of ${this.kv.totalBlocks * this.blockSize} tokens`;
     }
-    if (!this.config.enableChunkedPrefill && req.promptTokens > this.config.maxNumBatchedTokens) {
-      return `prompt of ${req.promptTokens} tokens exceeds max_num_batched_tokens ${this.config.maxNumBatchedTokens} without chunked prefill`;
+    // Without chunked prefill a preempted request is recomputed (prompt + tokens so far) in one
+    // step, so the whole sequence must fit the step budget, as vLLM requires.
+    if (!this.config.enableChunkedPrefill && total > this.config.maxNumBatchedTokens) {
+      return `prompt + output = ${total} tokens exceeds max_num_batched_tokens ${this.config.maxNumBatchedTokens} without chunked prefill`;
     }
     return null;
   }
@@ -128,6 +136,7 @@ export class Instance {
     const seq = new Sequence(req, this.sim.now);
     seq.owner = owner;
     this.waiting.pushBack(seq);
+    this.waitingTokens += seq.prefillTarget;
     this.kick();
     return seq;
   }
@@ -221,6 +230,7 @@ export class Instance {
     }
     this.kv.allocate(blocks);
     this.waiting.popFront();
+    this.waitingTokens -= seq.prefillTarget;
     seq.phase = PREFILL;
     seq.heldEntries = matched;
     seq.sharedBlocks = shared;
@@ -375,6 +385,7 @@ export class Instance {
     seq.preemptions++;
     this.preemptions++;
     this.waiting.pushFront(seq);
+    this.waitingTokens += seq.prefillTarget;
   }
 
   private finish(seq: Sequence, _k: number, now: number): void {

@@ -8,6 +8,7 @@ import { definitionToYaml } from './definition-yaml.js';
 import { summarize, type SampleStats } from './sample-stats.js';
 import { sampleMooncakeTrace } from './sample-trace.js';
 import { deriveShareGpt } from './sharegpt.js';
+import { deriveShareGptAibrix } from './sharegpt-aibrix.js';
 
 export interface DeriveOptions {
   /** The shared data directory (holding sharegpt_sarathi/ and bird_minidev/). */
@@ -43,16 +44,19 @@ const HEADER = [
 export function deriveWorkloads(opts: DeriveOptions): DeriveReport {
   const share = deriveShareGpt(opts.dataDir, opts.shareGptQuantiles);
   const bird = deriveBird(opts.dataDir, opts.birdQuantiles);
+  const shareAibrix = deriveShareGptAibrix(opts.dataDir, opts.shareGptQuantiles);
   mkdirSync(join(opts.outDir, 'samples'), { recursive: true });
-  const files = [join(opts.outDir, 'sharegpt.yaml'), join(opts.outDir, 'bird.yaml')];
+  const files = [join(opts.outDir, 'sharegpt.yaml'), join(opts.outDir, 'bird.yaml'), join(opts.outDir, 'sharegpt-aibrix.yaml')];
   writeFileSync(files[0], definitionToYaml(share.definition, HEADER));
   writeFileSync(files[1], definitionToYaml(bird.definition, HEADER));
+  writeFileSync(files[2], definitionToYaml(shareAibrix.definition, HEADER));
   const sample = join(opts.outDir, 'samples', 'mooncake-sample.jsonl');
   writeFileSync(sample, sampleMooncakeTrace());
   files.push(sample);
   const n = opts.checkSamples ?? 200_000;
   const shareDerived = sampleStats(share.definition, n);
   const birdDerived = sampleStats(bird.definition, n);
+  const shareAibrixDerived = sampleStats(shareAibrix.definition, n);
   return {
     files,
     rows: [
@@ -60,6 +64,8 @@ export function deriveWorkloads(opts: DeriveOptions): DeriveReport {
       { dataset: 'sharegpt', quantity: 'output', source: share.sourceStats.output, derived: shareDerived.output },
       { dataset: 'bird', quantity: 'prompt', source: bird.sourceStats.prompt, derived: birdDerived.prompt },
       { dataset: 'bird', quantity: 'output', source: bird.sourceStats.output, derived: birdDerived.output },
+      { dataset: 'sharegpt-aibrix', quantity: 'prompt', source: shareAibrix.sourceStats.prompt, derived: shareAibrixDerived.prompt },
+      { dataset: 'sharegpt-aibrix', quantity: 'output', source: shareAibrix.sourceStats.output, derived: shareAibrixDerived.output },
     ],
     birdTemplateTokens: bird.sourceStats.templateTokens,
   };

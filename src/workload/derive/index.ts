@@ -5,3 +5,4 @@ export { deriveBird, BIRD_FILE, BIRD_SCHEMA_TOKENS_LLAMA3, BIRD_HASH_BLOCK_TOKEN
 export { definitionToYaml } from './definition-yaml.js';
 export { sampleMooncakeTrace } from './sample-trace.js';
 export { summarize, percentile, quantileValues, type SampleStats } from './sample-stats.js';
+export { deriveShareGptAibrix, SHAREGPT_AIBRIX_FILES } from './sharegpt-aibrix.js';

@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { findResultDirs, readResults } from '../experiment/results-dir.js';
+import { InputError } from '../input-error.js';
+import { compareResults, parseMetrics, parseTolerance } from '../report/compare.js';
+import { formatComparison } from '../report/compare-table.js';
+import { action, EXIT_FAILED } from './errors.js';
+
+interface CompareFlags {
+  tolerance: string;
+  metrics?: string[];
+}
+
+/**
+ * `sim compare <baseline> <candidate>`: exit 0 when no metric is worse beyond the tolerance, 1
+ * when one is, 2 when the directories cannot be compared. Either side may be one experiment's
+ * directory or a root holding several (as `sim run --out` makes), matched by experiment name.
+ */
+export function registerCompare(program: Command): void {
+  program
+    .command('compare')
+    .description('compare candidate results with a baseline; exit 1 when a metric is worse beyond the tolerance')
+    .argument('<baseline>', 'results directory (results/<experiment>) or a root of several')
+    .argument('<candidate>', 'results directory of the same experiment(s)')
+    .option('--tolerance <t>', 'allowed relative change in the worse direction, e.g. 2% or 0.02', '2%')
+    .option('--metrics <names...>', 'metrics to check (comma or space separated; default: latency p50/p99, throughput, SLO attainment, goodput)')
+    .action(
+      action((baseline: string, candidate: string, flags: CompareFlags) => {
+        const tolerance = parseTolerance(flags.tolerance);
+        const metrics = parseMetrics(flags.metrics);
+        const base = findResultDirs(baseline);
+        const cand = findResultDirs(candidate);
+        // One experiment on each side: compareResults says so if they are different ones.
+        const single = base.size === 1 && cand.size === 1;
+        const pairs = [...base].map(([name, dir]) => {
+          if (single) return [dir, [...cand.values()][0]] as const;
+          const other = cand.get(name);
+          if (!other) throw new InputError(`${candidate} has no results of experiment "${name}" (it has: ${[...cand.keys()].join(', ') || 'none'})`);
+          return [dir, other] as const;
+        });
+        let regressions = 0;
+        const out: string[] = [];
+        for (const [b, c] of pairs) {
+          const cmp = compareResults(readResults(b), readResults(c), metrics, tolerance);
+          regressions += cmp.regressions;
+          out.push(formatComparison(cmp, tolerance), '');
+        }
+        process.stdout.write(out.join('\n'));
+        return regressions > 0 ? EXIT_FAILED : 0;
+      }),
+    );
+}

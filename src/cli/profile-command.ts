@@ -1,0 +1,96 @@
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { InputError } from '../input-error.js';
+import { generateAibrixProfile, powersOfTwo, type ProfileSloKind } from '../plan/aibrix-profile.js';
+import { serializeAibrixProfile } from '../routing/index.js';
+import { action } from './errors.js';
+
+interface ProfileFlags {
+  gpu: string;
+  model: string;
+  tp: string;
+  slo: string[];
+  percentile: string;
+  inputs: string;
+  outputs: string;
+  rates: string;
+  requests: string;
+  cost?: string;
+  created?: string;
+  out?: string;
+}
+
+const SLO_KINDS: readonly ProfileSloKind[] = ['e2e', 'ttft', 'tpot', 'tpat'];
+
+/** "4..4096" (powers of two) or "4,8,16". */
+function parseGrid(text: string, flag: string): number[] {
+  const range = /^(\d+(?:\.\d+)?)\.\.(\d+(?:\.\d+)?)$/.exec(text);
+  const values = range ? powersOfTwo(Number(range[1]), Number(range[2])) : text.split(',').map(Number);
+  if (values.length === 0 || values.some((v) => !(v > 0))) {
+    throw new InputError(`${flag} must be a range like 4..4096 or a list like 4,8,16 of positive numbers`, undefined, flag);
+  }
+  return values;
+}
+
+function parseSlos(items: string[]): Partial<Record<ProfileSloKind, number>> {
+  const slos: Partial<Record<ProfileSloKind, number>> = {};
+  for (const item of items) {
+    const m = /^(\w+)=([\d.e+-]+)$/.exec(item);
+    const kind = m?.[1] as ProfileSloKind;
+    if (!m || !SLO_KINDS.includes(kind) || !(Number(m[2]) > 0)) {
+      throw new InputError(`--slo expects <kind>=<seconds> with kind one of ${SLO_KINDS.join(', ')}, got "${item}"`, undefined, '--slo');
+    }
+    slos[kind] = Number(m[2]);
+  }
+  if (Object.keys(slos).length === 0) throw new InputError('give at least one --slo, e.g. --slo tpot=0.05', undefined, '--slo');
+  return slos;
+}
+
+export function registerProfile(program: Command): void {
+  const profile = program.command('profile').description('generate routing profiles by simulation');
+  profile
+    .command('aibrix')
+    .description("write an AIBrix GPU profile by running AIBrix's benchmark procedure in simulation")
+    .requiredOption('--gpu <name>', 'GPU type from the catalog')
+    .requiredOption('--model <name>', 'model from the catalog')
+    .option('--tp <n>', 'tensor parallelism', '1')
+    .option('--slo <kind=seconds...>', 'latency SLO(s): e2e, ttft, tpot or tpat, e.g. tpot=0.05', [])
+    .option('--percentile <p>', '0 (mean), 50, 90 or 99', '99')
+    .option('--inputs <grid>', 'input lengths: a..b (powers of two) or a list', '4..4096')
+    .option('--outputs <grid>', 'output lengths', '4..4096')
+    .option('--rates <grid>', 'request rates, RPS', '1..64')
+    .option('--requests <n>', 'requests per benchmark point', '100')
+    .option('--cost <usd>', "cost per replica-hour (default: the catalog's GPU cost x tp)")
+    .option('--created <unix-seconds>', 'value of the created field (default: now)')
+    .option('-o, --out <file>', 'write the profile here instead of stdout')
+    .action(
+      action((flags: ProfileFlags) => {
+        const percentile = Number(flags.percentile);
+        if (![0, 50, 90, 99].includes(percentile)) throw new InputError('--percentile must be 0, 50, 90 or 99', undefined, '--percentile');
+        const tp = Number(flags.tp);
+        if (!Number.isInteger(tp) || tp < 1) throw new InputError('--tp must be a positive integer', undefined, '--tp');
+        const requests = Number(flags.requests);
+        if (!Number.isInteger(requests) || requests < 1) throw new InputError('--requests must be a positive integer', undefined, '--requests');
+        const result = generateAibrixProfile({
+          gpu: flags.gpu,
+          model: flags.model,
+          tp,
+          slos: parseSlos(flags.slo),
+          percentile: percentile as 0 | 50 | 90 | 99,
+          inputs: parseGrid(flags.inputs, '--inputs'),
+          outputs: parseGrid(flags.outputs, '--outputs'),
+          rates: parseGrid(flags.rates, '--rates'),
+          requests,
+          cost: flags.cost !== undefined ? Number(flags.cost) : undefined,
+          created: flags.created !== undefined ? Number(flags.created) : Math.floor(Date.now() / 1000),
+        });
+        const text = serializeAibrixProfile(result);
+        if (flags.out) {
+          writeFileSync(flags.out, text + '\n');
+          process.stderr.write(`wrote ${flags.out}\n`);
+        } else {
+          process.stdout.write(text + '\n');
+        }
+      }),
+    );
+}

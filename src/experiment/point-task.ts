@@ -1,0 +1,34 @@
+import { InputError } from '../input-error.js';
+import { RoutingError } from '../routing/index.js';
+import type { ExperimentPoint, LoadedExperiment } from './load.js';
+import type { PointRecord } from './point-record.js';
+import { RequestLog, requestRow } from './request-log.js';
+import { runPoint } from './run-point.js';
+
+/** A point's record, plus the stack of an unexpected error (a bug deserves its trace; kept out of results). */
+export interface PointOutcome {
+  record: PointRecord;
+  stack?: string;
+}
+
+/**
+ * Runs one point and never throws: an error becomes a failure record, so one bad combination or
+ * failing policy does not stop a sweep. The same code runs on the main thread and in workers, so
+ * a record's bytes do not depend on where it ran.
+ */
+export async function executePoint(exp: LoadedExperiment, point: ExperimentPoint, requestsCsv?: string): Promise<PointOutcome> {
+  const log = requestsCsv ? new RequestLog(requestsCsv) : undefined;
+  try {
+    const record = await runPoint(exp, point, log ? { onRequestEnd: requestRow(log) } : {});
+    log?.close();
+    return { record };
+  } catch (err) {
+    log?.abandon();
+    const expected = err instanceof InputError || err instanceof RoutingError;
+    const message = err instanceof InputError ? err.format() : err instanceof Error ? err.message : String(err);
+    return {
+      record: { name: point.config.name, id: point.id, seed: point.config.seed, point: point.values, error: message },
+      ...(!expected && err instanceof Error && { stack: err.stack }),
+    };
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * The worker-thread side of the point pool: loads the experiment file once per worker and runs
+ * the points it is given. piscina calls the default export with each task.
+ */
+import { loadExperiment, type LoadedExperiment } from './load.js';
+import { executePoint, type PointOutcome } from './point-task.js';
+
+export interface PointTask {
+  /** The experiment file, as the main thread was given it (workers share its working directory). */
+  file: string;
+  /** Index of the point in the experiment's expansion, and its id (a check that both threads agree). */
+  index: number;
+  id: string;
+  /** Where to write the per-request CSV, when asked for. */
+  requestsCsv?: string;
+}
+
+const loaded = new Map<string, LoadedExperiment>();
+
+export default async function runTask(task: PointTask): Promise<PointOutcome> {
+  let exp = loaded.get(task.file);
+  if (!exp) {
+    exp = loadExperiment(task.file);
+    loaded.set(task.file, exp);
+  }
+  const point = exp.points[task.index];
+  if (point?.id !== task.id) {
+    throw new Error(`${task.file} changed while running: point ${task.index} is no longer ${task.id}`);
+  }
+  return executePoint(exp, point, task.requestsCsv);
+}

@@ -1,0 +1,44 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import type { PointOutcome } from './point-task.js';
+import type { PointTask } from './point-worker.js';
+
+/**
+ * The compiled worker file. From dist/ it sits next to this module; when this module runs from
+ * src/ (tests run the TypeScript directly) workers still need JavaScript, so they use the build
+ * in dist/ that `npm install` made.
+ */
+export function workerFile(): string {
+  const candidates = [new URL('./point-worker.js', import.meta.url), new URL('../../dist/experiment/point-worker.js', import.meta.url)];
+  for (const url of candidates) {
+    const path = fileURLToPath(url);
+    if (existsSync(path)) return path;
+  }
+  throw new Error('the point worker is not built (dist/experiment/point-worker.js is missing): run npm run build');
+}
+
+/** A fixed number of worker threads that run points. */
+export class PointPool {
+  private readonly pool: Piscina<PointTask, PointOutcome>;
+
+  constructor(readonly threads: number) {
+    this.pool = new Piscina({
+      filename: workerFile(),
+      minThreads: threads,
+      maxThreads: threads,
+      // One point at a time per thread: points are CPU-bound, more would only interleave them.
+      concurrentTasksPerWorker: 1,
+      idleTimeout: Infinity,
+    });
+  }
+
+  run(task: PointTask): Promise<PointOutcome> {
+    return this.pool.run(task);
+  }
+
+  /** Stops the threads, abandoning points still running (their promises reject). */
+  async close(): Promise<void> {
+    await this.pool.destroy();
+  }
+}

@@ -1,0 +1,63 @@
+import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
+import type { Sequence } from '../serving/index.js';
+import type { RequestSpec } from '../workload/index.js';
+
+/** Suffix of a request log still being written; a run that stops early leaves it, never a finished-looking CSV. */
+export const PARTIAL_SUFFIX = '.partial';
+
+/** Buffered per-request CSV: rows go to a temporary file that is renamed into place on close. */
+export class RequestLog {
+  private readonly tmp: string;
+  private readonly fd: number;
+  private buffer: string[] = [];
+  private size = 0;
+
+  constructor(private readonly path: string) {
+    this.tmp = `${path}${PARTIAL_SUFFIX}`;
+    this.fd = openSync(this.tmp, 'w');
+    this.write(
+      'id,class,arrival_s,instance,prompt_tokens,output_tokens,cached_tokens,ttft_ms,tpot_ms,e2e_ms,queue_ms,preemptions,rejection\n',
+    );
+  }
+
+  write(line: string): void {
+    this.buffer.push(line);
+    this.size += line.length;
+    if (this.size > 1 << 16) this.flush();
+  }
+
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+    renameSync(this.tmp, this.path);
+  }
+
+  /** Closes without publishing: the partial file stays behind (for a point that failed). */
+  abandon(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
+
+  private flush(): void {
+    if (this.buffer.length > 0) writeSync(this.fd, this.buffer.join(''));
+    this.buffer = [];
+    this.size = 0;
+  }
+}
+
+/** The run hook that writes one CSV row per request as it ends. */
+export function requestRow(log: RequestLog) {
+  return (req: RequestSpec, seq: Sequence | undefined, instance: string | undefined, rejection?: string) => {
+    const ms = (s: number) => (s * 1000).toFixed(3);
+    if (!seq) {
+      log.write(`${req.id},${req.workloadClass},${req.arrival.toFixed(6)},${instance ?? ''},${req.promptTokens},${req.outputTokens},,,,,,,"${rejection ?? ''}"\n`);
+      return;
+    }
+    const ttft = seq.firstTokenAt - req.arrival;
+    const e2e = seq.finishedAt - req.arrival;
+    const tpot = req.outputTokens > 1 ? ms((e2e - ttft) / (req.outputTokens - 1)) : '';
+    log.write(
+      `${req.id},${req.workloadClass},${req.arrival.toFixed(6)},${instance},${req.promptTokens},${req.outputTokens},${seq.cachedTokens},${ms(ttft)},${tpot},${ms(e2e)},${ms(seq.firstScheduledAt - req.arrival)},${seq.preemptions},\n`,
+    );
+  };
+}

@@ -1,0 +1,108 @@
+import { Cluster, SIGNALS, type InstanceSpec, type RefreshIntervals } from '../cluster/index.js';
+import { randomStream } from '../engine/index.js';
+import {
+  createTimingModel,
+  kvCapacityTokens,
+  loadGpuCatalog,
+  loadModelCatalog,
+  type GpuSpec,
+  type ModelSpec,
+} from '../hardware/index.js';
+import { InputError } from '../input-error.js';
+import { MetricsCollector, type RunSummary, type SloSpec } from '../metrics/index.js';
+import { createPolicy, type EndpointRole, type RoutingPolicy } from '../routing/index.js';
+import { VLLM_DEFAULTS, type EngineConfig } from '../serving/index.js';
+import type { RequestSpec, RequestStream } from '../workload/index.js';
+
+/** `count` identical instances of a GPU type serving a model, with vLLM's engine defaults unless given. */
+export function instanceSpecs(
+  gpu: GpuSpec,
+  model: ModelSpec,
+  count: number,
+  opts: { tp?: number; role?: EndpointRole; engine?: Partial<EngineConfig>; idPrefix?: string } = {},
+): InstanceSpec[] {
+  const tp = opts.tp ?? 1;
+  const config: EngineConfig = { ...VLLM_DEFAULTS, ...opts.engine };
+  const kv = kvCapacityTokens(gpu, model, tp, config.gpuMemoryUtilization, config.maxNumBatchedTokens);
+  if (kv < config.blockSize) throw new InputError(`${model.name} does not fit on ${tp}x ${gpu.name}`);
+  const timing = createTimingModel({ kind: 'roofline', gpu, model, tp });
+  return Array.from({ length: count }, (_, i) => ({
+    id: `${opts.idPrefix ?? gpu.name}-${i}`,
+    gpuType: gpu.name,
+    role: opts.role ?? 'unified',
+    timing,
+    kvCapacityTokens: kv,
+    maxModelLen: Math.min(config.maxModelLen ?? model.maxModelLen, model.maxModelLen),
+    config,
+  }));
+}
+
+export function lookupHardware(gpuName: string, modelName: string): { gpu: GpuSpec; model: ModelSpec } {
+  return { gpu: loadGpuCatalog().get(gpuName), model: loadModelCatalog().get(modelName) };
+}
+
+/** Engine metrics always fresh: planning measures capacity, not the effect of stale signals. */
+const LIVE: RefreshIntervals = Object.fromEntries(SIGNALS.map((s) => [s, 0.05])) as RefreshIntervals;
+
+/** Simulates a fleet on a request stream and summarizes the run. */
+export function simulateFleet(opts: {
+  instances: InstanceSpec[];
+  stream: RequestStream;
+  classes: string[];
+  slo: SloSpec;
+  seed: number;
+  policy?: RoutingPolicy;
+}): RunSummary {
+  const collector = new MetricsCollector(opts.classes, opts.slo);
+  const cluster = new Cluster({
+    instances: opts.instances,
+    policy: opts.policy ?? createPolicy('least-request'),
+    mode: 'push',
+    refresh: LIVE,
+    random: randomStream(opts.seed, 'router'),
+    collector,
+    classes: opts.classes,
+    warn: () => {},
+  });
+  cluster.run(opts.stream);
+  return collector.summarize(
+    cluster.endpoints.map((e) => ({
+      id: e.id,
+      gpuType: e.gpuType,
+      role: e.role,
+      busyTime: e.instance.busyTime,
+      preemptions: e.instance.preemptions,
+      promptTokensComputed: e.instance.promptTokensComputed,
+      tokensGenerated: e.instance.tokensGenerated,
+    })),
+  );
+}
+
+/** `count` requests of fixed lengths with Poisson arrivals at `rate`; unique prompts (no shared prefix). */
+export function fixedLengthPoisson(opts: {
+  rate: number;
+  count: number;
+  promptTokens: number;
+  outputTokens: number;
+  seed: number | string;
+  workloadClass?: string;
+}): RequestStream {
+  const random = randomStream(opts.seed, `fixed/${opts.promptTokens}/${opts.outputTokens}/${opts.rate}`);
+  let id = 0;
+  let t = 0;
+  return {
+    next(): RequestSpec | undefined {
+      if (id >= opts.count) return undefined;
+      t += -Math.log(1 - random()) / opts.rate;
+      return {
+        id: id++,
+        arrival: t,
+        promptTokens: opts.promptTokens,
+        outputTokens: opts.outputTokens,
+        workloadClass: opts.workloadClass ?? 'fixed',
+        prefixHashes: [],
+        hashBlockTokens: 16,
+      };
+    },
+  };
+}

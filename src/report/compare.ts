@@ -1,0 +1,123 @@
+import { InputError } from '../input-error.js';
+import type { PointFailure, PointRecord } from '../experiment/point-record.js';
+import type { StoredResults } from '../experiment/results-dir.js';
+import type { PointResult } from '../experiment/run-point.js';
+
+/** A metric `sim compare` can check, and which way is better. */
+export interface CompareMetric {
+  name: string;
+  better: 'lower' | 'higher';
+  get(r: PointResult): number | null;
+}
+
+/** Named as summary.csv's columns. Lower is better for latencies, higher for attainment and rates. */
+export const COMPARE_METRICS: readonly CompareMetric[] = [
+  { name: 'ttft_p50_ms', better: 'lower', get: (r) => r.metrics.ttft_ms.p50 },
+  { name: 'ttft_p99_ms', better: 'lower', get: (r) => r.metrics.ttft_ms.p99 },
+  { name: 'tpot_p50_ms', better: 'lower', get: (r) => r.metrics.tpot_ms.p50 },
+  { name: 'tpot_p99_ms', better: 'lower', get: (r) => r.metrics.tpot_ms.p99 },
+  { name: 'e2e_p50_ms', better: 'lower', get: (r) => r.metrics.e2e_ms.p50 },
+  { name: 'e2e_p99_ms', better: 'lower', get: (r) => r.metrics.e2e_ms.p99 },
+  { name: 'queue_p99_ms', better: 'lower', get: (r) => r.metrics.queue_ms.p99 },
+  { name: 'throughput_rps', better: 'higher', get: (r) => r.metrics.throughput_rps },
+  { name: 'output_tokens_per_s', better: 'higher', get: (r) => r.metrics.output_tokens_per_s },
+  { name: 'slo_attainment', better: 'higher', get: (r) => r.metrics.slo_attainment },
+  { name: 'goodput_rps', better: 'higher', get: (r) => r.metrics.goodput_rps },
+];
+
+export const DEFAULT_COMPARE_METRICS = ['ttft_p50_ms', 'ttft_p99_ms', 'tpot_p50_ms', 'tpot_p99_ms', 'e2e_p99_ms', 'throughput_rps', 'slo_attainment', 'goodput_rps'];
+
+export type Verdict = 'ok' | 'better' | 'worse' | 'failed' | 'missing';
+
+export interface CompareRow {
+  id: string;
+  /** A metric name, or "point" for a point that failed or is missing in the candidate. */
+  metric: string;
+  baseline: number | null;
+  candidate: number | null;
+  /** (candidate − baseline) / |baseline|; null when either side has no value. */
+  change: number | null;
+  verdict: Verdict;
+  note?: string;
+}
+
+export interface Comparison {
+  name: string;
+  rows: CompareRow[];
+  /** Rows that fail the check: worse beyond tolerance, or a point failed or missing in the candidate. */
+  regressions: number;
+  /** Points only the candidate has (not checked). */
+  extra: string[];
+}
+
+/** "2%" → 0.02, "0.02" → 0.02. */
+export function parseTolerance(spec: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(spec);
+  if (!m) throw new InputError(`--tolerance "${spec}" is not a number or a percentage (e.g. 2%)`);
+  return Number(m[1]) / (m[2] ? 100 : 1);
+}
+
+/** Metric names from "--metrics a,b"; InputError for one it does not know. */
+export function parseMetrics(spec: string | readonly string[] | undefined): CompareMetric[] {
+  const names = spec === undefined ? DEFAULT_COMPARE_METRICS : (typeof spec === 'string' ? [spec] : spec).flatMap((s) => s.split(','));
+  return names
+    .map((n) => n.trim())
+    .filter(Boolean)
+    .map((n) => {
+      const m = COMPARE_METRICS.find((x) => x.name === n);
+      if (!m) throw new InputError(`unknown metric "${n}" (known: ${COMPARE_METRICS.map((x) => x.name).join(', ')})`);
+      return m;
+    });
+}
+
+const isFailure = (r: PointRecord): r is PointFailure => typeof (r as PointFailure).error === 'string';
+
+/**
+ * Compares a candidate's results with a baseline's, point by point (matched by id, which hashes
+ * the whole configuration) and metric by metric. Results of different experiments, or with no
+ * point in common, cannot be compared: InputError.
+ */
+export function compareResults(baseline: StoredResults, candidate: StoredResults, metrics: readonly CompareMetric[], tolerance: number): Comparison {
+  const b = baseline.manifest;
+  const c = candidate.manifest;
+  if (b.name !== c.name) {
+    throw new InputError(`${baseline.dir} and ${candidate.dir} hold different experiments ("${b.name}" and "${c.name}")`);
+  }
+  const candIndex = new Map(c.points.map((p, i) => [p.id, i]));
+  if (!b.points.some((p) => candIndex.has(p.id))) {
+    throw new InputError(`${baseline.dir} and ${candidate.dir} have no point in common: "${b.name}" was run with different settings (seed, sweep or configuration)`);
+  }
+  const rows: CompareRow[] = [];
+  b.points.forEach((p, i) => {
+    const base = baseline.records[i];
+    if (!base || isFailure(base)) return; // nothing to hold the candidate to
+    const j = candIndex.get(p.id);
+    const cand = j === undefined ? undefined : candidate.records[j];
+    if (!cand || isFailure(cand)) {
+      const verdict = cand ? 'failed' : 'missing';
+      rows.push({ id: p.id, metric: 'point', baseline: null, candidate: null, change: null, verdict, note: cand && isFailure(cand) ? cand.error : undefined });
+      return;
+    }
+    for (const m of metrics) rows.push(compareMetric(p.id, m, base, cand, tolerance));
+  });
+  const baseIds = new Set(b.points.map((p) => p.id));
+  return {
+    name: b.name,
+    rows,
+    regressions: rows.filter((r) => r.verdict === 'worse' || r.verdict === 'failed' || r.verdict === 'missing').length,
+    extra: c.points.filter((p) => !baseIds.has(p.id)).map((p) => p.id),
+  };
+}
+
+function compareMetric(id: string, m: CompareMetric, base: PointResult, cand: PointResult, tolerance: number): CompareRow {
+  const finite = (x: number | null) => (x === null || !Number.isFinite(x) ? null : x);
+  const bv = finite(m.get(base));
+  const cv = finite(m.get(cand));
+  const row = { id, metric: m.name, baseline: bv, candidate: cv };
+  if (bv === null) return { ...row, change: null, verdict: 'ok' };
+  if (cv === null) return { ...row, change: null, verdict: 'worse', note: 'no value in the candidate' };
+  const change = cv === bv ? 0 : bv === 0 ? Math.sign(cv - bv) * Infinity : (cv - bv) / Math.abs(bv);
+  const gain = m.better === 'lower' ? -change : change;
+  const verdict: Verdict = gain < -tolerance ? 'worse' : gain > tolerance ? 'better' : 'ok';
+  return { ...row, change, verdict };
+}

@@ -1,0 +1,100 @@
+import type { PointFailure } from '../experiment/point-record.js';
+import type { Manifest } from '../experiment/results-dir.js';
+import type { PointResult } from '../experiment/run-point.js';
+import type { Plot } from './choose-plots.js';
+
+export interface HtmlReportInput {
+  manifest: Manifest;
+  results: readonly PointResult[];
+  failures: readonly PointFailure[];
+  /** Ids of points with no record yet (an interrupted or partial run). */
+  missing: readonly string[];
+  figures: readonly { plot: Plot; svg: string }[];
+}
+
+/**
+ * One self-contained HTML page: styles inline and every plot embedded as an SVG data URI, so it
+ * opens offline and plots cannot clash over SVG ids. No dates or paths: equal results give equal bytes.
+ */
+export function reportHtml(input: HtmlReportInput): string {
+  const { manifest, results, failures, missing, figures } = input;
+  const total = manifest.points.length;
+  const status =
+    missing.length > 0
+      ? `<p class="warn">Incomplete: ${total - missing.length} of ${total} points have results; ${missing.length} missing (rerun with <code>--resume</code>).</p>`
+      : '';
+  const failed =
+    failures.length > 0
+      ? `<h2>Failed points</h2>\n<table><tr><th>point</th><th>error</th></tr>\n${failures
+          .map((f) => `<tr><td>${esc(f.id)}</td><td>${esc(f.error)}</td></tr>`)
+          .join('\n')}\n</table>`
+      : '';
+  const body = [
+    `<h1>${esc(manifest.name)}</h1>`,
+    manifest.description ? `<p>${esc(manifest.description.trim())}</p>` : '',
+    `<p class="meta">seed ${manifest.seed} · ${total} point${total === 1 ? '' : 's'} · ${results.length} with results${failures.length > 0 ? ` · ${failures.length} failed` : ''}</p>`,
+    status,
+    ...figures.map(
+      ({ plot, svg }) =>
+        `<figure id="${plot.name}">\n<h2>${esc(plot.title)}</h2>\n<img alt="${esc(plot.title)}" src="data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}">\n<figcaption>${esc(plot.caption)} <a href="plots/${plot.name}.svg">SVG</a></figcaption>\n</figure>`,
+    ),
+    results.length > 0 ? `<h2>Results</h2>\n${resultsTable(results)}` : '',
+    failed,
+  ].filter(Boolean);
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>${esc(manifest.name)} — routesim report</title>
+<style>
+body { font-family: Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; padding: 0 1em; }
+h1 { margin-bottom: 0.2em; } .meta { color: #666; } .warn { color: #a40; font-weight: bold; }
+figure { margin: 2em 0; } figure img { max-width: 100%; border: 1px solid #eee; } figcaption { color: #555; font-size: 0.9em; }
+table { border-collapse: collapse; font-size: 0.85em; } th, td { padding: 3px 8px; border-bottom: 1px solid #ddd; text-align: right; }
+th:first-child, td:first-child { text-align: left; } th { background: #f4f4f4; }
+</style>
+</head>
+<body>
+${body.join('\n')}
+<p class="meta">Made by routesim from the points in this directory.</p>
+</body>
+</html>
+`;
+}
+
+const COLUMNS: [string, (r: PointResult) => number | null, number][] = [
+  ['done', (r) => r.completed, 0],
+  ['rejected', (r) => r.rejected, 0],
+  ['TTFT p50 ms', (r) => r.metrics.ttft_ms.p50, 0],
+  ['TTFT p99 ms', (r) => r.metrics.ttft_ms.p99, 0],
+  ['TPOT p50 ms', (r) => r.metrics.tpot_ms.p50, 1],
+  ['TPOT p99 ms', (r) => r.metrics.tpot_ms.p99, 1],
+  ['E2E p99 ms', (r) => r.metrics.e2e_ms.p99, 0],
+  ['req/s', (r) => r.metrics.throughput_rps, 2],
+  ['SLO %', (r) => (r.metrics.slo_attainment === null ? null : r.metrics.slo_attainment * 100), 1],
+  ['goodput req/s', (r) => r.metrics.goodput_rps, 2],
+  ['$/hour', (r) => r.cost_per_hour, 2],
+];
+
+function resultsTable(results: readonly PointResult[]): string {
+  const swept = [...new Set(results.flatMap((r) => Object.keys(r.point)))];
+  const keys = swept.length > 0 ? swept : ['policy'];
+  const head = `<tr>${keys.map((k) => `<th>${esc(k)}</th>`).join('')}${COLUMNS.map(([h]) => `<th>${esc(h)}</th>`).join('')}</tr>`;
+  const rows = results.map((r) => {
+    const vals = swept.length > 0 ? swept.map((k) => cell(r.point[k])) : [r.policy];
+    const nums = COLUMNS.map(([, f, d]) => {
+      const v = f(r);
+      return v === null || !Number.isFinite(v) ? '-' : v.toFixed(d);
+    });
+    return `<tr>${vals.map((v) => `<td>${esc(v)}</td>`).join('')}${nums.map((v) => `<td>${v}</td>`).join('')}</tr>`;
+  });
+  return `<table>\n${head}\n${rows.join('\n')}\n</table>`;
+}
+
+function cell(v: unknown): string {
+  return v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}

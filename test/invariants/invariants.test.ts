@@ -1,0 +1,301 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { VLLM_DEFAULTS } from '../../src/serving/index.js';
+import { runWorld, type WorldInstance, type WorldRequest, type WorldResult, type WorldSpec } from './world.js';
+
+const HASH_BLOCK = 16;
+
+const instanceArb: fc.Arbitrary<WorldInstance> = fc
+  .record({
+    blockSize: fc.constantFrom(1, 2, 4, 16),
+    kvBlocks: fc.integer({ min: 1, max: 40 }),
+    extraTokens: fc.integer({ min: 0, max: 15 }),
+    maxNumSeqs: fc.integer({ min: 1, max: 6 }),
+    budget: fc.integer({ min: 1, max: 160 }),
+    enableChunkedPrefill: fc.boolean(),
+    enablePrefixCaching: fc.boolean(),
+    maxModelLen: fc.integer({ min: 2, max: 400 }),
+  })
+  .map((x) => ({
+    // Capacity need not be a whole number of blocks; the instance rounds down.
+    kvCapacityTokens: x.kvBlocks * x.blockSize + (x.extraTokens % x.blockSize),
+    maxModelLen: x.maxModelLen,
+    config: {
+      ...VLLM_DEFAULTS,
+      blockSize: x.blockSize,
+      maxNumSeqs: x.maxNumSeqs,
+      maxNumBatchedTokens: Math.max(x.maxNumSeqs, x.budget),
+      enableChunkedPrefill: x.enableChunkedPrefill,
+      enablePrefixCaching: x.enablePrefixCaching,
+    },
+  }));
+
+/** Prefix hashes: none, a shared group prefix, or a group prefix followed by this request's own blocks. */
+const requestArb = (id: number): fc.Arbitrary<WorldRequest & { gap: number }> =>
+  fc
+    .record({
+      gap: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 0.02, noNaN: true })),
+      promptTokens: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 120 })),
+      outputTokens: fc.oneof(fc.constant(1), fc.integer({ min: 1, max: 40 })),
+      cls: fc.constantFrom('a', 'b'),
+      group: fc.integer({ min: -1, max: 2 }),
+      sharedBlocks: fc.integer({ min: 0, max: 8 }),
+    })
+    .map((x) => {
+      const full = Math.floor(x.promptTokens / HASH_BLOCK);
+      const hashes: number[] = [];
+      if (x.group >= 0) {
+        for (let j = 0; j < full; j++) hashes.push(j < x.sharedBlocks ? x.group * 100 + j : 1_000_000 + id * 1000 + j);
+      }
+      return {
+        gap: x.gap,
+        promptTokens: x.promptTokens,
+        outputTokens: x.outputTokens,
+        workloadClass: x.cls,
+        prefixHashes: hashes,
+        hashBlockTokens: HASH_BLOCK,
+        arrival: 0,
+      };
+    });
+
+const worldArb: fc.Arbitrary<WorldSpec> = fc
+  .record({
+    instances: fc.array(instanceArb, { minLength: 1, maxLength: 3 }),
+    n: fc.integer({ min: 1, max: 30 }),
+    policy: fc.constantFrom('random', 'round-robin', 'least-request'),
+    mode: fc.constantFrom('push' as const, 'pull' as const),
+    refreshS: fc.constantFrom(0, 0.005, 0.05),
+    seed: fc.integer({ min: 0, max: 1000 }),
+  })
+  .chain((w) =>
+    fc.tuple(...Array.from({ length: w.n }, (_, i) => requestArb(i))).map((reqs) => {
+      let t = 0;
+      const requests = reqs.map(({ gap, ...r }) => ({ ...r, arrival: (t += gap) }));
+      return { instances: w.instances, requests, policy: w.policy, mode: w.mode, refreshS: w.refreshS, seed: w.seed };
+    }),
+  );
+
+/** Why an instance must refuse a request outright (mirrors the documented admission rules). */
+function mustRefuse(inst: WorldInstance, r: WorldRequest): boolean {
+  const total = r.promptTokens + r.outputTokens;
+  const blocks = Math.floor(inst.kvCapacityTokens / inst.config.blockSize);
+  return (
+    total > inst.maxModelLen ||
+    Math.ceil(total / inst.config.blockSize) > blocks ||
+    (!inst.config.enableChunkedPrefill && total > inst.config.maxNumBatchedTokens)
+  );
+}
+
+function checkWorld(spec: WorldSpec, res: WorldResult): void {
+  const n = spec.requests.length;
+  expect(res.violations).toEqual([]);
+
+  // Every request ends exactly once, completed or rejected with a reason.
+  const seen = new Map<number, number>();
+  for (const e of res.endings) seen.set(e.id, (seen.get(e.id) ?? 0) + 1);
+  expect(seen.size).toBe(n);
+  for (const [, count] of seen) expect(count).toBe(1);
+  const completed = res.endings.filter((e) => e.kind === 'completed');
+  const rejected = res.endings.filter((e) => e.kind === 'rejected');
+  expect(res.summary.completed).toBe(completed.length);
+  expect(res.summary.rejected).toBe(rejected.length);
+  expect(res.summary.completed + res.summary.rejected).toBe(n);
+  expect(Object.values(res.summary.rejections).reduce((a, b) => a + b, 0)).toBe(rejected.length);
+
+  const byId = new Map(res.endings.map((e) => [e.id, e]));
+  const instIndex = (id: string) => Number(id.slice(1));
+  for (const r of res.requests) {
+    const e = byId.get(r.id)!;
+    if (e.kind === 'rejected') {
+      expect(e.reason).toMatch(/max_model_len|KV capacity|max_num_batched_tokens/);
+      if (e.instance !== undefined) {
+        // Rejected only by an instance that could never serve it.
+        expect(mustRefuse(spec.instances[instIndex(e.instance)], r)).toBe(true);
+      } else {
+        // Rejected at the router (pull mode): no instance could ever serve it.
+        expect(spec.mode).toBe('pull');
+        expect(spec.instances.every((i) => mustRefuse(i, r))).toBe(true);
+      }
+    } else {
+      const s = e.seq!;
+      expect(mustRefuse(spec.instances[instIndex(e.instance!)], r)).toBe(false);
+      expect(s.enqueuedAt).toBeGreaterThanOrEqual(r.arrival);
+      expect(s.firstScheduledAt).toBeGreaterThanOrEqual(s.enqueuedAt);
+      expect(s.firstTokenAt).toBeGreaterThan(s.firstScheduledAt);
+      expect(s.finishedAt).toBeGreaterThanOrEqual(s.firstTokenAt);
+      if (r.outputTokens > 1) expect(s.finishedAt).toBeGreaterThan(s.firstTokenAt);
+      expect(s.generated).toBe(r.outputTokens);
+      expect(s.cachedTokens).toBeLessThan(r.promptTokens);
+    }
+  }
+  // A request every instance could serve is never rejected.
+  for (const r of res.requests) {
+    if (spec.instances.every((i) => !mustRefuse(i, r))) expect(byId.get(r.id)!.kind).toBe('completed');
+  }
+
+  // After the run: nothing queued or running, all KV released, no events left.
+  for (const ep of res.cluster.endpoints) {
+    expect(ep.instance.running).toBe(0);
+    expect(ep.instance.queued).toBe(0);
+    expect(ep.instance.queuedPromptTokens).toBe(0);
+    expect(ep.instance.kv.used).toBe(0);
+    expect(ep.counters.inflight).toBe(0);
+  }
+  expect(res.cluster.sim.pending).toBe(0);
+
+  // Tokens generated == the outputs of completed requests, and each instance served what it completed.
+  const generated = res.cluster.endpoints.reduce((a, ep) => a + ep.instance.tokensGenerated, 0);
+  const outputs = completed.reduce((a, e) => a + res.requests[e.id].outputTokens, 0);
+  expect(generated).toBe(outputs);
+  res.cluster.endpoints.forEach((ep, i) => {
+    const mine = completed.filter((e) => e.instance === ep.id);
+    expect(ep.instance.completed).toBe(mine.length);
+    expect(res.summary.instances[i].served).toBe(mine.length);
+    expect(ep.instance.tokensGenerated).toBe(mine.reduce((a, e) => a + res.requests[e.id].outputTokens, 0));
+    // Preemption by recompute: an instance computes at least every prompt token it served once,
+    // less what the prefix cache supplied.
+    const prompts = mine.reduce((a, e) => a + res.requests[e.id].promptTokens - e.seq!.cachedTokens, 0);
+    expect(ep.instance.promptTokensComputed).toBeGreaterThanOrEqual(prompts);
+  });
+}
+
+describe('simulation invariants over random small worlds', () => {
+  it('hold for random workloads, engine settings, fleets and policies', () => {
+    let preempting = 0;
+    let rejecting = 0;
+    let caching = 0;
+    fc.assert(
+      fc.property(worldArb, (spec) => {
+        const res = runWorld(spec);
+        checkWorld(spec, res);
+        if (res.summary.metrics.preemptions > 0) preempting++;
+        if (res.summary.rejected > 0) rejecting++;
+        if (res.summary.metrics.prefix_cache_hit_rate > 0) caching++;
+      }),
+      { numRuns: 300, seed: 20240601 },
+    );
+    // The generators reach the interesting regimes, not just the easy path.
+    expect(preempting).toBeGreaterThan(10);
+    expect(rejecting).toBeGreaterThan(10);
+    expect(caching).toBeGreaterThan(10);
+  });
+
+  it('hold under heavy KV pressure (every world preempts)', () => {
+    const tight: fc.Arbitrary<WorldSpec> = fc
+      .record({
+        blockSize: fc.constantFrom(1, 4, 16),
+        chunked: fc.boolean(),
+        caching: fc.boolean(),
+        policy: fc.constantFrom('random', 'round-robin', 'least-request'),
+        mode: fc.constantFrom('push' as const, 'pull' as const),
+        outputs: fc.array(fc.integer({ min: 1, max: 60 }), { minLength: 4, maxLength: 16 }),
+        prompts: fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 16, maxLength: 16 }),
+      })
+      .map((x) => ({
+        // 128 tokens of KV, one instance: a few long generations cannot all fit at once.
+        instances: [
+          {
+            kvCapacityTokens: 128,
+            maxModelLen: 128,
+            config: {
+              ...VLLM_DEFAULTS,
+              blockSize: x.blockSize,
+              maxNumSeqs: 8,
+              maxNumBatchedTokens: 64,
+              enableChunkedPrefill: x.chunked,
+              enablePrefixCaching: x.caching,
+            },
+          },
+        ],
+        requests: x.outputs.map((out, i) => ({
+          arrival: 0,
+          promptTokens: x.prompts[i],
+          outputTokens: out,
+          workloadClass: 'a',
+          prefixHashes: x.prompts[i] >= 16 ? [7] : [],
+          hashBlockTokens: 16,
+        })),
+        policy: x.policy,
+        mode: x.mode,
+        refreshS: 0.005,
+        seed: 1,
+      }));
+    let preempting = 0;
+    fc.assert(
+      fc.property(tight, (spec) => {
+        const res = runWorld(spec);
+        checkWorld(spec, res);
+        if (res.summary.metrics.preemptions > 0) preempting++;
+      }),
+      { numRuns: 150, seed: 7 },
+    );
+    expect(preempting).toBeGreaterThan(50);
+  });
+
+  it('a request that no instance can hold is rejected in pull mode too, and the run goes on', () => {
+    const cfg = { ...VLLM_DEFAULTS, blockSize: 4, maxNumSeqs: 4, maxNumBatchedTokens: 64 };
+    const spec: WorldSpec = {
+      instances: [
+        { kvCapacityTokens: 64, maxModelLen: 1000, config: cfg },
+        { kvCapacityTokens: 64, maxModelLen: 1000, config: cfg },
+      ],
+      requests: [
+        { arrival: 0, promptTokens: 10, outputTokens: 5, workloadClass: 'a', prefixHashes: [], hashBlockTokens: 16 },
+        // 200 prompt tokens: more than the 64 tokens of KV of either instance.
+        { arrival: 0.001, promptTokens: 200, outputTokens: 5, workloadClass: 'a', prefixHashes: [], hashBlockTokens: 16 },
+        { arrival: 0.002, promptTokens: 10, outputTokens: 5, workloadClass: 'a', prefixHashes: [], hashBlockTokens: 16 },
+      ],
+      policy: 'round-robin',
+      mode: 'pull',
+      refreshS: 0.05,
+      seed: 1,
+    };
+    const res = runWorld(spec);
+    checkWorld(spec, res);
+    expect(res.summary.completed).toBe(2);
+    expect(res.summary.rejected).toBe(1);
+    expect(Object.keys(res.summary.rejections)[0]).toMatch(/KV capacity of 64 tokens/);
+  });
+
+  it('same world, same result (determinism)', () => {
+    fc.assert(
+      fc.property(worldArb, (spec) => {
+        const a = runWorld(spec);
+        const b = runWorld(spec);
+        expect(JSON.stringify(b.summary)).toBe(JSON.stringify(a.summary));
+        expect(b.events).toBe(a.events);
+      }),
+      { numRuns: 30, seed: 99 },
+    );
+  });
+});
+
+describe('hand-checked world', () => {
+  it('one instance, two requests, step times of 1 ms + 0.01 ms/token', () => {
+    const cfg = { ...VLLM_DEFAULTS, blockSize: 16, maxNumSeqs: 4, maxNumBatchedTokens: 256, enablePrefixCaching: false };
+    const spec: WorldSpec = {
+      instances: [{ kvCapacityTokens: 1024, maxModelLen: 1024, config: cfg }],
+      requests: [
+        { arrival: 0, promptTokens: 100, outputTokens: 3, workloadClass: 'a', prefixHashes: [], hashBlockTokens: 16 },
+        { arrival: 0, promptTokens: 50, outputTokens: 1, workloadClass: 'a', prefixHashes: [], hashBlockTokens: 16 },
+      ],
+      policy: 'round-robin',
+      mode: 'push',
+      refreshS: 0.05,
+      seed: 1,
+    };
+    const res = runWorld(spec);
+    checkWorld(spec, res);
+    // Both arrive at 0 but the first step starts at the first arrival: step 1 prefills request 0
+    // alone (100 tokens: 2 ms). Step 2: request 0 decodes (1 token) and request 1 prefills
+    // (50 tokens): 1 + 0.51 = 1.51 ms. Step 3: request 0 decodes: 1.01 ms.
+    const [r0, r1] = [0, 1].map((id) => res.endings.find((e) => e.id === id)!.seq!);
+    expect(r0.firstTokenAt).toBeCloseTo(0.002, 12);
+    expect(r1.firstTokenAt).toBeCloseTo(0.002 + 0.00151, 12);
+    expect(r1.finishedAt).toBeCloseTo(0.00351, 12);
+    expect(r0.finishedAt).toBeCloseTo(0.002 + 0.00151 + 0.00101, 12);
+    expect(res.summary.metrics.ttft_ms.mean).toBeCloseTo((2 + 3.51) / 2, 9);
+    expect(res.summary.metrics.tpot_ms.mean).toBeCloseTo((1.51 + 1.01) / 2, 9);
+    expect(res.steps).toBe(3);
+  });
+});
