@@ -17,21 +17,31 @@ const NONE: Progress = { start() {}, update() {}, stop() {} };
 export function createProgress(label: string, enabled: boolean): Progress {
   if (!enabled || !process.stdout.isTTY) return NONE;
   const bar = new cliProgress.SingleBar({
-    format: `${label} [{bar}] {value}/{total} points | {running} running | {failed} failed | ETA {eta_formatted}`,
+    format: `${label} [{bar}] {value}/{total} points | {running} running | {failed} failed | ETA {remaining}`,
     stream: process.stdout,
     hideCursor: true,
     clearOnComplete: true,
-    etaBuffer: 20,
     fps: 5,
   });
   let started = false;
+  let t0 = 0;
+  let resumed = 0;
+  // Points finished by this run so far and the time they took give the rate; resumed ones do not count.
+  const eta = (p: RunProgress) => {
+    const finished = p.done - resumed;
+    if (finished <= 0) return '…';
+    const s = Math.round((((Date.now() - t0) / finished) * (p.total - p.done)) / 1000);
+    return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+  };
   return {
     start(total, done) {
-      bar.start(total, done, { running: 0, failed: 0 });
+      t0 = Date.now();
+      resumed = done;
+      bar.start(total, done, { running: 0, failed: 0, remaining: '…' });
       started = true;
     },
     update(p) {
-      if (started) bar.update(p.done, { running: p.running, failed: p.failed });
+      if (started) bar.update(p.done, { running: p.running, failed: p.failed, remaining: eta(p) });
     },
     stop() {
       if (started) bar.stop();

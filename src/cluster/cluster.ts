@@ -93,10 +93,18 @@ export class Cluster {
     this.refresher.start();
     this.scheduleNextArrival();
     this.sim.run();
+    // Requests left in the router queue can never be dispatched now: no arrival or completion
+    // is coming to wake the queue. They end as rejections, as clients whose deadline passed.
+    if (this.gateway.queued > 0) {
+      this.gateway.abandonQueued('still waiting in the router queue when the run ended (no endpoint ever had capacity for it)');
+    }
   }
 
+  /** Whether anything can still happen: arrivals to come, or requests that instances are working on. */
   private active(): boolean {
-    return !this.arrivalsDone || this.inflight > 0;
+    if (!this.arrivalsDone) return true;
+    for (const e of this.endpoints) if (e.instance.running > 0 || e.instance.queued > 0) return true;
+    return false;
   }
 
   private readonly arriveFn = (req: RequestSpec) => this.arrive(req);

@@ -2,6 +2,7 @@
  * The worker-thread side of the point pool: loads the experiment file once per worker and runs
  * the points it is given. piscina calls the default export with each task.
  */
+import { workerData } from 'piscina';
 import { loadExperiment, type LoadedExperiment } from './load.js';
 import { executePoint, type PointOutcome } from './point-task.js';
 
@@ -16,6 +17,17 @@ export interface PointTask {
 }
 
 const loaded = new Map<string, LoadedExperiment>();
+
+// Load the experiment while the main thread checks it, rather than on the first point. A bad
+// file is the main thread's to report; here it is simply loaded again (and fails) per task.
+const preload = (workerData as { file?: string } | undefined)?.file;
+if (preload) {
+  try {
+    loaded.set(preload, loadExperiment(preload));
+  } catch {
+    // reported by the main thread
+  }
+}
 
 export default async function runTask(task: PointTask): Promise<PointOutcome> {
   let exp = loaded.get(task.file);

@@ -22,9 +22,14 @@ export function workerFile(): string {
 export class PointPool {
   private readonly pool: Piscina<PointTask, PointOutcome>;
 
-  constructor(readonly threads: number) {
+  /** `file`: the experiment the points come from, which each thread loads as it starts. */
+  constructor(
+    readonly threads: number,
+    file?: string,
+  ) {
     this.pool = new Piscina({
       filename: workerFile(),
+      workerData: { file },
       minThreads: threads,
       maxThreads: threads,
       // One point at a time per thread: points are CPU-bound, more would only interleave them.

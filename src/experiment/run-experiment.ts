@@ -61,8 +61,6 @@ export interface ExperimentRun {
  */
 export async function runExperimentFile(file: string, opts: RunOptions = {}): Promise<ExperimentRun> {
   const exp = loadExperiment(file);
-  // Bad input is reported before anything is written or run.
-  await checkPoints(exp);
   const dir = opts.resultsRoot ? join(opts.resultsRoot, exp.name) : (exp.base.outputs.dir ?? join('results', exp.name));
   const store = new ResultsDir(dir);
   const manifest: Manifest = {
@@ -80,6 +78,17 @@ export async function runExperimentFile(file: string, opts: RunOptions = {}): Pr
     return r && !isFailure(r) ? r : undefined;
   });
   const todo = selected.flatMap((p, i) => (records[i] ? [] : [i]));
+  const threads = Math.max(1, Math.min(opts.workers ?? availableParallelism(), todo.length));
+  const parallel = todo.length > 1;
+  // The threads start (and load the experiment) while this one checks the input.
+  const pool = parallel ? new PointPool(threads, file) : undefined;
+  try {
+    // Bad input is reported before anything is written or run; a shard checks its own points.
+    await checkPoints({ ...exp, points: selected });
+  } catch (err) {
+    await pool?.close();
+    throw err;
+  }
   store.begin(manifest, opts.resume ? todo.map((i) => selected[i].id) : opts.shard ? selected.map((p) => p.id) : 'all');
 
   const single = exp.points.length === 1;
@@ -100,11 +109,9 @@ export async function runExperimentFile(file: string, opts: RunOptions = {}): Pr
     opts.onProgress?.({ ...progress });
   };
 
-  const threads = Math.max(1, Math.min(opts.workers ?? availableParallelism(), todo.length));
-  const parallel = todo.length > 1;
   opts.onStart?.({ total: selected.length, resumed: selected.length - todo.length, parallel });
   flush();
-  if (!parallel) {
+  if (!pool) {
     // One point: no thread start-up, and the same code a worker would run.
     for (const i of todo) {
       if (opts.signal?.aborted) break;
@@ -115,7 +122,7 @@ export async function runExperimentFile(file: string, opts: RunOptions = {}): Pr
       finish(i, outcome);
     }
   } else {
-    await runOnPool(threads, todo, (i) => ({ file, index: indexOf.get(selected[i].id)!, id: selected[i].id, requestsCsv: csv(selected[i]) }), {
+    await runOnPool(pool, threads, todo, (i) => ({ file, index: indexOf.get(selected[i].id)!, id: selected[i].id, requestsCsv: csv(selected[i]) }), {
       signal: opts.signal,
       started: () => {
         progress.running++;
@@ -150,11 +157,12 @@ export async function runExperimentFile(file: string, opts: RunOptions = {}): Pr
 }
 
 /**
- * Keeps `threads` points in flight on a pool until all are done or the signal aborts; on abort,
- * stops the threads (points still running are dropped) and returns. A task that fails in the
+ * Keeps `threads` points in flight on the pool until all are done or the signal aborts, then
+ * closes it; on abort, stops the threads (points still running are dropped) and returns. A task that fails in the
  * pool itself (a worker that died) becomes that point's failure, like any other error.
  */
 async function runOnPool(
+  pool: PointPool,
   threads: number,
   todo: readonly number[],
   task: (i: number) => PointTask,
@@ -165,7 +173,6 @@ async function runOnPool(
     crashed(i: number, err: unknown): PointOutcome;
   },
 ): Promise<void> {
-  const pool = new PointPool(threads);
   const signal = hooks.signal;
   let settled = false;
   let onAbort = () => {};

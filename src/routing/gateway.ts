@@ -90,6 +90,26 @@ export class Gateway {
     return this.opts.policy.queue ? this.opts.policy.queue.length : this.queueCount;
   }
 
+  /**
+   * Rejects every request still waiting in the router queue with `reason`, as clients whose
+   * deadline passed would give up. Returns how many there were. A host calls this when it knows
+   * nothing will ever free capacity for them (e.g. its run ended with the endpoints idle).
+   */
+  abandonQueued(reason: string): number {
+    const { policy } = this.opts;
+    let reqs: RequestView[];
+    if (policy.queue) reqs = policy.queue.removeAll();
+    else {
+      reqs = [];
+      for (let i = this.queueHead; i < this.queue.length; i++) if (this.queue[i]) reqs.push(this.queue[i]!);
+      this.queue.length = 0;
+      this.queueHead = 0;
+      this.queueCount = 0;
+    }
+    for (const r of reqs) this.rejectReq(r, reason);
+    return reqs.length;
+  }
+
   /** A request arrives at the gateway. */
   submit(req: RequestView): void {
     const { policy, endpoints, mode } = this.opts;

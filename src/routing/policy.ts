@@ -86,6 +86,8 @@ export interface RouterQueue {
    * completion gave back. Default: always.
    */
   wakeOnCompletion?(endpoint: EndpointView, released: number): boolean;
+  /** Empties the queue, returning the requests in arrival order (the host gives up on them). */
+  removeAll(): RequestView[];
 }
 
 /** Options given to a policy factory: the policy's own settings from the experiment file. */

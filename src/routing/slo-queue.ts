@@ -127,6 +127,8 @@ export class SloQueue implements RouterQueue {
     readonly subRouter: SloSubRouter,
     /** Pending-load accounting with the model's profiles; undefined without profiles. */
     readonly load: PendingLoad | undefined,
+    /** Let an endpoint without pending load take a request whatever its consumption (not AIBrix). */
+    readonly admitIdle = false,
   ) {}
 
   get length(): number {
@@ -144,6 +146,13 @@ export class SloQueue implements RouterQueue {
     }
     sub.items.push(req);
     this.total++;
+  }
+
+  removeAll(): RequestView[] {
+    const out: RequestView[] = [];
+    for (const sub of this.order) while (sub.length > 0) out.push(sub.shift());
+    this.total = 0;
+    return out.sort((a, b) => a.arrival - b.arrival || a.id - b.id);
   }
 
   /** AIBrix wakes the queue when a completion released pending load and left the endpoint below 1. */
@@ -295,10 +304,16 @@ export class SloQueue implements RouterQueue {
           if (lastErr !== CAPACITY) lastErr = CONSUMPTION_ERR;
           continue;
         }
-        u += c;
-        if (u > cap) {
-          lastErr = CAPACITY;
-          continue;
+        if (u + c > cap && this.admitIdle && u === 0) {
+          // Deviation (option admitIdle): an endpoint with no pending load takes one request even
+          // when the profile says a single request exceeds its capacity (tput x E2E < 1).
+          u = cap;
+        } else {
+          u += c;
+          if (u > cap) {
+            lastErr = CAPACITY;
+            continue;
+          }
         }
       }
       // Ties: AIBrix takes the last (least-load, `<=`) or first (pack, `>`) pod of a list the

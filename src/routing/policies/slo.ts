@@ -27,6 +27,9 @@ const SUB_ROUTER: Record<SloPolicyName, SloSubRouter> = {
  * - sampleOnce: predict each request's output length once (default false: AIBrix re-samples the
  *   predictor on every use).
  * - predictorWindowS (240), predictorStartTime (0): the output predictor's window and origin.
+ * - admitIdle (false): let an endpoint with no pending load take a request even when the profile
+ *   says one request alone exceeds its capacity (tput x E2E < 1). AIBrix has no such rule: such a
+ *   request waits forever in pull and pack modes.
  */
 export function sloFactory(name: SloPolicyName): PolicyFactory {
   return (options: PolicyOptions = {}) => createSlo(name, options);
@@ -47,7 +50,8 @@ export function createSlo(name: SloPolicyName, options: PolicyOptions = {}): Rou
   const tables = profiles?.resolveModel(model, name);
   const load =
     tables && tables.size > 0 ? new PendingLoad(tables, { sampleOnce, windowS, startTime }) : undefined;
-  const queue = new SloQueue(name, SUB_ROUTER[name], load);
+  const admitIdle = boolOption(options, 'admitIdle', false, name);
+  const queue = new SloQueue(name, SUB_ROUTER[name], load, admitIdle);
   return {
     name,
     queue,

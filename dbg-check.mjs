@@ -1,0 +1,14 @@
+import { checkPoints } from './dist/experiment/check-points.js';
+import { loadExperiment } from './dist/experiment/load.js';
+import { PointPool } from './dist/experiment/pool.js';
+let t = performance.now();
+const exp = loadExperiment('/tmp/bp.yaml');
+console.log('load', (performance.now()-t).toFixed(0)); t = performance.now();
+await checkPoints(exp);
+console.log('check', (performance.now()-t).toFixed(0)); t = performance.now();
+const pool = new PointPool(2);
+const r = await Promise.all([pool.run({file:'/tmp/bp.yaml', index:0, id: exp.points[0].id}), pool.run({file:'/tmp/bp.yaml', index:1, id: exp.points[1].id})]);
+console.log('first two points on 2 threads (incl. start-up)', (performance.now()-t).toFixed(0)); t = performance.now();
+const r2 = await Promise.all([pool.run({file:'/tmp/bp.yaml', index:2, id: exp.points[2].id}), pool.run({file:'/tmp/bp.yaml', index:3, id: exp.points[3].id})]);
+console.log('next two points', (performance.now()-t).toFixed(0)); t = performance.now();
+await pool.close();
