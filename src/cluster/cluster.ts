@@ -1,33 +1,54 @@
 import { Simulator, type Random } from '../engine/index.js';
 import type { TimingModel } from '../hardware/types.js';
-import type { MetricsCollector } from '../metrics/index.js';
-import { Gateway, type EndpointRole, type ProfileSet, type PullCapacity, type RouterMode, type RoutingPolicy } from '../routing/index.js';
-import { Instance, type EngineConfig, type Sequence } from '../serving/index.js';
+import type { InstanceInfo, MetricsCollector, PdTimes } from '../metrics/index.js';
+import {
+  createDpDispatcher,
+  Gateway,
+  PdGateway,
+  type EndpointRole,
+  type PdDispatchInfo,
+  type PdRoutingPolicy,
+  type ProfileSet,
+  type PullCapacity,
+  type RouterMode,
+  type RoutingPolicy,
+} from '../routing/index.js';
+import { DpGroup, Instance, type Engine, type EngineConfig, type InstanceObserver, type Sequence } from '../serving/index.js';
 import type { RequestSpec, RequestStream } from '../workload/index.js';
 import { InstanceEndpoint } from './endpoint.js';
+import { KvLink, type LinkSpec } from './kv-link.js';
 import { MetricRefresher, type RefreshIntervals } from './metric-refresher.js';
 
-/** One instance of the fleet, fully resolved (timing model and KV capacity already computed). */
+/** One server of the fleet, fully resolved (timing model and KV capacity already computed). */
 export interface InstanceSpec {
   id: string;
   gpuType: string;
   role: EndpointRole;
+  /** Roleset (AIBrix) this server belongs to, for PD pairing inside a group. */
   group?: string;
+  /** Node the server sits on (P->D transfers within a node use NVLink). */
+  node?: string;
   timing: TimingModel;
+  /** KV capacity of one rank, tokens. */
   kvCapacityTokens: number;
   maxModelLen: number;
   config: EngineConfig;
+  /** Data-parallel ranks (default 1) and the SGLang method that spreads requests over them. */
+  dp?: number;
+  dpDispatch?: string;
+  /** KV bytes per token of the model (for transfer sizes). */
+  kvBytesPerToken?: number;
 }
+
+/** The router in front of the fleet: one policy over unified servers, or a PD policy over prefill and decode servers. */
+export type RouterSpec =
+  | { kind: 'unified'; policy: RoutingPolicy; pullCapacity?: PullCapacity; profiles?: ProfileSet; model?: string }
+  | { kind: 'pd'; policy: PdRoutingPolicy; link(prefill: string, decode: string): LinkSpec };
 
 export interface ClusterOptions {
   instances: readonly InstanceSpec[];
-  policy: RoutingPolicy;
+  router: RouterSpec;
   mode: RouterMode;
-  /** Pull mode capacity notion for policies without their own queue. */
-  pullCapacity?: PullCapacity;
-  /** AIBrix profiles, for pending-load accounting (any policy) and the SLO family. */
-  profiles?: ProfileSet;
-  model?: string;
   refresh: RefreshIntervals;
   /** The router's random stream. */
   random: Random;
@@ -39,52 +60,119 @@ export interface ClusterOptions {
   onRequestEnd?(req: RequestSpec, seq: Sequence | undefined, instance: string | undefined, rejection?: string): void;
 }
 
+/** A disaggregated request on its way: prompt on `prefill`, KV over the link, decode on `decode`. */
+class PdFlight {
+  seqPrefill: Sequence | undefined;
+  seqDecode: Sequence | undefined;
+  dispatchedAt = 0;
+  prefillDoneAt = -1;
+  reservedAt = -1;
+  transferDoneAt = -1;
+  constructor(
+    readonly req: RequestSpec,
+    readonly prefill: InstanceEndpoint,
+    readonly decode: InstanceEndpoint,
+    readonly hint: { bootstrapRoom: number },
+  ) {}
+}
+
 /**
- * One simulated world: instances behind a gateway, fed by a request stream. Arrivals are pulled
+ * One simulated world: servers behind a gateway, fed by a request stream. Arrivals are pulled
  * from the stream one at a time, so a trace is never held in memory.
  */
 export class Cluster {
   readonly sim = new Simulator();
   readonly endpoints: InstanceEndpoint[];
-  private readonly gateway: Gateway;
+  /** P->D links by "prefill->decode" id, created on first use. */
+  readonly links = new Map<string, KvLink>();
+  private readonly gateway: Gateway | undefined;
+  private readonly pd: PdGateway | undefined;
   private readonly refresher: MetricRefresher;
   private readonly classIndex: Map<string, number>;
   private stream: RequestStream | undefined;
   private inflight = 0;
   private arrivalsDone = false;
   private readonly completion = { outputTokens: 0, ttft: 0, e2e: 0 };
+  /** Decode side: disaggregated requests waiting for KV blocks, per decode endpoint, FIFO. */
+  private readonly awaitingKv = new Map<InstanceEndpoint, PdFlight[]>();
+  private readonly pdTimes: PdTimes = { prefillIndex: 0, prefillQueue: 0, prefillCompute: 0, kvWait: 0, transfer: 0, decodeWait: 0 };
 
   constructor(private readonly opts: ClusterOptions) {
-    const observer = {
-      onFirstToken: (seq: Sequence) => this.gateway.firstToken(seq.req as RequestSpec, seq.owner as InstanceEndpoint),
-      onComplete: (seq: Sequence) => this.onComplete(seq),
-    };
-    this.endpoints = opts.instances.map((spec, i) => {
-      const inst = new Instance({
-        id: spec.id,
-        sim: this.sim,
-        timing: spec.timing,
-        config: spec.config,
-        kvCapacityTokens: spec.kvCapacityTokens,
-        maxModelLen: spec.maxModelLen,
-        observer,
-      });
-      return new InstanceEndpoint(i, inst, spec.gpuType, spec.role, spec.group);
-    });
+    this.endpoints = opts.instances.map((spec, i) => this.buildEndpoint(spec, i));
     this.classIndex = new Map(opts.classes.map((c, i) => [c, i]));
     this.refresher = new MetricRefresher(this.sim, this.endpoints, opts.refresh, () => this.active());
     const sim = this.sim;
-    this.gateway = new Gateway({
-      policy: opts.policy,
-      mode: opts.mode,
-      endpoints: this.endpoints,
-      ctx: { now: () => sim.now, random: opts.random, warn: opts.warn },
-      pullCapacity: opts.pullCapacity,
-      profiles: opts.profiles,
-      model: opts.model,
-      dispatch: (req, endpoint) => this.dispatch(req as RequestSpec, endpoint as InstanceEndpoint),
-      reject: (req, reason) => this.reject(req as RequestSpec, reason, undefined),
-    });
+    const ctx = { now: () => sim.now, random: opts.random, warn: opts.warn };
+    const reject = (req: unknown, reason: string) => this.reject(req as RequestSpec, reason, undefined);
+    const router = opts.router;
+    if (router.kind === 'unified') {
+      this.gateway = new Gateway({
+        policy: router.policy,
+        mode: opts.mode,
+        pullCapacity: router.pullCapacity,
+        profiles: router.profiles,
+        model: router.model,
+        endpoints: this.endpoints,
+        ctx,
+        dispatch: (req, endpoint) => this.dispatch(req as RequestSpec, endpoint as InstanceEndpoint),
+        reject,
+      });
+    } else {
+      this.pd = new PdGateway({
+        policy: router.policy,
+        mode: opts.mode,
+        endpoints: this.endpoints,
+        ctx,
+        dispatch: (req, p, d, info) => this.dispatchPd(req as RequestSpec, p as InstanceEndpoint, d as InstanceEndpoint, info),
+        reject,
+      });
+    }
+  }
+
+  private buildEndpoint(spec: InstanceSpec, index: number): InstanceEndpoint {
+    let endpoint: InstanceEndpoint | undefined;
+    const observer: InstanceObserver = {
+      onFirstToken: (seq) => this.onFirstToken(seq),
+      onComplete: (seq) => this.onComplete(seq),
+      onPrefillDone: (seq) => this.onPrefillDone(seq),
+      onKvFreed: () => this.retryReservations(endpoint!),
+    };
+    const dp = spec.dp ?? 1;
+    const members = Array.from(
+      { length: dp },
+      (_, r) =>
+        new Instance({
+          id: dp === 1 ? spec.id : `${spec.id}/dp${r}`,
+          sim: this.sim,
+          timing: spec.timing,
+          config: spec.config,
+          kvCapacityTokens: spec.kvCapacityTokens,
+          maxModelLen: spec.maxModelLen,
+          observer,
+        }),
+    );
+    let engine: Engine = members[0];
+    if (dp > 1) {
+      const dispatcher = createDpDispatcher(spec.dpDispatch ?? 'round_robin');
+      engine = new DpGroup(spec.id, members, (req, loads) => dispatcher.pick(req, loads));
+    }
+    endpoint = new InstanceEndpoint(index, engine, members, spec.gpuType, spec.role, spec.group);
+    return endpoint;
+  }
+
+  /** What the metrics summary needs to know about each server. */
+  instanceInfos(): InstanceInfo[] {
+    return this.endpoints.map((e) => ({
+      id: e.id,
+      gpuType: e.gpuType,
+      role: e.role,
+      busyTime: e.engine.busyTime,
+      preemptions: e.engine.preemptions,
+      promptTokensComputed: e.engine.promptTokensComputed,
+      tokensGenerated: e.engine.tokensGenerated,
+      prefills: e.prefills,
+      ranks: e.engine.ranks,
+    }));
   }
 
   /** Runs the stream to the end: every request completes or is rejected. */
@@ -95,15 +183,16 @@ export class Cluster {
     this.sim.run();
     // Requests left in the router queue can never be dispatched now: no arrival or completion
     // is coming to wake the queue. They end as rejections, as clients whose deadline passed.
-    if (this.gateway.queued > 0) {
-      this.gateway.abandonQueued('still waiting in the router queue when the run ended (no endpoint ever had capacity for it)');
-    }
+    const reason = 'still waiting in the router queue when the run ended (no endpoint ever had capacity for it)';
+    this.gateway?.abandonQueued(reason);
+    this.pd?.abandonQueued(reason);
   }
 
-  /** Whether anything can still happen: arrivals to come, or requests that instances are working on. */
+  /** Whether anything can still happen: arrivals to come, or requests the servers are working on. */
   private active(): boolean {
     if (!this.arrivalsDone) return true;
-    for (const e of this.endpoints) if (e.instance.running > 0 || e.instance.queued > 0) return true;
+    for (const e of this.endpoints) if (e.engine.running > 0 || e.engine.queued > 0) return true;
+    for (const link of this.links.values()) if (link.busy) return true;
     return false;
   }
 
@@ -120,8 +209,8 @@ export class Cluster {
     this.opts.collector.noteArrival(req.arrival);
     const live = this.refresher.liveSignals;
     if (live.length > 0) this.refresher.refresh(live);
-    if (this.opts.mode === 'pull') {
-      // A router queue would hold a request that no instance can ever take until the end of time.
+    if (this.opts.mode === 'pull' || this.pd) {
+      // A router queue would hold a request that no server can ever take until the end of time.
       const error = this.unservable(req);
       if (error) {
         this.reject(req, error, undefined);
@@ -129,15 +218,16 @@ export class Cluster {
         return;
       }
     }
-    this.gateway.submit(req);
+    if (this.gateway) this.gateway.submit(req);
+    else this.pd!.submit(req);
     this.scheduleNextArrival();
   }
 
-  /** Why no instance can serve `req` (the first instance's reason), or null if one can. */
+  /** Why no server can serve `req` (the first one's reason), or null if one can. */
   private unservable(req: RequestSpec): string | null {
     let first: string | null = null;
     for (const e of this.endpoints) {
-      const error = e.instance.admissionError(req);
+      const error = e.engine.admissionError(req);
       if (error === null) return null;
       first ??= error;
     }
@@ -145,16 +235,84 @@ export class Cluster {
   }
 
   private dispatch(req: RequestSpec, endpoint: InstanceEndpoint): void {
-    const inst = endpoint.instance;
-    const error = inst.admissionError(req);
+    const error = endpoint.engine.admissionError(req);
     if (error) {
       // The engine answers with an error at once; the gateway sees the request end.
       this.fillCompletion(0, 0, 0);
-      this.gateway.complete(req, endpoint, this.completion);
+      this.gateway!.complete(req, endpoint, this.completion);
       this.reject(req, error, endpoint.id);
       return;
     }
-    inst.enqueue(req, endpoint);
+    endpoint.engine.enqueue(req, endpoint);
+  }
+
+  private dispatchPd(req: RequestSpec, prefill: InstanceEndpoint, decode: InstanceEndpoint, info: PdDispatchInfo): void {
+    const flight = new PdFlight(req, prefill, decode, { bootstrapRoom: info.bootstrapRoom });
+    flight.dispatchedAt = this.sim.now;
+    const error = prefill.engine.admissionError(req) ?? decode.engine.admissionError(req);
+    if (error) {
+      this.fillCompletion(0, 0, 0);
+      this.pd!.complete(req, decode, this.completion);
+      this.reject(req, error, decode.id);
+      return;
+    }
+    if (!info.disaggregated || prefill === decode) {
+      decode.engine.enqueue(req, flight, flight.hint);
+      return;
+    }
+    flight.seqPrefill = prefill.engine.enqueuePrefillOnly(req, flight, flight.hint);
+  }
+
+  private onPrefillDone(seq: Sequence): void {
+    const flight = seq.owner as PdFlight;
+    flight.prefillDoneAt = this.sim.now;
+    flight.prefill.prefills++;
+    this.pd!.prefillDone(flight.req, flight.prefill);
+    // Requests already waiting for KV on the decode side go first (an entry is never empty).
+    const waiting = this.awaitingKv.get(flight.decode);
+    if (waiting) waiting.push(flight);
+    else if (!this.reserveAndSend(flight)) this.awaitingKv.set(flight.decode, [flight]);
+  }
+
+  /** Reserves the decode side's KV and starts the transfer; false if the blocks do not fit yet. */
+  private reserveAndSend(flight: PdFlight): boolean {
+    const seq = flight.decode.engine.reserveTransfer(flight.req, flight, flight.hint);
+    if (!seq) return false;
+    flight.seqDecode = seq;
+    flight.reservedAt = this.sim.now;
+    const bytes = (this.opts.instances[flight.prefill.index].kvBytesPerToken ?? 0) * flight.req.promptTokens;
+    this.link(flight.prefill, flight.decode).send(bytes, this.transferDoneFn, flight);
+    return true;
+  }
+
+  private readonly transferDoneFn = (flight: unknown) => this.transferDone(flight as PdFlight);
+
+  private transferDone(flight: PdFlight): void {
+    flight.transferDoneAt = this.sim.now;
+    flight.prefill.engine.releaseTransferred(flight.seqPrefill!);
+    flight.decode.engine.admitTransferred(flight.seqDecode!);
+  }
+
+  /** KV was freed on `endpoint`: start the transfers that were waiting for room there, in order. */
+  private retryReservations(endpoint: InstanceEndpoint): void {
+    const waiting = this.awaitingKv.get(endpoint);
+    if (!waiting) return;
+    let n = 0;
+    while (n < waiting.length && this.reserveAndSend(waiting[n])) n++;
+    if (n === waiting.length) this.awaitingKv.delete(endpoint);
+    else if (n > 0) waiting.splice(0, n);
+    if (n > 0) this.pd?.capacityChanged();
+  }
+
+  private link(prefill: InstanceEndpoint, decode: InstanceEndpoint): KvLink {
+    const key = `${prefill.id}->${decode.id}`;
+    let link = this.links.get(key);
+    if (!link) {
+      const router = this.opts.router as Extract<RouterSpec, { kind: 'pd' }>;
+      link = new KvLink(this.sim, router.link(prefill.id, decode.id));
+      this.links.set(key, link);
+    }
+    return link;
   }
 
   private reject(req: RequestSpec, reason: string, instance: string | undefined): void {
@@ -163,9 +321,14 @@ export class Cluster {
     this.opts.onRequestEnd?.(req, undefined, instance, reason);
   }
 
+  private onFirstToken(seq: Sequence): void {
+    if (this.gateway) this.gateway.firstToken(seq.req as RequestSpec, seq.owner as InstanceEndpoint);
+  }
+
   private onComplete(seq: Sequence): void {
     const req = seq.req as RequestSpec;
-    const endpoint = seq.owner as InstanceEndpoint;
+    const flight = seq.owner instanceof PdFlight ? seq.owner : undefined;
+    const endpoint = flight ? flight.decode : (seq.owner as InstanceEndpoint);
     this.inflight--;
     const ttft = seq.firstTokenAt - req.arrival;
     const e2e = seq.finishedAt - req.arrival;
@@ -181,23 +344,41 @@ export class Cluster {
       endpoint.windowTpotCount++;
       endpoint.windowTpotSum += (e2e - ttft) / (req.outputTokens - 1);
     }
-    this.opts.collector.recordCompletion({
-      classIndex: this.classOf(req),
-      instanceIndex: endpoint.index,
-      arrival: req.arrival,
-      dispatched: seq.enqueuedAt,
-      enqueued: seq.enqueuedAt,
-      firstScheduled: seq.firstScheduledAt,
-      firstToken: seq.firstTokenAt,
-      finished: seq.finishedAt,
-      promptTokens: req.promptTokens,
-      outputTokens: req.outputTokens,
-      cachedTokens: seq.cachedTokens,
-      preemptions: seq.preemptions,
-    });
+    const split = flight?.seqPrefill !== undefined ? this.pdBreakdown(flight) : undefined;
+    this.opts.collector.recordCompletion(
+      {
+        classIndex: this.classOf(req),
+        instanceIndex: endpoint.index,
+        arrival: req.arrival,
+        dispatched: flight ? flight.dispatchedAt : seq.enqueuedAt,
+        enqueued: split ? flight!.seqPrefill!.enqueuedAt : seq.enqueuedAt,
+        firstScheduled: split ? flight!.seqPrefill!.firstScheduledAt : seq.firstScheduledAt,
+        firstToken: seq.firstTokenAt,
+        finished: seq.finishedAt,
+        promptTokens: req.promptTokens,
+        outputTokens: req.outputTokens,
+        cachedTokens: split ? flight!.seqPrefill!.cachedTokens : seq.cachedTokens,
+        preemptions: seq.preemptions + (split ? flight!.seqPrefill!.preemptions : 0),
+      },
+      split,
+    );
     this.opts.onRequestEnd?.(req, seq, endpoint.id);
     this.fillCompletion(req.outputTokens, ttft, e2e);
-    this.gateway.complete(req, endpoint, this.completion);
+    if (this.gateway) this.gateway.complete(req, endpoint, this.completion);
+    else this.pd!.complete(req, endpoint, this.completion);
+  }
+
+  /** Where a disaggregated request's time to first token went. */
+  private pdBreakdown(f: PdFlight): PdTimes {
+    const p = f.seqPrefill!;
+    const t = this.pdTimes;
+    t.prefillIndex = f.prefill.index;
+    t.prefillQueue = p.firstScheduledAt - p.enqueuedAt;
+    t.prefillCompute = f.prefillDoneAt - p.firstScheduledAt;
+    t.kvWait = f.reservedAt - f.prefillDoneAt;
+    t.transfer = f.transferDoneAt - f.reservedAt;
+    t.decodeWait = f.seqDecode!.transferredAt - f.transferDoneAt;
+    return t;
   }
 
   private fillCompletion(outputTokens: number, ttft: number, e2e: number): void {

@@ -1,8 +1,8 @@
 import type { EndpointCapacity, EndpointRole, EndpointView, EngineMetrics, GatewayCounters } from '../routing/index.js';
-import type { Instance } from '../serving/index.js';
+import type { Engine, Instance } from '../serving/index.js';
 
 /**
- * An instance as the router sees it: gateway counters (moved by the gateway at once), an engine
+ * A server as the router sees it: gateway counters (moved by the gateway at once), an engine
  * metrics snapshot (refreshed on an interval, so possibly stale) and fresh reported capacity.
  */
 export class InstanceEndpoint implements EndpointView {
@@ -39,24 +39,31 @@ export class InstanceEndpoint implements EndpointView {
   lastPromptTokens = 0;
   lastGeneratedTokens = 0;
   lastThroughputAt = 0;
+  /** Prefills done here for disaggregated requests. */
+  prefills = 0;
 
   constructor(
     readonly index: number,
-    readonly instance: Instance,
+    readonly engine: Engine,
+    /** The engine's instances: one, or its data-parallel ranks. */
+    readonly instances: readonly Instance[],
     readonly gpuType: string,
     readonly role: EndpointRole,
     readonly group?: string,
   ) {}
 
   get id(): string {
-    return this.instance.id;
+    return this.engine.id;
+  }
+
+  /** The engine's only instance (an endpoint without data-parallel ranks). */
+  get instance(): Instance {
+    if (this.instances.length !== 1) throw new Error(`${this.id} has ${this.instances.length} data-parallel ranks`);
+    return this.instances[0];
   }
 
   capacity(): EndpointCapacity {
-    const inst = this.instance;
-    return {
-      freeSlots: inst.config.maxNumSeqs - inst.running - inst.queued,
-      freeKvTokens: inst.kv.available * inst.kv.blockSize,
-    };
+    const e = this.engine;
+    return { freeSlots: e.slots - e.running - e.queued, freeKvTokens: e.freeKvTokens };
   }
 }

@@ -1,3 +1,4 @@
-export { Cluster, type ClusterOptions, type InstanceSpec } from './cluster.js';
+export { Cluster, type ClusterOptions, type InstanceSpec, type RouterSpec } from './cluster.js';
+export { KvLink, type LinkSpec } from './kv-link.js';
 export { InstanceEndpoint } from './endpoint.js';
 export { SIGNALS, type RefreshIntervals, type Signal } from './metric-refresher.js';

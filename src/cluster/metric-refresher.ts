@@ -57,12 +57,12 @@ export class MetricRefresher {
     const now = this.sim.now;
     for (const e of this.endpoints) {
       const m = e.metrics;
-      const inst = e.instance;
+      const inst = e.engine;
       for (const s of signals) {
         if (s === 'queue') {
           m.running = inst.running;
           m.waiting = inst.queued;
-          m.numTokens = inst.kv.used * inst.kv.blockSize + inst.queuedPromptTokens;
+          m.numTokens = inst.usedKvTokens + inst.queuedPromptTokens;
         } else if (s === 'kvUsage') {
           m.kvUsage = inst.kvUsage;
         } else if (s === 'throughput') {

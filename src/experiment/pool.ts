@@ -21,6 +21,7 @@ export function workerFile(): string {
 /** A fixed number of worker threads that run points. */
 export class PointPool {
   private readonly pool: Piscina<PointTask, PointOutcome>;
+  private closed = false;
 
   /** `file`: the experiment the points come from, which each thread loads as it starts. */
   constructor(
@@ -42,8 +43,10 @@ export class PointPool {
     return this.pool.run(task);
   }
 
-  /** Stops the threads, abandoning points still running (their promises reject). */
+  /** Stops the threads, abandoning points still running (their promises reject). Idempotent. */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.pool.destroy();
   }
 }

@@ -77,6 +77,9 @@ export function resolveFleet(
     const maxModelLen = Math.min(engine.maxModelLen ?? model.maxModelLen, model.maxModelLen);
     const costPerHour = entry.costPerHour ?? gpu.costPerHour;
     entries.push({ entry, gpu, engine, kvCapacityTokens: kvTokens, costPerHour });
+    if (entry.dpDispatch !== undefined && entry.dp === 1) {
+      throw new InputError('dpDispatch needs dp > 1', ctx.file, at('dpDispatch'));
+    }
     for (let c = 0; c < entry.count; c++) {
       const n = perGpuType.get(gpu.name) ?? 0;
       perGpuType.set(gpu.name, n + 1);
@@ -84,10 +87,15 @@ export function resolveFleet(
         id: `${gpu.name}-${entry.role === 'unified' ? '' : entry.role + '-'}${n}`,
         gpuType: gpu.name,
         role: entry.role,
+        group: entry.roleset,
+        node: entry.node,
         timing,
         kvCapacityTokens: kvTokens,
         maxModelLen,
         config: engine,
+        dp: entry.dp,
+        dpDispatch: entry.dpDispatch,
+        kvBytesPerToken: deriveModel(model).kvBytesPerToken,
       });
     }
   });

@@ -66,16 +66,22 @@ export class ResultsDir {
         rmSync(join(this.pointsDir, `${id}.requests.csv`), { force: true });
       }
     }
-    this.removeLeftovers();
+    this.removeLeftovers(rerun === 'all' ? [] : rerun);
     writeFileAtomic(join(this.dir, 'experiment.json'), JSON.stringify(manifest, null, 2) + '\n');
   }
 
-  /** Temporary files of writes that never finished (a killed process leaves them). */
-  removeLeftovers(): void {
+  /**
+   * Temporary files of writes that never finished (a killed process leaves them): partial
+   * request logs of `ids`, and `.tmp-<pid>` files of processes that are gone or of this one.
+   * Shards sharing the directory keep theirs.
+   */
+  removeLeftovers(ids: readonly string[]): void {
+    const own = new Set(ids.flatMap((id) => [`${id}.requests.csv${PARTIAL_SUFFIX}`, `requests.csv${PARTIAL_SUFFIX}`]));
     for (const dir of [this.dir, this.pointsDir]) {
       if (!existsSync(dir)) continue;
       for (const f of readdirSync(dir)) {
-        if (f.endsWith(PARTIAL_SUFFIX) || /\.tmp-\d+$/.test(f)) rmSync(join(dir, f), { force: true });
+        const tmp = /\.tmp-(\d+)$/.exec(f);
+        if (own.has(f) || (tmp && !alive(Number(tmp[1])))) rmSync(join(dir, f), { force: true });
       }
     }
   }
@@ -138,6 +144,17 @@ export function readResults(dir: string): StoredResults {
     throw new InputError('not a results directory (no experiment.json)', dir);
   }
   return { dir, manifest, records: manifest.points.map((p) => store.readPoint(p.id)) };
+}
+
+/** Whether a process is running (this one counts as gone: its own leftovers are stale). */
+function alive(pid: number): boolean {
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function parseJson(path: string): unknown {

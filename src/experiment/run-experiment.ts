@@ -85,80 +85,80 @@ export async function runExperimentFile(file: string, opts: RunOptions = {}): Pr
   try {
     // Bad input is reported before anything is written or run; a shard checks its own points.
     await checkPoints({ ...exp, points: selected });
-  } catch (err) {
-    await pool?.close();
-    throw err;
-  }
-  store.begin(manifest, opts.resume ? todo.map((i) => selected[i].id) : opts.shard ? selected.map((p) => p.id) : 'all');
 
-  const single = exp.points.length === 1;
-  const csv = (p: ExperimentPoint) => (opts.requestsCsv || p.config.outputs.requestsCsv ? store.requestsPath(p.id, single) : undefined);
-  const stacks: Record<string, string> = {};
-  const progress: RunProgress = { total: selected.length, done: selected.length - todo.length, running: 0, failed: 0 };
-  let emitted = 0;
-  const finish = (i: number, outcome: PointOutcome) => {
-    records[i] = outcome.record;
-    store.writePoint(outcome.record);
-    if (outcome.stack) stacks[outcome.record.id] = outcome.stack;
-    progress.done++;
-    if (isFailure(outcome.record)) progress.failed++;
-    flush();
-  };
-  const flush = () => {
-    for (; emitted < records.length && records[emitted]; emitted++) opts.onPoint?.(records[emitted]!, exp);
-    opts.onProgress?.({ ...progress });
-  };
+    store.begin(manifest, opts.resume ? todo.map((i) => selected[i].id) : opts.shard ? selected.map((p) => p.id) : 'all');
 
-  opts.onStart?.({ total: selected.length, resumed: selected.length - todo.length, parallel });
-  flush();
-  if (!pool) {
-    // One point: no thread start-up, and the same code a worker would run.
-    for (const i of todo) {
-      if (opts.signal?.aborted) break;
-      progress.running = 1;
+    const single = exp.points.length === 1;
+    const csv = (p: ExperimentPoint) => (opts.requestsCsv || p.config.outputs.requestsCsv ? store.requestsPath(p.id, single) : undefined);
+    const stacks: Record<string, string> = {};
+    const progress: RunProgress = { total: selected.length, done: selected.length - todo.length, running: 0, failed: 0 };
+    let emitted = 0;
+    const finish = (i: number, outcome: PointOutcome) => {
+      records[i] = outcome.record;
+      store.writePoint(outcome.record);
+      if (outcome.stack) stacks[outcome.record.id] = outcome.stack;
+      progress.done++;
+      if (isFailure(outcome.record)) progress.failed++;
+      flush();
+    };
+    const flush = () => {
+      for (; emitted < records.length && records[emitted]; emitted++) opts.onPoint?.(records[emitted]!, exp);
       opts.onProgress?.({ ...progress });
-      const outcome = await executePoint(exp, selected[i], csv(selected[i]));
-      progress.running = 0;
-      finish(i, outcome);
-    }
-  } else {
-    await runOnPool(pool, threads, todo, (i) => ({ file, index: indexOf.get(selected[i].id)!, id: selected[i].id, requestsCsv: csv(selected[i]) }), {
-      signal: opts.signal,
-      started: () => {
-        progress.running++;
-        opts.onProgress?.({ ...progress });
-      },
-      finished: (i, outcome) => {
-        progress.running--;
-        finish(i, outcome);
-      },
-      crashed: (i, err) => ({
-        record: { name: exp.name, id: selected[i].id, seed: selected[i].config.seed, point: selected[i].values, error: `worker failed: ${(err as Error)?.message ?? String(err)}` },
-      }),
-    });
-  }
+    };
 
-  const interrupted = records.some((r) => !r);
-  if (interrupted) store.removeLeftovers();
-  const known = new Map(records.flatMap((r) => (r ? [[r.id, r] as const] : [])));
-  const complete = !interrupted && store.summarizeIfComplete(manifest, known);
-  const done = records.filter((r): r is PointRecord => r !== undefined);
-  return {
-    experiment: exp,
-    results: done.filter((r): r is PointResult => !isFailure(r)),
-    failures: done.filter(isFailure),
-    stacks,
-    dir,
-    total: selected.length,
-    resumed: selected.length - todo.length,
-    interrupted,
-    complete,
-  };
+    opts.onStart?.({ total: selected.length, resumed: selected.length - todo.length, parallel });
+    flush();
+    if (!pool) {
+      // One point: no thread start-up, and the same code a worker would run.
+      for (const i of todo) {
+        if (opts.signal?.aborted) break;
+        progress.running = 1;
+        opts.onProgress?.({ ...progress });
+        const outcome = await executePoint(exp, selected[i], csv(selected[i]));
+        progress.running = 0;
+        finish(i, outcome);
+      }
+    } else {
+      await runOnPool(pool, threads, todo, (i) => ({ file, index: indexOf.get(selected[i].id)!, id: selected[i].id, requestsCsv: csv(selected[i]) }), {
+        signal: opts.signal,
+        started: () => {
+          progress.running++;
+          opts.onProgress?.({ ...progress });
+        },
+        finished: (i, outcome) => {
+          progress.running--;
+          finish(i, outcome);
+        },
+        crashed: (i, err) => ({
+          record: { name: exp.name, id: selected[i].id, seed: selected[i].config.seed, point: selected[i].values, error: `worker failed: ${(err as Error)?.message ?? String(err)}` },
+        }),
+      });
+    }
+
+    const interrupted = records.some((r) => !r);
+    if (interrupted) store.removeLeftovers(selected.filter((_, i) => !records[i]).map((p) => p.id));
+    const known = new Map(records.flatMap((r) => (r ? [[r.id, r] as const] : [])));
+    const complete = !interrupted && store.summarizeIfComplete(manifest, known);
+    const done = records.filter((r): r is PointRecord => r !== undefined);
+    return {
+      experiment: exp,
+      results: done.filter((r): r is PointResult => !isFailure(r)),
+      failures: done.filter(isFailure),
+      stacks,
+      dir,
+      total: selected.length,
+      resumed: selected.length - todo.length,
+      interrupted,
+      complete,
+    };
+  } finally {
+    await pool?.close();
+  }
 }
 
 /**
  * Keeps `threads` points in flight on the pool until all are done or the signal aborts, then
- * closes it; on abort, stops the threads (points still running are dropped) and returns. A task that fails in the
+ * closes the pool, which drops points still running after an abort. A task that fails in the
  * pool itself (a worker that died) becomes that point's failure, like any other error.
  */
 async function runOnPool(

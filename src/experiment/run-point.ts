@@ -9,6 +9,7 @@ import { openWorkload, type RequestSpec, type RequestStream } from '../workload/
 import type { ExperimentPoint, LoadedExperiment } from './load.js';
 import { loadProfiles } from './load-profiles.js';
 import { resolveFleet, type ResolvedFleetEntry } from './resolve-fleet.js';
+import { resolveRouter } from './resolve-router.js';
 import type { ExperimentConfig } from './schema.js';
 import { isAbsolute, resolve } from 'node:path';
 
@@ -21,7 +22,7 @@ export interface PointResult {
   point: Record<string, unknown>;
   policy: string;
   mode: string;
-  fleet: { gpu: string; count: number; tp: number; role: string; costPerHour: number }[];
+  fleet: { gpu: string; count: number; tp: number; dp: number; role: string; costPerHour: number }[];
   cost_per_hour: number;
   completed: number;
   rejected: number;
@@ -70,7 +71,14 @@ export async function preparePoint(exp: LoadedExperiment, point: ExperimentPoint
         { file, field: where(['router', 'profiles']) },
       )
     : undefined;
-  const policy = await buildPolicy(cfg, exp, profiles ? { profiles, model: model.name } : {});
+  const router = await resolveRouter(
+    cfg,
+    instances,
+    { file, where },
+    () => buildPolicy(cfg, exp, profiles ? { profiles, model: model.name } : {}),
+    profiles,
+    model.name,
+  );
   const classes = [...new Set(cfg.workload.sources.map((s) => s.class))];
   for (const c of Object.keys(cfg.slo?.classes ?? {})) {
     if (!classes.includes(c)) {
@@ -80,11 +88,8 @@ export async function preparePoint(exp: LoadedExperiment, point: ExperimentPoint
   const collector = new MetricsCollector(classes, sloSpec(cfg));
   const cluster = new Cluster({
     instances,
-    policy,
+    router,
     mode: cfg.router.mode,
-    pullCapacity: cfg.router.pullCapacity,
-    profiles,
-    model: model.name,
     refresh: refreshIntervals(cfg),
     random: randomStream(cfg.seed, 'router'),
     collector,
@@ -101,21 +106,12 @@ export async function runPoint(exp: LoadedExperiment, point: ExperimentPoint, ho
   const cfg = point.config;
   const { cluster, collector, stream, entries, warnings } = await preparePoint(exp, point, hooks);
   cluster.run(stream);
-  const summary = collector.summarize(
-    cluster.endpoints.map((e) => ({
-      id: e.id,
-      gpuType: e.gpuType,
-      role: e.role,
-      busyTime: e.instance.busyTime,
-      preemptions: e.instance.preemptions,
-      promptTokensComputed: e.instance.promptTokensComputed,
-      tokensGenerated: e.instance.tokensGenerated,
-    })),
-  );
+  const summary = collector.summarize(cluster.instanceInfos());
   const fleet = entries.map((r) => ({
     gpu: r.gpu.name,
     count: r.entry.count,
     tp: r.entry.tp,
+    dp: r.entry.dp,
     role: r.entry.role,
     costPerHour: r.costPerHour,
   }));
@@ -128,7 +124,7 @@ export async function runPoint(exp: LoadedExperiment, point: ExperimentPoint, ho
     policy: cfg.router.policy,
     mode: cfg.router.mode,
     fleet,
-    cost_per_hour: fleet.reduce((a, f) => a + f.count * f.tp * f.costPerHour, 0),
+    cost_per_hour: fleet.reduce((a, f) => a + f.count * f.tp * f.dp * f.costPerHour, 0),
     completed,
     rejected,
     metrics,

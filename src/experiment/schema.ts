@@ -28,6 +28,13 @@ export const fleetEntrySchema = z.strictObject({
   count: positiveInt.default(1).describe('Number of instances'),
   tp: positiveInt.default(1).describe('Tensor parallelism (GPUs per instance)'),
   role: z.enum(['unified', 'prefill', 'decode']).default('unified'),
+  roleset: z.string().min(1).optional().describe('AIBrix roleset: prefill and decode pairs are chosen inside one roleset'),
+  node: z.string().min(1).optional().describe('Node name: P->D transfers between instances on one node use NVLink'),
+  dp: positiveInt.default(1).describe('Data-parallel ranks per instance (SGLang --dp-size)'),
+  dpDispatch: z
+    .enum(['round_robin', 'shortest_queue', 'minimum_tokens', 'follow_bootstrap_room'])
+    .optional()
+    .describe('How requests are spread over DP ranks (SGLang --load-balance-method; default round_robin)'),
   costPerHour: z.number().nonnegative().optional().describe('Overrides the catalog cost per GPU-hour'),
   engine: engineSchema.optional(),
   timing: timingSchema.optional(),
@@ -71,6 +78,29 @@ export const sloSchema = targetsSchema
     classes: z.record(z.string(), targetsSchema).optional().describe('Per workload class targets'),
   })
   .strict();
+
+const linkSchema = z.strictObject({
+  bandwidthGBs: z.number().positive().describe('GB/s shared by concurrent transfers on the path'),
+  latencyMs: z.number().nonnegative().describe('Fixed cost per transfer, ms'),
+});
+
+/** Prefill/decode KV transfer paths. */
+export const pdSchema = z.strictObject({
+  rdma: linkSchema.optional().describe('Between nodes (default 50 GB/s = one 400 Gb/s NIC, 0.4 ms)'),
+  nvlink: linkSchema.optional().describe('Within a node (default 300 GB/s, 0.02 ms)'),
+  links: z
+    .array(
+      z.strictObject({
+        from: z.string().min(1).describe('Prefill instance id, e.g. H800-prefill-0'),
+        to: z.string().min(1).describe('Decode instance id, e.g. H20-decode-1'),
+        kind: z.enum(['rdma', 'nvlink']).optional(),
+        bandwidthGBs: z.number().positive().optional(),
+        latencyMs: z.number().nonnegative().optional(),
+      }),
+    )
+    .optional()
+    .describe('Per-path overrides'),
+});
 
 export const outputsSchema = z.strictObject({
   requestsCsv: z.boolean().default(false).describe('Write requests.csv with one row per request'),
@@ -127,6 +157,7 @@ export const experimentSchema = z.strictObject({
   workload: workloadSchema,
   router: routerSchema.prefault({}),
   slo: sloSchema.optional(),
+  pd: pdSchema.optional(),
   sweep: sweepSchema.optional(),
   outputs: outputsSchema.prefault({}),
 });

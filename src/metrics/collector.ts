@@ -21,6 +21,22 @@ export interface CompletedRequest {
   preemptions: number;
 }
 
+/** Where a disaggregated request's time to first token went, seconds. */
+export interface PdTimes {
+  /** Index of the prefill instance (the decode instance is CompletedRequest.instanceIndex). */
+  prefillIndex: number;
+  /** Waiting in the prefill instance's queue. */
+  prefillQueue: number;
+  /** From first scheduling to the end of the prompt on the prefill instance. */
+  prefillCompute: number;
+  /** Waiting for KV blocks on the decode instance. */
+  kvWait: number;
+  /** Moving the KV over the P->D link. */
+  transfer: number;
+  /** From the KV's arrival to a batch slot on the decode instance (the client's first token). */
+  decodeWait: number;
+}
+
 /** What the summary needs to know about each instance. */
 export interface InstanceInfo {
   id: string;
@@ -30,6 +46,10 @@ export interface InstanceInfo {
   preemptions: number;
   promptTokensComputed: number;
   tokensGenerated: number;
+  /** Prefills done for disaggregated requests (prefill instances). */
+  prefills?: number;
+  /** Data-parallel ranks; busyTime is summed over them. */
+  ranks?: number;
 }
 
 export interface ClassSummary {
@@ -52,6 +72,9 @@ export interface RunMetrics {
   throughput_rps: number;
   output_tokens_per_s: number;
   slo_attainment: number | null;
+  /** Share of requests meeting the TTFT target alone, and the TPOT target alone (null when not set). */
+  slo_attainment_ttft: number | null;
+  slo_attainment_tpot: number | null;
   goodput_rps: number | null;
   preemptions: number;
   prefix_cache_hit_rate: number;
@@ -72,6 +95,17 @@ export interface RunSummary {
     met: { ttft?: boolean; tpot?: boolean; e2e?: boolean };
   };
   classes: Record<string, ClassSummary>;
+  /** Disaggregated requests: the parts of their time to first token. Null when none ran. */
+  pd: null | {
+    requests: number;
+    prefill_queue_ms: Distribution;
+    prefill_compute_ms: Distribution;
+    kv_wait_ms: Distribution;
+    transfer_ms: Distribution;
+    decode_wait_ms: Distribution;
+  };
+  /** Mean utilization of the instances of each role. */
+  utilization_by_role: Record<string, number>;
   instances: {
     id: string;
     gpu: string;
@@ -80,6 +114,7 @@ export interface RunSummary {
     served_by_class: Record<string, number>;
     utilization: number;
     preemptions: number;
+    prefills: number;
   }[];
   gpu_types: Record<string, { served_by_class: Record<string, number>; tpot_ms: Distribution; ttft_ms: Distribution }>;
   /** 101 quantiles (p0, p1, ..., p100) of TTFT and TPOT in ms, for CDF plots without per-request data. */
@@ -99,6 +134,15 @@ export class MetricsCollector {
   private readonly classOf = new Column();
   private readonly instanceOf = new Column();
   private readonly met: Column;
+  private readonly metTtft: Column = new Column();
+  private readonly metTpot: Column = new Column();
+  private readonly pdCols = {
+    prefillQueue: new Column(16),
+    prefillCompute: new Column(16),
+    kvWait: new Column(16),
+    transfer: new Column(16),
+    decodeWait: new Column(16),
+  };
   private readonly classTargets: SloTargets[];
   private readonly anySlo: boolean;
   private firstArrival = Infinity;
@@ -125,7 +169,7 @@ export class MetricsCollector {
     if (t < this.firstArrival) this.firstArrival = t;
   }
 
-  recordCompletion(r: CompletedRequest): void {
+  recordCompletion(r: CompletedRequest, pd?: PdTimes): void {
     const ttft = r.firstToken - r.arrival;
     const e2e = r.finished - r.arrival;
     const tpot = r.outputTokens > 1 ? (e2e - ttft) / (r.outputTokens - 1) : NaN;
@@ -136,7 +180,18 @@ export class MetricsCollector {
     this.instanceQueue.push(r.firstScheduled - r.enqueued);
     this.classOf.push(r.classIndex);
     this.instanceOf.push(r.instanceIndex);
-    const ok = meetsSlo(this.classTargets[r.classIndex], ttft, tpot, e2e);
+    const targets = this.classTargets[r.classIndex];
+    const ok = meetsSlo(targets, ttft, tpot, e2e);
+    this.metTtft.push(targets.ttft === undefined || ttft <= targets.ttft ? 1 : 0);
+    this.metTpot.push(targets.tpot === undefined || Number.isNaN(tpot) || tpot <= targets.tpot ? 1 : 0);
+    if (pd) {
+      const c = this.pdCols;
+      c.prefillQueue.push(pd.prefillQueue);
+      c.prefillCompute.push(pd.prefillCompute);
+      c.kvWait.push(pd.kvWait);
+      c.transfer.push(pd.transfer);
+      c.decodeWait.push(pd.decodeWait);
+    }
     this.met.push(ok ? 1 : 0);
     if (ok) this.metCount++;
     if (r.finished > this.lastFinish) this.lastFinish = r.finished;
@@ -222,6 +277,8 @@ export class MetricsCollector {
         throughput_rps: duration > 0 ? completed / duration : 0,
         output_tokens_per_s: duration > 0 ? this.outputTokens / duration : 0,
         slo_attainment: this.anySlo && total > 0 ? this.metCount / total : null,
+        slo_attainment_ttft: this.classTargets.some((t) => t.ttft !== undefined) && total > 0 ? sumOf(this.metTtft) / total : null,
+        slo_attainment_tpot: this.classTargets.some((t) => t.tpot !== undefined) && total > 0 ? sumOf(this.metTpot) / total : null,
         goodput_rps: this.anySlo ? (duration > 0 ? this.metCount / duration : 0) : null,
         preemptions: this.preemptions,
         prefix_cache_hit_rate: this.promptTokens > 0 ? this.cachedTokens / this.promptTokens : 0,
@@ -235,14 +292,27 @@ export class MetricsCollector {
           }
         : null,
       classes,
+      pd:
+        this.pdCols.transfer.length > 0
+          ? {
+              requests: this.pdCols.transfer.length,
+              prefill_queue_ms: ms(this.pdCols.prefillQueue.values()),
+              prefill_compute_ms: ms(this.pdCols.prefillCompute.values()),
+              kv_wait_ms: ms(this.pdCols.kvWait.values()),
+              transfer_ms: ms(this.pdCols.transfer.values()),
+              decode_wait_ms: ms(this.pdCols.decodeWait.values()),
+            }
+          : null,
+      utilization_by_role: utilizationByRole(instances, duration),
       instances: instances.map((x, i) => ({
         id: x.id,
         gpu: x.gpuType,
         role: x.role,
         served: servedBy[i].reduce((a, b) => a + b, 0),
         served_by_class: byClass(servedBy[i]),
-        utilization: duration > 0 ? Math.min(1, x.busyTime / duration) : 0,
+        utilization: utilization(x, duration),
         preemptions: x.preemptions,
+        prefills: x.prefills ?? 0,
       })),
       gpu_types: gpuTypes,
       cdf: { ttft_ms: quantileGrid(ttft, 101, 1000), tpot_ms: quantileGrid(tpot, 101, 1000) },
@@ -273,4 +343,24 @@ function mapDefined<R>(
   const out: { ttft?: R; tpot?: R; e2e?: R } = {};
   for (const k of ['ttft', 'tpot', 'e2e'] as const) if (t[k] !== undefined) out[k] = f(t[k]!, k);
   return out;
+}
+
+/** Busy share of the run; a server with data-parallel ranks reports its ranks' summed busy time. */
+function utilization(x: InstanceInfo & { ranks?: number }, duration: number): number {
+  return duration > 0 ? Math.min(1, x.busyTime / (x.ranks ?? 1) / duration) : 0;
+}
+
+function utilizationByRole(instances: readonly InstanceInfo[], duration: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const role of [...new Set(instances.map((x) => x.role))].sort()) {
+    const members = instances.filter((x) => x.role === role);
+    out[role] = members.reduce((a, x) => a + utilization(x, duration), 0) / members.length;
+  }
+  return out;
+}
+
+function sumOf(col: Column): number {
+  let s = 0;
+  for (let i = 0; i < col.length; i++) s += col.get(i);
+  return s;
 }

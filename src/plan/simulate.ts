@@ -56,7 +56,7 @@ export function simulateFleet(opts: {
   const collector = new MetricsCollector(opts.classes, opts.slo);
   const cluster = new Cluster({
     instances: opts.instances,
-    policy: opts.policy ?? createPolicy('least-request'),
+    router: { kind: 'unified', policy: opts.policy ?? createPolicy('least-request') },
     mode: 'push',
     refresh: LIVE,
     random: randomStream(opts.seed, 'router'),
@@ -65,17 +65,7 @@ export function simulateFleet(opts: {
     warn: () => {},
   });
   cluster.run(opts.stream);
-  return collector.summarize(
-    cluster.endpoints.map((e) => ({
-      id: e.id,
-      gpuType: e.gpuType,
-      role: e.role,
-      busyTime: e.instance.busyTime,
-      preemptions: e.instance.preemptions,
-      promptTokensComputed: e.instance.promptTokensComputed,
-      tokensGenerated: e.instance.tokensGenerated,
-    })),
-  );
+  return collector.summarize(cluster.instanceInfos());
 }
 
 /** `count` requests of fixed lengths with Poisson arrivals at `rate`; unique prompts (no shared prefix). */

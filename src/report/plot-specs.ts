@@ -78,7 +78,7 @@ export function latencyCdf(points: readonly PlotPoint[], metric: 'ttft' | 'tpot'
         field: 'ms',
         type: 'quantitative',
         title: `${name} (ms${log ? ', log scale' : ''})`,
-        scale: log ? { type: 'log' } : { zero: true },
+        scale: log ? { type: 'log', nice: false } : { zero: true },
       },
       y: { field: 'share', type: 'quantitative', title: 'Share of requests', axis: { format: '%' } },
       color: seriesColor,

@@ -39,8 +39,9 @@ export function sweepDimensions(results: readonly PointResult[]): SweepDimension
   // The rest of what varies tells lines apart; counts already on a heatmap's axes do not.
   const others = varying.filter((k) => !rateKeys.includes(k) && k !== 'router.policy' && !(xpyd && FLEET_PATH.test(k)));
   // Fleet fields read better as the fleet they make ("2×H100-SXM+1×A100-80GB") than as paths.
-  const fleetVaries = others.some((k) => k.startsWith('fleet'));
-  const rest = others.filter((k) => !k.startsWith('fleet'));
+  const composition = (k: string) => /^fleet(\[\d+\]\.(count|gpu|tp|role))?$/.test(k);
+  const fleetVaries = others.some(composition);
+  const rest = others.filter((k) => !composition(k));
 
   const points = results.map((r): PlotPoint => {
     const rate = rateKeys.length > 0 ? rateKeys.reduce((a, k) => a + Number(r.point[k] ?? 0), 0) : undefined;

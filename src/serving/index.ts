@@ -2,3 +2,5 @@ export { Instance, type InstanceObserver, type InstanceOptions } from './instanc
 export { Sequence, type ServedRequest } from './sequence.js';
 export { KvCache } from './kv-cache.js';
 export { VLLM_DEFAULTS, type EngineConfig } from './engine-config.js';
+export type { Engine, RankHint } from './engine.js';
+export { DpGroup, type RankLoad, type RankPicker } from './dp-group.js';

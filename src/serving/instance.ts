@@ -2,14 +2,19 @@ import type { Simulator } from '../engine/index.js';
 import type { BatchShape, TimingModel } from '../hardware/types.js';
 import { Deque } from './deque.js';
 import type { EngineConfig } from './engine-config.js';
+import type { Engine } from './engine.js';
 import { FinishHeap } from './finish-heap.js';
 import { KvCache } from './kv-cache.js';
-import { DECODE, FINISHED, PREFILL, Sequence, WAITING, type ServedRequest } from './sequence.js';
+import { DECODE, FINISHED, PREFILL, Sequence, TRANSFERRING, WAITING, type ServedRequest } from './sequence.js';
 
 /** Receives the events of an instance that matter outside it. */
 export interface InstanceObserver {
   onFirstToken(seq: Sequence, now: number): void;
   onComplete(seq: Sequence, now: number): void;
+  /** A prefill-only sequence finished its prompt; its KV stays held until `releaseTransferred`. */
+  onPrefillDone?(seq: Sequence, now: number): void;
+  /** KV blocks were freed (a completion or a finished transfer): reservations may now fit. */
+  onKvFreed?(instance: Instance): void;
 }
 
 export interface InstanceOptions {
@@ -34,8 +39,9 @@ export interface InstanceOptions {
  * finish), and KV growth is counted per step by the residue of the step number modulo the block
  * size at which each sequence crosses into a new block.
  */
-export class Instance {
+export class Instance implements Engine {
   readonly id: string;
+  readonly ranks = 1;
   readonly kv: KvCache;
   readonly config: EngineConfig;
   private readonly sim: Simulator;
@@ -46,6 +52,8 @@ export class Instance {
 
   private readonly waiting = new Deque<Sequence>();
   private waitingTokens = 0;
+  /** Decode side of disaggregation: sequences whose KV has arrived, waiting for a batch slot. */
+  private readonly arrived = new Deque<Sequence>();
   /** Running sequences in admission order; the tail is preempted first. */
   private runHead: Sequence | null = null;
   private runTail: Sequence | null = null;
@@ -101,12 +109,25 @@ export class Instance {
 
   /** Sequences waiting for admission. */
   get queued(): number {
-    return this.waiting.length;
+    return this.waiting.length + this.arrived.length;
   }
 
   /** Tokens the waiting sequences still have to prefill (SGLang's load counts them). */
   get queuedPromptTokens(): number {
     return this.waitingTokens;
+  }
+
+  get slots(): number {
+    return this.config.maxNumSeqs;
+  }
+
+  /** KV tokens that can be allocated now (free or evictable cached blocks). */
+  get freeKvTokens(): number {
+    return this.kv.available * this.blockSize;
+  }
+
+  get usedKvTokens(): number {
+    return this.kv.used * this.blockSize;
   }
 
   /** Fraction of KV blocks held by running sequences (cached but unreferenced blocks count as free). */
@@ -141,6 +162,44 @@ export class Instance {
     return seq;
   }
 
+  /** Queues the prompt of a disaggregated request: it stops after prefill and keeps its KV for the transfer. */
+  enqueuePrefillOnly(req: ServedRequest, owner?: unknown): Sequence {
+    const seq = this.enqueue(req, owner);
+    seq.prefillOnly = true;
+    return seq;
+  }
+
+  /** The transfer of a prefill-only sequence's KV is done: free it here. */
+  releaseTransferred(seq: Sequence): void {
+    this.releaseKv(seq);
+    seq.phase = FINISHED;
+    this.observer.onKvFreed?.(this);
+    this.kick();
+  }
+
+  /**
+   * Decode side: reserves KV blocks for a prompt about to be transferred in, or returns null when
+   * they do not fit now. The reserved sequence already has its first token (made by the prefill side).
+   */
+  reserveTransfer(req: ServedRequest, owner?: unknown): Sequence | null {
+    const blocks = Math.ceil(req.promptTokens / this.blockSize);
+    if (blocks > this.kv.available) return null;
+    this.kv.allocate(blocks);
+    const seq = new Sequence(req, this.sim.now);
+    seq.owner = owner;
+    seq.phase = TRANSFERRING;
+    seq.privateBlocks = blocks;
+    seq.computed = req.promptTokens;
+    seq.generated = 1;
+    return seq;
+  }
+
+  /** Decode side: the KV of a reserved sequence has arrived; it joins the batch at the next step. */
+  admitTransferred(seq: Sequence): void {
+    this.arrived.pushBack(seq);
+    this.kick();
+  }
+
   private kick(): void {
     if (this.busy || this.stepPending) return;
     this.stepPending = true;
@@ -149,11 +208,24 @@ export class Instance {
 
   private startStep(): void {
     this.stepPending = false;
-    if (this.runCount === 0 && this.waiting.length === 0) return;
+    if (this.runCount === 0 && this.waiting.length === 0 && this.arrived.length === 0) return;
     const k = ++this.stepNo;
     const shape = this.shape;
     const bs = this.blockSize;
     shape.prefillTokens = shape.prefillSeqs = shape.prefillAttentionPairs = shape.prefillContextTokens = 0;
+
+    // Transferred-in sequences join the batch as decodes: their KV and first token are here.
+    while (this.arrived.length > 0 && this.runCount < this.config.maxNumSeqs) {
+      const seq = this.arrived.popFront()!;
+      seq.transferredAt = this.sim.now;
+      if (seq.firstScheduledAt < 0) seq.firstScheduledAt = this.sim.now;
+      this.appendRunning(seq);
+      if (seq.firstTokenAt < 0) {
+        seq.firstTokenAt = this.sim.now;
+        this.observer.onFirstToken(seq, this.sim.now);
+      }
+      this.enterDecode(seq, k - 1);
+    }
 
     // Decodes first: each running decode needs one token of budget, and some need a new block.
     let need = this.crossings[k % bs];
@@ -196,7 +268,11 @@ export class Instance {
       budget -= chunk;
     }
 
-    if (shape.decodeSeqs === 0 && shape.prefillTokens === 0) return; // nothing fits; wait for change
+    if (shape.decodeSeqs === 0 && shape.prefillTokens === 0) {
+      // A transferred sequence that joined and finished at once (one-token output) may leave
+      // nothing to run; anything else waiting needs a completion elsewhere to fit.
+      return;
+    }
     const duration = this.timing.stepTime(shape);
     this.busy = true;
     this.busyTime += duration;
@@ -285,12 +361,15 @@ export class Instance {
     prefilling.length = kept;
 
     // Decodes whose last token came out in this step.
+    let freed = false;
     for (let top = this.finishing.peek(); top && top.finishStep === k; top = this.finishing.peek()) {
       this.finishing.pop();
       this.removeDecode(top, k + 1);
       top.generated = top.req.outputTokens;
       this.finish(top, k, now);
+      freed = true;
     }
+    if (freed) this.observer.onKvFreed?.(this);
     this.kick();
   }
 
@@ -310,6 +389,14 @@ export class Instance {
     }
     seq.generated++;
     this.tokensGenerated++;
+    if (seq.prefillOnly) {
+      // Disaggregated: the first token is made here but reaches the client from the decode side.
+      seq.prefillDoneAt = now;
+      seq.phase = TRANSFERRING;
+      this.removeRunning(seq);
+      this.observer.onPrefillDone?.(seq, now);
+      return;
+    }
     if (seq.firstTokenAt < 0) {
       seq.firstTokenAt = now;
       this.observer.onFirstToken(seq, now);
@@ -318,7 +405,17 @@ export class Instance {
       this.finish(seq, k, now);
       return;
     }
-    // Enter decode: KV holds prefillTarget tokens; step j > k writes position prefillTarget + (j-k-1).
+    this.enterDecode(seq, k);
+  }
+
+  /** Moves a sequence whose KV holds `prefillTarget` tokens into decode after step `k`. */
+  private enterDecode(seq: Sequence, k: number): void {
+    const req = seq.req;
+    if (seq.generated >= req.outputTokens) {
+      this.finish(seq, k, this.sim.now);
+      return;
+    }
+    // Step j > k writes KV position prefillTarget + (j-k-1).
     const bs = this.blockSize;
     seq.phase = DECODE;
     seq.decodeStart = k;

@@ -11,7 +11,9 @@ export const WAITING = 0;
 export const PREFILL = 1;
 export const DECODE = 2;
 export const FINISHED = 3;
-export type Phase = typeof WAITING | typeof PREFILL | typeof DECODE | typeof FINISHED;
+/** Prefill/decode disaggregation: KV held for (prefill side) or reserved by (decode side) a transfer. */
+export const TRANSFERRING = 4;
+export type Phase = typeof WAITING | typeof PREFILL | typeof DECODE | typeof FINISHED | typeof TRANSFERRING;
 
 /** One request's state inside an instance. */
 export class Sequence {
@@ -45,6 +47,12 @@ export class Sequence {
   preemptions = 0;
   /** Prompt tokens found in the prefix cache at first admission. */
   cachedTokens = 0;
+  /** Prefill side of a disaggregated request: stop after the prompt and hold the KV for transfer. */
+  prefillOnly = false;
+  /** When a prefill-only sequence finished its prompt. */
+  prefillDoneAt = -1;
+  /** Decode side of a disaggregated request: when the KV arrived and it joined the batch. */
+  transferredAt = -1;
   /** Slot for the owner of the instance (the cluster keeps its per-request record here). */
   owner: unknown = undefined;
 

@@ -147,3 +147,21 @@ describe('sim report and sim run (the built CLI)', () => {
     expect(existsSync(join(results, 'summary.csv'))).toBe(true);
   });
 });
+
+describe('series labels', () => {
+  it('name fleets by composition, and other fleet settings by their field', async () => {
+    const { sweepDimensions } = await import('../../src/report/sweep-dimensions.js');
+    const mk = (seqs: number, count: number) =>
+      fakeResult({
+        id: `${seqs}-${count}`,
+        point: { 'fleet[0].engine.maxNumSeqs': seqs, 'fleet[0].count': count },
+        fleet: [{ gpu: 'H100-SXM', count, tp: 1, role: 'unified', costPerHour: 3.78 }],
+      });
+    const d = sweepDimensions([mk(64, 1), mk(256, 1), mk(64, 2)]);
+    expect(d.points.map((p) => p.series)).toEqual([
+      '1×H100-SXM · engine.maxNumSeqs=64',
+      '1×H100-SXM · engine.maxNumSeqs=256',
+      '2×H100-SXM · engine.maxNumSeqs=64',
+    ]);
+  });
+});

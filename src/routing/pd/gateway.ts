@@ -169,6 +169,17 @@ export class PdGateway {
     return this.queueCount;
   }
 
+  /** Rejects every request still in the router queue with `reason` (see Gateway.abandonQueued). */
+  abandonQueued(reason: string): number {
+    const reqs: RequestView[] = [];
+    for (let i = this.queueHead; i < this.queue.length; i++) if (this.queue[i]) reqs.push(this.queue[i]!);
+    this.queue.length = 0;
+    this.queueHead = 0;
+    this.queueCount = 0;
+    for (const r of reqs) this.opts.reject(r, reason);
+    return reqs.length;
+  }
+
   /** Requests dispatched and not yet completed. */
   get inflight(): number {
     return this.flights.size;

@@ -1,0 +1,36 @@
+import type { Sequence, ServedRequest } from './sequence.js';
+
+/** What a data-parallel dispatcher is told about a request (SGLang PD passes the bootstrap room). */
+export interface RankHint {
+  readonly bootstrapRoom?: number;
+}
+
+/**
+ * An inference server as the cluster drives it: one engine (Instance) or several data-parallel
+ * ranks behind a dispatcher (DpGroup). Counts are summed over ranks.
+ */
+export interface Engine {
+  readonly id: string;
+  /** Data-parallel ranks (1 for a plain instance). */
+  readonly ranks: number;
+  /** Batch slots over all ranks (max_num_seqs x ranks). */
+  readonly slots: number;
+  readonly running: number;
+  readonly queued: number;
+  readonly queuedPromptTokens: number;
+  /** Fraction of KV blocks held by running sequences. */
+  readonly kvUsage: number;
+  readonly freeKvTokens: number;
+  readonly usedKvTokens: number;
+  /** Busy time summed over ranks, seconds. */
+  readonly busyTime: number;
+  readonly promptTokensComputed: number;
+  readonly tokensGenerated: number;
+  readonly preemptions: number;
+  admissionError(req: ServedRequest): string | null;
+  enqueue(req: ServedRequest, owner?: unknown, hint?: RankHint): Sequence;
+  enqueuePrefillOnly(req: ServedRequest, owner?: unknown, hint?: RankHint): Sequence;
+  releaseTransferred(seq: Sequence): void;
+  reserveTransfer(req: ServedRequest, owner?: unknown, hint?: RankHint): Sequence | null;
+  admitTransferred(seq: Sequence): void;
+}
