@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerPlan } from './plan-command.js';
 import { registerProfile } from './profile-command.js';
 import { registerCompare } from './compare-command.js';
 import { registerMerge } from './merge-command.js';
@@ -20,5 +21,6 @@ registerCompare(program);
 registerMerge(program);
 registerTools(program);
 registerProfile(program);
+registerPlan(program);
 
 await program.parseAsync(process.argv);
