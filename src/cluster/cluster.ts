@@ -3,6 +3,7 @@ import type { TimingModel } from '../hardware/types.js';
 import type { InstanceInfo, MetricsCollector, PdTimes } from '../metrics/index.js';
 import {
   createDpDispatcher,
+  defaultDecodeHeadroom,
   Gateway,
   PdGateway,
   type EndpointRole,
@@ -10,6 +11,7 @@ import {
   type PdRoutingPolicy,
   type ProfileSet,
   type PullCapacity,
+  type RequestView,
   type RouterMode,
   type RoutingPolicy,
 } from '../routing/index.js';
@@ -59,6 +61,9 @@ export interface ClusterOptions {
   /** Called for every request that ends, completed or rejected (e.g. to write requests.csv). */
   onRequestEnd?(req: RequestSpec, seq: Sequence | undefined, instance: string | undefined, rejection?: string): void;
 }
+
+/** Pull mode PD: KV tokens of output a decode instance must have room for beyond the prompt (the PD gateway's default). */
+const DECODE_OUTPUT_ALLOWANCE = 256;
 
 /** A disaggregated request on its way: prompt on `prefill`, KV over the link, decode on `decode`. */
 class PdFlight {
@@ -125,6 +130,8 @@ export class Cluster {
         ctx,
         dispatch: (req, p, d, info) => this.dispatchPd(req as RequestSpec, p as InstanceEndpoint, d as InstanceEndpoint, info),
         reject,
+        decodeOutputAllowance: DECODE_OUTPUT_ALLOWANCE,
+        hasDecodeCapacity: (req, e, pending) => decodeHeadroom(req, e as InstanceEndpoint, pending),
       });
     }
   }
@@ -223,10 +230,20 @@ export class Cluster {
     this.scheduleNextArrival();
   }
 
-  /** Why no server can serve `req` (the first one's reason), or null if one can. */
+  /**
+   * Why no server can serve `req` (the first one's reason), or null if one can. Under a PD router
+   * a decode server and a prefill server must both be able to (a request that only a decode-first
+   * policy would keep local is refused too: no prefill server could take it if it did not).
+   */
   private unservable(req: RequestSpec): string | null {
+    if (!this.pd) return this.noneCanServe(req, undefined);
+    return this.noneCanServe(req, 'decode') ?? this.noneCanServe(req, 'prefill');
+  }
+
+  private noneCanServe(req: RequestSpec, role: EndpointRole | undefined): string | null {
     let first: string | null = null;
     for (const e of this.endpoints) {
+      if (role !== undefined && e.role !== role) continue;
       const error = e.engine.admissionError(req);
       if (error === null) return null;
       first ??= error;
@@ -267,11 +284,13 @@ export class Cluster {
     const flight = seq.owner as PdFlight;
     flight.prefillDoneAt = this.sim.now;
     flight.prefill.prefills++;
-    this.pd!.prefillDone(flight.req, flight.prefill);
     // Requests already waiting for KV on the decode side go first (an entry is never empty).
     const waiting = this.awaitingKv.get(flight.decode);
     if (waiting) waiting.push(flight);
     else if (!this.reserveAndSend(flight)) this.awaitingKv.set(flight.decode, [flight]);
+    // Only now tell the gateway: in pull mode it drains its queue here, and the decode headroom
+    // it sees must already count this reservation (it stops counting the prompt as pending).
+    this.pd!.prefillDone(flight.req, flight.prefill);
   }
 
   /** Reserves the decode side's KV and starts the transfer; false if the blocks do not fit yet. */
@@ -291,6 +310,8 @@ export class Cluster {
     flight.transferDoneAt = this.sim.now;
     flight.prefill.engine.releaseTransferred(flight.seqPrefill!);
     flight.decode.engine.admitTransferred(flight.seqDecode!);
+    // The prefill side's KV is free again: in pull mode a queued request may fit there now.
+    this.pd!.capacityChanged();
   }
 
   /** KV was freed on `endpoint`: start the transfers that were waiting for room there, in order. */
@@ -391,4 +412,17 @@ export class Cluster {
   private classOf(req: RequestSpec): number {
     return this.classIndex.get(req.workloadClass) ?? 0;
   }
+}
+
+/**
+ * Pull mode PD: the gateway's decode headroom (free KV less pending prompts covers the prompt
+ * plus an output allowance), with the allowance cut to what the server holds at all. Otherwise a
+ * request that fits the server but not with the full allowance would never be dispatched and
+ * would block the router queue behind it until the end of the run.
+ */
+function decodeHeadroom(req: RequestView, e: InstanceEndpoint, pending: number): boolean {
+  let total = 0;
+  for (const inst of e.instances) total += inst.kv.totalBlocks * inst.config.blockSize;
+  const allowance = Math.min(DECODE_OUTPUT_ALLOWANCE, Math.max(0, total - req.promptTokens));
+  return defaultDecodeHeadroom(req, e, pending, allowance);
 }

@@ -46,6 +46,16 @@ export async function resolveRouter(
         ctx.where(['router', 'policy']),
       );
     }
+    // Only a PD gateway gives requests a bootstrap room; without one the dispatcher would fail at
+    // the first request.
+    const i = cfg.fleet.findIndex((e) => e.dpDispatch === 'follow_bootstrap_room');
+    if (i >= 0) {
+      throw new InputError(
+        'dpDispatch follow_bootstrap_room needs a prefill/decode fleet (only PD requests carry a bootstrap room); use round_robin, shortest_queue or minimum_tokens',
+        ctx.file,
+        ctx.where(['fleet', i, 'dpDispatch']),
+      );
+    }
     return { kind: 'unified', policy: await unified(), pullCapacity: cfg.router.pullCapacity, profiles, model };
   }
   if (!hasPdPolicy(name)) {

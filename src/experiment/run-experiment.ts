@@ -83,8 +83,9 @@ export async function runExperimentFile(file: string, opts: RunOptions = {}): Pr
   // The threads start (and load the experiment) while this one checks the input.
   const pool = parallel ? new PointPool(threads, file) : undefined;
   try {
-    // Bad input is reported before anything is written or run; a shard checks its own points.
-    await checkPoints({ ...exp, points: selected });
+    // Bad input is reported before anything is written or run (unless only some sweep points are
+    // bad: those fail on their own and are recorded); a shard checks its own points.
+    await checkPoints({ ...exp, points: selected }, false);
 
     store.begin(manifest, opts.resume ? todo.map((i) => selected[i].id) : opts.shard ? selected.map((p) => p.id) : 'all');
 

@@ -6,8 +6,10 @@ export interface RateProbe<T> {
 }
 
 export interface MaxRateOptions {
-  /** First rate tried; doubled until a probe fails (or halved until one passes). */
+  /** First rate tried; multiplied by `step` until a probe fails (or divided by it until one passes). */
   start: number;
+  /** Bracketing factor (default 2). A start close to the answer brackets faster with a small step, e.g. 1.25. */
+  step?: number;
   /** Stop when the bracket [pass, fail] is narrower than this fraction of the pass rate. */
   relativePrecision?: number;
   /** Rates above this are not tried. */
@@ -37,6 +39,8 @@ export async function findMaxRate<T>(
   const precision = opts.relativePrecision ?? 0.05;
   const maxRate = opts.maxRate ?? Infinity;
   const minRate = opts.minRate ?? opts.start / 1024;
+  const step = opts.step ?? 2;
+  if (!(step > 1)) throw new Error(`findMaxRate: step must be > 1, got ${step}`);
   const probes: RateProbe<T>[] = [];
   const run = async (rate: number) => {
     const r = await probe(rate);
@@ -50,7 +54,7 @@ export async function findMaxRate<T>(
   if (p.ok) {
     pass = p;
     while (pass.rate < maxRate) {
-      p = await run(Math.min(pass.rate * 2, maxRate));
+      p = await run(Math.min(pass.rate * step, maxRate));
       if (!p.ok) {
         failRate = p.rate;
         break;
@@ -60,7 +64,7 @@ export async function findMaxRate<T>(
   } else {
     failRate = p.rate;
     while (!pass) {
-      const rate = failRate / 2;
+      const rate = failRate / step;
       if (rate < minRate) return { rate: 0, failedAt: failRate, best: undefined, probes };
       p = await run(rate);
       if (p.ok) pass = p;

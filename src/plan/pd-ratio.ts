@@ -1,7 +1,11 @@
-import { runPoint, type ExperimentConfig, type LoadedExperiment, type PointResult } from '../experiment/index.js';
+import type { LoadedExperiment } from '../experiment/index.js';
 import { InputError } from '../input-error.js';
-import { findMaxRate, type MaxRateResult } from './max-rate.js';
-import { totalRate, withTotalRate } from './workload-rate.js';
+import { searchCapacity, type CapacitySearch } from './block-capacity.js';
+import { decodeProbe, fleetConfig, prefillProbe, prefillsInFront, type ProbeBase } from './probe-configs.js';
+import { createSimRunner, type SimRunner } from './sim-runner.js';
+import type { SimOutcome } from './sim-task.js';
+import type { SloTarget } from './slo-target.js';
+import { totalRate } from './workload-rate.js';
 
 export interface PdRatioOptions {
   /** Target request rate (default: the experiment's total rate). */
@@ -10,6 +14,8 @@ export interface PdRatioOptions {
   duration?: number;
   /** Bisection stops when the bracket is narrower than this share of the rate. */
   precision?: number;
+  /** Where the simulations run (default: this thread; the probes are sequential anyway). */
+  runner?: SimRunner;
   onProbe?(stage: 'prefill' | 'decode', rate: number, ok: boolean): void;
 }
 
@@ -23,7 +29,7 @@ export interface PdRatioResult {
   /** Prefill instances per decode instance implied by the two capacities. */
   ratio: number;
   recommended: { prefill: number; decode: number };
-  check: { result: PointResult; ttftMs: number; tpotMs: number; meets: boolean };
+  check: { result: SimOutcome; ttftMs: number; tpotMs: number; meets: boolean };
   /** When the recommendation misses: the smallest xPyD (fewest instances, then fewest prefill) found that meets. */
   adjusted?: { prefill: number; decode: number; ttftMs: number; tpotMs: number };
 }
@@ -35,7 +41,9 @@ const MAX_EXTRA = 4;
  * The ratio method for sizing a disaggregated fleet: the largest rate one prefill instance
  * sustains under the TTFT target (outputs cut to one token), the largest rate one decode instance
  * sustains under the TPOT target (with enough prefill in front of it), the implied P:D ratio, and
- * an end-to-end check of the xPyD that covers the target rate.
+ * an end-to-end check of the xPyD that covers the target rate. "Sustains" means at least the
+ * percentile's share of requests meets the target (so the percentile latency is within it), and
+ * no request is rejected.
  */
 export async function planPdRatio(exp: LoadedExperiment, opts: PdRatioOptions = {}): Promise<PdRatioResult> {
   const base = exp.points[0].config;
@@ -50,83 +58,77 @@ export async function planPdRatio(exp: LoadedExperiment, opts: PdRatioOptions = 
   const target = opts.rate ?? baseRate;
   if (target === undefined) throw fail('the workload replays a trace; give --rate', ['workload']);
   const percentile = base.slo!.percentile;
-  const key = percentile === 50 ? 'p50' : percentile === 90 ? 'p90' : percentile === 95 ? 'p95' : 'p99';
   const duration = opts.duration ?? Math.min(base.workload.duration ?? 120, 120);
   const prefillEntry = base.fleet[pIndex];
   const decodeEntry = base.fleet[dIndex];
-
-  const run = (cfg: ExperimentConfig, label: string) =>
-    runPoint(exp, { id: label, values: {}, config: cfg });
-  const variant = (rate: number, fleet: ExperimentConfig['fleet'], router: ExperimentConfig['router'], outputOne = false): ExperimentConfig => {
-    const workload = withTotalRate({ ...base.workload, duration, requests: undefined }, rate);
-    if (outputOne) for (const s of workload.sources) s.maxOutputTokens = 1;
-    return { ...base, fleet, router, workload, sweep: undefined };
+  const ttftSlo: SloTarget = { metric: 'ttft', maxMs: ttft, attainment: percentile };
+  const tpotSlo: SloTarget = { metric: 'tpot', maxMs: tpot, attainment: percentile };
+  const probeBase: ProbeBase = {
+    name: base.name,
+    seed: base.seed,
+    model: base.model,
+    workload: { ...base.workload, duration, requests: undefined },
+    pd: base.pd,
   };
-
-  // One prefill GPU as a plain instance, outputs of one token: TTFT is queueing + prefill.
-  const prefill: MaxRateResult<PointResult> = await findMaxRate(
-    async (rate) => {
-      const cfg = variant(rate, [{ ...prefillEntry, count: 1, role: 'unified', roleset: undefined }], { ...base.router, policy: 'round-robin', mode: 'push' }, true);
-      const r = await run(cfg, `prefill-${rate}`);
-      const ok = r.rejected === 0 && r.metrics.ttft_ms[key] <= ttft;
-      opts.onProbe?.('prefill', rate, ok);
-      return { ok, result: r };
-    },
-    { start: Math.max(0.25, target / 4), relativePrecision: opts.precision ?? 0.05 },
-  );
-  if (prefill.rate === 0) throw new InputError(`one ${prefillEntry.gpu} cannot meet TTFT p${percentile} <= ${ttft} ms at any rate`);
-
-  // One decode GPU behind enough prefill instances that prefill is never the limit.
-  const decode = await findMaxRate(
-    async (rate) => {
-      const prefills = Math.ceil(rate / prefill.rate) + 1;
-      const cfg = variant(rate, [
-        { ...prefillEntry, count: prefills, roleset: undefined },
-        { ...decodeEntry, count: 1, roleset: undefined },
-      ], base.router);
-      const r = await run(cfg, `decode-${rate}`);
-      const ok = r.rejected === 0 && r.metrics.tpot_ms[key] <= tpot;
-      opts.onProbe?.('decode', rate, ok);
-      return { ok, result: r };
-    },
-    { start: Math.max(0.25, target / 4), relativePrecision: opts.precision ?? 0.05 },
-  );
-  if (decode.rate === 0) throw new InputError(`one ${decodeEntry.gpu} cannot meet TPOT p${percentile} <= ${tpot} ms at any rate`);
-
-  const recommended = { prefill: Math.ceil(target / prefill.rate), decode: Math.ceil(target / decode.rate) };
-  const fleet = base.fleet.map((e, i) =>
-    i === pIndex ? { ...e, count: recommended.prefill, roleset: undefined } : i === dIndex ? { ...e, count: recommended.decode, roleset: undefined } : e,
-  );
-  const check = async (x: number, y: number) => {
-    const fleet = base.fleet.map((e, i) =>
-      i === pIndex ? { ...e, count: x, roleset: undefined } : i === dIndex ? { ...e, count: y, roleset: undefined } : e,
+  const runner = opts.runner ?? createSimRunner(0);
+  const search: CapacitySearch = {
+    runner,
+    file: exp.file,
+    baseDir: exp.baseDir,
+    precision: opts.precision ?? 0.05,
+    start: Math.max(0.25, target / 4),
+    minRate: Math.max(0.25, target / 4) / 1024,
+    percentiles: { ttft: percentile, tpot: percentile },
+    accept: (o) => o.rejected === 0,
+    onProbe: (label, rate, ok) => opts.onProbe?.(label === 'prefill' ? 'prefill' : 'decode', rate, ok),
+  };
+  try {
+    const prefill = await searchCapacity(search, 'prefill', [ttftSlo], (rate) => prefillProbe(probeBase, prefillEntry, rate));
+    if (prefill.rate === 0) throw new InputError(`one ${prefillEntry.gpu} cannot meet TTFT p${percentile} <= ${ttft} ms at any rate`);
+    const decode = await searchCapacity(search, 'decode', [tpotSlo], (rate) =>
+      decodeProbe(probeBase, prefillEntry, prefillsInFront(rate, prefill.rate), decodeEntry, base.router, rate),
     );
-    const result = await run(variant(target, fleet, base.router), `check-${x}P${y}D`);
-    const ttftMs = result.metrics.ttft_ms[key];
-    const tpotMs = result.metrics.tpot_ms[key];
-    return { result, ttftMs, tpotMs, meets: result.rejected === 0 && ttftMs <= ttft && tpotMs <= tpot };
-  };
-  const first = await check(recommended.prefill, recommended.decode);
-  let adjusted: PdRatioResult['adjusted'];
-  for (let extra = 1; !first.meets && !adjusted && extra <= MAX_EXTRA; extra++) {
-    for (let dx = extra; dx >= 0 && !adjusted; dx--) {
-      const c = await check(recommended.prefill + dx, recommended.decode + extra - dx);
-      if (c.meets) adjusted = { prefill: recommended.prefill + dx, decode: recommended.decode + extra - dx, ttftMs: c.ttftMs, tpotMs: c.tpotMs };
+    if (decode.rate === 0) throw new InputError(`one ${decodeEntry.gpu} cannot meet TPOT p${percentile} <= ${tpot} ms at any rate`);
+
+    const recommended = { prefill: Math.ceil(target / prefill.rate), decode: Math.ceil(target / decode.rate) };
+    const check = async (x: number, y: number) => {
+      const fleet = base.fleet.map((e, i) =>
+        i === pIndex ? { ...e, count: x, roleset: undefined } : i === dIndex ? { ...e, count: y, roleset: undefined } : e,
+      );
+      const result = await runner.run({
+        label: `check ${x}P${y}D`,
+        config: fleetConfig(probeBase, fleet, base.router, target),
+        file: exp.file,
+        baseDir: exp.baseDir,
+        slos: [ttftSlo, tpotSlo],
+        percentiles: search.percentiles,
+      });
+      const meets = result.rejected === 0 && result.slos.every((s) => s.met);
+      return { result, ttftMs: result.ttftMs, tpotMs: result.tpotMs, meets };
+    };
+    const first = await check(recommended.prefill, recommended.decode);
+    let adjusted: PdRatioResult['adjusted'];
+    for (let extra = 1; !first.meets && !adjusted && extra <= MAX_EXTRA; extra++) {
+      for (let dx = extra; dx >= 0 && !adjusted; dx--) {
+        const c = await check(recommended.prefill + dx, recommended.decode + extra - dx);
+        if (c.meets) adjusted = { prefill: recommended.prefill + dx, decode: recommended.decode + extra - dx, ttftMs: c.ttftMs, tpotMs: c.tpotMs };
+      }
     }
+    return {
+      targetRate: target,
+      percentile,
+      ttftTargetMs: ttft,
+      tpotTargetMs: tpot,
+      prefill: { gpu: prefillEntry.gpu, maxRate: prefill.rate, probes: prefill.probes.length },
+      decode: { gpu: decodeEntry.gpu, maxRate: decode.rate, probes: decode.probes.length },
+      ratio: decode.rate / prefill.rate,
+      recommended,
+      check: first,
+      adjusted,
+    };
+  } finally {
+    if (!opts.runner) await runner.close();
   }
-  const { result, ttftMs, tpotMs } = first;
-  return {
-    targetRate: target,
-    percentile,
-    ttftTargetMs: ttft,
-    tpotTargetMs: tpot,
-    prefill: { gpu: prefillEntry.gpu, maxRate: prefill.rate, probes: prefill.probes.length },
-    decode: { gpu: decodeEntry.gpu, maxRate: decode.rate, probes: decode.probes.length },
-    ratio: decode.rate / prefill.rate,
-    recommended,
-    check: first,
-    adjusted,
-  };
 }
 
 export function formatPdRatio(r: PdRatioResult): string {
@@ -139,7 +141,7 @@ export function formatPdRatio(r: PdRatioResult): string {
     `Implied P:D = ${f(r.ratio)} : 1  (prefill instances per decode instance)`,
     `Recommended for ${f(r.targetRate)} req/s: ${r.recommended.prefill}P${r.recommended.decode}D`,
     `End-to-end check of ${r.recommended.prefill}P${r.recommended.decode}D: ${p} TTFT ${f(r.check.ttftMs, 0)} ms, ${p} TPOT ${f(r.check.tpotMs, 1)} ms, ` +
-      `SLO attainment ${r.check.result.metrics.slo_attainment === null ? '-' : f(r.check.result.metrics.slo_attainment * 100, 1) + '%'}, ` +
+      `attainment TTFT ${f(r.check.result.slos[0].attainment * 100, 1)}% / TPOT ${f(r.check.result.slos[1].attainment * 100, 1)}%, ` +
       `${r.check.result.rejected} rejected -> ${r.check.meets ? 'MEETS the SLOs' : 'does NOT meet the SLOs'}`,
     ...(r.check.meets
       ? []

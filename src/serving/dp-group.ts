@@ -80,14 +80,14 @@ export class DpGroup implements Engine {
   enqueue(req: ServedRequest, owner?: unknown, hint?: RankHint): Sequence {
     const rank = this.choose(req, hint);
     const seq = rank.enqueue(req, owner);
-    this.rankOf.set(seq, rank);
+    this.placed(seq, rank);
     return seq;
   }
 
   enqueuePrefillOnly(req: ServedRequest, owner?: unknown, hint?: RankHint): Sequence {
     const rank = this.choose(req, hint);
     const seq = rank.enqueuePrefillOnly(req, owner);
-    this.rankOf.set(seq, rank);
+    this.placed(seq, rank);
     return seq;
   }
 
@@ -98,7 +98,8 @@ export class DpGroup implements Engine {
   reserveTransfer(req: ServedRequest, owner?: unknown, hint?: RankHint): Sequence | null {
     const rank = this.choose(req, hint);
     const seq = rank.reserveTransfer(req, owner);
-    if (seq) this.rankOf.set(seq, rank);
+    // A reservation that does not fit yet is retried later: count it only when it is taken.
+    if (seq) this.placed(seq, rank);
     return seq;
   }
 
@@ -116,9 +117,12 @@ export class DpGroup implements Engine {
     q.id = req.id;
     q.promptTokens = req.promptTokens;
     q.bootstrapRoom = hint?.bootstrapRoom;
-    const r = this.pick(q, this.loads);
-    this.dispatchedPerRank[r]++;
-    return this.members[r];
+    return this.members[this.pick(q, this.loads)];
+  }
+
+  private placed(seq: Sequence, rank: Instance): void {
+    this.rankOf.set(seq, rank);
+    this.dispatchedPerRank[this.members.indexOf(rank)]++;
   }
 
   private sum(f: (m: Instance) => number): number {

@@ -70,6 +70,8 @@ export class Instance implements Engine {
   private stepDecodes = 0;
   private busy = false;
   private stepPending = false;
+  /** A sequence finished (its KV was freed) since the observer was last told. */
+  private kvFreed = false;
   private readonly shape: BatchShape = {
     prefillTokens: 0,
     prefillSeqs: 0,
@@ -207,7 +209,24 @@ export class Instance implements Engine {
   }
 
   private startStep(): void {
+    // Kicks while the step is being assembled (a completion's callbacks may enqueue here) are
+    // absorbed by it: stepPending stays set until the step is scheduled or found empty.
+    this.assembleStep();
     this.stepPending = false;
+    // A transferred sequence that joined and finished at once freed its KV: reservations may fit.
+    this.notifyKvFreed();
+    // Transferred sequences join only at the start of a step; if a preemption (or a one-token
+    // completion) then freed batch slots and left the step empty, nothing would wake them.
+    if (!this.busy && this.arrived.length > 0 && this.runCount < this.config.maxNumSeqs) this.kick();
+  }
+
+  private notifyKvFreed(): void {
+    if (!this.kvFreed) return;
+    this.kvFreed = false;
+    this.observer.onKvFreed?.(this);
+  }
+
+  private assembleStep(): void {
     if (this.runCount === 0 && this.waiting.length === 0 && this.arrived.length === 0) return;
     const k = ++this.stepNo;
     const shape = this.shape;
@@ -261,8 +280,11 @@ export class Instance implements Engine {
       budget -= chunk;
     }
 
-    // Then new requests, first come first served, while budget, batch slots and KV allow.
-    while (budget > 0 && this.runCount < this.config.maxNumSeqs && this.waiting.length > 0) {
+    // Then new requests, first come first served, while budget, batch slots and KV allow. Batch
+    // slots that a preemption just freed go to transferred-in sequences first (they join at the
+    // next step): their KV is already held, and a preempted sequence re-admitted here would take
+    // the slot back and could preempt itself again, step after step, never making progress.
+    while (budget > 0 && this.runCount < this.config.maxNumSeqs && this.waiting.length > 0 && this.arrived.length === 0) {
       const chunk = this.admit(this.waiting.peekFront()!, budget);
       if (chunk === 0) break;
       budget -= chunk;
@@ -361,15 +383,14 @@ export class Instance implements Engine {
     prefilling.length = kept;
 
     // Decodes whose last token came out in this step.
-    let freed = false;
     for (let top = this.finishing.peek(); top && top.finishStep === k; top = this.finishing.peek()) {
       this.finishing.pop();
       this.removeDecode(top, k + 1);
       top.generated = top.req.outputTokens;
       this.finish(top, k, now);
-      freed = true;
     }
-    if (freed) this.observer.onKvFreed?.(this);
+    // Any completion of this step (also a one-token output finishing with its prefill) freed KV.
+    this.notifyKvFreed();
     this.kick();
   }
 
@@ -491,6 +512,7 @@ export class Instance implements Engine {
     seq.phase = FINISHED;
     seq.finishedAt = now;
     this.completed++;
+    this.kvFreed = true;
     this.observer.onComplete(seq, now);
   }
 

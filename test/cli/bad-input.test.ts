@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanup, hasSummary, tempDir, traceExperiment, TRACE_HEADER, write } from '../experiment/fixtures.js';
 import { lines, sim } from './harness.js';
@@ -124,9 +126,21 @@ describe('bad input: exit code 2, one line naming the file and the field or line
     expect(r.stderr).toContain('/nonexistent/dir/exp.yaml');
   });
 
-  it('a sweep value that makes one point invalid fails the whole run before anything is written', async () => {
+  it('a sweep value that makes one point invalid: that point is recorded as failed, the others run', async () => {
     const dir = tempDir();
     const file = write(dir, 'bad.yaml', GOOD + 'sweep:\n  router.policy: [round-robin, nope]\n');
+    const out = tempDir();
+    const r = await sim('run', file, '--out', out, '--no-report', '--workers', '1');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/unknown routing policy "nope"/);
+    const summary = JSON.parse(readFileSync(join(out, 'bad-input', 'summary.json'), 'utf8'));
+    expect(summary.runs).toHaveLength(1);
+    expect(summary.failed).toHaveLength(1);
+  });
+
+  it('a sweep whose every point is invalid fails before anything is written', async () => {
+    const dir = tempDir();
+    const file = write(dir, 'bad.yaml', GOOD + 'sweep:\n  router.policy: [nope, nada]\n');
     const out = tempDir();
     const r = await sim('run', file, '--out', out, '--no-report', '--workers', '1');
     expect(r.code).toBe(2);

@@ -41,7 +41,7 @@ function world(opts: {
       maxModelLen: opts.maxModelLen ?? 100_000,
       config: { ...NO_CACHE, ...opts.config },
     })),
-    policy: opts.policy,
+    router: { kind: 'unified', policy: opts.policy },
     mode: opts.mode ?? 'push',
     refresh: Object.fromEntries(SIGNALS.map((s) => [s, opts.refreshS ?? 0.05])) as RefreshIntervals,
     random: randomStream(1, 'router'),

@@ -141,7 +141,7 @@ export function runWorld(spec: WorldSpec): WorldResult {
   const endings: Ending[] = [];
   cluster = new Cluster({
     instances,
-    policy: createPolicy(spec.policy, {}),
+    router: { kind: 'unified', policy: createPolicy(spec.policy, {}) },
     mode: spec.mode,
     refresh: Object.fromEntries(SIGNALS.map((s) => [s, spec.refreshS])) as RefreshIntervals,
     random: randomStream(spec.seed, 'router'),

@@ -5,8 +5,8 @@
 import { Cluster, SIGNALS, type InstanceSpec, type LinkSpec, type RefreshIntervals } from '../../src/cluster/index.js';
 import { randomStream } from '../../src/engine/index.js';
 import type { BatchShape, TimingModel } from '../../src/hardware/types.js';
-import { MetricsCollector, type RunSummary, type SloTargets } from '../../src/metrics/index.js';
-import { createPdPolicy, type EndpointRole, type PdRoutingPolicy, type RouterMode } from '../../src/routing/index.js';
+import { MetricsCollector, type CompletedRequest, type PdTimes, type RunSummary, type SloTargets } from '../../src/metrics/index.js';
+import { createPdPolicy, type EndpointRole, type PdRoutingPolicy, type RouterMode, type RoutingPolicy } from '../../src/routing/index.js';
 import { VLLM_DEFAULTS, type EngineConfig, type Sequence } from '../../src/serving/index.js';
 import type { RequestSpec } from '../../src/workload/index.js';
 import { arrayStream, kvProblem } from '../invariants/world.js';
@@ -35,6 +35,10 @@ export interface Ended {
   instance?: string;
   seq?: Sequence;
   rejection?: string;
+  /** The collector's breakdown of a disaggregated request's TTFT, seconds. */
+  pd?: PdTimes;
+  /** What the collector recorded for it. */
+  record?: CompletedRequest;
 }
 
 export function request(id: number, arrival: number, promptTokens: number, outputTokens: number): RequestSpec {
@@ -50,6 +54,8 @@ export const LINK: LinkSpec = { bandwidthGBs: 10, latencyS: 0.001 };
 export function pdWorld(opts: {
   instances: PdInstance[];
   policy?: PdRoutingPolicy;
+  /** A unified router instead (for data-parallel ranks outside PD). */
+  unified?: RoutingPolicy;
   mode?: RouterMode;
   link?: (p: string, d: string) => LinkSpec;
   slo?: SloTargets;
@@ -57,6 +63,15 @@ export function pdWorld(opts: {
   const collector = new MetricsCollector(['a'], { targets: opts.slo ?? {}, perClass: {}, percentile: 99 });
   const ended: Ended[] = [];
   const violations: string[] = [];
+  // The cluster reuses one PdTimes object: copy it as the collector receives it.
+  let lastPd: PdTimes | undefined;
+  let lastRecord: CompletedRequest | undefined;
+  const record = collector.recordCompletion.bind(collector);
+  collector.recordCompletion = (r, pd) => {
+    lastPd = pd ? { ...pd } : undefined;
+    lastRecord = { ...r };
+    record(r, pd);
+  };
   const timing: TimingModel = { name: 'fake', stepTime };
   const specs: InstanceSpec[] = opts.instances.map((w) => ({
     id: w.id,
@@ -73,14 +88,19 @@ export function pdWorld(opts: {
   }));
   const cluster = new Cluster({
     instances: specs,
-    router: { kind: 'pd', policy: opts.policy ?? roundRobinPd(), link: opts.link ?? (() => LINK) },
+    router: opts.unified
+      ? { kind: 'unified', policy: opts.unified }
+      : { kind: 'pd', policy: opts.policy ?? roundRobinPd(), link: opts.link ?? (() => LINK) },
     mode: opts.mode ?? 'push',
     refresh: Object.fromEntries(SIGNALS.map((s) => [s, 0])) as RefreshIntervals,
     random: randomStream(1, 'router'),
     collector,
     classes: ['a'],
     warn: () => {},
-    onRequestEnd: (req, seq, instance, rejection) => ended.push({ id: req.id, instance, seq, rejection }),
+    onRequestEnd: (req, seq, instance, rejection) => {
+      ended.push({ id: req.id, instance, seq, rejection, pd: seq ? lastPd : undefined, record: seq ? lastRecord : undefined });
+      lastPd = lastRecord = undefined;
+    },
   });
 
   // Probe every event: KV accounting of every rank holds, and time never goes backwards.

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomStream } from '../../engine/random.js';
 import { DatasetSource } from '../dataset-source.js';
@@ -8,7 +8,7 @@ import { definitionToYaml } from './definition-yaml.js';
 import { summarize, type SampleStats } from './sample-stats.js';
 import { sampleMooncakeTrace } from './sample-trace.js';
 import { deriveShareGpt } from './sharegpt.js';
-import { deriveShareGptAibrix } from './sharegpt-aibrix.js';
+import { deriveShareGptAibrix, SHAREGPT_AIBRIX_FILES } from './sharegpt-aibrix.js';
 
 export interface DeriveOptions {
   /** The shared data directory (holding sharegpt_sarathi/ and bird_minidev/). */
@@ -44,19 +44,24 @@ const HEADER = [
 export function deriveWorkloads(opts: DeriveOptions): DeriveReport {
   const share = deriveShareGpt(opts.dataDir, opts.shareGptQuantiles);
   const bird = deriveBird(opts.dataDir, opts.birdQuantiles);
-  const shareAibrix = deriveShareGptAibrix(opts.dataDir, opts.shareGptQuantiles);
+  // AIBrix's ShareGPT sample is optional: a data directory without it still derives the others.
+  const hasAibrix = SHAREGPT_AIBRIX_FILES.every((f) => existsSync(join(opts.dataDir, f)));
+  const shareAibrix = hasAibrix ? deriveShareGptAibrix(opts.dataDir, opts.shareGptQuantiles) : undefined;
   mkdirSync(join(opts.outDir, 'samples'), { recursive: true });
-  const files = [join(opts.outDir, 'sharegpt.yaml'), join(opts.outDir, 'bird.yaml'), join(opts.outDir, 'sharegpt-aibrix.yaml')];
+  const files = [join(opts.outDir, 'sharegpt.yaml'), join(opts.outDir, 'bird.yaml')];
   writeFileSync(files[0], definitionToYaml(share.definition, HEADER));
   writeFileSync(files[1], definitionToYaml(bird.definition, HEADER));
-  writeFileSync(files[2], definitionToYaml(shareAibrix.definition, HEADER));
+  if (shareAibrix) {
+    files.push(join(opts.outDir, 'sharegpt-aibrix.yaml'));
+    writeFileSync(files[2], definitionToYaml(shareAibrix.definition, HEADER));
+  }
   const sample = join(opts.outDir, 'samples', 'mooncake-sample.jsonl');
   writeFileSync(sample, sampleMooncakeTrace());
   files.push(sample);
   const n = opts.checkSamples ?? 200_000;
   const shareDerived = sampleStats(share.definition, n);
   const birdDerived = sampleStats(bird.definition, n);
-  const shareAibrixDerived = sampleStats(shareAibrix.definition, n);
+  const shareAibrixDerived = shareAibrix ? sampleStats(shareAibrix.definition, n) : undefined;
   return {
     files,
     rows: [
@@ -64,8 +69,12 @@ export function deriveWorkloads(opts: DeriveOptions): DeriveReport {
       { dataset: 'sharegpt', quantity: 'output', source: share.sourceStats.output, derived: shareDerived.output },
       { dataset: 'bird', quantity: 'prompt', source: bird.sourceStats.prompt, derived: birdDerived.prompt },
       { dataset: 'bird', quantity: 'output', source: bird.sourceStats.output, derived: birdDerived.output },
-      { dataset: 'sharegpt-aibrix', quantity: 'prompt', source: shareAibrix.sourceStats.prompt, derived: shareAibrixDerived.prompt },
-      { dataset: 'sharegpt-aibrix', quantity: 'output', source: shareAibrix.sourceStats.output, derived: shareAibrixDerived.output },
+      ...(shareAibrix && shareAibrixDerived
+        ? ([
+            { dataset: 'sharegpt-aibrix', quantity: 'prompt', source: shareAibrix.sourceStats.prompt, derived: shareAibrixDerived.prompt },
+            { dataset: 'sharegpt-aibrix', quantity: 'output', source: shareAibrix.sourceStats.output, derived: shareAibrixDerived.output },
+          ] as DeriveStatsRow[])
+        : []),
     ],
     birdTemplateTokens: bird.sourceStats.templateTokens,
   };

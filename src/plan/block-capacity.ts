@@ -1,0 +1,61 @@
+import type { ExperimentConfig } from '../experiment/index.js';
+import { findMaxRate, type MaxRateResult } from './max-rate.js';
+import type { SimRunner } from './sim-runner.js';
+import { meetsAll, type SimOutcome, type SimTask } from './sim-task.js';
+import type { SloTarget } from './slo-target.js';
+
+/** How a capacity search runs its probes. */
+export interface CapacitySearch {
+  runner: SimRunner;
+  file: string;
+  baseDir: string;
+  /** Bisection stops when the bracket [pass, fail] is narrower than this share of the pass rate. */
+  precision: number;
+  /** First rate tried (default 1 req/s), and the bracketing factor (default 2). */
+  start?: number;
+  step?: number;
+  /** Below this a block "cannot sustain any rate" (default start / 32). */
+  minRate?: number;
+  maxRate?: number;
+  percentiles: { ttft: number; tpot: number };
+  /** Extra condition on a passing probe (pd-ratio also asks for no rejection). */
+  accept?(o: SimOutcome): boolean;
+  onProbe?(label: string, rate: number, ok: boolean): void;
+}
+
+/**
+ * The largest rate at which the configuration `build(rate)` meets every target in `slos`, by
+ * bracketing then bisection on rate (findMaxRate): within `precision` of the true edge, provided
+ * that meeting the targets is monotone in rate.
+ */
+export function searchCapacity(
+  s: CapacitySearch,
+  label: string,
+  slos: SloTarget[],
+  build: (rate: number) => ExperimentConfig,
+): Promise<MaxRateResult<SimOutcome>> {
+  const start = s.start ?? 1;
+  return findMaxRate(
+    async (rate) => {
+      const task: SimTask = {
+        label: `${label} @ ${rate.toPrecision(4)} req/s`,
+        config: build(rate),
+        file: s.file,
+        baseDir: s.baseDir,
+        slos,
+        percentiles: s.percentiles,
+      };
+      const result = await s.runner.run(task);
+      const ok = meetsAll(result) && (s.accept?.(result) ?? true);
+      s.onProbe?.(label, rate, ok);
+      return { ok, result };
+    },
+    { start, step: s.step, relativePrecision: s.precision, minRate: s.minRate ?? start / 32, maxRate: s.maxRate },
+  );
+}
+
+/** The targets a block is held to: a prefill block answers for TTFT, a decode block for TPOT, a whole instance for all. */
+export function targetsFor(kind: 'unified' | 'prefill' | 'decode', slos: readonly SloTarget[]): SloTarget[] {
+  if (kind === 'unified') return [...slos];
+  return slos.filter((t) => t.metric === (kind === 'prefill' ? 'ttft' : 'tpot'));
+}
