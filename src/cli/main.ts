@@ -8,6 +8,12 @@ import { registerReport } from './report-command.js';
 import { registerRun } from './run-command.js';
 import { registerTools } from './tool-commands.js';
 
+// `sim run --json | head`: the reader went away; stop quietly instead of crashing on EPIPE.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const program = new Command();
 program
   .name('sim')

@@ -6,7 +6,8 @@ import { runExperimentFile, type ExperimentRun } from '../experiment/run-experim
 import type { PointResult } from '../experiment/run-point.js';
 import { parseShard } from '../experiment/shard.js';
 import { InputError } from '../input-error.js';
-import { formatRunTable, formatServedTable } from '../report/run-table.js';
+import { formatPdTable } from '../report/pd-table.js';
+import { formatRunTable, formatServedTable, pointLabel } from '../report/run-table.js';
 import { action, EXIT_BAD_INPUT, EXIT_FAILED, reportError } from './errors.js';
 import { createProgress } from './progress.js';
 import { writeReport } from './report-command.js';
@@ -169,6 +170,8 @@ function printTables(exp: LoadedExperiment, results: PointResult[], where: strin
   if (results.some((r) => Object.keys(r.summary.gpu_types).length > 1 || Object.keys(r.summary.classes).length > 1)) {
     out.push('Requests served per GPU type and workload class:', formatServedTable(results), '');
   }
+  const pd = formatPdTable(results, pointLabel);
+  if (pd) out.push('Prefill/decode: mean ms of each part of TTFT, transfer percentiles, utilization, SLO attainment:', pd, '');
   const slo = results[0]?.summary.slo;
   if (slo) {
     const t = Object.entries(slo.targets_ms).map(([k, v]) => `${k.toUpperCase()} <= ${v} ms`).join(', ');

@@ -26,22 +26,38 @@ export function formatRunTable(results: readonly PointResult[]): string {
   return formatTable(results, columns);
 }
 
-/** Per point, which GPU type served how many requests of each workload class. */
+/** A point's name in tables: its swept values, or its policy when nothing is swept. */
+export function pointLabel(r: PointResult): string {
+  return Object.keys(r.point).length > 0 ? Object.values(r.point).map(fmt).join(' ') : r.policy;
+}
+
+/**
+ * Per point, which GPU type (and role) served how many requests of each workload class, with
+ * utilization; in disaggregated fleets the prefill rows count the prompts they computed.
+ */
 export function formatServedTable(results: readonly PointResult[]): string {
-  const rows: { label: string; gpu: string; counts: Record<string, number>; util: number }[] = [];
+  type Row = { label: string; gpu: string; role: string; counts: Record<string, number>; prefills: number; util: number };
+  const rows: Row[] = [];
   for (const r of results) {
-    const label = Object.keys(r.point).length > 0 ? Object.values(r.point).map(fmt).join(' ') : r.policy;
-    for (const [gpu, g] of Object.entries(r.summary.gpu_types)) {
-      const members = r.summary.instances.filter((i) => i.gpu === gpu);
-      const util = members.reduce((a, i) => a + i.utilization, 0) / Math.max(1, members.length);
-      rows.push({ label, gpu, counts: g.served_by_class, util });
+    const groups = new Map<string, Row & { n: number }>();
+    for (const i of r.summary.instances) {
+      const key = `${i.gpu}/${i.role}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { label: pointLabel(r), gpu: i.gpu, role: i.role, counts: {}, prefills: 0, util: 0, n: 0 }));
+      for (const [c, n] of Object.entries(i.served_by_class)) g.counts[c] = (g.counts[c] ?? 0) + n;
+      g.prefills += i.prefills;
+      g.util += i.utilization;
+      g.n++;
     }
+    for (const g of [...groups.values()].sort((a, b) => (a.gpu + a.role < b.gpu + b.role ? -1 : 1))) rows.push({ ...g, util: g.util / g.n });
   }
   const classes = [...new Set(rows.flatMap((r) => Object.keys(r.counts)))];
+  const pd = rows.some((r) => r.role !== 'unified');
   return formatTable(rows, [
     { header: 'point', value: (r) => r.label },
     { header: 'gpu', value: (r) => r.gpu },
-    ...classes.map((c) => ({ header: c, value: (r: (typeof rows)[number]) => r.counts[c] ?? 0, digits: 0 })),
+    ...(pd ? [{ header: 'role', value: (r: Row) => r.role }, { header: 'prefills', value: (r: Row) => r.prefills, digits: 0 }] : []),
+    ...classes.map((c) => ({ header: c, value: (r: Row) => r.counts[c] ?? 0, digits: 0 })),
     { header: 'util %', value: (r) => r.util * 100 },
   ]);
 }

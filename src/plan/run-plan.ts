@@ -1,0 +1,117 @@
+import { availableParallelism } from 'node:os';
+import type { CapacitySearch } from './block-capacity.js';
+import { boundsExplanation, fleetOptions } from './fleet-options.js';
+import type { LoadedPlan } from './load-plan.js';
+import { measureBlocks, type BlockCapacities } from './measure-blocks.js';
+import type { BlockResult, PlanResult, TargetResult } from './plan-result.js';
+import { createSimRunner, type SimRunner } from './sim-runner.js';
+import { sloLabel } from './slo-target.js';
+import { verifyFleets } from './verify-fleets.js';
+
+export interface PlanOptions {
+  /** Worker threads (default: the number of cores; 0: this thread). */
+  workers?: number;
+  /** Fleets to verify per target (default: the plan's search.verify). */
+  verify?: number;
+  /** Bisection precision (default: the plan's search.precision). */
+  precision?: number;
+  onProgress?(p: PlanProgress): void;
+}
+
+export interface PlanProgress {
+  stage: 'blocks' | 'verify';
+  /** Block searches or verified fleet x policy rows finished, of `total`. */
+  done: number;
+  total: number;
+  simulations: number;
+  target?: number;
+}
+
+/**
+ * Runs a plan: (1) each building block's largest sustainable rate by bisection, (2) per target
+ * rate, the fleets that cover it at least cost, (3) the best of them simulated whole with each
+ * policy, which ranks them. Every simulation is seeded and every result is collected in task
+ * order, so the result is the same whatever the number of workers.
+ */
+export async function runPlan(plan: LoadedPlan, opts: PlanOptions = {}): Promise<PlanResult> {
+  let progress: PlanProgress = { stage: 'blocks', done: 0, total: 0, simulations: 0 };
+  const report = (p: Partial<PlanProgress>) => {
+    progress = { ...progress, ...p };
+    opts.onProgress?.(progress);
+  };
+  const runner: SimRunner = createSimRunner(opts.workers ?? availableParallelism(), (simulations) => report({ simulations }));
+  const slos = plan.config.slo;
+  const pct = (metric: 'ttft' | 'tpot') => slos.find((s) => s.metric === metric && s.class === undefined)?.attainment ?? 99;
+  const percentiles = { ttft: pct('ttft'), tpot: pct('tpot') };
+  const precision = opts.precision ?? plan.config.search.precision;
+  const k = opts.verify ?? plan.config.search.verify;
+  const search: CapacitySearch = { runner, file: plan.file, baseDir: plan.baseDir, precision, percentiles };
+  const w = plan.config.workload;
+  const result: PlanResult = {
+    name: plan.name,
+    objective: plan.config.objective,
+    precision,
+    probe: w.requests !== undefined && w.duration === undefined ? { requests: w.requests } : { duration: w.duration, ...(w.requests !== undefined && { requests: w.requests }) },
+    slos: [],
+    percentiles,
+    blocks: [],
+    targets: [],
+    simulations: 0,
+  };
+  try {
+    const blockCount = (plan.aggregated?.candidates.length ?? 0) + (plan.disaggregated ? plan.disaggregated.prefill.length + plan.disaggregated.decode.length : 0);
+    report({ stage: 'blocks', done: 0, total: blockCount });
+    let blocksDone = 0;
+    const caps = await measureBlocks(plan, search, () => report({ done: ++blocksDone }));
+    result.blocks = caps.results;
+    result.slos = slos.map(sloLabel);
+    const none = noCapacity(plan, caps);
+    if (none) {
+      result.infeasible = none;
+      return result;
+    }
+    for (const target of plan.targets) {
+      const options = fleetOptions(plan, caps, target, k);
+      const t: TargetResult = { targetRate: target, fleets: options.map((o) => o.fleet), ranked: [] };
+      result.targets.push(t);
+      if (options.length === 0) {
+        t.infeasible = boundsExplanation(plan, caps, target);
+        continue;
+      }
+      const rows = options.reduce((a, o) => a + (o.fleet.shape === 'aggregated' ? plan.policies.aggregated.length : plan.policies.disaggregated.length), 0);
+      let rowsDone = 0;
+      report({ stage: 'verify', done: 0, total: rows, target });
+      t.ranked = await verifyFleets(plan, search, options, target, () => report({ done: ++rowsDone }));
+      if (!t.ranked.some((r) => r.meets)) {
+        t.infeasible =
+          `none of the ${options.length} cheapest fleets meets every SLO at ${target} req/s when simulated whole ` +
+          `(the blocks were measured alone, at the edge of the SLOs; mixing types and routing change that): ` +
+          `verify more (--verify ${options.length * 2}) or tighten --precision`;
+      }
+    }
+    return result;
+  } finally {
+    result.simulations = runner.simulations;
+    await runner.close();
+  }
+}
+
+/**
+ * When no shape has blocks that sustain any rate: which target fails first on each candidate
+ * (at the lowest rate tried) and the best attainment it reached anywhere.
+ */
+function noCapacity(plan: LoadedPlan, caps: BlockCapacities): string | undefined {
+  const any = (m: Map<number, number>) => [...m.values()].some((c) => c > 0);
+  const aggregatedOk = plan.aggregated !== undefined && any(caps.unified);
+  const pdOk = plan.disaggregated !== undefined && any(caps.prefill) && any(caps.decode);
+  if (aggregatedOk || pdOk) return undefined;
+  const failed = caps.results.filter((b) => b.capacity === 0);
+  const lowest = Math.min(...failed.map((b) => b.failedAt ?? Infinity));
+  const clause = (b: BlockResult) => {
+    const first = b.binding[0];
+    const i = b.targets.indexOf(first);
+    const required = first.slice(first.indexOf('@') + 1, first.indexOf('%') + 1);
+    return `${b.kind === 'unified' ? '' : `${b.kind} `}${b.candidate}: ${first} fails first (best attainment seen ${(b.bestAttainment[i] * 100).toFixed(1)}%, ${required} required)`;
+  };
+  return `no candidate meets the SLOs at any rate (down to ${lowest.toPrecision(2)} req/s): ${failed.map(clause).join('; ')}`;
+}
