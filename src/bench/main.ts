@@ -8,6 +8,8 @@ import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { stringify } from 'yaml';
 import { runExperimentFile } from '../experiment/index.js';
+import { loadPlan } from '../plan/load-plan.js';
+import { runPlan } from '../plan/run-plan.js';
 
 interface Scenario {
   title: string;
@@ -132,10 +134,29 @@ async function threadSpeedup(): Promise<{ compute: number; memory: number }> {
   return { compute: await ratio(compute), memory: await ratio(memory) };
 }
 
+/** The shipped aggregated plan on 2 worker threads: wall time and simulations (target: under 60 s on 2 cores). */
+async function planBench(): Promise<void> {
+  const file = resolve('experiments/plan-sharegpt-bird.yaml');
+  const t0 = performance.now();
+  const result = await runPlan(loadPlan(file), { workers: 2 });
+  const wall = (performance.now() - t0) / 1000;
+  const best = result.targets[0]?.ranked[0];
+  process.stdout.write(
+    [
+      'Plan: experiments/plan-sharegpt-bird.yaml (6 GPU types, ShareGPT+BIRD at 11 req/s), 2 workers',
+      `  wall time           ${wall.toFixed(2)} s (target < 60 s on 2 cores)`,
+      `  simulations         ${result.simulations} (${(wall / result.simulations).toFixed(3)} s each)`,
+      `  cheapest fleet      ${best ? `${best.fleet.groups.map((g) => `${g.count}x ${g.candidate}`).join(' + ')}, $${best.fleet.costPerHour?.toFixed(2)}/h, ${best.meets ? 'meets' : 'misses'} the SLOs` : 'none'}`,
+      '',
+    ].join('\n'),
+  );
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'routesim-bench-'));
   try {
     if (process.argv.includes('--parallel-only')) return await parallelSweep(dir);
+    if (process.argv.includes('--plan-only')) return await planBench();
     for (const s of scenarios()) {
       const file = join(dir, `${s.experiment.name as string}.yaml`);
       writeFileSync(file, stringify(s.experiment));
@@ -160,6 +181,7 @@ async function main(): Promise<void> {
       );
     }
     await parallelSweep(dir);
+    await planBench();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

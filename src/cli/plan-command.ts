@@ -1,14 +1,33 @@
+import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import type { Command } from 'commander';
-import { loadExperiment } from '../experiment/index.js';
+import { loadExperiment, writeFileAtomic } from '../experiment/index.js';
 import { InputError } from '../input-error.js';
+import { loadPlan } from '../plan/load-plan.js';
+import { paretoPoints } from '../plan/pareto.js';
 import { formatPdRatio, planPdRatio } from '../plan/pd-ratio.js';
-import { action } from './errors.js';
+import { formatPlan } from '../plan/plan-table.js';
+import { createPlanProgressBar } from '../plan/progress-bar.js';
+import { runPlan } from '../plan/run-plan.js';
+import { costVsSustainableRate } from '../report/plot-specs.js';
+import { renderSvg } from '../report/render-svg.js';
+import { action, EXIT_FAILED } from './errors.js';
 
-interface PlanFlags {
+interface PdRatioFlags {
   rate?: string;
   duration?: string;
   precision?: string;
   json?: boolean;
+}
+
+interface PlanFlags {
+  verify?: string;
+  workers?: string;
+  precision?: string;
+  out?: string;
+  json?: boolean;
+  plot?: boolean;
 }
 
 function positive(value: string | undefined, flag: string): number | undefined {
@@ -18,35 +37,94 @@ function positive(value: string | undefined, flag: string): number | undefined {
   return x;
 }
 
+function count(value: string | undefined, flag: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const x = Number(value);
+  if (!Number.isInteger(x) || x < min) throw new InputError(`${flag} must be an integer >= ${min}, got "${value}"`, undefined, flag);
+  return x;
+}
+
 export function registerPlan(program: Command): void {
   program
     .command('plan')
-    .description('what-if sizing: `sim plan pd-ratio <experiment>` (the prefill/decode ratio method)')
-    .argument('<what>', 'pd-ratio')
-    .argument('<file>', 'experiment file with a prefill and a decode fleet entry and TTFT/TPOT SLOs')
-    .option('--rate <rps>', "target request rate (default: the experiment's)")
-    .option('--duration <s>', 'simulated seconds of arrivals per probe (default: experiment duration, at most 120)')
-    .option('--precision <fraction>', 'bisection stops within this share of the rate', '0.05')
-    .option('--json', 'print the result as JSON')
+    .description('what-if sizing: `sim plan <plan.yaml>` finds the cheapest fleets meeting the SLOs; `sim plan pd-ratio <experiment>` the prefill/decode ratio')
+    .argument('<file-or-method>', 'a plan file, or pd-ratio')
+    .argument('[file]', 'pd-ratio: experiment file with a prefill and a decode fleet entry and TTFT/TPOT SLOs')
+    .option('--verify <k>', 'plan: fleets simulated whole per target rate (default: the plan\'s search.verify, 5)')
+    .option('--workers <n>', 'plan: worker threads (default: the number of cores; 0 runs on the main thread)')
+    .option('--precision <fraction>', 'bisection stops within this share of the rate (default 0.05)')
+    .option('--out <dir>', 'plan: results root (default: outputs.dir or results/<name>)')
+    .option('--no-plot', 'plan: skip the Pareto plot')
+    .option('--rate <rps>', "pd-ratio: target request rate (default: the experiment's)")
+    .option('--duration <s>', 'pd-ratio: simulated seconds of arrivals per probe (default: experiment duration, at most 120)')
+    .option('--json', 'print the result as JSON (no progress bar)')
     .action(
-      action(async (what: string, file: string, flags: PlanFlags) => {
-        if (what !== 'pd-ratio') throw new InputError(`unknown plan "${what}"; known: pd-ratio`);
-        const exp = loadExperiment(file);
-        const result = await planPdRatio(exp, {
-          rate: positive(flags.rate, '--rate'),
-          duration: positive(flags.duration, '--duration'),
-          precision: positive(flags.precision, '--precision'),
-          onProbe: flags.json
-            ? undefined
-            : (stage, rate, ok) => process.stderr.write(`  ${stage} probe ${rate.toFixed(2)} req/s: ${ok ? 'meets' : 'misses'}\n`),
-        });
-        if (flags.json) {
-          const { check, ...rest } = result;
-          process.stdout.write(JSON.stringify({ ...rest, check: { ...check, result: { id: check.result.id, completed: check.result.completed, rejected: check.result.rejected, metrics: check.result.metrics } } }) + '\n');
-        } else {
-          process.stdout.write(formatPdRatio(result) + '\n');
+      action(async (first: string, file: string | undefined, flags: PlanFlags & PdRatioFlags) => {
+        if (first === 'pd-ratio') {
+          if (!file) throw new InputError('pd-ratio needs an experiment file: sim plan pd-ratio <experiment.yaml>');
+          return pdRatio(file, flags);
         }
-        return result.check.meets ? 0 : 1;
+        if (file !== undefined) throw new InputError(`unknown plan method "${first}"; give a plan file, or pd-ratio <experiment>`);
+        return plan(first, flags);
       }),
     );
+}
+
+async function plan(file: string, flags: PlanFlags): Promise<number> {
+  const verify = count(flags.verify, '--verify', 1);
+  const workers = count(flags.workers, '--workers', 0) ?? availableParallelism();
+  const precision = positive(flags.precision, '--precision');
+  if (precision !== undefined && precision >= 1) throw new InputError(`--precision must be below 1, got "${flags.precision}"`, undefined, '--precision');
+  const loaded = loadPlan(file);
+  const bar = createPlanProgressBar(!flags.json);
+  let result;
+  try {
+    result = await runPlan(loaded, { workers, verify, precision, onProgress: (p) => bar.update(p) });
+  } finally {
+    bar.stop();
+  }
+  const dir = flags.out ? join(flags.out, loaded.name) : (loaded.config.outputs.dir ?? join('results', loaded.name));
+  mkdirSync(dir, { recursive: true });
+  let pareto: string | undefined;
+  if (flags.plot !== false && !result.infeasible) {
+    const spec = costVsSustainableRate(
+      paretoPoints(loaded, result),
+      loaded.targets,
+      loaded.config.objective === 'cost' ? 'Fleet cost ($/hour)' : 'GPUs',
+    );
+    pareto = join(dir, 'pareto.svg');
+    writeFileAtomic(pareto, await renderSvg(spec));
+  }
+  const json = JSON.stringify({ ...result, ...(pareto && { pareto }) }, null, 2);
+  writeFileAtomic(join(dir, 'plan.json'), json + '\n');
+  if (flags.json) {
+    process.stdout.write(JSON.stringify({ ...result, ...(pareto && { pareto }) }) + '\n');
+  } else {
+    process.stdout.write(formatPlan(loaded, result) + '\n');
+    process.stdout.write(`Results: ${join(dir, 'plan.json')}${pareto ? `, ${pareto}` : ''}\n`);
+  }
+  const infeasible = result.infeasible !== undefined || result.targets.some((t) => t.infeasible !== undefined);
+  if (infeasible && flags.json) {
+    const why = result.infeasible ?? result.targets.find((t) => t.infeasible)!.infeasible;
+    process.stderr.write(`infeasible: ${why}\n`);
+  }
+  return infeasible ? EXIT_FAILED : 0;
+}
+
+async function pdRatio(file: string, flags: PdRatioFlags): Promise<number> {
+  const exp = loadExperiment(file);
+  const result = await planPdRatio(exp, {
+    rate: positive(flags.rate, '--rate'),
+    duration: positive(flags.duration, '--duration'),
+    precision: positive(flags.precision, '--precision'),
+    onProbe: flags.json
+      ? undefined
+      : (stage, rate, ok) => process.stderr.write(`  ${stage} probe ${rate.toFixed(2)} req/s: ${ok ? 'meets' : 'misses'}\n`),
+  });
+  if (flags.json) {
+    process.stdout.write(JSON.stringify(result) + '\n');
+  } else {
+    process.stdout.write(formatPdRatio(result) + '\n');
+  }
+  return result.check.meets ? 0 : 1;
 }

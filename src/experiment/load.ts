@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import { readYamlFile } from '../hardware/yaml-input.js';
+import { readYamlFile } from '../yaml-input.js';
 import { InputError } from '../input-error.js';
 import { experimentSchema, type ExperimentConfig } from './schema.js';
 import { applyPoint, expandSweep, pointId, sweepKeys, type PointValues } from './sweep.js';

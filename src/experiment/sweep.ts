@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { InputError } from '../input-error.js';
-import { formatPath } from '../workload/zod-issue.js';
+import { formatPath } from '../zod-issue.js';
 import { missingSchemaKey } from './schema-path.js';
 import { experimentSchema } from './schema.js';
 

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { InputError } from '../input-error.js';
-import { readYamlFile, type YamlInput } from './yaml-input.js';
+import { readYamlFile, type YamlInput } from '../yaml-input.js';
 
 export interface NamedCatalog<T extends { name: string; aliases?: string[] }> {
   /** The entry called `name` or one of its aliases, case-insensitively; InputError otherwise. */

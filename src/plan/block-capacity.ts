@@ -54,8 +54,13 @@ export function searchCapacity(
   );
 }
 
-/** The targets a block is held to: a prefill block answers for TTFT, a decode block for TPOT, a whole instance for all. */
+/**
+ * The targets a block is held to. A prefill block answers for TTFT (its outputs are one token).
+ * A decode block answers for TPOT and also for TTFT: a saturated decode instance keeps its pace
+ * (admission caps its batch) and makes arrivals wait for a slot or for KV instead, which the
+ * client sees as time to first token. A whole instance answers for all.
+ */
 export function targetsFor(kind: 'unified' | 'prefill' | 'decode', slos: readonly SloTarget[]): SloTarget[] {
-  if (kind === 'unified') return [...slos];
-  return slos.filter((t) => t.metric === (kind === 'prefill' ? 'ttft' : 'tpot'));
+  if (kind === 'prefill') return slos.filter((t) => t.metric === 'ttft');
+  return [...slos];
 }

@@ -100,13 +100,23 @@ export function countAlone(t: BlockType, target: number): number {
  */
 export function pdCover(p: BlockType, d: BlockType, target: number, same: boolean): { x: number; y: number } | undefined {
   let x = countAlone(p, target);
-  let y = countAlone(d, target);
+  const y = Math.max(countAlone(d, target), same ? 0 : d.min);
   if (!Number.isFinite(x) || !Number.isFinite(y)) return undefined;
-  if (same) {
-    x = Math.max(x, p.min - y);
-    return x + y <= p.max ? { x, y } : undefined;
-  }
-  x = Math.max(x, p.min);
-  y = Math.max(y, d.min);
-  return x <= p.max && y <= d.max ? { x, y } : undefined;
+  x = same ? Math.max(x, p.min - y) : Math.max(x, p.min);
+  return withinBounds(p, d, same, x, y) ? { x, y } : undefined;
+}
+
+/**
+ * pdCover and its two neighbours with one more prefill or one more decode instance (within the
+ * bounds): both sides spend one TTFT budget, so a pair sized to each side's edge often misses,
+ * and which side to grow is for the verification to say.
+ */
+export function pdCovers(p: BlockType, d: BlockType, target: number, same: boolean): { x: number; y: number }[] {
+  const c = pdCover(p, d, target, same);
+  if (!c) return [];
+  return [c, { x: c.x + 1, y: c.y }, { x: c.x, y: c.y + 1 }].filter((v) => withinBounds(p, d, same, v.x, v.y));
+}
+
+function withinBounds(p: BlockType, d: BlockType, same: boolean, x: number, y: number): boolean {
+  return same ? x + y <= p.max : x <= p.max && y <= d.max;
 }

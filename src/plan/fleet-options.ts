@@ -1,4 +1,4 @@
-import { cheapestCovers, countAlone, pdCover, type BlockType } from './cover.js';
+import { cheapestCovers, countAlone, pdCovers, type BlockType } from './cover.js';
 import type { LoadedPlan } from './load-plan.js';
 import type { BlockCapacities } from './measure-blocks.js';
 import type { PlanFleet } from './plan-result.js';
@@ -13,8 +13,9 @@ export interface FleetOption {
 /**
  * Stage 2 of a plan: the `k` fleets that cover `target` at least weight (cost or GPUs). Aggregated
  * pools are exact integer covers over the candidates' single-instance capacities (mixed types as
- * the plan allows); each disaggregated (prefill type, decode type) pair gives one xPyD, enough
- * prefill and enough decode for the whole rate. Both shapes compete in one ranking.
+ * the plan allows); each disaggregated (prefill type, decode type) pair gives the xPyD with enough
+ * prefill and enough decode for the whole rate, and its neighbours with one more instance on
+ * either side (see pdCovers). Both shapes compete in one ranking.
  */
 export function fleetOptions(plan: LoadedPlan, caps: BlockCapacities, target: number, k: number): FleetOption[] {
   const options: FleetOption[] = [];
@@ -46,15 +47,15 @@ export function fleetOptions(plan: LoadedPlan, caps: BlockCapacities, target: nu
       for (const d of plan.disaggregated.decode) {
         const capP = caps.prefill.get(p) ?? 0;
         const capD = caps.decode.get(d) ?? 0;
-        const xy = pdCover(block(p, capP), block(d, capD), target, p === d);
-        if (!xy) continue;
-        const groups = [
-          { candidate: plan.candidates[p].label, gpu: plan.candidates[p].gpu, tp: plan.candidates[p].tp, role: 'prefill' as const, count: xy.x },
-          { candidate: plan.candidates[d].label, gpu: plan.candidates[d].gpu, tp: plan.candidates[d].tp, role: 'decode' as const, count: xy.y },
-        ];
-        const f = fleet(plan, 'disaggregated', groups, Math.min(xy.x * capP, xy.y * capD));
-        f.xpyd = `${xy.x}P${xy.y}D`;
-        options.push({ fleet: f, weight: xy.x * weightOf(p) + xy.y * weightOf(d), instances: xy.x + xy.y });
+        for (const xy of pdCovers(block(p, capP), block(d, capD), target, p === d)) {
+          const groups = [
+            { candidate: plan.candidates[p].label, gpu: plan.candidates[p].gpu, tp: plan.candidates[p].tp, role: 'prefill' as const, count: xy.x },
+            { candidate: plan.candidates[d].label, gpu: plan.candidates[d].gpu, tp: plan.candidates[d].tp, role: 'decode' as const, count: xy.y },
+          ];
+          const f = fleet(plan, 'disaggregated', groups, Math.min(xy.x * capP, xy.y * capD));
+          f.xpyd = `${xy.x}P${xy.y}D`;
+          options.push({ fleet: f, weight: xy.x * weightOf(p) + xy.y * weightOf(d), instances: xy.x + xy.y });
+        }
       }
     }
   }

@@ -6,6 +6,12 @@ import { decodeProbe, prefillProbe, prefillsInFront, unifiedProbe } from './prob
 import type { SimOutcome } from './sim-task.js';
 import { failingSlos, sloLabel, type SloTarget } from './slo-target.js';
 
+/**
+ * Load of the prefill instances in front of a decode probe: half their capacity, so that their
+ * queueing takes little of the TTFT budget a decode block is also held to.
+ */
+const PREFILL_LOAD = 0.5;
+
 /** Block capacities by candidate index (req/s), per kind. */
 export interface BlockCapacities {
   unified: Map<number, number>;
@@ -17,9 +23,9 @@ export interface BlockCapacities {
 /**
  * Stage 1 of a plan: the largest rate each building block sustains. An aggregated block is one
  * instance of a candidate; a prefill block one instance with outputs cut to a token (TTFT
- * targets); a decode block one decode instance behind enough prefill instances of the strongest
- * prefill candidate (TPOT targets). Searches run concurrently (each is a sequence of probes);
- * decode searches start once the prefill capacities are known.
+ * targets); a decode block one decode instance behind prefill instances of the strongest prefill
+ * candidate at half load (TPOT and TTFT targets: see targetsFor). Searches run concurrently
+ * (each is a sequence of probes); decode searches start once the prefill capacities are known.
  */
 export async function measureBlocks(plan: LoadedPlan, search: CapacitySearch, onBlockDone: () => void): Promise<BlockCapacities> {
   const slos = plan.config.slo;
@@ -48,7 +54,7 @@ export async function measureBlocks(plan: LoadedPlan, search: CapacitySearch, on
     decodes = await Promise.all(
       decodeList.map((i) =>
         run('decode', i, (rate) =>
-          decodeProbe(base, frontEntry, prefillsInFront(rate, frontCapacity), plan.candidates[i].entry, plan.policies.disaggregated[0], rate),
+          decodeProbe(base, frontEntry, prefillsInFront(rate, frontCapacity, PREFILL_LOAD), plan.candidates[i].entry, plan.policies.disaggregated[0], rate),
         ),
       ),
     );

@@ -74,7 +74,10 @@ export function decodeProbe(base: ProbeBase, prefill: FleetEntry, prefills: numb
   );
 }
 
-/** Prefill instances that keep prefill from being the limit in front of one decode instance at `rate`. */
-export function prefillsInFront(rate: number, prefillCapacity: number): number {
-  return Math.ceil(rate / prefillCapacity) + 1;
+/**
+ * Prefill instances that keep prefill from being the limit in front of one decode instance at
+ * `rate`: each loaded to at most `load` of its capacity, plus one.
+ */
+export function prefillsInFront(rate: number, prefillCapacity: number, load = 1): number {
+  return Math.ceil(rate / (prefillCapacity * load)) + 1;
 }

@@ -86,7 +86,7 @@ export async function runPlan(plan: LoadedPlan, opts: PlanOptions = {}): Promise
         t.infeasible =
           `none of the ${options.length} cheapest fleets meets every SLO at ${target} req/s when simulated whole ` +
           `(the blocks were measured alone, at the edge of the SLOs; mixing types and routing change that): ` +
-          `verify more (--verify ${options.length * 2}) or tighten --precision`;
+          `verify more of them (--verify ${options.length * 2}), or give more headroom with a higher target rate`;
       }
     }
     return result;
@@ -107,11 +107,11 @@ function noCapacity(plan: LoadedPlan, caps: BlockCapacities): string | undefined
   if (aggregatedOk || pdOk) return undefined;
   const failed = caps.results.filter((b) => b.capacity === 0);
   const lowest = Math.min(...failed.map((b) => b.failedAt ?? Infinity));
+  const byLabel = new Map(plan.config.slo.map((t) => [sloLabel(t), t]));
   const clause = (b: BlockResult) => {
     const first = b.binding[0];
-    const i = b.targets.indexOf(first);
-    const required = first.slice(first.indexOf('@') + 1, first.indexOf('%') + 1);
-    return `${b.kind === 'unified' ? '' : `${b.kind} `}${b.candidate}: ${first} fails first (best attainment seen ${(b.bestAttainment[i] * 100).toFixed(1)}%, ${required} required)`;
+    const best = b.bestAttainment[b.targets.indexOf(first)];
+    return `${b.kind === 'unified' ? '' : `${b.kind} `}${b.candidate}: ${first} fails first (best attainment seen ${(best * 100).toFixed(1)}%, ${byLabel.get(first)!.attainment}% required)`;
   };
   return `no candidate meets the SLOs at any rate (down to ${lowest.toPrecision(2)} req/s): ${failed.map(clause).join('; ')}`;
 }

@@ -32,6 +32,7 @@ export function planWorkerFile(): string {
  */
 export function createSimRunner(workers: number, onDone?: (simulations: number) => void): SimRunner {
   let simulations = 0;
+  let closed = false;
   const pool =
     workers > 0
       ? new Piscina<SimTask, SimOutcome>({
@@ -46,7 +47,8 @@ export function createSimRunner(workers: number, onDone?: (simulations: number) 
   // On this thread, one at a time: interleaved runs would only compete for the same core.
   let chain: Promise<unknown> = Promise.resolve();
   const inline = (task: SimTask): Promise<SimOutcome> => {
-    const next = chain.then(() => executeSimTask(task));
+    // After close (a search failed), queued simulations are dropped rather than run for nothing.
+    const next = chain.then(() => (closed ? Promise.reject(new Error('the simulation runner is closed')) : executeSimTask(task)));
     chain = next.catch(() => {});
     return next;
   };
@@ -65,6 +67,7 @@ export function createSimRunner(workers: number, onDone?: (simulations: number) 
       return simulations;
     },
     async close() {
+      closed = true;
       await pool?.destroy();
     },
   };

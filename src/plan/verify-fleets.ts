@@ -69,11 +69,12 @@ export function fleetEntries(plan: LoadedPlan, f: PlanFleet): FleetEntry[] {
   });
 }
 
-/** "2x H100-SXM + 1x L40S", or "2x H800 -> 3x H20" for prefill -> decode. */
+/** GPUs by type and role: "2x H100-SXM + 1x L40S", or "P 2x H800 | D 3x H20". */
 export function describeFleet(f: PlanFleet): string {
   const part = (g: PlanFleet['groups'][number]) => `${g.count}x ${g.candidate}`;
   if (f.shape === 'aggregated') return f.groups.map(part).join(' + ');
-  return `${f.groups.filter((g) => g.role === 'prefill').map(part).join(' + ')} -> ${f.groups.filter((g) => g.role === 'decode').map(part).join(' + ')}`;
+  const role = (r: string) => f.groups.filter((g) => g.role === r).map(part).join(' + ');
+  return `P ${role('prefill')} | D ${role('decode')}`;
 }
 
 export function policyLabel(r: Router): string {

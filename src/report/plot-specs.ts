@@ -175,3 +175,52 @@ export function costVsAttainment(points: readonly PlotPoint[]): Spec {
     },
   };
 }
+
+/** A fleet on the cost/rate plane (`sim plan`): its cost, the rate it sustains, and how that rate was found. */
+export interface CostRatePoint {
+  label: string;
+  cost: number;
+  rate: number;
+  /** "simulated whole" or "estimated from blocks". */
+  basis: string;
+  shape: string;
+  pareto: boolean;
+}
+
+/**
+ * Fleet cost against the largest rate it sustains under the SLOs: every fleet a point, the
+ * Pareto frontier (no cheaper fleet sustains more) as a step line, each target rate a dashed rule.
+ */
+export function costVsSustainableRate(points: readonly CostRatePoint[], targets: readonly number[], costTitle: string): Spec {
+  const frontier = points.filter((p) => p.pareto).sort((a, b) => a.cost - b.cost);
+  const x = { field: 'cost', type: 'quantitative', title: costTitle, scale: { zero: false } };
+  const y = { field: 'rate', type: 'quantitative', title: 'Sustainable rate (req/s)' };
+  return {
+    ...base('Cost vs sustainable rate', []),
+    width: WIDTH,
+    height: HEIGHT,
+    layer: [
+      {
+        data: { values: targets.map((t) => ({ rate: t })) },
+        mark: { type: 'rule', strokeDash: [4, 4], color: '#888' },
+        encoding: { y },
+      },
+      {
+        data: { values: frontier },
+        mark: { type: 'line', interpolate: 'step-after', color: '#444', strokeWidth: 1 },
+        encoding: { x, y },
+      },
+      {
+        data: { values: points },
+        mark: { type: 'point', filled: true, size: 60, opacity: 0.85 },
+        encoding: {
+          x,
+          y,
+          color: { field: 'basis', type: 'nominal', title: null, sort: null },
+          shape: { field: 'shape', type: 'nominal', title: null },
+          tooltip: [{ field: 'label' }, { field: 'cost' }, { field: 'rate' }],
+        },
+      },
+    ],
+  };
+}

@@ -2,6 +2,8 @@ import { PolicyRuntimeError, RoutingConfigError } from './errors.js';
 import { CONSUMPTION_SLO_FAILURE, PendingLoad, type PendingLoadOptions } from './pending-load.js';
 import type { RoutingPolicy } from './policy.js';
 import type { ProfileSet } from './profiles.js';
+import { PullQueue } from './pull-queue.js';
+import { RerunGuard } from './rerun-guard.js';
 import type { CompletionInfo, EndpointView, RequestView, RoutingContext } from './types.js';
 
 export type RouterMode = 'push' | 'pull';
@@ -56,12 +58,10 @@ export interface GatewayOptions {
 export class Gateway {
   /** AIBrix pending-load accounting in use (the policy's, or the gateway's own), if any. */
   readonly pendingLoad: PendingLoad | undefined;
-  private readonly queue: (RequestView | undefined)[] = [];
-  private queueHead = 0;
-  private queueCount = 0;
+  private readonly queue = new PullQueue();
   private readonly eligible: EndpointView[] = [];
-  private draining = false;
-  private drainAgain = false;
+  /** One guard for both drains (the gateway's queue and a policy's), so passes never nest. */
+  private readonly drains = new RerunGuard();
   private readonly hasCapacity: (req: RequestView, endpoint: EndpointView) => boolean;
 
   constructor(private readonly opts: GatewayOptions) {
@@ -87,7 +87,7 @@ export class Gateway {
 
   /** Requests waiting in the router queue (the gateway's or the policy's). */
   get queued(): number {
-    return this.opts.policy.queue ? this.opts.policy.queue.length : this.queueCount;
+    return this.opts.policy.queue ? this.opts.policy.queue.length : this.queue.length;
   }
 
   /**
@@ -97,15 +97,7 @@ export class Gateway {
    */
   abandonQueued(reason: string): number {
     const { policy } = this.opts;
-    let reqs: RequestView[];
-    if (policy.queue) reqs = policy.queue.removeAll();
-    else {
-      reqs = [];
-      for (let i = this.queueHead; i < this.queue.length; i++) if (this.queue[i]) reqs.push(this.queue[i]!);
-      this.queue.length = 0;
-      this.queueHead = 0;
-      this.queueCount = 0;
-    }
+    const reqs = policy.queue ? policy.queue.removeAll() : this.queue.removeAll();
     for (const r of reqs) this.rejectReq(r, reason);
     return reqs.length;
   }
@@ -131,7 +123,6 @@ export class Gateway {
       else this.rejectReq(req, `policy ${policy.name} selected no endpoint`);
     } else {
       this.queue.push(req);
-      this.queueCount++;
       this.drain();
     }
   }
@@ -180,91 +171,57 @@ export class Gateway {
 
   /** Offers queued requests, in FIFO order, to the endpoints that have capacity. */
   private drain(): void {
-    if (this.draining) {
-      this.drainAgain = true;
-      return;
-    }
-    this.draining = true;
-    try {
-      do {
-        this.drainAgain = false;
-        this.drainOnce();
-      } while (this.drainAgain);
-    } finally {
-      this.draining = false;
-    }
+    this.drains.run(this.drainOnce);
   }
 
-  private drainOnce(): void {
-    const { endpoints, pullSkipBlocked } = this.opts;
+  private readonly drainOnce = (): void => {
+    this.queue.offer(this.decidePull, this.takePull, this.opts.pullSkipBlocked ?? false);
+  };
+
+  /** An endpoint among those with capacity now, SLO_REJECT, or undefined to leave `req` queued. */
+  private readonly decidePull = (req: RequestView): EndpointView | typeof SLO_REJECT | undefined => {
+    const { endpoints } = this.opts;
     const usePending = this.opts.pullCapacity === 'pending-load';
-    const q = this.queue;
-    for (let k = this.queueHead; k < q.length; k++) {
-      const req = q[k];
-      if (req === undefined) {
-        if (k === this.queueHead) this.queueHead++;
-        continue;
-      }
-      const eligible = this.eligible;
-      eligible.length = 0;
-      let sloFailures = 0;
-      for (let i = 0; i < endpoints.length; i++) {
-        const e = endpoints[i];
-        if (usePending) {
-          const load = this.pendingLoad as PendingLoad;
-          const c = load.consumption(req, e, this.opts.ctx);
-          if (c === CONSUMPTION_SLO_FAILURE) sloFailures++;
-          else if (c >= 0 && load.utilization(e) + c <= load.cap) eligible.push(e);
-        } else if (this.hasCapacity(req, e)) eligible.push(e);
-      }
-      let routed: EndpointView | undefined;
-      if (eligible.length > 0) routed = this.select(req, eligible);
-      if (routed || (usePending && sloFailures === endpoints.length && endpoints.length > 0)) {
-        q[k] = undefined;
-        this.queueCount--;
-        if (k === this.queueHead) this.queueHead++;
-        if (routed) this.commit(req, routed, true);
-        else this.rejectReq(req, 'no endpoint can serve this request within its SLO (profile throughput 0)');
-        continue;
-      }
-      if (!pullSkipBlocked) break;
+    const eligible = this.eligible;
+    eligible.length = 0;
+    let sloFailures = 0;
+    for (let i = 0; i < endpoints.length; i++) {
+      const e = endpoints[i];
+      if (usePending) {
+        const load = this.pendingLoad as PendingLoad;
+        const c = load.consumption(req, e, this.opts.ctx);
+        if (c === CONSUMPTION_SLO_FAILURE) sloFailures++;
+        else if (c >= 0 && load.utilization(e) + c <= load.cap) eligible.push(e);
+      } else if (this.hasCapacity(req, e)) eligible.push(e);
     }
-    if (this.queueHead === q.length) {
-      q.length = 0;
-      this.queueHead = 0;
-    } else if (this.queueHead > 1024 && this.queueHead * 2 > q.length) {
-      q.splice(0, this.queueHead);
-      this.queueHead = 0;
-    }
-  }
+    const routed = eligible.length > 0 ? this.select(req, eligible) : undefined;
+    if (routed) return routed;
+    // Every endpoint's profile says it can never meet the SLO: waiting will not help.
+    return usePending && sloFailures === endpoints.length && endpoints.length > 0 ? SLO_REJECT : undefined;
+  };
+
+  private readonly takePull = (req: RequestView, d: EndpointView | typeof SLO_REJECT): void => {
+    if (d === SLO_REJECT) this.rejectReq(req, 'no endpoint can serve this request within its SLO (profile throughput 0)');
+    else this.commit(req, d, true);
+  };
 
   /** Drains a policy-owned queue until it has nothing to dispatch now. */
   private drainPolicyQueue(triggerId: number): void {
-    if (this.draining) {
-      this.drainAgain = true;
-      return;
-    }
     const { policy, ctx, endpoints } = this.opts;
     const queue = policy.queue!;
-    this.draining = true;
-    try {
-      do {
-        this.drainAgain = false;
-        for (;;) {
-          let d;
-          try {
-            d = queue.next(endpoints, ctx);
-          } catch (err) {
-            throw new PolicyRuntimeError(policy.name, triggerId, 'queue.next', err);
-          }
-          if (!d) break;
-          if (d.kind === 'dispatch') this.commit(d.req, d.endpoint, true);
-          else this.rejectReq(d.req, d.reason);
+    this.drains.run(() => {
+      for (;;) {
+        let d;
+        try {
+          d = queue.next(endpoints, ctx);
+        } catch (err) {
+          throw new PolicyRuntimeError(policy.name, triggerId, 'queue.next', err);
         }
-      } while (this.drainAgain);
-    } finally {
-      this.draining = false;
-    }
+        if (!d) break;
+        if (d.kind === 'dispatch') this.commit(d.req, d.endpoint, true);
+        else this.rejectReq(d.req, d.reason);
+      }
+    });
   }
 
   private select(req: RequestView, candidates: readonly EndpointView[]): EndpointView | undefined {
@@ -299,6 +256,9 @@ export class Gateway {
     this.opts.reject(req, reason);
   }
 }
+
+/** Pull decision: reject the request, as no endpoint can ever serve it within its SLO. */
+const SLO_REJECT = Symbol('slo-reject');
 
 type MutableCounters = { -readonly [K in keyof EndpointView['counters']]: EndpointView['counters'][K] };
 

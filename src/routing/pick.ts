@@ -1,7 +1,7 @@
 import type { EndpointView, RoutingContext } from './types.js';
 
 /**
- * Uniform choice among the endpoints for which `score` is smallest. No allocation.
+ * Uniform choice among the endpoints for which `score` is smallest (NaN scores skipped). No allocation.
  *
  * This is also what AIBrix's "ties go to the first/last pod" rules amount to: its gateway shuffles
  * the pod list (CryptoShuffle) before every Route call, so a fixed position rule over a shuffled
@@ -12,24 +12,7 @@ export function pickMinRandomTie(
   score: (e: EndpointView) => number,
   ctx: RoutingContext,
 ): EndpointView | undefined {
-  let best = Infinity;
-  let ties = 0;
-  let chosen: EndpointView | undefined;
-  for (let i = 0; i < endpoints.length; i++) {
-    const e = endpoints[i];
-    const s = score(e);
-    if (s < best || chosen === undefined) {
-      if (Number.isNaN(s)) continue;
-      best = s;
-      ties = 1;
-      chosen = e;
-    } else if (s === best) {
-      // Reservoir sampling keeps the choice uniform among ties in one pass.
-      ties++;
-      if (ctx.random() * ties < 1) chosen = e;
-    }
-  }
-  return chosen;
+  return pickRandomTie(endpoints, score, 1, ctx);
 }
 
 /** Uniform choice among the endpoints for which `score` is largest (NaN scores skipped). */
@@ -38,18 +21,29 @@ export function pickMaxRandomTie(
   score: (e: EndpointView) => number,
   ctx: RoutingContext,
 ): EndpointView | undefined {
-  let best = -Infinity;
+  return pickRandomTie(endpoints, score, -1, ctx);
+}
+
+/** Minimum of sign x score; sign -1 turns it into the maximum (NaN stays NaN, ties stay ties). */
+function pickRandomTie(
+  endpoints: readonly EndpointView[],
+  score: (e: EndpointView) => number,
+  sign: 1 | -1,
+  ctx: RoutingContext,
+): EndpointView | undefined {
+  let best = Infinity;
   let ties = 0;
   let chosen: EndpointView | undefined;
   for (let i = 0; i < endpoints.length; i++) {
     const e = endpoints[i];
-    const s = score(e);
-    if (s > best || chosen === undefined) {
+    const s = sign * score(e);
+    if (s < best || chosen === undefined) {
       if (Number.isNaN(s)) continue;
       best = s;
       ties = 1;
       chosen = e;
     } else if (s === best) {
+      // Reservoir sampling keeps the choice uniform among ties in one pass.
       ties++;
       if (ctx.random() * ties < 1) chosen = e;
     }

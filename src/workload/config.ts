@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { InputError } from '../input-error.js';
 import { TRACE_FORMATS } from './trace/trace-reader.js';
-import { describeIssue } from './zod-issue.js';
+import { describeIssue } from '../zod-issue.js';
 
 const ARRIVAL_HINT = 'expected poisson, constant, {process: gamma, cv: <number>}';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../input-error.js';
-import { describeIssue } from './zod-issue.js';
+import { describeIssue } from '../zod-issue.js';
 
 /** K quantiles at probabilities 0, 1/(K−1), …, 1 of a token-count distribution. */
 const quantileTable = z

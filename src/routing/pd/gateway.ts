@@ -1,5 +1,7 @@
 import { PolicyRuntimeError, RoutingError } from '../errors.js';
 import type { RouterMode } from '../gateway.js';
+import { PullQueue } from '../pull-queue.js';
+import { RerunGuard } from '../rerun-guard.js';
 import type { CompletionInfo, EndpointView, GatewayCounters, RequestView, RoutingContext } from '../types.js';
 import { splitPdEndpoints, type PdPair, type PdRoutingPolicy } from './policy.js';
 
@@ -129,13 +131,10 @@ export class PdGateway {
   readonly decode: readonly EndpointView[];
   private readonly state = new Map<EndpointView, EndpointState>();
   private readonly flights = new Map<number, InFlight>();
-  private readonly queue: (RequestView | undefined)[] = [];
-  private queueHead = 0;
-  private queueCount = 0;
+  private readonly queue = new PullQueue();
   private readonly pBuf: EndpointView[] = [];
   private readonly dBuf: EndpointView[] = [];
-  private draining = false;
-  private drainAgain = false;
+  private readonly drains = new RerunGuard();
   private readonly startedAt: number;
   private readonly allowance: number;
   private readonly windowS: number;
@@ -166,16 +165,12 @@ export class PdGateway {
 
   /** Requests waiting in the router queue (pull mode). */
   get queued(): number {
-    return this.queueCount;
+    return this.queue.length;
   }
 
   /** Rejects every request still in the router queue with `reason` (see Gateway.abandonQueued). */
   abandonQueued(reason: string): number {
-    const reqs: RequestView[] = [];
-    for (let i = this.queueHead; i < this.queue.length; i++) if (this.queue[i]) reqs.push(this.queue[i]!);
-    this.queue.length = 0;
-    this.queueHead = 0;
-    this.queueCount = 0;
+    const reqs = this.queue.removeAll();
     for (const r of reqs) this.opts.reject(r, reason);
     return reqs.length;
   }
@@ -199,7 +194,6 @@ export class PdGateway {
       return;
     }
     this.queue.push(req);
-    this.queueCount++;
     this.drain();
   }
 
@@ -350,55 +344,28 @@ export class PdGateway {
 
   /** Pull mode: offers queued requests, in FIFO order, to the endpoints with capacity. */
   private drain(): void {
-    if (this.draining) {
-      this.drainAgain = true;
-      return;
-    }
-    this.draining = true;
-    try {
-      do {
-        this.drainAgain = false;
-        this.drainOnce();
-      } while (this.drainAgain);
-    } finally {
-      this.draining = false;
-    }
+    this.drains.run(this.drainOnce);
   }
 
-  private drainOnce(): void {
-    const q = this.queue;
+  private readonly drainOnce = (): void => {
+    this.queue.offer(this.decidePull, this.takePull, this.opts.pullSkipBlocked ?? false);
+  };
+
+  /** A pair among the endpoints with capacity now, or undefined to leave `req` queued. */
+  private readonly decidePull = (req: RequestView): PdPair | undefined => {
     const hasP = this.opts.hasPrefillCapacity ?? defaultPrefillCapacity;
-    const hasD =
-      this.opts.hasDecodeCapacity ??
-      ((req: RequestView, e: EndpointView, pending: number) => defaultDecodeHeadroom(req, e, pending, this.allowance));
-    for (let k = this.queueHead; k < q.length; k++) {
-      const req = q[k];
-      if (req === undefined) {
-        if (k === this.queueHead) this.queueHead++;
-        continue;
-      }
-      const pc = this.pBuf;
-      const dc = this.dBuf;
-      pc.length = 0;
-      dc.length = 0;
-      for (const e of this.prefill) if (hasP(req, e)) pc.push(e);
-      for (const e of this.decode) if (hasD(req, e, (this.state.get(e) as EndpointState).pendingPromptTokens)) dc.push(e);
-      const pair = dc.length > 0 ? this.select(req, pc, dc) : undefined;
-      if (pair) {
-        q[k] = undefined;
-        this.queueCount--;
-        if (k === this.queueHead) this.queueHead++;
-        this.commit(req, pair);
-        continue;
-      }
-      if (!this.opts.pullSkipBlocked) break;
-    }
-    if (this.queueHead === q.length) {
-      q.length = 0;
-      this.queueHead = 0;
-    } else if (this.queueHead > 1024 && this.queueHead * 2 > q.length) {
-      q.splice(0, this.queueHead);
-      this.queueHead = 0;
-    }
-  }
+    const hasD = this.opts.hasDecodeCapacity ?? this.defaultDecodeCapacity;
+    const pc = this.pBuf;
+    const dc = this.dBuf;
+    pc.length = 0;
+    dc.length = 0;
+    for (const e of this.prefill) if (hasP(req, e)) pc.push(e);
+    for (const e of this.decode) if (hasD(req, e, (this.state.get(e) as EndpointState).pendingPromptTokens)) dc.push(e);
+    return dc.length > 0 ? this.select(req, pc, dc) : undefined;
+  };
+
+  private readonly takePull = (req: RequestView, pair: PdPair): void => this.commit(req, pair);
+
+  private readonly defaultDecodeCapacity = (req: RequestView, e: EndpointView, pending: number): boolean =>
+    defaultDecodeHeadroom(req, e, pending, this.allowance);
 }

@@ -1,4 +1,5 @@
-import { argMinRandomTie, growF64, growU8, known, pickRandom, WarnOnce } from '../pick.js';
+import { createLeastScorePolicy } from '../least-score-policy.js';
+import { known } from '../pick.js';
 import type { ScoringPolicy } from '../policy.js';
 import type { EndpointView, RequestView, RoutingContext } from '../types.js';
 
@@ -16,27 +17,7 @@ import type { EndpointView, RequestView, RoutingContext } from '../types.js';
  * random when nothing is scored. Not request-specific.
  */
 export function createLeastLatency(): ScoringPolicy {
-  let scores = new Float64Array(8);
-  let scored = new Uint8Array(8);
-  const warned = new WarnOnce();
-  const policy: ScoringPolicy = {
-    name: 'least-latency',
-    polarity: 'least',
-    bypassSingleEndpoint: true,
-    select(req, endpoints, ctx) {
-      scores = growF64(scores, endpoints.length);
-      scored = growU8(scored, endpoints.length);
-      policy.scoreAll(req, endpoints, ctx, scores, scored);
-      const i = argMinRandomTie(scores, scored, endpoints.length, ctx);
-      if (i >= 0) return endpoints[i];
-      if (endpoints.length > 0) {
-        warned.warn(ctx, 'none', 'least-latency: no endpoint reports queue/prefill/decode time metrics; picking at random, as AIBrix does');
-      }
-      return pickRandom(endpoints, ctx);
-    },
-    scoreAll: scoreLatency,
-  };
-  return policy;
+  return createLeastScorePolicy('least-latency', scoreLatency, 'queue/prefill/decode time metrics');
 }
 
 function scoreLatency(

@@ -11,12 +11,29 @@ export function describeIssue(issue: Issue, prefix: readonly PropertyKey[] = [])
   let path = [...prefix, ...issue.path];
   let message = issue.message;
   if (issue.code === 'unrecognized_keys') {
-    message = `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+    message = unknownKeysMessage('key', issue.keys);
   } else if (issue.code === 'invalid_union' && issue.errors.length > 0) {
     const best = bestBranch(issue.errors);
     if (best !== undefined) return describeIssue(best, path);
   }
   return { where: formatPath(path), message };
+}
+
+/**
+ * Zod's message, except that a missing field says so plainly and unknown keys are "unknown
+ * field"s (the YAML files' wording; the path is reported separately).
+ */
+export function issueMessage(issue: Issue): string {
+  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) {
+    return `missing required field (expected ${issue.expected})`;
+  }
+  if (issue.code === 'unrecognized_keys') return unknownKeysMessage('field', issue.keys);
+  return issue.message;
+}
+
+/** 'unknown key "a"', 'unknown fields "a", "b"'. */
+function unknownKeysMessage(noun: string, keys: readonly string[]): string {
+  return `unknown ${noun}${keys.length > 1 ? 's' : ''} ${keys.map((k) => JSON.stringify(k)).join(', ')}`;
 }
 
 function bestBranch(branches: Issue[][]): Issue | undefined {
