@@ -8,6 +8,7 @@ import type { Sequence } from '../serving/index.js';
 import { openWorkload, type RequestSpec, type RequestStream } from '../workload/index.js';
 import type { ExperimentPoint, LoadedExperiment } from './load.js';
 import { loadProfiles } from './load-profiles.js';
+import { withTranspiledModule } from './typescript-module.js';
 import { resolveFleet, type ResolvedFleetEntry } from './resolve-fleet.js';
 import { resolveRouter } from './resolve-router.js';
 import type { ExperimentConfig } from './schema.js';
@@ -151,7 +152,7 @@ async function buildPolicy(
   try {
     if (/^\.{0,2}\/|\.(m?js|ts)$/.test(name)) {
       const path = isAbsolute(name) ? name : resolve(exp.baseDir, name);
-      const factory = await loadPolicyModule(path);
+      const factory = path.endsWith('.ts') ? await withTranspiledModule(path, loadPolicyModule) : await loadPolicyModule(path);
       return factory(options);
     }
     return createPolicy(name, options);

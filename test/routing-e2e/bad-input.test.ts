@@ -64,6 +64,23 @@ describe('custom policy modules', () => {
     expect(JSON.parse(lines(r.stdout)[0]).completed).toBe(20);
   });
 
+  it('a TypeScript module works too (transpiled on load), with its relative imports', async () => {
+    writeFileSync(join(dir, 'pick-last.ts'), 'export const last = <T>(xs: readonly T[]): T => xs[xs.length - 1];\n');
+    const mod = join(dir, 'typed.ts');
+    writeFileSync(
+      mod,
+      [
+        "import { last } from './pick-last.ts';",
+        'interface View { id: string }',
+        'export default (): { name: string; select(req: unknown, eps: readonly View[]): View } => ({ name: "typed", select: (_r, eps) => last(eps) });',
+      ].join('\n'),
+    );
+    const r = await sim('run', experiment('typed', `{policy: ${mod}}`), '--out', join(dir, 'results'), '--json', '--no-report', '--workers', '1');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(lines(r.stdout)[0]).completed).toBe(20);
+  });
+
   it('a policy that throws fails its run with the policy name and the request id', async () => {
     const mod = join(dir, 'throws.mjs');
     writeFileSync(
