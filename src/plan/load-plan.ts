@@ -2,7 +2,7 @@ import { dirname, resolve } from 'node:path';
 import type { FleetEntry } from '../experiment/index.js';
 import { resolveFleet } from '../experiment/resolve-fleet.js';
 import { loadGpuCatalog, loadModelCatalog } from '../hardware/index.js';
-import { readYamlFile } from '../hardware/yaml-input.js';
+import { readYamlFile } from '../yaml-input.js';
 import { InputError } from '../input-error.js';
 import { createPdPolicy, createPolicy, hasPdPolicy, knownPdPolicies, RoutingConfigError } from '../routing/index.js';
 import { openWorkload } from '../workload/index.js';
@@ -135,6 +135,12 @@ export function loadPlan(file: string): LoadedPlan {
     disaggregated: disaggregated ? config.policies.disaggregated.map((p, i) => pdRouter(p, (m) => fail(m, ['policies', 'disaggregated', i]))) : [],
   };
 
+  const classes = [...new Set(config.workload.sources.map((src) => src.class))];
+  config.slo.forEach((t, i) => {
+    if (t.class !== undefined && !classes.includes(t.class)) {
+      throw fail(`no workload source has class "${t.class}" (classes: ${classes.join(', ')})`, ['slo', i, 'class']);
+    }
+  });
   const offered = totalRate(config.workload);
   if (offered === undefined) throw fail('a plan varies the request rate, so every workload source needs a rate (or give workload.rate)', ['workload']);
   const targets = config.targetRate === undefined ? [offered] : Array.isArray(config.targetRate) ? config.targetRate : [config.targetRate];

@@ -141,6 +141,9 @@ describe('sim plan: bad input (exit 2, one line)', () => {
     expect(await bad('gpu', { ...basePlan, candidates: [{ gpu: 'B300' }] })).toMatch(/gpu\.yaml: candidates\.0\.gpu \(line \d+\): .*B300/);
     expect(await bad('minmax', { ...basePlan, candidates: [{ gpu: 'L40S', min: 4, max: 2 }] })).toMatch(/candidates\.0\.min .*min must not exceed max/);
     expect(await bad('yaml', 'name: x\nslo: [\n')).toMatch(/yaml\.yaml: line \d+: invalid YAML/);
+    expect(await bad('class', { ...basePlan, slo: [{ metric: 'ttft', maxMs: 50, class: 'chat' }] })).toMatch(
+      /class\.yaml: slo\.0\.class \(line \d+\): no workload source has class "chat"/,
+    );
   });
 
   it('policies of the wrong kind, unknown models and shapes naming no candidate', async () => {
