@@ -36,6 +36,9 @@ export class PointPool {
       // One point at a time per thread: points are CPU-bound, more would only interleave them.
       concurrentTasksPerWorker: 1,
       idleTimeout: Infinity,
+      // A larger young generation: a point allocates a few short-lived objects per request, and
+      // fewer scavenges keep two threads from competing for memory bandwidth as much.
+      resourceLimits: { maxYoungGenerationSizeMb: 64 },
     });
   }
 

@@ -223,9 +223,17 @@ export class MetricsCollector {
     const total = completed + rejected;
 
     const classes: Record<string, ClassSummary> = {};
+    // With one class (or one GPU type) the subset is the whole column: reuse its sorted copy.
+    const whole = new Map<Column, Float64Array>([
+      [this.ttft, ttft],
+      [this.tpot, tpot],
+      [this.e2e, e2e],
+    ]);
+    const oneClass = this.classes.length === 1;
     this.classes.forEach((name, ci) => {
-      const pick = (col: Column) => select(col, this.classOf, ci);
-      const n = pick(this.e2e).length;
+      const pick = (col: Column) => (oneClass ? col.values() : select(col, this.classOf, ci));
+      const dist = (col: Column) => (oneClass ? msSorted(whole.get(col)!) : ms(pick(col)));
+      const n = oneClass ? completed : pick(this.e2e).length;
       let met = 0;
       for (let i = 0; i < completed; i++) if (this.classOf.get(i) === ci) met += this.met.get(i);
       const all = n + this.rejectedByClass[ci];
@@ -233,9 +241,9 @@ export class MetricsCollector {
         completed: n,
         rejected: this.rejectedByClass[ci],
         slo_attainment: hasTargets(this.classTargets[ci]) && all > 0 ? met / all : null,
-        ttft_ms: ms(pick(this.ttft)),
-        tpot_ms: ms(pick(this.tpot)),
-        e2e_ms: ms(pick(this.e2e)),
+        ttft_ms: dist(this.ttft),
+        tpot_ms: dist(this.tpot),
+        e2e_ms: dist(this.e2e),
       };
     });
 
@@ -244,14 +252,15 @@ export class MetricsCollector {
     const byClass = (counts: number[]) => Object.fromEntries(this.classes.map((c, i) => [c, counts[i]]));
 
     const gpuTypes: RunSummary['gpu_types'] = {};
-    for (const gpu of [...new Set(instances.map((x) => x.gpuType))].sort()) {
+    const gpuNames = [...new Set(instances.map((x) => x.gpuType))].sort();
+    for (const gpu of gpuNames) {
       const members = new Set(instances.flatMap((x, i) => (x.gpuType === gpu ? [i] : [])));
       const counts = this.classes.map(() => 0);
       for (const i of members) servedBy[i].forEach((n, c) => (counts[c] += n));
       gpuTypes[gpu] = {
         served_by_class: byClass(counts),
-        tpot_ms: ms(selectWhere(this.tpot, this.instanceOf, (k) => members.has(k))),
-        ttft_ms: ms(selectWhere(this.ttft, this.instanceOf, (k) => members.has(k))),
+        tpot_ms: gpuNames.length === 1 ? msSorted(tpot) : ms(selectWhere(this.tpot, this.instanceOf, (k) => members.has(k))),
+        ttft_ms: gpuNames.length === 1 ? msSorted(ttft) : ms(selectWhere(this.ttft, this.instanceOf, (k) => members.has(k))),
       };
     }
 
