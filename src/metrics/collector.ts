@@ -210,6 +210,13 @@ export class MetricsCollector {
     return this.e2e.length;
   }
 
+  /** Push mode without queueing at the router: the total queue time is the instance's alone. */
+  private routerQueueIsZero(): boolean {
+    const v = this.routerQueue.values();
+    for (let i = 0; i < v.length; i++) if (v[i] !== 0) return false;
+    return true;
+  }
+
   summarize(instances: readonly InstanceInfo[]): RunSummary {
     const completed = this.e2e.length;
     const rejected = this.rejectedByClass.reduce((a, b) => a + b, 0);
@@ -221,6 +228,7 @@ export class MetricsCollector {
     const msSorted = (sorted: Float64Array) => scale(describeSorted(sorted), 1000);
     const ms = (v: Float64Array) => msSorted(sortedFinite(v));
     const total = completed + rejected;
+    const instanceQueue = ms(this.instanceQueue.values());
 
     const classes: Record<string, ClassSummary> = {};
     // With one class (or one GPU type) the subset is the whole column: reuse its sorted copy.
@@ -280,9 +288,9 @@ export class MetricsCollector {
         ttft_ms: msSorted(ttft),
         tpot_ms: msSorted(tpot),
         e2e_ms: msSorted(e2e),
-        queue_ms: ms(sum(this.routerQueue.values(), this.instanceQueue.values())),
+        queue_ms: this.routerQueueIsZero() ? instanceQueue : ms(sum(this.routerQueue.values(), this.instanceQueue.values())),
         router_queue_ms: ms(this.routerQueue.values()),
-        instance_queue_ms: ms(this.instanceQueue.values()),
+        instance_queue_ms: instanceQueue,
         throughput_rps: duration > 0 ? completed / duration : 0,
         output_tokens_per_s: duration > 0 ? this.outputTokens / duration : 0,
         slo_attainment: this.anySlo && total > 0 ? this.metCount / total : null,

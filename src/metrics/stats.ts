@@ -13,11 +13,16 @@ export interface Distribution {
 export function sortedFinite(values: Float64Array): Float64Array {
   const out = new Float64Array(values.length);
   let n = 0;
+  let ordered = true;
   for (let i = 0; i < values.length; i++) {
     const x = values[i];
-    if (x === x) out[n++] = x;
+    if (x === x) {
+      if (n > 0 && x < out[n - 1]) ordered = false;
+      out[n++] = x;
+    }
   }
-  return out.subarray(0, n).sort();
+  // Columns that are constant (e.g. router queue time in push mode) need no sort.
+  return ordered ? out.subarray(0, n) : out.subarray(0, n).sort();
 }
 
 /** Mean and percentiles of sorted values (linear interpolation between order statistics, as numpy's default). */

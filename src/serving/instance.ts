@@ -380,7 +380,7 @@ export class Instance implements Engine {
       }
       prefilling[kept++] = seq;
     }
-    prefilling.length = kept;
+    if (kept !== prefilling.length) prefilling.length = kept;
 
     // Decodes whose last token came out in this step.
     for (let top = this.finishing.peek(); top && top.finishStep === k; top = this.finishing.peek()) {
