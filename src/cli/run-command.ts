@@ -42,9 +42,13 @@ function jsonLine(r: PointRecord): string {
       tpot_ms: m.tpot_ms,
       e2e_ms: m.e2e_ms,
       queue_ms: m.queue_ms,
+      router_queue_ms: m.router_queue_ms,
+      instance_queue_ms: m.instance_queue_ms,
       throughput_rps: m.throughput_rps,
       output_tokens_per_s: m.output_tokens_per_s,
       slo_attainment: m.slo_attainment,
+      slo_attainment_ttft: m.slo_attainment_ttft,
+      slo_attainment_tpot: m.slo_attainment_tpot,
       goodput_rps: m.goodput_rps,
     },
   });

@@ -18,6 +18,13 @@ export function formatRunTable(results: readonly PointResult[]): string {
     { header: 'TPOT p99', value: (r) => r.metrics.tpot_ms.p99 },
     { header: 'E2E p50', value: (r) => r.metrics.e2e_ms.p50, digits: 0 },
     { header: 'E2E p99', value: (r) => r.metrics.e2e_ms.p99, digits: 0 },
+    // Queueing at the router and at the instance, separately, once some point queues at the router.
+    ...(results.some((r) => r.metrics.router_queue_ms.p99 > 0)
+      ? ([
+          { header: 'router q p99', value: (r) => r.metrics.router_queue_ms.p99, digits: 0 },
+          { header: 'inst q p99', value: (r) => r.metrics.instance_queue_ms.p99, digits: 0 },
+        ] as Column<PointResult>[])
+      : []),
     { header: 'req/s', value: (r) => r.metrics.throughput_rps, digits: 2 },
     { header: 'tok/s', value: (r) => r.metrics.output_tokens_per_s, digits: 0 },
     { header: 'SLO %', value: (r) => pct(r.metrics.slo_attainment) },
