@@ -2,10 +2,8 @@
  * Runs `sim` commands in-process: the same commander wiring as src/cli/main.ts for the commands
  * under test, with stdout/stderr captured and process.exitCode read back (and restored).
  */
-import { Command } from 'commander';
 import { vi } from 'vitest';
-import { registerRun } from '../../src/cli/run-command.js';
-import { registerTools } from '../../src/cli/tool-commands.js';
+import { buildProgram } from '../../src/cli/program.js';
 
 export interface CliResult {
   code: number;
@@ -16,9 +14,7 @@ export interface CliResult {
 }
 
 export async function sim(...args: string[]): Promise<CliResult> {
-  const program = new Command().name('sim').exitOverride();
-  registerRun(program);
-  registerTools(program);
+  const program = buildProgram().exitOverride();
   const out: string[] = [];
   const err: string[] = [];
   const capture = (sink: string[]) => (chunk: unknown) => {

@@ -1,41 +1,15 @@
 /**
  * Bad PD input through `sim validate` (in process): one line naming the file and the field, exit 2.
  */
-import { Command } from 'commander';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { registerTools } from '../../src/cli/tool-commands.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { sim } from '../cli/harness.js';
 import { loadExperiment, runPoint } from '../../src/experiment/index.js';
 import { cleanup, tempDir, write } from '../experiment/fixtures.js';
 
 afterAll(cleanup);
 
-async function validate(file: string): Promise<{ code: number; stdout: string; stderr: string; thrown?: unknown }> {
-  const program = new Command().name('sim').exitOverride();
-  registerTools(program);
-  const out: string[] = [];
-  const err: string[] = [];
-  const capture = (sink: string[]) => (chunk: unknown) => {
-    sink.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString());
-    return true;
-  };
-  const so = vi.spyOn(process.stdout, 'write').mockImplementation(capture(out) as typeof process.stdout.write);
-  const se = vi.spyOn(process.stderr, 'write').mockImplementation(capture(err) as typeof process.stderr.write);
-  const saved = process.exitCode;
-  process.exitCode = undefined;
-  let thrown: unknown;
-  let code = 0;
-  try {
-    await program.parseAsync(['node', 'sim', 'validate', file]);
-    code = Number(process.exitCode ?? 0);
-  } catch (e) {
-    thrown = e;
-    code = -1;
-  } finally {
-    so.mockRestore();
-    se.mockRestore();
-    process.exitCode = saved;
-  }
-  return { code, stdout: out.join(''), stderr: err.join(''), thrown };
+function validate(file: string) {
+  return sim('validate', file);
 }
 
 /** A valid 1P1D experiment (instances H100-SXM-prefill-0 and H100-SXM-decode-1). */

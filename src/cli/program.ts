@@ -1,0 +1,26 @@
+import { Command } from 'commander';
+import { registerCompare } from './compare-command.js';
+import { registerMerge } from './merge-command.js';
+import { registerPlan } from './plan-command.js';
+import { registerProfile } from './profile-command.js';
+import { registerReport } from './report-command.js';
+import { registerRun } from './run-command.js';
+import { registerTools } from './tool-commands.js';
+
+/** The `sim` command with every subcommand (main.ts runs it; tests drive it in-process). */
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('sim')
+    .description('routesim: simulate LLM request routing across heterogeneous GPU fleets')
+    .version('0.1.0')
+    .showHelpAfterError();
+  registerRun(program);
+  registerReport(program);
+  registerCompare(program);
+  registerMerge(program);
+  registerTools(program);
+  registerProfile(program);
+  registerPlan(program);
+  return program;
+}
