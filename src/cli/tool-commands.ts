@@ -8,7 +8,7 @@ import {
   loadGpuCatalog,
   loadModelCatalog,
 } from '../hardware/index.js';
-import { knownPolicies } from '../routing/index.js';
+import { knownPdPolicies, knownPolicies } from '../routing/index.js';
 import { deriveWorkloads, formatDeriveReport, SHIPPED_WORKLOADS_DIR } from '../workload/index.js';
 import { action } from './errors.js';
 
@@ -47,6 +47,8 @@ export function registerTools(program: Command): void {
           for (const n of loadModelCatalog().names()) process.stdout.write(`${n}\n`);
         } else if (what === 'policies') {
           for (const n of knownPolicies()) process.stdout.write(`${n}\n`);
+          // Prefill/decode policies route fleets with prefill and decode roles.
+          for (const n of knownPdPolicies()) process.stdout.write(`${n} (prefill/decode)\n`);
         } else {
           process.stderr.write(`error: unknown list "${what}"; choose gpus, models or policies\n`);
           return 2;
