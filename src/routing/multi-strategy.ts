@@ -1,5 +1,5 @@
 import { RoutingConfigError, StrategyFormatError } from './errors.js';
-import { growF64, growI32, growU8 } from './pick.js';
+import { growF64, growU8, shuffledIndices } from './pick.js';
 import type { ScoringPolicy, RoutingPolicy } from './policy.js';
 import type { EndpointView, RequestView, RoutingContext } from './types.js';
 
@@ -94,14 +94,7 @@ export function createMultiStrategy(spec: string, items: readonly StrategyItem[]
       finalOk = growU8(finalOk, n);
       composite.scoreAll(req, endpoints, ctx, final, finalOk);
       // The gateway shuffled the pods before Route: take the first near-maximum in a random order.
-      order = growI32(order, n);
-      for (let i = 0; i < n; i++) order[i] = i;
-      for (let i = n - 1; i > 0; i--) {
-        const j = Math.floor(ctx.random() * (i + 1));
-        const t = order[i];
-        order[i] = order[j];
-        order[j] = t;
-      }
+      order = shuffledIndices(order, n, ctx);
       let maxScore = -1;
       let winner = -1;
       for (let p = 0; p < n; p++) {

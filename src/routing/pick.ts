@@ -95,6 +95,22 @@ export function growU8(buf: Uint8Array<ArrayBuffer>, n: number): Uint8Array<Arra
 }
 
 /** Grows an Int32Array buffer to at least `n` entries (reused across calls). */
+/**
+ * Fills `order` (grown to at least n) with a uniformly shuffled 0..n-1: the random pod order
+ * AIBrix's gateway produces (CryptoShuffle) before a router runs. Returns the buffer.
+ */
+export function shuffledIndices(order: Int32Array<ArrayBuffer>, n: number, ctx: RoutingContext): Int32Array<ArrayBuffer> {
+  const out = growI32(order, n);
+  for (let i = 0; i < n; i++) out[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(ctx.random() * (i + 1));
+    const t = out[i];
+    out[i] = out[j];
+    out[j] = t;
+  }
+  return out;
+}
+
 export function growI32(buf: Int32Array<ArrayBuffer>, n: number): Int32Array<ArrayBuffer> {
   return buf.length >= n ? buf : new Int32Array(Math.max(n, buf.length * 2, 8));
 }

@@ -6,20 +6,11 @@ import { InputError } from '../input-error.js';
  * prompt token, and an engine always emits at least one output token before it stops.
  */
 export function tokenCount(value: unknown, field: string, file: string, line: number): number {
-  if (value === undefined) throw new InputError(`missing ${field}`, file, `line ${line}`);
-  const n = toNumber(value);
-  if (!Number.isFinite(n) || n < 0) {
-    throw new InputError(
-      `${field} must be a non-negative number, got ${JSON.stringify(value) ?? String(value)}`,
-      file,
-      `line ${line}`,
-    );
-  }
-  const rounded = Math.round(n);
+  const rounded = Math.round(timestampValue(value, field, file, line));
   return rounded < 1 ? 1 : rounded;
 }
 
-/** Reads a timestamp (any unit) that must be a finite non-negative number. */
+/** Reads a timestamp (any unit) or count that must be a finite non-negative number. */
 export function timestampValue(value: unknown, field: string, file: string, line: number): number {
   if (value === undefined) throw new InputError(`missing ${field}`, file, `line ${line}`);
   const n = toNumber(value);

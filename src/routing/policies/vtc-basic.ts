@@ -1,5 +1,5 @@
 import { enumOption, numberOption } from '../options.js';
-import { growF64, growI32, pickRandom } from '../pick.js';
+import { growF64, pickRandom, shuffledIndices } from '../pick.js';
 import type { PolicyOptions, ScoringPolicy } from '../policy.js';
 import type { EndpointView, RequestView, RoutingContext } from '../types.js';
 
@@ -42,15 +42,8 @@ export function createVtcBasic(options: PolicyOptions = {}): ScoringPolicy {
   /** Shuffles positions (the gateway's CryptoShuffle) and scores endpoint order[p] at position p. */
   const scoreShuffled = (req: RequestView, endpoints: readonly EndpointView[], ctx: RoutingContext, user: string) => {
     const n = endpoints.length;
-    order = growI32(order, n);
+    order = shuffledIndices(order, n, ctx);
     scoreBuf = growF64(scoreBuf, n);
-    for (let i = 0; i < n; i++) order[i] = i;
-    for (let i = n - 1; i > 0; i--) {
-      const j = Math.floor(ctx.random() * (i + 1));
-      const t = order[i];
-      order[i] = order[j];
-      order[j] = t;
-    }
     const now = ctx.now();
     const u = tracker.count(user, now);
     const bucket = Math.max(minDefault, (tracker.min() + tracker.max()) / 2);
