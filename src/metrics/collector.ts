@@ -1,6 +1,6 @@
 import { Column } from './column.js';
 import { hasTargets, meetsSlo, type SloSpec, type SloTargets } from './slo.js';
-import { describeSorted, quantile, quantileGrid, scale, sortedFinite, type Distribution } from './stats.js';
+import { describe, describeSorted, percentileOf, quantile, quantileGrid, scale, sortedFinite, type Distribution } from './stats.js';
 
 /** Everything measured about one completed request. Times are seconds from the start of the run. */
 export interface CompletedRequest {
@@ -221,26 +221,27 @@ export class MetricsCollector {
     const completed = this.e2e.length;
     const rejected = this.rejectedByClass.reduce((a, b) => a + b, 0);
     const duration = completed > 0 ? this.lastFinish - this.firstArrival : 0;
-    // Sort each latency column once; the distribution and the SLO percentile read the same copy.
+    // TTFT and TPOT are sorted once (their CDFs need the full order; the distributions and the
+    // SLO percentile read the same copy); every other column is summarized by selection.
     const ttft = sortedFinite(this.ttft.values());
     const tpot = sortedFinite(this.tpot.values());
-    const e2e = sortedFinite(this.e2e.values());
     const msSorted = (sorted: Float64Array) => scale(describeSorted(sorted), 1000);
-    const ms = (v: Float64Array) => msSorted(sortedFinite(v));
+    const ms = (v: Float64Array) => scale(describe(v), 1000);
     const total = completed + rejected;
     const instanceQueue = ms(this.instanceQueue.values());
+    const e2eMs = ms(this.e2e.values());
 
     const classes: Record<string, ClassSummary> = {};
     // With one class (or one GPU type) the subset is the whole column: reuse its sorted copy.
-    const whole = new Map<Column, Float64Array>([
-      [this.ttft, ttft],
-      [this.tpot, tpot],
-      [this.e2e, e2e],
+    const whole = new Map<Column, Distribution>([
+      [this.ttft, msSorted(ttft)],
+      [this.tpot, msSorted(tpot)],
+      [this.e2e, e2eMs],
     ]);
     const oneClass = this.classes.length === 1;
     this.classes.forEach((name, ci) => {
       const pick = (col: Column) => (oneClass ? col.values() : select(col, this.classOf, ci));
-      const dist = (col: Column) => (oneClass ? msSorted(whole.get(col)!) : ms(pick(col)));
+      const dist = (col: Column) => (oneClass ? whole.get(col)! : ms(pick(col)));
       const n = oneClass ? completed : pick(this.e2e).length;
       let met = 0;
       for (let i = 0; i < completed; i++) if (this.classOf.get(i) === ci) met += this.met.get(i);
@@ -267,8 +268,8 @@ export class MetricsCollector {
       for (const i of members) servedBy[i].forEach((n, c) => (counts[c] += n));
       gpuTypes[gpu] = {
         served_by_class: byClass(counts),
-        tpot_ms: gpuNames.length === 1 ? msSorted(tpot) : ms(selectWhere(this.tpot, this.instanceOf, (k) => members.has(k))),
-        ttft_ms: gpuNames.length === 1 ? msSorted(ttft) : ms(selectWhere(this.ttft, this.instanceOf, (k) => members.has(k))),
+        tpot_ms: gpuNames.length === 1 ? whole.get(this.tpot)! : ms(selectWhere(this.tpot, this.instanceOf, (k) => members.has(k))),
+        ttft_ms: gpuNames.length === 1 ? whole.get(this.ttft)! : ms(selectWhere(this.ttft, this.instanceOf, (k) => members.has(k))),
       };
     }
 
@@ -277,7 +278,7 @@ export class MetricsCollector {
     const at = {
       ttft: quantile(ttft, p / 100) * 1000,
       tpot: quantile(tpot, p / 100) * 1000,
-      e2e: quantile(e2e, p / 100) * 1000,
+      e2e: percentileOf(this.e2e.values(), p) * 1000,
     };
     return {
       completed,
@@ -285,9 +286,9 @@ export class MetricsCollector {
       rejections: Object.fromEntries([...this.rejections].sort(([a], [b]) => (a < b ? -1 : 1))),
       duration_s: duration,
       metrics: {
-        ttft_ms: msSorted(ttft),
-        tpot_ms: msSorted(tpot),
-        e2e_ms: msSorted(e2e),
+        ttft_ms: whole.get(this.ttft)!,
+        tpot_ms: whole.get(this.tpot)!,
+        e2e_ms: e2eMs,
         queue_ms: this.routerQueueIsZero() ? instanceQueue : ms(sum(this.routerQueue.values(), this.instanceQueue.values())),
         router_queue_ms: ms(this.routerQueue.values()),
         instance_queue_ms: instanceQueue,
