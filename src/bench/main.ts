@@ -164,14 +164,16 @@ async function main(): Promise<void> {
       const file = join(dir, `${s.experiment.name as string}.yaml`);
       writeFileSync(file, stringify(s.experiment));
       const rssBefore = process.memoryUsage().rss;
-      // A shared machine's speed wanders from run to run: report the median of a few runs.
+      // A shared machine's speed wanders from run to run: after one warm-up run (module loading
+      // and JIT compilation), report the median of a few runs.
       const walls: number[] = [];
       let run!: Awaited<ReturnType<typeof runExperimentFile>>;
-      for (let i = 0; i < REPEATS; i++) {
+      for (let i = 0; i <= REPEATS; i++) {
         const t0 = performance.now();
         run = await runExperimentFile(file, { resultsRoot: join(dir, 'results') });
         walls.push((performance.now() - t0) / 1000);
       }
+      const cold = walls.shift()!;
       const wall = [...walls].sort((a, b) => a - b)[Math.floor(REPEATS / 2)];
       const r = run.results[0];
       const requests = r.completed + r.rejected;
@@ -180,7 +182,7 @@ async function main(): Promise<void> {
         [
           s.title,
           `  requests            ${requests} (${r.completed} completed, ${r.rejected} rejected)`,
-          `  wall time           ${wall.toFixed(2)} s (median of ${REPEATS} runs: ${walls.map((w) => w.toFixed(2)).join(', ')})`,
+          `  wall time           ${wall.toFixed(2)} s (median of ${REPEATS} warm runs: ${walls.map((w) => w.toFixed(2)).join(', ')}; cold first run ${cold.toFixed(2)} s)`,
           `  simulated req/s     ${Math.round(requests / wall)} per wall-second`,
           `  real-time factor    ${Math.round(simulated / wall)}x (${simulated.toFixed(0)} simulated s)`,
           `  peak RSS            ${mb(process.resourceUsage().maxRSS * 1024)} (process; ${mb(rssBefore)} before this scenario)`,
