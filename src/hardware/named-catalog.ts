@@ -3,6 +3,7 @@
  * then an optional user file whose entries add to or replace the shipped ones. A user entry
  * may say `extends: <name>` to start from an existing entry and change only some fields.
  */
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { InputError } from '../input-error.js';
 import { readYamlFile, type YamlInput } from '../yaml-input.js';
@@ -22,6 +23,32 @@ type Fields = Record<string, unknown>;
  * `entrySchema` validates an entry's fields (without `name`, which comes from the key).
  */
 export function buildCatalog<S extends z.ZodType>(
+  kind: string,
+  section: string,
+  files: string[],
+  entrySchema: S,
+): NamedCatalog<z.output<S> & { name: string; aliases?: string[] }> {
+  // Every point of a sweep asks for the catalogs: build each distinct set of file contents once.
+  const key = contentKey(section, files);
+  const hit = key !== undefined ? built.get(key) : undefined;
+  if (hit) return hit as NamedCatalog<z.output<S> & { name: string; aliases?: string[] }>;
+  const catalog = buildUncached(kind, section, files, entrySchema);
+  if (key !== undefined) built.set(key, catalog as NamedCatalog<{ name: string; aliases?: string[] }>);
+  return catalog;
+}
+
+const built = new Map<string, NamedCatalog<{ name: string; aliases?: string[] }>>();
+
+/** The section and the files' names and texts; undefined when a file cannot be read (the build reports it). */
+function contentKey(section: string, files: readonly string[]): string | undefined {
+  try {
+    return [section, ...files.flatMap((f) => [f, readFileSync(f, 'utf8')])].join('\0');
+  } catch {
+    return undefined;
+  }
+}
+
+function buildUncached<S extends z.ZodType>(
   kind: string,
   section: string,
   files: string[],

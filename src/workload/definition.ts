@@ -100,7 +100,10 @@ export function parseDefinition(raw: unknown, file: string): WorkloadDefinition 
   return result.data;
 }
 
-/** Reads and validates a definition YAML file. */
+/** Parsed definitions by file and text: a sweep opens the same definition once per point. */
+const parsed = new Map<string, { text: string; definition: WorkloadDefinition }>();
+
+/** Reads and validates a definition YAML file (treat the result as read-only: it is shared). */
 export function loadDefinition(file: string): WorkloadDefinition {
   let text: string;
   try {
@@ -109,6 +112,14 @@ export function loadDefinition(file: string): WorkloadDefinition {
     const code = (err as NodeJS.ErrnoException).code;
     throw new InputError(code === 'ENOENT' ? 'file not found' : `cannot read file (${code})`, file);
   }
+  const cached = parsed.get(file);
+  if (cached && cached.text === text) return cached.definition;
+  const definition = parseDefinitionText(text, file);
+  parsed.set(file, { text, definition });
+  return definition;
+}
+
+function parseDefinitionText(text: string, file: string): WorkloadDefinition {
   let raw: unknown;
   try {
     raw = parseYaml(text);

@@ -42,14 +42,14 @@ describe('running a sweep', () => {
   it('resumes after an interruption: finished points kept, no summary until done, same bytes at the end', async () => {
     const root = join(dir, 'interrupted');
     const abort = new AbortController();
-    let seen = 0;
     const first = await runExperimentFile(file, {
       resultsRoot: root,
       workers: 2,
       requestsCsv: true,
       signal: abort.signal,
-      onPoint: () => {
-        if (++seen === 2) abort.abort();
+      // Progress reports each completion as it happens (onPoint waits for sweep order).
+      onProgress: (p) => {
+        if (p.done >= 2) abort.abort();
       },
     });
     expect(first.interrupted).toBe(true);
