@@ -74,7 +74,7 @@ const PARALLEL_SWEEP = {
   model: 'Llama-3.1-8B',
   fleet: [{ gpu: 'H100-SXM', count: 2 }],
   workload: {
-    requests: 120_000,
+    requests: 200_000,
     sources: [
       { class: 'sharegpt', dataset: 'sharegpt', rate: 7 },
       { class: 'bird', dataset: 'bird', rate: 4 },
