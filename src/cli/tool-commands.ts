@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { checkPoints } from '../experiment/check-points.js';
+import { loadPlan } from '../plan/load-plan.js';
+import { readYamlFile } from '../yaml-input.js';
 import { experimentSchema, loadExperiment } from '../experiment/index.js';
 import {
   calibrateAgainstVidur,
@@ -16,11 +18,16 @@ import { action } from './errors.js';
 export function registerTools(program: Command): void {
   program
     .command('validate')
-    .description('check experiment files without running them')
+    .description('check experiment or plan files without running them')
     .argument('<files...>')
     .action(
       action(async (files: string[]) => {
         for (const f of files) {
+          if (isPlanFile(f)) {
+            const plan = loadPlan(f);
+            process.stdout.write(`${f}: ok (plan, ${plan.candidates.length} candidate GPU type${plan.candidates.length === 1 ? '' : 's'})\n`);
+            continue;
+          }
           const exp = loadExperiment(f);
           // Resolve every point as a run would: unknown names, fleets that do not fit, bad traces.
           await checkPoints(exp);
@@ -89,4 +96,10 @@ export function registerTools(program: Command): void {
         process.stdout.write(formatDeriveReport(report) + '\n');
       }),
     );
+}
+
+/** A plan file names candidate GPU types; an experiment file names a fleet. */
+function isPlanFile(file: string): boolean {
+  const data = readYamlFile(file).data;
+  return data !== null && typeof data === 'object' && 'candidates' in data && !('fleet' in data);
 }
