@@ -10,11 +10,14 @@ import { registerTools } from './tool-commands.js';
 /** The `sim` command with every subcommand (main.ts runs it; tests drive it in-process). */
 export function buildProgram(): Command {
   const program = new Command();
+  // Usage errors (unknown option, missing argument) throw instead of exiting with 1, which
+  // `sim compare` uses for "worse": main.ts turns them into exit code 2.
+  program.exitOverride();
   program
     .name('sim')
     .description('routesim: simulate LLM request routing across heterogeneous GPU fleets')
     .version('0.1.0')
-    .showHelpAfterError();
+    .showHelpAfterError('(sim <command> --help for usage)');
   registerRun(program);
   registerReport(program);
   registerCompare(program);

@@ -193,12 +193,20 @@ export class Cluster {
     const reason = 'still waiting in the router queue when the run ended (no endpoint ever had capacity for it)';
     this.gateway?.abandonQueued(reason);
     this.pd?.abandonQueued(reason);
+    if (this.inflight > 0) {
+      // Servers hold requests but none has a step to run and nothing will wake them: a defect.
+      const stuck = this.endpoints.filter((e) => e.engine.running + e.engine.queued > 0).map((e) => e.id);
+      throw new Error(`simulation stalled at t=${this.sim.now.toFixed(3)} s: ${this.inflight} requests never finished (on ${stuck.join(', ') || 'no server'})`);
+    }
   }
 
-  /** Whether anything can still happen: arrivals to come, or requests the servers are working on. */
+  /**
+   * Whether anything can still happen: arrivals to come, steps running, transfers under way. (A
+   * server with queued work but no step would never wake; the run ends and reports it.)
+   */
   private active(): boolean {
     if (!this.arrivalsDone) return true;
-    for (const e of this.endpoints) if (e.engine.running > 0 || e.engine.queued > 0) return true;
+    for (const e of this.endpoints) if (e.engine.working) return true;
     for (const link of this.links.values()) if (link.busy) return true;
     return false;
   }
@@ -343,7 +351,12 @@ export class Cluster {
   }
 
   private onFirstToken(seq: Sequence): void {
-    if (this.gateway) this.gateway.firstToken(seq.req as RequestSpec, seq.owner as InstanceEndpoint);
+    if (this.gateway) {
+      this.gateway.firstToken(seq.req as RequestSpec, seq.owner as InstanceEndpoint);
+    } else if (seq.owner instanceof PdFlight && seq.owner.seqPrefill === undefined) {
+      // A pair that was not disaggregated (prefill = decode): its prefill ends with its first token.
+      this.pd!.prefillDone(seq.owner.req, seq.owner.decode);
+    }
   }
 
   private onComplete(seq: Sequence): void {

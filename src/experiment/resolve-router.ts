@@ -56,6 +56,13 @@ export async function resolveRouter(
         ctx.where(['fleet', i, 'dpDispatch']),
       );
     }
+    if (cfg.router.pullCapacity === 'pending-load' && !profiles) {
+      throw new InputError(
+        'pullCapacity "pending-load" is AIBrix\'s profile-based capacity: give router.profiles (or use pullCapacity: instance)',
+        ctx.file,
+        ctx.where(['router', 'pullCapacity']),
+      );
+    }
     return { kind: 'unified', policy: await unified(), pullCapacity: cfg.router.pullCapacity, profiles, model };
   }
   if (!hasPdPolicy(name)) {

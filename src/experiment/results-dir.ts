@@ -216,9 +216,14 @@ export function findResultDirs(path: string): Map<string, string> {
   if (isResults(path)) return new Map([[readResults(path).manifest.name, path]]);
   const found = new Map<string, string>();
   if (existsSync(path)) {
-    for (const e of readdirSync(path, { withFileTypes: true })) {
+    // Sorted, so output never depends on the file system's listing order.
+    for (const e of readdirSync(path, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const d = join(path, e.name);
-      if (e.isDirectory() && isResults(d)) found.set(readResults(d).manifest.name, d);
+      if (!e.isDirectory() || !isResults(d)) continue;
+      const name = readResults(d).manifest.name;
+      const other = found.get(name);
+      if (other) throw new InputError(`two results directories hold experiment "${name}": ${other} and ${d}`, path);
+      found.set(name, d);
     }
   }
   if (found.size === 0) throw new InputError('not a results directory (no experiment.json here or in its subdirectories)', path);

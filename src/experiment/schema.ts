@@ -25,12 +25,12 @@ export const timingSchema = z
 
 export const fleetEntrySchema = z.strictObject({
   gpu: z.string().min(1).describe('GPU type from the catalog, e.g. H100-SXM'),
-  count: positiveInt.default(1).describe('Number of instances'),
+  count: positiveInt.max(4096).default(1).describe('Number of instances'),
   tp: positiveInt.default(1).describe('Tensor parallelism (GPUs per instance)'),
   role: z.enum(['unified', 'prefill', 'decode']).default('unified'),
   roleset: z.string().min(1).optional().describe('AIBrix roleset: prefill and decode pairs are chosen inside one roleset'),
   node: z.string().min(1).optional().describe('Node name: P->D transfers between instances on one node use NVLink'),
-  dp: positiveInt.default(1).describe('Data-parallel ranks per instance (SGLang --dp-size)'),
+  dp: positiveInt.max(64).default(1).describe('Data-parallel ranks per instance (SGLang --dp-size)'),
   dpDispatch: z
     .enum(['round_robin', 'shortest_queue', 'minimum_tokens', 'follow_bootstrap_room'])
     .optional()
@@ -40,13 +40,18 @@ export const fleetEntrySchema = z.strictObject({
   timing: timingSchema.optional(),
 });
 
+/** 0 (always fresh) or at least 1 ms: finer ticks only cost time and look like a hang. */
+const refreshMs = z
+  .number()
+  .refine((v) => v === 0 || v >= 1, 'use 0 (always fresh) or an interval of at least 1 ms');
+
 const refreshSchema = z
   .strictObject({
-    default: z.number().nonnegative().optional().describe('Refresh interval of every engine metric, ms (default 50)'),
-    queue: z.number().nonnegative().optional().describe('Running/waiting counts, ms'),
-    kvUsage: z.number().nonnegative().optional().describe('KV cache usage, ms'),
-    throughput: z.number().nonnegative().optional().describe('Token throughput, ms'),
-    latency: z.number().nonnegative().optional().describe('Mean TTFT/TPOT, ms'),
+    default: refreshMs.optional().describe('Refresh interval of every engine metric, ms (default 50)'),
+    queue: refreshMs.optional().describe('Running/waiting counts, ms'),
+    kvUsage: refreshMs.optional().describe('KV cache usage, ms'),
+    throughput: refreshMs.optional().describe('Token throughput, ms'),
+    latency: refreshMs.optional().describe('Mean TTFT/TPOT, ms'),
   })
   .describe('How often the router sees fresh engine metrics (0 = always fresh)');
 

@@ -134,8 +134,12 @@ export class MetricsCollector {
   private readonly classOf = new Column();
   private readonly instanceOf = new Column();
   private readonly met: Column;
-  private readonly metTtft: Column = new Column();
-  private readonly metTpot: Column = new Column();
+  /**
+   * Requests judged against each SLO, and those that met it. Only classes with that target count
+   * (a class without targets neither meets nor misses); rejections count as misses.
+   */
+  private readonly judged = { all: 0, ttft: 0, tpot: 0 };
+  private readonly passed = { ttft: 0, tpot: 0 };
   private readonly pdCols = {
     prefillQueue: new Column(16),
     prefillCompute: new Column(16),
@@ -182,8 +186,9 @@ export class MetricsCollector {
     this.instanceOf.push(r.instanceIndex);
     const targets = this.classTargets[r.classIndex];
     const ok = meetsSlo(targets, ttft, tpot, e2e);
-    this.metTtft.push(targets.ttft === undefined || ttft <= targets.ttft ? 1 : 0);
-    this.metTpot.push(targets.tpot === undefined || Number.isNaN(tpot) || tpot <= targets.tpot ? 1 : 0);
+    this.judge(targets);
+    if (targets.ttft !== undefined && ttft <= targets.ttft) this.passed.ttft++;
+    if (targets.tpot !== undefined && (Number.isNaN(tpot) || tpot <= targets.tpot)) this.passed.tpot++;
     if (pd) {
       const c = this.pdCols;
       c.prefillQueue.push(pd.prefillQueue);
@@ -193,7 +198,7 @@ export class MetricsCollector {
       c.decodeWait.push(pd.decodeWait);
     }
     this.met.push(ok ? 1 : 0);
-    if (ok) this.metCount++;
+    if (ok && hasTargets(targets)) this.metCount++;
     if (r.finished > this.lastFinish) this.lastFinish = r.finished;
     this.outputTokens += r.outputTokens;
     this.promptTokens += r.promptTokens;
@@ -203,7 +208,14 @@ export class MetricsCollector {
 
   recordRejection(classIndex: number, reason: string): void {
     this.rejectedByClass[classIndex]++;
+    this.judge(this.classTargets[classIndex]);
     this.rejections.set(reason, (this.rejections.get(reason) ?? 0) + 1);
+  }
+
+  private judge(targets: SloTargets): void {
+    if (hasTargets(targets)) this.judged.all++;
+    if (targets.ttft !== undefined) this.judged.ttft++;
+    if (targets.tpot !== undefined) this.judged.tpot++;
   }
 
   get completedCount(): number {
@@ -227,7 +239,6 @@ export class MetricsCollector {
     const tpot = sortedFinite(this.tpot.values());
     const msSorted = (sorted: Float64Array) => scale(describeSorted(sorted), 1000);
     const ms = (v: Float64Array) => scale(describe(v), 1000);
-    const total = completed + rejected;
     const instanceQueue = ms(this.instanceQueue.values());
     const e2eMs = ms(this.e2e.values());
 
@@ -294,9 +305,9 @@ export class MetricsCollector {
         instance_queue_ms: instanceQueue,
         throughput_rps: duration > 0 ? completed / duration : 0,
         output_tokens_per_s: duration > 0 ? this.outputTokens / duration : 0,
-        slo_attainment: this.anySlo && total > 0 ? this.metCount / total : null,
-        slo_attainment_ttft: this.classTargets.some((t) => t.ttft !== undefined) && total > 0 ? sumOf(this.metTtft) / total : null,
-        slo_attainment_tpot: this.classTargets.some((t) => t.tpot !== undefined) && total > 0 ? sumOf(this.metTpot) / total : null,
+        slo_attainment: this.judged.all > 0 ? this.metCount / this.judged.all : null,
+        slo_attainment_ttft: this.judged.ttft > 0 ? this.passed.ttft / this.judged.ttft : null,
+        slo_attainment_tpot: this.judged.tpot > 0 ? this.passed.tpot / this.judged.tpot : null,
         goodput_rps: this.anySlo ? (duration > 0 ? this.metCount / duration : 0) : null,
         preemptions: this.preemptions,
         prefix_cache_hit_rate: this.promptTokens > 0 ? this.cachedTokens / this.promptTokens : 0,
@@ -377,8 +388,3 @@ function utilizationByRole(instances: readonly InstanceInfo[], duration: number)
   return out;
 }
 
-function sumOf(col: Column): number {
-  let s = 0;
-  for (let i = 0; i < col.length; i++) s += col.get(i);
-  return s;
-}

@@ -24,12 +24,6 @@ export function blockStride(req: RequestView, wantedBlockTokens: number | undefi
   return Math.max(1, Math.round(wantedBlockTokens / h));
 }
 
-/** Whether the wanted router block size maps exactly onto the request's hash blocks. */
-export function strideExact(req: RequestView, wantedBlockTokens: number | undefined): boolean {
-  if (wantedBlockTokens === undefined) return true;
-  return blockStride(req, wantedBlockTokens) * req.hashBlockTokens === wantedBlockTokens;
-}
-
 /** Number of whole router blocks covered by the request's shared prefix hashes. */
 export function sharedBlocks(req: RequestView, stride: number): number {
   return Math.floor(req.prefixHashes.length / stride);

@@ -136,8 +136,3 @@ function bucket(tokens: number, limit: number): number {
   if (b >= limit) b = limit - 1;
   return b;
 }
-
-/** Go's math.Round rounds half away from zero; Math.round rounds half up. Same for x >= 0. */
-export function log2Bucket(tokens: number): number {
-  return tokens > 0 ? Math.round(Math.log2(tokens)) : 0;
-}

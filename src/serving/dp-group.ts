@@ -67,6 +67,9 @@ export class DpGroup implements Engine {
   get preemptions(): number {
     return this.sum((m) => m.preemptions);
   }
+  get working(): boolean {
+    return this.members.some((m) => m.working);
+  }
 
   /** The ranks themselves (for per-rank reporting). */
   get rankInstances(): readonly Instance[] {

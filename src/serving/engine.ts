@@ -27,6 +27,8 @@ export interface Engine {
   readonly promptTokensComputed: number;
   readonly tokensGenerated: number;
   readonly preemptions: number;
+  /** Whether a step is running or about to start (on any rank). */
+  readonly working: boolean;
   admissionError(req: ServedRequest): string | null;
   enqueue(req: ServedRequest, owner?: unknown, hint?: RankHint): Sequence;
   enqueuePrefillOnly(req: ServedRequest, owner?: unknown, hint?: RankHint): Sequence;

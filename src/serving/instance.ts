@@ -123,6 +123,11 @@ export class Instance implements Engine {
     return this.config.maxNumSeqs;
   }
 
+  /** Whether a step is running or about to start. */
+  get working(): boolean {
+    return this.busy || this.stepPending;
+  }
+
   /** KV tokens that can be allocated now (free or evictable cached blocks). */
   get freeKvTokens(): number {
     return this.kv.available * this.blockSize;
@@ -311,7 +316,7 @@ export class Instance implements Engine {
     let matched = 0;
     if (this.config.enablePrefixCaching && req.prefixHashes.length > 0 && hbt % bs === 0) {
       const limit = Math.min(req.prefixHashes.length, Math.floor((seq.prefillTarget - 1) / hbt));
-      matched = this.kv.acquirePrefix(req.prefixHashes, limit);
+      matched = this.kv.acquirePrefix(req.prefixHashes, limit, hbt / bs);
     }
     const cached = matched * hbt;
     const remaining = seq.prefillTarget - cached;
@@ -401,12 +406,12 @@ export class Instance implements Engine {
     if (this.config.enablePrefixCaching && hbt % this.blockSize === 0) {
       const perEntry = hbt / this.blockSize;
       const limit = Math.min(req.prefixHashes.length, Math.floor(req.promptTokens / hbt));
-      for (let i = seq.heldEntries; i < limit; i++) {
-        this.kv.publish(req.prefixHashes[i], perEntry);
+      // Held entries stay a contiguous prefix: stop at the first block that cannot be published.
+      for (let i = seq.heldEntries; i < limit && this.kv.publish(req.prefixHashes[i], perEntry); i++) {
         seq.privateBlocks -= perEntry;
         seq.sharedBlocks += perEntry;
+        seq.heldEntries = i + 1;
       }
-      if (limit > seq.heldEntries) seq.heldEntries = limit;
     }
     seq.generated++;
     this.tokensGenerated++;

@@ -58,11 +58,12 @@ export class KvCache {
    * Counts how many leading hashes are cached and takes a reference on each, so they cannot be
    * evicted while the sequence runs. Returns the number of entries matched.
    */
-  acquirePrefix(hashes: readonly number[], limit: number): number {
+  acquirePrefix(hashes: readonly number[], limit: number, blocksPerEntry: number): number {
     let n = 0;
     for (; n < limit; n++) {
       const entry = this.entries.get(hashes[n]);
-      if (!entry) break;
+      // An entry cached for another block size covers a different span: no match.
+      if (!entry || entry.blocks !== blocksPerEntry) break;
       if (entry.refs++ === 0) {
         this.unlink(entry);
         this.evictableBlocks -= entry.blocks;
@@ -71,31 +72,28 @@ export class KvCache {
     return n;
   }
 
-  /** How many leading hashes are cached, without taking references. */
-  peekPrefix(hashes: readonly number[], limit: number): number {
-    let n = 0;
-    while (n < limit && this.entries.has(hashes[n])) n++;
-    return n;
-  }
 
   /**
    * Turns `blocksPerEntry` privately held blocks into a cache entry for `hash`, referenced once.
    * If another sequence already cached the same content, this one references that entry instead
    * and its own copy goes back to the pool. Either way the caller holds `blocksPerEntry` fewer
-   * private blocks.
+   * private blocks. Returns false (nothing changes) when the hash is cached with another size.
    */
-  publish(hash: number, blocksPerEntry: number): void {
+  publish(hash: number, blocksPerEntry: number): boolean {
     const existing = this.entries.get(hash);
+    // The same hash cached for another block size: keep this copy private.
+    if (existing && existing.blocks !== blocksPerEntry) return false;
     if (existing) {
       if (existing.refs++ === 0) {
         this.unlink(existing);
         this.evictableBlocks -= existing.blocks;
       }
       this.freeBlocks += blocksPerEntry;
-      return;
+      return true;
     }
     const entry: PrefixEntry = { hash, blocks: blocksPerEntry, refs: 1, prev: null, next: null };
     this.entries.set(hash, entry);
+    return true;
   }
 
   /** Drops one reference on each of the first `count` hashes, most specific block first. */

@@ -213,10 +213,12 @@ describe('SLO targets, one at a time', () => {
     expect(s.classes.a.slo_attainment).toBeNull();
   });
 
-  it('targets only for one class: attainment over every request, other classes always meet', () => {
+  it('targets only for one class: the run attainment counts only the requests that have targets', () => {
     const { s } = scenario({ targets: {}, perClass: { b: { ttft: 1.0 } } });
-    // a: r0 r1 r2 met (no targets); b: r3 met, r4 missed; 2 rejected missed
-    expect(s.metrics.slo_attainment).toBeCloseTo(4 / 7, 12);
+    // a has no targets and is not judged; b: r3 met, r4 missed, its rejection missed
+    expect(s.metrics.slo_attainment).toBeCloseTo(1 / 3, 12);
+    expect(s.metrics.slo_attainment_ttft).toBeCloseTo(1 / 3, 12);
+    expect(s.metrics.slo_attainment_tpot).toBeNull();
     expect(s.classes.a.slo_attainment).toBeNull();
     expect(s.classes.b.slo_attainment).toBeCloseTo(1 / 3, 12);
     expect(s.slo).toBeNull(); // no run-wide targets to compare percentiles with
