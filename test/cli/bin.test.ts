@@ -67,6 +67,12 @@ describe('node dist/cli/main.js', () => {
     expect(listFiles(out)).toEqual([]);
   });
 
+  it('usage errors (unknown option, missing argument) exit 2, not 1 (compare uses 1 for "worse")', () => {
+    expect(run('compare', '--bogus', 'a', 'b').code).toBe(2);
+    expect(run('run').code).toBe(2);
+    expect(run('--version').code).toBe(0);
+  });
+
   it('validate: 0 for a good file, 2 for a bad one', () => {
     const dir = tempDir();
     const good = run('validate', write(dir, 'good.yaml', SMALL));

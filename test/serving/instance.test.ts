@@ -111,3 +111,15 @@ describe('Instance scheduling', () => {
     expect(timing.shapes.map((s) => s.prefillTokens)).toEqual([100, 52]);
   });
 });
+
+describe('prefix cache entries of another block size', () => {
+  it('do not match: the same hash over 32 tokens is not the same content as over 16', () => {
+    const { sim, add } = setup({ enablePrefixCaching: true, blockSize: 16 });
+    add(100, 1, [7, 8], 32); // publishes hashes 7 and 8 as 2-block entries
+    sim.run();
+    const other = add(100, 1, [7, 8], 16); // asks for 1-block entries under the same hashes
+    sim.run();
+    expect(other.cachedTokens).toBe(0);
+    expect(other.finishedAt).toBeGreaterThan(0);
+  });
+});
