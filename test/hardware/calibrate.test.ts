@@ -1,5 +1,6 @@
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { calibrateAgainstVidur, calibrateGpu, formatCalibrationReport, loadGpuCatalog, type GpuSpec } from '../../src/hardware/index.js';
@@ -135,7 +136,8 @@ describe('calibrateAgainstVidur', () => {
     expect(() => calibrateAgainstVidur(join(empty, 'nope'))).toThrow(/cannot read directory/);
   });
 
-  const shared = '/work/shared/data/vidur_profiling';
+  // The shared data beside the checkout, when present (never copied into the project).
+  const shared = fileURLToPath(new URL('../../../shared/data/vidur_profiling', import.meta.url));
   it.skipIf(!existsSync(shared))('reproduces the shipped A100/H100 factors from the real profiles', () => {
     const report = calibrateAgainstVidur(shared);
     const gpus = loadGpuCatalog();
