@@ -5,6 +5,7 @@ import {
   hasPdPolicy,
   knownPdPolicies,
   RoutingConfigError,
+  UnknownOptionError,
   splitPdEndpoints,
   type ProfileSet,
   type RoutingPolicy,
@@ -81,6 +82,7 @@ export async function resolveRouter(
     const policy = createPdPolicy(name, cfg.router.options ?? {});
     return { kind: 'pd', policy, link: linkResolver(cfg, instances, ctx) };
   } catch (err) {
+    if (err instanceof UnknownOptionError) throw new InputError(err.message, ctx.file, ctx.where(['router', 'options', err.option]));
     if (err instanceof RoutingConfigError) throw new InputError(err.message, ctx.file, ctx.where(['fleet']));
     throw err;
   }

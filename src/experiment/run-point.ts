@@ -3,7 +3,7 @@ import { randomStream } from '../engine/index.js';
 import { loadGpuCatalog, loadModelCatalog, type ModelSpec } from '../hardware/index.js';
 import { InputError } from '../input-error.js';
 import { MetricsCollector, type RunSummary, type SloSpec } from '../metrics/index.js';
-import { createPolicy, loadPolicyModule, RoutingConfigError, type RoutingPolicy } from '../routing/index.js';
+import { createPolicy, loadPolicyModule, RoutingConfigError, UnknownOptionError, type RoutingPolicy } from '../routing/index.js';
 import type { Sequence } from '../serving/index.js';
 import { openWorkload, type RequestSpec, type RequestStream } from '../workload/index.js';
 import type { ExperimentPoint, LoadedExperiment } from './load.js';
@@ -157,6 +157,7 @@ async function buildPolicy(
     }
     return createPolicy(name, options);
   } catch (err) {
+    if (err instanceof UnknownOptionError) throw new InputError(err.message, exp.file, exp.where(['router', 'options', err.option]));
     if (err instanceof RoutingConfigError) throw new InputError(err.message, exp.file, exp.where(['router', 'policy']));
     throw err;
   }

@@ -66,6 +66,17 @@ export class PdFleetError extends RoutingConfigError {
   }
 }
 
+/** Policy options the policy does not know (a misspelling would otherwise be ignored). */
+export class UnknownOptionError extends RoutingConfigError {
+  constructor(
+    message: string,
+    readonly option: string,
+  ) {
+    super(message, undefined, option);
+    this.name = 'UnknownOptionError';
+  }
+}
+
 /** A multi-strategy string (`a:w,b`) that AIBrix's parser would refuse. */
 export class StrategyFormatError extends RoutingConfigError {
   constructor(

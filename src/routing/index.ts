@@ -22,6 +22,7 @@ export {
   RoutingConfigError,
   UnknownPolicyError,
   StrategyFormatError,
+  UnknownOptionError,
   ProfileFormatError,
   PolicyModuleError,
   PolicyRuntimeError,

@@ -1,4 +1,5 @@
 import { RoutingConfigError, UnknownPolicyError } from './errors.js';
+import { withOptionCheck } from './option-check.js';
 import { createMultiStrategy, parseStrategy } from './multi-strategy.js';
 import type { PolicyFactory, PolicyOptions, RoutingPolicy } from './policy.js';
 import { createDynamoKv } from './policies/dynamo-kv.js';
@@ -70,7 +71,9 @@ export function hasPolicy(name: string): boolean {
  * `options[strategyName]` when that is an object.
  */
 export function createPolicy(name: string, options: PolicyOptions = {}): RoutingPolicy {
-  if (!name.includes(',') && !name.includes(':')) return createSingle(name.trim(), options);
+  if (!name.includes(',') && !name.includes(':')) {
+    return withOptionCheck(name.trim(), options, (checked) => createSingle(name.trim(), checked));
+  }
   const items = parseStrategy(name);
   for (const it of items) if (!factories.has(it.name)) throw new UnknownPolicyError(it.name, knownPolicies());
   if (items.length === 1) return createSingle(items[0].name, subOptions(options, items[0].name));

@@ -1,3 +1,4 @@
+import { withOptionCheck } from '../option-check.js';
 import { RoutingConfigError, UnknownPdPolicyError } from '../errors.js';
 import type { PolicyOptions } from '../policy.js';
 import { createAibrixPd } from './aibrix-pd.js';
@@ -35,5 +36,5 @@ export function registerPdPolicy(name: string, factory: PdPolicyFactory): void {
 export function createPdPolicy(name: string, options: PolicyOptions = {}): PdRoutingPolicy {
   const factory = factories.get(name.trim());
   if (!factory) throw new UnknownPdPolicyError(name, knownPdPolicies());
-  return factory(options);
+  return withOptionCheck(name.trim(), options, factory);
 }
