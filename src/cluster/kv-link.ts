@@ -82,8 +82,13 @@ export class KvLink {
     if (version !== this.version) return; // superseded by a later join or completion
     this.advance();
     // Within a byte of done counts as done (floating-point residue).
-    const finished = this.active.filter((t) => t.remaining <= 1);
-    this.active = this.active.filter((t) => t.remaining > 1);
+    const finished: Transfer[] = [];
+    let kept = 0;
+    for (const t of this.active) {
+      if (t.remaining <= 1) finished.push(t);
+      else this.active[kept++] = t;
+    }
+    this.active.length = kept;
     this.reschedule();
     for (const t of finished) {
       this.transfers++;
