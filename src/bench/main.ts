@@ -139,14 +139,14 @@ async function threadSpeedup(): Promise<{ compute: number; memory: number }> {
 
 /** The shipped aggregated plan on 2 worker threads: wall time and simulations (target: under 60 s on 2 cores). */
 async function planBench(): Promise<void> {
-  const file = resolve('experiments/plan-sharegpt-bird.yaml');
+  const file = resolve('plans/sharegpt-bird.yaml');
   const t0 = performance.now();
   const result = await runPlan(loadPlan(file), { workers: 2 });
   const wall = (performance.now() - t0) / 1000;
   const best = result.targets[0]?.ranked[0];
   process.stdout.write(
     [
-      'Plan: experiments/plan-sharegpt-bird.yaml (6 GPU types, ShareGPT+BIRD at 11 req/s), 2 workers',
+      'Plan: plans/sharegpt-bird.yaml (6 GPU types, ShareGPT+BIRD at 11 req/s), 2 workers',
       `  wall time           ${wall.toFixed(2)} s (target < 60 s on 2 cores)`,
       `  simulations         ${result.simulations} (${(wall / result.simulations).toFixed(3)} s each)`,
       `  cheapest fleet      ${best ? `${best.fleet.groups.map((g) => `${g.count}x ${g.candidate}`).join(' + ')}, $${best.fleet.costPerHour?.toFixed(2)}/h, ${best.meets ? 'meets' : 'misses'} the SLOs` : 'none'}`,

@@ -6,7 +6,7 @@ import { cleanup, tempDir, write } from '../experiment/fixtures.js';
 
 afterAll(cleanup);
 
-const shipped = readFileSync(fileURLToPath(new URL('../../experiments/plan-sharegpt-bird.yaml', import.meta.url)), 'utf8');
+const shipped = readFileSync(fileURLToPath(new URL('../../plans/sharegpt-bird.yaml', import.meta.url)), 'utf8');
 
 describe('sim validate on plan files', () => {
   it('accepts the shipped plan', async () => {
