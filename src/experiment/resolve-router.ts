@@ -26,9 +26,22 @@ export function isDisaggregated(cfg: ExperimentConfig): boolean {
   return cfg.fleet.some((e) => e.role !== 'unified');
 }
 
+/** AIBrix's SLO queue router family: accepted on a prefill/decode pool, as AIBrix accepts it. */
+const AIBRIX_SLO_FAMILY = new Set(['slo', 'slo-least-load-pulling', 'slo-least-load', 'slo-pack-load']);
+
 /**
  * The router of a point: a PD router when the fleet has prefill/decode roles (its policy must be
- * a PD policy), otherwise the unified policy built by `unified()`.
+ * a PD policy, or one of AIBrix's SLO family, see below), otherwise the unified policy built by
+ * `unified()`.
+ *
+ * AIBrix's `slo` on a prefill/decode pool: AIBrix's gateway only calls the PD path for the `pd`
+ * strategy (vllm-project/aibrix@e3e10f9e4aebe9aac5e7d992fb87d2648e01628b:
+ * pkg/plugins/gateway/gateway.go `selectTargetPod`); every other strategy, `slo` included, gets
+ * the model's ready pods whatever their `role-name` label, and the SLO queue groups them by
+ * deployment (pkg/utils/pod_array.go `Indexes`). Each request goes whole to one pod, a prefill or a
+ * decode pod, which serves it alone (AIBrix's PD samples run vLLM with kv_role kv_both, so either
+ * role serves a plain request): no KV transfer, no disaggregation. Reproduced here by the unified
+ * gateway over all instances.
  */
 export async function resolveRouter(
   cfg: ExperimentConfig,
@@ -37,9 +50,17 @@ export async function resolveRouter(
   unified: () => Promise<RoutingPolicy>,
   profiles: ProfileSet | undefined,
   model: string,
+  warn: (message: string) => void = () => {},
 ): Promise<RouterSpec> {
   const name = cfg.router.policy;
-  if (!isDisaggregated(cfg)) {
+  const sloOnPd = isDisaggregated(cfg) && AIBRIX_SLO_FAMILY.has(name.trim());
+  if (sloOnPd) {
+    warn(
+      `router.policy ${name} on a prefill/decode fleet runs as AIBrix runs it there: the SLO router ignores roles, ` +
+        'so each request is served whole by one prefill or decode instance (no KV transfer). The PD-aware SLO router is slo-pd',
+    );
+  }
+  if (!isDisaggregated(cfg) || sloOnPd) {
     if (hasPdPolicy(name)) {
       throw new InputError(
         `"${name}" is a prefill/decode policy, but no fleet entry has role prefill or decode`,
@@ -52,7 +73,7 @@ export async function resolveRouter(
     const i = cfg.fleet.findIndex((e) => e.dpDispatch === 'follow_bootstrap_room');
     if (i >= 0) {
       throw new InputError(
-        'dpDispatch follow_bootstrap_room needs a prefill/decode fleet (only PD requests carry a bootstrap room); use round_robin, shortest_queue or minimum_tokens',
+        `dpDispatch follow_bootstrap_room needs a prefill/decode router (only PD requests carry a bootstrap room${sloOnPd ? `; ${name} routes whole requests` : ''}); use round_robin, shortest_queue or minimum_tokens`,
         ctx.file,
         ctx.where(['fleet', i, 'dpDispatch']),
       );
@@ -68,7 +89,7 @@ export async function resolveRouter(
   }
   if (!hasPdPolicy(name)) {
     throw new InputError(
-      `the fleet has prefill/decode roles, so the policy must be a PD policy (${knownPdPolicies().join(', ')}), not "${name}"`,
+      `the fleet has prefill/decode roles, so the policy must be a PD policy (${knownPdPolicies().join(', ')}) or AIBrix's slo family, not "${name}"`,
       ctx.file,
       ctx.where(['router', 'policy']),
     );
