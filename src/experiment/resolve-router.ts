@@ -100,13 +100,59 @@ export async function resolveRouter(
       instances.map((s, index) => ({ id: s.id, index, role: s.role, group: s.group }) as never),
       `PD policy "${name}"`,
     );
-    const policy = createPdPolicy(name, cfg.router.options ?? {});
+    const options = name.trim() === 'slo-pd' ? sloPdHostOptions(cfg, instances) : (cfg.router.options ?? {});
+    const policy = createPdPolicy(name, options);
     return { kind: 'pd', policy, link: linkResolver(cfg, instances, ctx) };
   } catch (err) {
     if (err instanceof UnknownOptionError) throw new InputError(err.message, ctx.file, ctx.where(['router', 'options', err.option]));
     if (err instanceof RoutingConfigError) throw new InputError(err.message, ctx.file, ctx.where(['fleet']));
     throw err;
   }
+}
+
+/**
+ * `slo-pd` options the experiment knows and the user left out: the SLO targets, the router mode,
+ * the KV transfer cost per prompt token over RDMA, and a step-time profile per GPU type taken from
+ * the instances' own timing model (standing in for a measured profile; see docs/pd.md).
+ */
+function sloPdHostOptions(cfg: ExperimentConfig, instances: readonly InstanceSpec[]): Record<string, unknown> {
+  const given = cfg.router.options ?? {};
+  const out: Record<string, unknown> = { ...given };
+  if (out.ttftS === undefined && cfg.slo?.ttftMs !== undefined) out.ttftS = cfg.slo.ttftMs / 1000;
+  if (out.tpotS === undefined && cfg.slo?.tpotMs !== undefined) out.tpotS = cfg.slo.tpotMs / 1000;
+  out.mode ??= cfg.router.mode;
+  const rdmaGBs = cfg.pd?.rdma?.bandwidthGBs ?? DEFAULT_RDMA.bandwidthGBs;
+  const kvBytes = instances.find((s) => s.kvBytesPerToken !== undefined)?.kvBytesPerToken;
+  if (out.transferSPerToken === undefined && kvBytes !== undefined) out.transferSPerToken = kvBytes / (rdmaGBs * 1e9);
+  if (out.profile === undefined) {
+    const profile: Record<string, Record<string, number>> = {};
+    for (const s of instances) {
+      const p = (profile[s.gpuType] ??= {});
+      const t = (prefillTokens: number, prefillSeqs: number, decodeSeqs: number, decodeContextTokens: number) =>
+        s.timing.stepTime({
+          prefillTokens,
+          prefillSeqs,
+          // prompts of 1024 tokens, computed whole
+          prefillAttentionPairs: prefillSeqs * 1024 * 512,
+          prefillContextTokens: prefillTokens,
+          decodeSeqs,
+          decodeContextTokens,
+        });
+      if (s.role === 'prefill' && p.prefillTokensPerS === undefined) {
+        // A full step of 1024-token prompts: the prefill instance's backlog rate.
+        const c = s.config.maxNumBatchedTokens;
+        p.prefillTokensPerS = c / t(c, Math.max(1, Math.round(c / 1024)), 0, 0);
+      }
+      if (s.role === 'decode' && p.decodeBaseS === undefined) {
+        const base = t(0, 0, 1, 1);
+        p.decodeBaseS = base;
+        p.decodePerSeqS = Math.max(0, (t(0, 0, 64, 64) - base) / 63);
+        p.decodePerKvTokenS = Math.max(0, (t(0, 0, 64, 64 * 2048) - t(0, 0, 64, 64)) / (64 * 2047));
+      }
+    }
+    out.profile = profile;
+  }
+  return out;
 }
 
 /** Link of each P->D path: an explicit `pd.links` entry, else NVLink within a node, else RDMA. */
