@@ -52,6 +52,31 @@ describe('slo-pd', () => {
     expect(q.selectPair(request(3, { promptTokens: 100 }), prefill, decode, ctx)!.decode.id).toBe('D3');
   });
 
+  it('decode: only endpoints with a batch slot and KV room for the prompt + 256 tokens compete (routed requests count), else the most free slots', () => {
+    const { prefill, decode } = fleet();
+    const p = createPdPolicy('slo-pd', { source: 'profile', profile });
+    const ctx = makeCtx();
+    // FAST has the better TPOT but room for 1200 tokens only: a 1000-token prompt needs 1256.
+    decode[0].cap.freeKvTokens = 1200;
+    decode[1].cap.freeKvTokens = 1300;
+    expect(p.selectPair(request(1, { promptTokens: 1000 }), prefill, decode, ctx)!.decode.id).toBe('D3');
+    expect(p.selectPair(request(2, { promptTokens: 900 }), prefill, decode, ctx)!.decode.id).toBe('D2');
+    // A 900-token prompt routed to SLOW and not yet transferred leaves it 400 tokens: neither fits
+    // a 1000-token prompt now, FAST (1200) has the most room.
+    p.onDispatch!(request(3, { promptTokens: 900 }), prefill[0], decode[1], ctx);
+    expect(p.selectPair(request(4, { promptTokens: 1000 }), prefill, decode, ctx)!.decode.id).toBe('D2');
+    // Batch slots: FAST has room again but no free slot once its pending request is counted.
+    decode[0].cap.freeKvTokens = 100000;
+    decode[1].cap.freeKvTokens = 100000;
+    decode[0].cap.freeSlots = 1;
+    pdCounters(decode[0], { pendingDecode: 1 });
+    expect(p.selectPair(request(5, { promptTokens: 1000 }), prefill, decode, ctx)!.decode.id).toBe('D3');
+    // No endpoint can admit it: the most free slots wins (SLOW 2 vs FAST 0).
+    decode[1].cap.freeSlots = 2;
+    decode[1].cap.freeKvTokens = 10;
+    expect(p.selectPair(request(6, { promptTokens: 1000 }), prefill, decode, ctx)!.decode.id).toBe('D3');
+  });
+
   it('pull mode holds a request while no decode endpoint has TPOT headroom and its TTFT budget lasts; push never holds', () => {
     const { prefill, decode } = fleet();
     for (const d of decode) pdCounters(d, { decodeRunning: 40, inflight: 40 });
@@ -72,23 +97,23 @@ describe('slo-pd', () => {
     expect(pull.selectPair(r, prefill, decode, ctx)).toBeDefined();
   });
 
-  it('live source: prefill rate measured per busy second; decode step scaled by scraped TPOT over predicted', () => {
+  it('live source: prefill and decode predictions scaled by observed over predicted times', () => {
     const { prefill, decode } = fleet();
     const live = createPdPolicy('slo-pd', { profile });
     const prof = createPdPolicy('slo-pd', { source: 'profile', profile });
     const ctx = makeCtx();
-    // FAST takes 8000 tokens from t = 0 to t = 2: it is busy 2 s for 8000 tokens = 4000 tok/s,
-    // a tenth of its profile. Idle time before the next dispatch does not count.
+    // FAST was predicted 8000 / 40000 = 0.2 s for a prompt that took 4 s from dispatch to prefill
+    // done: ratio 20, correction 1 + 0.3 x (20 - 1) = 6.7.
     const big = request(1, { promptTokens: 8000 });
     for (const pol of [live, prof]) {
       ctx.t = 0;
       pol.onDispatch!(big, prefill[0], decode[0], ctx);
-      ctx.t = 2;
+      ctx.t = 4;
       pol.onPrefillDone!(big, prefill[0], decode[0], ctx);
     }
     ctx.t = 50;
     const r = request(2, { arrival: 50, promptTokens: 1000 });
-    // live: FAST 1000 / 4000 = 0.25 s vs SLOW 0.1 s; profile: FAST 0.025 s.
+    // live: FAST 6.7 x 0.025 = 0.1675 s vs SLOW 0.1 s; profile: FAST 0.025 s.
     expect(live.selectPair(r, prefill, decode, ctx)!.prefill.id).toBe('P1');
     expect(prof.selectPair(r, prefill, decode, ctx)!.prefill.id).toBe('P0');
 
