@@ -23,22 +23,29 @@ const GENERIC: Required<SloPdProfile> = { prefillTokensPerS: 20000, decodeBaseS:
 
 /** Weight of a new observation in the live corrections (exponential moving average). */
 const EWMA = 0.3;
-/** Live prefill rate: trusted once this many prompt tokens were measured on an endpoint. */
-const MIN_MEASURED_TOKENS = 4096;
+/** KV tokens of output a decode endpoint should have room for beyond the prompt (PdGateway's default allowance). */
+const DECODE_ALLOWANCE = 256;
 
 interface PrefillState {
   /** Prompt tokens routed here whose prefill has not finished. */
   pending: number;
-  /** Time of the last change of `pending`; busy time accrues while pending > 0. */
-  since: number;
-  busyS: number;
-  doneTokens: number;
+  /** Observed / predicted prefill time of its requests (live source). */
+  correction: number;
 }
 
 interface DecodeState {
   /** Observed / predicted TPOT, from the last scraped snapshots (live source). */
   correction: number;
   stamp: number;
+  /** Prompt tokens routed here for decode whose KV has not been reserved yet (prefill not done). */
+  pendingKv: number;
+}
+
+/** A request between dispatch and prefill done. */
+interface Backlogged {
+  readonly at: number;
+  /** Predicted prefill time (backlog + prompt over the profile rate) at dispatch. */
+  readonly predicted: number;
 }
 
 /**
@@ -48,19 +55,21 @@ interface DecodeState {
  * Prefill: predicted TTFT(p) = waited + (pending prompt tokens on p + prompt) / rate(p) + KV
  * transfer (prompt x transferSPerToken). The endpoint with the least predicted TTFT wins; the TTFT
  * target decides admission, not the ranking.
- * Decode: predicted TPOT(d) = one decode step with the request added: base + perSeq x (requests
- * routed to d + 1) + perKvToken x (their prompt tokens + this prompt). TPOT headroom = target -
- * predicted; the largest headroom wins.
+ * Decode: the candidates that can admit the request when its KV arrives, i.e. a free batch slot
+ * (less the requests routed there still in prefill) and free KV (less their prompts) for the
+ * prompt plus 256 tokens of output; if none can, those with the most free slots. Among them predicted TPOT(d) = one decode step with the request added: base + perSeq x
+ * (requests routed to d + 1) + perKvToken x (their prompt tokens + this prompt). TPOT headroom =
+ * target - predicted; the largest headroom wins.
  * Pull mode (`mode: pull`): when no decode candidate has headroom, the request is held in the
  * router queue while some decode endpoint has work that will finish and its TTFT budget is not
  * spent (waited + best predicted TTFT < TTFT target); then it goes to the best pair anyway.
  * Push mode always returns the best pair.
  *
  * Sources: `profile` predicts from the per-GPU-type step-time profile alone; `live` (default)
- * corrects it per endpoint with what the gateway measures: a prefill endpoint's rate becomes its
- * measured prompt tokens per busy second (busy = some prompt routed to it has not finished), and
- * a decode endpoint's step time is scaled by the moving ratio of its scraped mean TPOT
- * (metrics.avgTpotS) to the profile's prediction at the snapshot's load.
+ * corrects it per endpoint with what the gateway observes: a prefill endpoint's predicted prefill
+ * time is scaled by the moving ratio of observed (dispatch to prefill done) to predicted prefill
+ * times of its requests, and a decode endpoint's step time by the moving ratio of its scraped mean
+ * TPOT (metrics.avgTpotS) to the profile's prediction at the snapshot's load.
  *
  * Options: ttftS (1), tpotS (0.05), source ('live'), mode ('push'), transferSPerToken (0),
  * profile ({ <gpuType>: SloPdProfile }; a simulator host fills it from its timing model).
@@ -76,8 +85,7 @@ export function createSloPd(options: PolicyOptions = {}): PdRoutingPolicy {
   const warned = new Set<string>();
   const prefills = new Map<number, PrefillState>();
   const decodes = new Map<number, DecodeState>();
-  /** Requests whose prompt is in some prefill backlog (dispatched, prefill not done). */
-  const inBacklog = new Set<number>();
+  const backlog = new Map<number, Backlogged>();
 
   const profileOf = (e: EndpointView, ctx: RoutingContext): Required<SloPdProfile> => {
     const p = profiles.get(e.gpuType);
@@ -88,30 +96,31 @@ export function createSloPd(options: PolicyOptions = {}): PdRoutingPolicy {
     }
     return GENERIC;
   };
-  const prefillState = (e: EndpointView, now: number): PrefillState => {
+  const prefillState = (e: EndpointView): PrefillState => {
     let s = prefills.get(e.index);
-    if (!s) prefills.set(e.index, (s = { pending: 0, since: now, busyS: 0, doneTokens: 0 }));
+    if (!s) prefills.set(e.index, (s = { pending: 0, correction: 1 }));
     return s;
   };
-  const accrue = (s: PrefillState, now: number) => {
-    if (s.pending > 0) s.busyS += now - s.since;
-    s.since = now;
+  const decodeState = (e: EndpointView): DecodeState => {
+    let s = decodes.get(e.index);
+    if (!s) decodes.set(e.index, (s = { correction: 1, stamp: Number.NaN, pendingKv: 0 }));
+    return s;
   };
-  const prefillRate = (e: EndpointView, ctx: RoutingContext): number => {
-    const s = prefills.get(e.index);
-    if (source === 'live' && s && s.doneTokens >= MIN_MEASURED_TOKENS && s.busyS > 0) return s.doneTokens / s.busyS;
-    return profileOf(e, ctx).prefillTokensPerS;
-  };
+  /** Profile prefill time of the backlog plus the prompt on `e`, seconds. */
+  const profilePrefill = (req: RequestView, e: EndpointView, ctx: RoutingContext): number =>
+    ((prefills.get(e.index)?.pending ?? 0) + req.promptTokens) / profileOf(e, ctx).prefillTokensPerS;
   const predictedTtft = (req: RequestView, e: EndpointView, ctx: RoutingContext): number => {
-    const pending = prefills.get(e.index)?.pending ?? 0;
-    return ctx.now() - req.arrival + (pending + req.promptTokens) / prefillRate(e, ctx) + req.promptTokens * transferSPerToken;
+    const corr = source === 'live' ? (prefills.get(e.index)?.correction ?? 1) : 1;
+    return ctx.now() - req.arrival + corr * profilePrefill(req, e, ctx) + req.promptTokens * transferSPerToken;
   };
+  const kvRoom = (e: EndpointView): number => e.capacity().freeKvTokens - (decodes.get(e.index)?.pendingKv ?? 0);
+  /** Batch slots free on arrival: free now, less the requests routed there still in prefill. */
+  const slotRoom = (e: EndpointView): number => e.capacity().freeSlots - (e.counters.pendingDecode ?? 0);
   const step = (prof: Required<SloPdProfile>, seqs: number, kvTokens: number) =>
     prof.decodeBaseS + prof.decodePerSeqS * seqs + prof.decodePerKvTokenS * kvTokens;
   const correction = (e: EndpointView, ctx: RoutingContext): number => {
     if (source !== 'live') return 1;
-    let s = decodes.get(e.index);
-    if (!s) decodes.set(e.index, (s = { correction: 1, stamp: Number.NaN }));
+    const s = decodeState(e);
     const m = e.metrics;
     if (m.updatedAt !== s.stamp && known(m.updatedAt) && m.avgTpotS > 0 && m.running > 0) {
       s.stamp = m.updatedAt;
@@ -141,10 +150,21 @@ export function createSloPd(options: PolicyOptions = {}): PdRoutingPolicy {
           ties = 1;
         } else if (t === bestTtft && ctx.random() * ++ties < 1) p = e;
       }
+      // Decode candidates that can admit the request when its KV arrives: a batch slot and KV
+      // room for the prompt and some output. If none can, those with the most free slots.
+      let admissible = 0;
+      let maxSlots = -Infinity;
+      for (const e of decode) {
+        const slots = slotRoom(e);
+        if (slots >= 1 && kvRoom(e) >= req.promptTokens + DECODE_ALLOWANCE) admissible++;
+        if (slots > maxSlots) maxSlots = slots;
+      }
       let d: EndpointView | undefined;
       let bestHeadroom = -Infinity;
       ties = 0;
       for (const e of decode) {
+        const fits = admissible > 0 ? slotRoom(e) >= 1 && kvRoom(e) >= req.promptTokens + DECODE_ALLOWANCE : slotRoom(e) === maxSlots;
+        if (!fits) continue;
         const h = tpotS - predictedTpot(req, e, ctx);
         if (h > bestHeadroom) {
           bestHeadroom = h;
@@ -158,25 +178,26 @@ export function createSloPd(options: PolicyOptions = {}): PdRoutingPolicy {
       }
       return { prefill: p, decode: d };
     },
-    onDispatch(req, prefill, _decode, ctx) {
-      const s = prefillState(prefill, ctx.now());
-      accrue(s, ctx.now());
-      s.pending += req.promptTokens;
-      inBacklog.add(req.id);
+    onDispatch(req, prefill, decode, ctx) {
+      const predicted = profilePrefill(req, prefill, ctx);
+      prefillState(prefill).pending += req.promptTokens;
+      decodeState(decode).pendingKv += req.promptTokens;
+      backlog.set(req.id, { at: ctx.now(), predicted });
     },
-    onPrefillDone(req, prefill, _decode, ctx) {
-      const s = prefillState(prefill, ctx.now());
-      accrue(s, ctx.now());
+    onPrefillDone(req, prefill, decode, ctx) {
+      const b = backlog.get(req.id);
+      if (!b) return;
+      backlog.delete(req.id);
+      const s = prefillState(prefill);
       s.pending -= req.promptTokens;
-      s.doneTokens += req.promptTokens;
-      inBacklog.delete(req.id);
+      decodeState(decode).pendingKv -= req.promptTokens;
+      if (b.predicted > 0) s.correction += EWMA * ((ctx.now() - b.at) / b.predicted - s.correction);
     },
-    onComplete(req, prefill, _decode, _info, ctx) {
-      // A request that never reported its prefill done (aborted): its prompt leaves the backlog.
-      if (!inBacklog.delete(req.id)) return;
-      const s = prefillState(prefill, ctx.now());
-      accrue(s, ctx.now());
-      s.pending -= req.promptTokens;
+    onComplete(req, prefill, decode) {
+      // A request that never reported its prefill done (aborted): its prompt leaves the backlogs.
+      if (!backlog.delete(req.id)) return;
+      prefillState(prefill).pending -= req.promptTokens;
+      decodeState(decode).pendingKv -= req.promptTokens;
     },
   };
 }
