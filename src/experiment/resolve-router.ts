@@ -100,12 +100,22 @@ export async function resolveRouter(
       instances.map((s, index) => ({ id: s.id, index, role: s.role, group: s.group }) as never),
       `PD policy "${name}"`,
     );
+  } catch (err) {
+    if (err instanceof RoutingConfigError) throw new InputError(err.message, ctx.file, ctx.where(['fleet']));
+    throw err;
+  }
+  try {
     const options = name.trim() === 'slo-pd' ? sloPdHostOptions(cfg, instances) : (cfg.router.options ?? {});
     const policy = createPdPolicy(name, options);
     return { kind: 'pd', policy, link: linkResolver(cfg, instances, ctx) };
   } catch (err) {
     if (err instanceof UnknownOptionError) throw new InputError(err.message, ctx.file, ctx.where(['router', 'options', err.option]));
-    if (err instanceof RoutingConfigError) throw new InputError(err.message, ctx.file, ctx.where(['fleet']));
+    if (err instanceof RoutingConfigError) {
+      // A policy option: point at it when the YAML has it, else at the options (or the policy).
+      const opts = cfg.router.options ?? {};
+      const key = err.field !== undefined && err.field in opts ? err.field : undefined;
+      throw new InputError(err.message, ctx.file, ctx.where(key ? ['router', 'options', key] : cfg.router.options ? ['router', 'options'] : ['router', 'policy']));
+    }
     throw err;
   }
 }
