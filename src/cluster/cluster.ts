@@ -160,7 +160,7 @@ export class Cluster {
     );
     let engine: Engine = members[0];
     if (dp > 1) {
-      const dispatcher = createDpDispatcher(spec.dpDispatch ?? 'round_robin');
+      const dispatcher = createDpDispatcher(spec.dpDispatch ?? 'round_robin', this.opts.warn);
       engine = new DpGroup(spec.id, members, (req, loads) => dispatcher.pick(req, loads));
     }
     endpoint = new InstanceEndpoint(index, engine, members, spec.gpuType, spec.role, spec.group);

@@ -50,7 +50,12 @@ export class InstanceEndpoint implements EndpointView {
     readonly gpuType: string,
     readonly role: EndpointRole,
     readonly group?: string,
-  ) {}
+  ) {
+    // A static engine fact (vLLM cache_config_info), not a refreshed signal.
+    let blocks = 0;
+    for (const inst of instances) blocks += inst.kv.totalBlocks;
+    this.metrics.kvBlocks = blocks;
+  }
 
   get id(): string {
     return this.engine.id;

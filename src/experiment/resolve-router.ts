@@ -26,9 +26,22 @@ export function isDisaggregated(cfg: ExperimentConfig): boolean {
   return cfg.fleet.some((e) => e.role !== 'unified');
 }
 
+/** AIBrix's SLO queue router family: accepted on a prefill/decode pool, as AIBrix accepts it. */
+const AIBRIX_SLO_FAMILY = new Set(['slo', 'slo-least-load-pulling', 'slo-least-load', 'slo-pack-load']);
+
 /**
  * The router of a point: a PD router when the fleet has prefill/decode roles (its policy must be
- * a PD policy), otherwise the unified policy built by `unified()`.
+ * a PD policy, or one of AIBrix's SLO family, see below), otherwise the unified policy built by
+ * `unified()`.
+ *
+ * AIBrix's `slo` on a prefill/decode pool: AIBrix's gateway only calls the PD path for the `pd`
+ * strategy (vllm-project/aibrix@e3e10f9e4aebe9aac5e7d992fb87d2648e01628b:
+ * pkg/plugins/gateway/gateway.go `selectTargetPod`); every other strategy, `slo` included, gets
+ * the model's ready pods whatever their `role-name` label, and the SLO queue groups them by
+ * deployment (pkg/utils/pod_array.go `Indexes`). Each request goes whole to one pod, a prefill or a
+ * decode pod, which serves it alone (AIBrix's PD samples run vLLM with kv_role kv_both, so either
+ * role serves a plain request): no KV transfer, no disaggregation. Reproduced here by the unified
+ * gateway over all instances.
  */
 export async function resolveRouter(
   cfg: ExperimentConfig,
@@ -37,9 +50,17 @@ export async function resolveRouter(
   unified: () => Promise<RoutingPolicy>,
   profiles: ProfileSet | undefined,
   model: string,
+  warn: (message: string) => void = () => {},
 ): Promise<RouterSpec> {
   const name = cfg.router.policy;
-  if (!isDisaggregated(cfg)) {
+  const sloOnPd = isDisaggregated(cfg) && AIBRIX_SLO_FAMILY.has(name.trim());
+  if (sloOnPd) {
+    warn(
+      `router.policy ${name} on a prefill/decode fleet runs as AIBrix runs it there: the SLO router ignores roles, ` +
+        'so each request is served whole by one prefill or decode instance (no KV transfer). The PD-aware SLO router is slo-pd',
+    );
+  }
+  if (!isDisaggregated(cfg) || sloOnPd) {
     if (hasPdPolicy(name)) {
       throw new InputError(
         `"${name}" is a prefill/decode policy, but no fleet entry has role prefill or decode`,
@@ -52,7 +73,7 @@ export async function resolveRouter(
     const i = cfg.fleet.findIndex((e) => e.dpDispatch === 'follow_bootstrap_room');
     if (i >= 0) {
       throw new InputError(
-        'dpDispatch follow_bootstrap_room needs a prefill/decode fleet (only PD requests carry a bootstrap room); use round_robin, shortest_queue or minimum_tokens',
+        `dpDispatch follow_bootstrap_room needs a prefill/decode router (only PD requests carry a bootstrap room${sloOnPd ? `; ${name} routes whole requests` : ''}); use round_robin, shortest_queue or minimum_tokens`,
         ctx.file,
         ctx.where(['fleet', i, 'dpDispatch']),
       );
@@ -68,7 +89,7 @@ export async function resolveRouter(
   }
   if (!hasPdPolicy(name)) {
     throw new InputError(
-      `the fleet has prefill/decode roles, so the policy must be a PD policy (${knownPdPolicies().join(', ')}), not "${name}"`,
+      `the fleet has prefill/decode roles, so the policy must be a PD policy (${knownPdPolicies().join(', ')}) or AIBrix's slo family, not "${name}"`,
       ctx.file,
       ctx.where(['router', 'policy']),
     );
@@ -79,13 +100,69 @@ export async function resolveRouter(
       instances.map((s, index) => ({ id: s.id, index, role: s.role, group: s.group }) as never),
       `PD policy "${name}"`,
     );
-    const policy = createPdPolicy(name, cfg.router.options ?? {});
-    return { kind: 'pd', policy, link: linkResolver(cfg, instances, ctx) };
   } catch (err) {
-    if (err instanceof UnknownOptionError) throw new InputError(err.message, ctx.file, ctx.where(['router', 'options', err.option]));
     if (err instanceof RoutingConfigError) throw new InputError(err.message, ctx.file, ctx.where(['fleet']));
     throw err;
   }
+  try {
+    const options = name.trim() === 'slo-pd' ? sloPdHostOptions(cfg, instances) : (cfg.router.options ?? {});
+    const policy = createPdPolicy(name, options);
+    return { kind: 'pd', policy, link: linkResolver(cfg, instances, ctx) };
+  } catch (err) {
+    if (err instanceof UnknownOptionError) throw new InputError(err.message, ctx.file, ctx.where(['router', 'options', err.option]));
+    if (err instanceof RoutingConfigError) {
+      // A policy option: point at it when the YAML has it, else at the options (or the policy).
+      const opts = cfg.router.options ?? {};
+      const key = err.field !== undefined && err.field in opts ? err.field : undefined;
+      throw new InputError(err.message, ctx.file, ctx.where(key ? ['router', 'options', key] : cfg.router.options ? ['router', 'options'] : ['router', 'policy']));
+    }
+    throw err;
+  }
+}
+
+/**
+ * `slo-pd` options the experiment knows and the user left out: the SLO targets, the router mode,
+ * the KV transfer cost per prompt token over RDMA, and a step-time profile per GPU type taken from
+ * the instances' own timing model (standing in for a measured profile; see docs/pd.md).
+ */
+function sloPdHostOptions(cfg: ExperimentConfig, instances: readonly InstanceSpec[]): Record<string, unknown> {
+  const given = cfg.router.options ?? {};
+  const out: Record<string, unknown> = { ...given };
+  if (out.ttftS === undefined && cfg.slo?.ttftMs !== undefined) out.ttftS = cfg.slo.ttftMs / 1000;
+  if (out.tpotS === undefined && cfg.slo?.tpotMs !== undefined) out.tpotS = cfg.slo.tpotMs / 1000;
+  out.mode ??= cfg.router.mode;
+  const rdmaGBs = cfg.pd?.rdma?.bandwidthGBs ?? DEFAULT_RDMA.bandwidthGBs;
+  const kvBytes = instances.find((s) => s.kvBytesPerToken !== undefined)?.kvBytesPerToken;
+  if (out.transferSPerToken === undefined && kvBytes !== undefined) out.transferSPerToken = kvBytes / (rdmaGBs * 1e9);
+  if (out.profile === undefined) {
+    const profile: Record<string, Record<string, number>> = {};
+    for (const s of instances) {
+      const p = (profile[s.gpuType] ??= {});
+      const t = (prefillTokens: number, prefillSeqs: number, decodeSeqs: number, decodeContextTokens: number) =>
+        s.timing.stepTime({
+          prefillTokens,
+          prefillSeqs,
+          // prompts of 1024 tokens, computed whole
+          prefillAttentionPairs: prefillSeqs * 1024 * 512,
+          prefillContextTokens: prefillTokens,
+          decodeSeqs,
+          decodeContextTokens,
+        });
+      if (s.role === 'prefill' && p.prefillTokensPerS === undefined) {
+        // A full step of 1024-token prompts: the prefill instance's backlog rate.
+        const c = s.config.maxNumBatchedTokens;
+        p.prefillTokensPerS = c / t(c, Math.max(1, Math.round(c / 1024)), 0, 0);
+      }
+      if (s.role === 'decode' && p.decodeBaseS === undefined) {
+        const base = t(0, 0, 1, 1);
+        p.decodeBaseS = base;
+        p.decodePerSeqS = Math.max(0, (t(0, 0, 64, 64) - base) / 63);
+        p.decodePerKvTokenS = Math.max(0, (t(0, 0, 64, 64 * 2048) - t(0, 0, 64, 64)) / (64 * 2047));
+      }
+    }
+    out.profile = profile;
+  }
+  return out;
 }
 
 /** Link of each P->D path: an explicit `pd.links` entry, else NVLink within a node, else RDMA. */

@@ -79,6 +79,7 @@ export async function preparePoint(exp: LoadedExperiment, point: ExperimentPoint
     () => buildPolicy(cfg, exp, profiles ? { profiles, model: model.name } : {}),
     profiles,
     model.name,
+    warn,
   );
   const classes = [...new Set(cfg.workload.sources.map((s) => s.class))];
   for (const c of Object.keys(cfg.slo?.classes ?? {})) {

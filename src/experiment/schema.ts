@@ -32,9 +32,9 @@ export const fleetEntrySchema = z.strictObject({
   node: z.string().min(1).optional().describe('Node name: P->D transfers between instances on one node use NVLink'),
   dp: positiveInt.max(64).default(1).describe('Data-parallel ranks per instance (SGLang --dp-size)'),
   dpDispatch: z
-    .enum(['round_robin', 'shortest_queue', 'minimum_tokens', 'follow_bootstrap_room'])
+    .enum(['round_robin', 'shortest_queue', 'minimum_tokens', 'minimum_tokens_legacy', 'follow_bootstrap_room'])
     .optional()
-    .describe('How requests are spread over DP ranks (SGLang --load-balance-method; default round_robin)'),
+    .describe('How requests are spread over DP ranks (SGLang --load-balance-method, late-2025 version: minimum_tokens is deprecated there and runs round_robin; minimum_tokens_legacy = the sglang #7379 rule; default round_robin)'),
   costPerHour: z.number().nonnegative().optional().describe('Overrides the catalog cost per GPU-hour'),
   engine: engineSchema.optional(),
   timing: timingSchema.optional(),

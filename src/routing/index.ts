@@ -55,6 +55,7 @@ export { pickMinRandomTie, pickMaxRandomTie, pickRandom } from './pick.js';
 // Prefill/decode disaggregation: PD policies and the PD gateway.
 export { type PdRoutingPolicy, type PdPair, type PdPolicyFactory, type PdEndpoints, splitPdEndpoints, rolesetOf } from './pd/policy.js';
 export { createPdPolicy, knownPdPolicies, registerPdPolicy, hasPdPolicy } from './pd/registry.js';
+export { type SloPdProfile } from './pd/slo-pd.js';
 export {
   PdGateway,
   defaultPrefillCapacity,

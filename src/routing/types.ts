@@ -60,6 +60,11 @@ export interface EngineMetrics {
    * Read by the SGLang `power_of_two` policy; without it that policy compares `kvUsage`.
    */
   numTokens?: number;
+  /**
+   * KV cache blocks the engine has (vLLM `vllm:cache_config_info` num_gpu_blocks, summed over DP
+   * ranks). llm-d sizes its approximate prefix index per endpoint from it (autoTune).
+   */
+  kvBlocks?: number;
 }
 
 /**

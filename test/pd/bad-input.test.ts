@@ -126,6 +126,24 @@ const CASES: Case[] = [
     where: /fleet.*0.*dpDispatch/,
     says: /follow_bootstrap_room/,
   },
+  {
+    name: 'slo-pd with a bad step-time profile',
+    yaml: edit('policy: sglang-pd', 'policy: slo-pd\n  options: {profile: {H100-SXM: {decodeBaseS: -1}}}'),
+    where: /router\.options\.profile/,
+    says: /profile\.H100-SXM\.decodeBaseS.*non-negative/,
+  },
+  {
+    name: 'slo-pd with an unknown source',
+    yaml: edit('policy: sglang-pd', 'policy: slo-pd\n  options: {source: oracle}'),
+    where: /router\.options\.source/,
+    says: /"live", "profile"/,
+  },
+  {
+    name: 'follow_bootstrap_room under AIBrix slo on a PD fleet (whole requests carry no room)',
+    yaml: edit(FLEET, '  - {gpu: H100-SXM, count: 1, role: prefill, dp: 2, dpDispatch: follow_bootstrap_room}\n  - {gpu: H100-SXM, count: 1, role: decode}\n').replace('policy: sglang-pd', 'policy: slo'),
+    where: /fleet.*0.*dpDispatch/,
+    says: /slo routes whole requests/,
+  },
 ];
 
 describe('bad PD input: one line naming file and field, exit 2', () => {

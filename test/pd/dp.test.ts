@@ -75,12 +75,12 @@ describe('DP dispatch methods inside one instance', () => {
     expect(endedOnce(w.ended, 7)).toBe(true);
   });
 
-  it('minimum_tokens: the rank holding the fewest KV + waiting prompt tokens, lowest on ties', () => {
+  it('minimum_tokens_legacy: the rank holding the fewest KV + waiting prompt tokens, lowest on ties', () => {
     // Prompts 1000, 100, 500, 10, 10, 10, 200, all long, 0.1 ms apart (each is admitted before the
     // next arrives; KV counts whole 16-token blocks). Loads seen: r0 (0,0,0,0) -> 0;
     // r1 (1008,0,0,0) -> 1; r2 (1008,112,0,0) -> 2; r3 (1008,112,512,0) -> 3;
     // r4 (1008,112,512,16) -> 3; r5 (...,32) -> 3; r6 (...,48) -> 3.
-    const w = dpWorld('minimum_tokens');
+    const w = dpWorld('minimum_tokens_legacy');
     const prompts = [1000, 100, 500, 10, 10, 10, 200];
     w.run(prompts.map((p, i) => request(i, i * 0.0001, p, 1000)));
     expect(order(w.ranks.queued, 7)).toEqual([0, 1, 2, 3, 3, 3, 3]);

@@ -20,7 +20,7 @@ function rng(seed: number) {
   return { next, int: (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1)), pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)] };
 }
 
-const DP_METHODS = ['round_robin', 'shortest_queue', 'minimum_tokens', 'follow_bootstrap_room'];
+const DP_METHODS = ['round_robin', 'shortest_queue', 'minimum_tokens', 'minimum_tokens_legacy', 'follow_bootstrap_room'];
 const SIDES = ['random', 'round_robin', 'power_of_two', 'cache_aware'];
 
 function randomWorld(seed: number) {

@@ -41,11 +41,30 @@ describe('llm-d endpoint picker', () => {
 
   it('evicts from the per-endpoint LRU and the index', () => {
     const eps = [endpoint(0), endpoint(1)];
-    const p = createPolicy('llm-d', { lruCapacity: 4, weights: { queue: 0, kvCache: 0 } });
+    const p = createPolicy('llm-d', { lruCapacity: 4, weights: { queue: 0, kvCache: 0 } }); // no kvBlocks reported: lruCapacity
     const ctx = makeCtx(2);
     p.onDispatch!(request(1, { promptTokens: 64, prefixHashes: [1, 2, 3, 4] }), eps[0], ctx);
     p.onDispatch!(request(2, { promptTokens: 32, prefixHashes: [5, 6] }), eps[0], ctx); // evicts 1 and 2
     const h = histogram(200, () => p.select(request(3, { promptTokens: 64, prefixHashes: [1, 2, 3, 4] }), eps, ctx));
     expect(h.get(0)! > 50 && h.get(1)! > 50).toBe(true); // no match anywhere: a tie
+  });
+
+  it('autoTune (default): each endpoint\'s LRU holds its KV block count; autoTune false uses lruCapacity', () => {
+    const prompt = (id: number, hashes: number[]) => request(id, { promptTokens: hashes.length * 16, prefixHashes: hashes });
+    const matches = (opts: Record<string, unknown>, kvBlocks: number) => {
+      const eps = [endpoint(0, { kvBlocks }), endpoint(1, { kvBlocks })];
+      const p = createPolicy('llm-d', { ...opts, weights: { queue: 0, kvCache: 0 } });
+      const ctx = makeCtx(3);
+      p.onDispatch!(prompt(1, [1, 2, 3, 4]), eps[0], ctx);
+      p.onDispatch!(prompt(2, [5, 6]), eps[0], ctx); // 6 blocks on endpoint 0
+      // Endpoint 0 still holding blocks 1-4 wins every time; evicted, the two tie.
+      const h = histogram(200, () => p.select(prompt(3, [1, 2, 3, 4]), eps, ctx));
+      return h.get(0) === 200;
+    };
+    expect(matches({}, 4)).toBe(false); // 4 KV blocks: blocks 1 and 2 were evicted
+    expect(matches({}, 6)).toBe(true);
+    expect(matches({ lruCapacity: 4 }, 6)).toBe(true); // the reported block count wins over lruCapacity
+    expect(matches({ autoTune: false, lruCapacity: 4 }, 6)).toBe(false);
+    expect(matches({ autoTune: false }, 4)).toBe(true); // 31250
   });
 });

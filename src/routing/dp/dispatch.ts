@@ -2,9 +2,18 @@ import { RoutingConfigError, RoutingError } from '../errors.js';
 
 /**
  * SGLang's data-parallel dispatch inside one server (`DataParallelController`,
- * `python/sglang/srt/managers/data_parallel_controller.py`), mid-2025 methods
- * (`--load-balance-method round_robin | shortest_queue | minimum_tokens`), plus the later name
- * `follow_bootstrap_room`. The serving instance owns one dispatcher and asks it for a rank.
+ * `python/sglang/srt/managers/data_parallel_controller.py`), as ONE SGLang version had it: the
+ * controller after sglang #11170 (merged 2025-10-02) and before the piggy-backed load reports of
+ * #11469, read from the stored copy JustinTong0323/sglang@8b7f0859c0bae17c4084f555544916bd66d617e7
+ * (whose PD branch of round_robin is a fork edit; upstream sends `bootstrap_room % dp`):
+ * - round_robin: a counter; in PD `bootstrap_room % dp`;
+ * - shortest_queue: DPBudget, rebuilt from every load report, round_robin when it is empty;
+ * - minimum_tokens: deprecated in that version: it warns and runs round_robin.
+ * The working minimum_tokens of sglang #7379 (July to October 2025, when shortest_queue raised
+ * NotImplementedError) is kept under its own name, `minimum_tokens_legacy` (read from the stored
+ * copy g00947547/sglang_0805@3a61e2d463c5572af27ca035a670e0f69ae376e3). `follow_bootstrap_room`
+ * is the later name (#16110) of this version's PD round_robin. The serving instance owns one
+ * dispatcher and asks it for a rank.
  */
 
 /** What the DP controller sees of a request. A RequestView plus a bootstrap room fits. */
@@ -37,7 +46,7 @@ export interface DpRankView {
   readonly updatedAt?: number;
 }
 
-export type DpMethod = 'round_robin' | 'shortest_queue' | 'minimum_tokens' | 'follow_bootstrap_room';
+export type DpMethod = 'round_robin' | 'shortest_queue' | 'minimum_tokens' | 'minimum_tokens_legacy' | 'follow_bootstrap_room';
 
 export interface DpDispatcher {
   readonly method: DpMethod;
@@ -45,21 +54,26 @@ export interface DpDispatcher {
   pick(req: DpRequestView, ranks: readonly DpRankView[]): number;
 }
 
-const METHODS: readonly DpMethod[] = ['round_robin', 'shortest_queue', 'minimum_tokens', 'follow_bootstrap_room'];
+const METHODS: readonly DpMethod[] = ['round_robin', 'shortest_queue', 'minimum_tokens', 'minimum_tokens_legacy', 'follow_bootstrap_room'];
 
 export function knownDpMethods(): string[] {
   return [...METHODS];
 }
 
-/** Creates a DP dispatcher; an unknown method is a RoutingConfigError listing the known ones. */
-export function createDpDispatcher(method: string): DpDispatcher {
+/**
+ * Creates a DP dispatcher; an unknown method is a RoutingConfigError listing the known ones.
+ * `warn` receives SGLang's deprecation warning of `minimum_tokens` (once per dispatcher).
+ */
+export function createDpDispatcher(method: string, warn?: (message: string) => void): DpDispatcher {
   switch (method) {
     case 'round_robin':
       return new RoundRobin();
     case 'shortest_queue':
       return new ShortestQueue();
     case 'minimum_tokens':
-      return new MinimumTokens();
+      return new DeprecatedMinimumTokens(warn);
+    case 'minimum_tokens_legacy':
+      return new MinimumTokensLegacy();
     case 'follow_bootstrap_room':
       return new FollowBootstrapRoom();
     default:
@@ -124,7 +138,7 @@ class FollowBootstrapRoom implements DpDispatcher {
 }
 
 /**
- * `shortest_queue` (sglang #8024, DPBudget): on every load report the controller rebuilds a FIFO
+ * `shortest_queue` (DPBudget of the version above; first proposed in sglang #8024): on every load report the controller rebuilds a FIFO
  * "budget queue" from the ranks' num_reqs: repeatedly take the ranks at the current minimum (in
  * rank order) and append each (second minimum - minimum) times, raising them, until all are
  * equal (all equal from the start: empty queue). A dispatch pops the queue; an empty queue falls
@@ -173,20 +187,42 @@ class ShortestQueue implements DpDispatcher {
 }
 
 /**
- * `minimum_tokens` (sglang #7379): argmin over ranks of holding tokens + on-the-fly tokens, the
- * prompt tokens of requests dispatched to the rank that its reported load does not include yet;
- * ties go to the lowest rank (Python `min`). Here a rank's on-the-fly tokens are those dispatched
- * since its last report (`updatedAt` changed: the new report includes them); with live counts
- * (no `updatedAt`) there are none.
+ * `minimum_tokens` of this version: `logger.warning("The 'minimum_tokens' load balancing method
+ * is deprecated ... Fall back to 'round_robin_scheduler'")` on every request (here: once), then
+ * round_robin (in PD: `bootstrap_room % dp`). An explicit rank still wins.
  */
-class MinimumTokens implements DpDispatcher {
+class DeprecatedMinimumTokens implements DpDispatcher {
   readonly method: DpMethod = 'minimum_tokens';
+  private readonly rr = new RoundRobin();
+  private warned = false;
+  constructor(private readonly warn?: (message: string) => void) {}
+  pick(req: DpRequestView, ranks: readonly DpRankView[]): number {
+    if (!this.warned) {
+      this.warned = true;
+      this.warn?.(
+        "dpDispatch minimum_tokens: SGLang (after #11170) deprecated this method and runs round_robin instead, as here; " +
+          'minimum_tokens_legacy is the token-balancing rule of sglang #7379',
+      );
+    }
+    return this.rr.pick(req, ranks);
+  }
+}
+
+/**
+ * `minimum_tokens` of sglang #7379 (`minimum_tokens_legacy` here): argmin over ranks of holding
+ * tokens + on-the-fly tokens, the prompt tokens of requests dispatched to the rank that its
+ * reported load does not include yet; ties go to the lowest rank (`list.index(min(...))`). It
+ * ignores `data_parallel_rank` and the bootstrap room, as that code did. Here a rank's on-the-fly
+ * tokens are those dispatched since its last report (`updatedAt` changed: the new report includes
+ * them); with live counts (no `updatedAt`) there are none.
+ */
+class MinimumTokensLegacy implements DpDispatcher {
+  readonly method: DpMethod = 'minimum_tokens_legacy';
   private onfly: number[] = [];
   private stamps: (number | undefined)[] = [];
   pick(req: DpRequestView, ranks: readonly DpRankView[]): number {
     const n = ranks.length;
-    const ext = external(req, n);
-    if (ext !== undefined) return ext;
+    if (n <= 0) throw new RoutingError(`DP dispatch for request ${req.id} over ${n} ranks`);
     let best = -1;
     let bestLoad = Infinity;
     for (let i = 0; i < n; i++) {

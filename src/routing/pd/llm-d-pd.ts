@@ -1,6 +1,6 @@
 import { LlmDPrefixIndex } from '../llm-d-prefix-index.js';
 import { parseScorerWeights, ScorerPicker, type ScorerWeights, type WeightsOption } from '../llm-d-scorers.js';
-import { numberOption } from '../options.js';
+import { boolOption, numberOption } from '../options.js';
 import type { PolicyOptions } from '../policy.js';
 import type { PdRoutingPolicy } from './policy.js';
 
@@ -33,7 +33,8 @@ const WEIGHTS_OPTION: WeightsOption = {
  * Defaults: both profiles use llm-d's P/D guide scorers, prefix-cache-scorer 2 +
  * load-aware-scorer 1 (options `decodeWeights`, `prefillWeights` replace them, llm-d names);
  * `nonCachedTokens` 128 (llm-d's own default is 0, which never disaggregates); `blockTokens` 16,
- * `maxPrefixBlocks` 256, `lruCapacity` 31250 (the approximate prefix producer's).
+ * `maxPrefixBlocks` 256, per-endpoint LRU = its KV block count with `autoTune` (default), else
+ * `lruCapacity` 31250 (the approximate prefix producer's).
  *
  * Deviations: llm-d estimates input tokens as characters / 4; here the prompt's token count. In
  * pull mode, when the decider wants a prefill endpoint and none has capacity, no pair is returned
@@ -47,8 +48,9 @@ export function createLlmDPd(options: PolicyOptions = {}): PdRoutingPolicy {
   const blockTokens = numberOption(options, 'blockTokens', 16, { min: 1, integer: true }, P);
   const maxBlocks = numberOption(options, 'maxPrefixBlocks', 256, { min: 1, integer: true }, P);
   const lruCapacity = numberOption(options, 'lruCapacity', 31250, { min: 1, integer: true }, P);
+  const autoTune = boolOption(options, 'autoTune', true, P);
   // One index shared by the decode and prefill profiles, as in llm-d.
-  const index = new LlmDPrefixIndex(P, blockTokens, maxBlocks, lruCapacity);
+  const index = new LlmDPrefixIndex(P, blockTokens, maxBlocks, lruCapacity, autoTune);
   const picker = new ScorerPicker();
 
   return {

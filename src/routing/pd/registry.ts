@@ -5,6 +5,7 @@ import { createAibrixPd } from './aibrix-pd.js';
 import { createLlmDPd } from './llm-d-pd.js';
 import type { PdPolicyFactory, PdRoutingPolicy } from './policy.js';
 import { createSglangPd } from './sglang-pd.js';
+import { createSloPd } from './slo-pd.js';
 
 /** Prefill/decode policy names (production spellings where production has one) -> factories. */
 const factories = new Map<string, PdPolicyFactory>([
@@ -14,6 +15,8 @@ const factories = new Map<string, PdPolicyFactory>([
   ['sglang-pd', createSglangPd],
   // llm-d pd-profile-handler + prefix-based-pd-decider (decode first)
   ['llm-d-pd', createLlmDPd],
+  // routesim's own SLO-aware PD router (docs/pd.md): predicted TTFT for P, TPOT headroom for D
+  ['slo-pd', createSloPd],
 ]);
 
 export function knownPdPolicies(): string[] {

@@ -24,6 +24,8 @@ const SIDE_POLICIES: Record<string, (o: PolicyOptions) => RoutingPolicy> = {
  * Options: `prefill`, `decode` (random | round_robin | power_of_two | cache_aware), `policy`
  * (the default of both, cache_aware), `prefillOptions`, `decodeOptions` (that policy's options).
  *
+ * power_of_two compares each worker's own cached load (metrics.numTokens, /get_load summed over
+ * its DP ranks), else the in-flight counts of both (the PD router's guards; option loadGuards).
  * Loads (cache_aware, and the fallback of power_of_two) are the router's in-flight counters
  * (`counters.inflight`), which the PdGateway holds on both workers from dispatch to completion,
  * as SGLang's load guards do for non-streaming requests (and for all requests since SMG #1714).
@@ -45,7 +47,10 @@ export function createSglangPd(options: PolicyOptions = {}): PdRoutingPolicy {
     if (own !== undefined && (typeof own !== 'object' || own === null || Array.isArray(own))) {
       throw new RoutingConfigError(`${P}: option "${key}Options" must be an object of policy options`, undefined, `${key}Options`);
     }
-    return SIDE_POLICIES[name]((own ?? {}) as PolicyOptions);
+    // The PD router holds load guards on both workers of every request, so power_of_two's
+    // fallback load is the in-flight count there (not 0 as behind the regular router).
+    const sideOptions = name === 'power_of_two' ? { loadGuards: true, ...(own as PolicyOptions) } : own;
+    return SIDE_POLICIES[name]((sideOptions ?? {}) as PolicyOptions);
   };
   const prefillPolicy = side('prefill');
   const decodePolicy = side('decode');

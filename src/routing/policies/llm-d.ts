@@ -1,6 +1,6 @@
 import { LlmDPrefixIndex } from '../llm-d-prefix-index.js';
 import { parseScorerWeights, ScorerPicker, type ScorerWeights } from '../llm-d-scorers.js';
-import { numberOption } from '../options.js';
+import { boolOption, numberOption } from '../options.js';
 import type { PolicyOptions, RoutingPolicy } from '../policy.js';
 
 /** llm-d's default weights (`loader/defaults.go`): active-request is not in the default set. */
@@ -15,7 +15,8 @@ const DEFAULT_WEIGHTS: ScorerWeights = { queue: 2, kvCache: 2, prefix: 3, active
  * them by scorer name, e.g. `{ "prefix-cache-scorer": 2, "active-request-scorer": 1, "queue-scorer": 0 }`.
  *
  * Prefix cache: llm-d's approximate prefix producer (llm-d-prefix-index.ts), options
- * `blockTokens` 16, `maxPrefixBlocks` 256, `lruCapacity` 31250 (blocks per endpoint).
+ * `blockTokens` 16, `maxPrefixBlocks` 256; LRU blocks per endpoint = its KV block count
+ * (`metrics.kvBlocks`) with `autoTune` (default true, as llm-d), else `lruCapacity` 31250.
  */
 export function createLlmD(options: PolicyOptions = {}): RoutingPolicy {
   const P = 'llm-d';
@@ -28,7 +29,8 @@ export function createLlmD(options: PolicyOptions = {}): RoutingPolicy {
   const blockTokens = numberOption(options, 'blockTokens', 16, { min: 1, integer: true }, P);
   const maxBlocks = numberOption(options, 'maxPrefixBlocks', 256, { min: 1, integer: true }, P);
   const lruCapacity = numberOption(options, 'lruCapacity', 31250, { min: 1, integer: true }, P);
-  const index = new LlmDPrefixIndex(P, blockTokens, maxBlocks, lruCapacity);
+  const autoTune = boolOption(options, 'autoTune', true, P);
+  const index = new LlmDPrefixIndex(P, blockTokens, maxBlocks, lruCapacity, autoTune);
   const picker = new ScorerPicker();
 
   return {

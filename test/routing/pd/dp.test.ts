@@ -18,8 +18,10 @@ describe('SGLang DP dispatch', () => {
     expect(rr.pick(req(7), ranks)).toBe(1); // the counter did not move for PD requests
   });
 
-  it('an explicit data_parallel_rank overrides every method', () => {
-    for (const m of knownDpMethods()) {
+  it('an explicit data_parallel_rank overrides every method but the #7379 minimum_tokens', () => {
+    const legacy = createDpDispatcher('minimum_tokens_legacy');
+    expect(legacy.pick(req(1, { dataParallelRank: 2 }), [0, 5, 9].map((t) => ({ numReqs: 0, numTokens: t })))).toBe(0);
+    for (const m of knownDpMethods().filter((x) => x !== 'minimum_tokens_legacy')) {
       const d = createDpDispatcher(m);
       expect(d.pick(req(1, { dataParallelRank: 2, bootstrapRoom: 0 }), live(0, 0, 9))).toBe(2);
       expect(() => d.pick(req(1, { dataParallelRank: 3 }), live(0, 0, 0))).toThrow('request 1 names data-parallel rank 3, but the instance has ranks 0..2');
@@ -48,8 +50,19 @@ describe('SGLang DP dispatch', () => {
     expect([1, 2, 3, 4, 5, 6].map((i) => sq.pick(req(i), r2))).toEqual([0, 0, 0, 0, 0, 3]);
   });
 
-  it('minimum_tokens: argmin of held + on-the-fly tokens, lowest rank on a tie', () => {
-    const mt = createDpDispatcher('minimum_tokens');
+  it('minimum_tokens as SGLang after #11170 had it: deprecated, warns once, runs round_robin (room % dp in PD)', () => {
+    const warnings: string[] = [];
+    const mt = createDpDispatcher('minimum_tokens', (m) => warnings.push(m));
+    const skewed = [9000, 0, 0, 0].map((t) => ({ numReqs: 0, numTokens: t })); // token balancing would never pick rank 0
+    expect([1, 2, 3, 4, 5].map((i) => mt.pick(req(i), skewed))).toEqual([0, 1, 2, 3, 0]);
+    expect(mt.pick(req(6, { bootstrapRoom: 13 }), skewed)).toBe(1);
+    expect(mt.pick(req(7, { dataParallelRank: 2 }), skewed)).toBe(2);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/deprecated .* round_robin/);
+  });
+
+  it('minimum_tokens_legacy (sglang #7379): argmin of held + on-the-fly tokens, lowest rank on a tie', () => {
+    const mt = createDpDispatcher('minimum_tokens_legacy');
     const tokens = (t: number | undefined, ...n: number[]) => n.map((x) => ({ numReqs: 0, numTokens: x, updatedAt: t }));
     expect(mt.pick(req(1), tokens(undefined, 100, 50, 50))).toBe(1); // live counts: no on-the-fly
     expect(mt.pick(req(2), tokens(undefined, 100, 50, 50))).toBe(1);
@@ -67,7 +80,7 @@ describe('SGLang DP dispatch', () => {
     expect(() => f.pick(req(2), live(0, 0))).toThrow(/has no bootstrap room/);
     expect(() => createDpDispatcher('total_tokens')).toThrow(RoutingConfigError);
     expect(() => createDpDispatcher('total_tokens')).toThrow(
-      'unknown DP load-balance method "total_tokens"; known: round_robin, shortest_queue, minimum_tokens, follow_bootstrap_room',
+      'unknown DP load-balance method "total_tokens"; known: round_robin, shortest_queue, minimum_tokens, minimum_tokens_legacy, follow_bootstrap_room',
     );
   });
 });

@@ -287,7 +287,7 @@ describe('PdGateway errors', () => {
 
 describe('PD registry', () => {
   it('knows the production names, rejects unknown ones, accepts registrations', () => {
-    expect(knownPdPolicies()).toEqual(['llm-d-pd', 'pd', 'sglang-pd']);
+    expect(knownPdPolicies()).toEqual(['llm-d-pd', 'pd', 'sglang-pd', 'slo-pd']);
     expect(() => createPdPolicy('pd-fast')).toThrow(UnknownPdPolicyError);
     expect(() => createPdPolicy('pd-fast')).toThrow('unknown prefill/decode routing policy "pd-fast"; known PD policies: llm-d-pd, pd, sglang-pd');
     registerPdPolicy('first-test', () => firstPolicy());

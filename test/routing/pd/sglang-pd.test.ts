@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RoutingConfigError, createPdPolicy } from '../../../src/routing/index.js';
+import { RoutingConfigError, createPdPolicy, createPolicy } from '../../../src/routing/index.js';
 import { histogram, makeCtx, request } from '../helpers.js';
 import { pdEp } from './pd-helpers.js';
 
@@ -47,6 +47,27 @@ describe('SGLang PD mode (sglang-pd)', () => {
     const p = createPdPolicy('sglang-pd', { policy: 'power_of_two' });
     const pair = p.selectPair(request(1), prefill, decode, makeCtx())!;
     expect([pair.prefill.id, pair.decode.id]).toEqual(['P1', 'D2']);
+  });
+
+  it('power_of_two load source: each worker its own cached numTokens; without a snapshot the PD router\'s in-flight guards, not 0', () => {
+    // Cached loads say P0 is busier; in-flight counts say the opposite: the cache wins while present.
+    const prefill = [pdEp(0, 'prefill', { numTokens: 800, inflight: 0 }), pdEp(1, 'prefill', { numTokens: 100, inflight: 9 })];
+    const decode = [pdEp(2, 'decode', { numTokens: 50, inflight: 9 }), pdEp(3, 'decode', { numTokens: 700, inflight: 0 })];
+    const p = createPdPolicy('sglang-pd', { policy: 'power_of_two' });
+    const ctx = makeCtx();
+    ctx.script = [0.1, 0.5, 0.1, 0.5]; // each side samples (0, 1) in that order
+    let pair = p.selectPair(request(1), prefill, decode, ctx)!;
+    expect([pair.prefill.id, pair.decode.id]).toEqual(['P1', 'D2']);
+    // No snapshot yet (before the first /get_load poll): worker.load() = in-flight guards.
+    for (const e of [...prefill, ...decode]) e.metrics.updatedAt = Number.NaN;
+    ctx.script = [0.1, 0.5, 0.1, 0.5];
+    pair = p.selectPair(request(2), prefill, decode, ctx)!;
+    expect([pair.prefill.id, pair.decode.id]).toEqual(['P0', 'D3']);
+    // Behind the regular router the same policy compares 0 and 0: the first sample (index 0) wins.
+    ctx.script = [0.5, 0.1];
+    expect(createPolicy('power_of_two').select(request(3), decode, ctx)!.id).toBe('D3');
+    ctx.script = [0.1, 0.5];
+    expect(createPolicy('power_of_two').select(request(3), decode, ctx)!.id).toBe('D2');
   });
 
   it('returns no pair when a side has no candidate; rejects unknown side policies', () => {
