@@ -163,7 +163,7 @@ export class Cluster {
       const dispatcher = createDpDispatcher(spec.dpDispatch ?? 'round_robin');
       engine = new DpGroup(spec.id, members, (req, loads) => dispatcher.pick(req, loads));
     }
-    endpoint = new InstanceEndpoint(index, engine, members, spec.gpuType, spec.role, spec.group);
+    endpoint = new InstanceEndpoint(index, engine, spec.gpuType, spec.role, spec.group);
     return endpoint;
   }
 
@@ -434,8 +434,7 @@ export class Cluster {
  * would block the router queue behind it until the end of the run.
  */
 function decodeHeadroom(req: RequestView, e: InstanceEndpoint, pending: number): boolean {
-  let total = 0;
-  for (const inst of e.instances) total += inst.kv.totalBlocks * inst.config.blockSize;
+  const total = e.engine.kvCapacityTokens;
   const allowance = Math.min(DECODE_OUTPUT_ALLOWANCE, Math.max(0, total - req.promptTokens));
   return defaultDecodeHeadroom(req, e, pending, allowance);
 }

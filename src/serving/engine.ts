@@ -22,6 +22,8 @@ export interface Engine {
   readonly kvUsage: number;
   readonly freeKvTokens: number;
   readonly usedKvTokens: number;
+  /** KV tokens the engine holds at all (summed over ranks). */
+  readonly kvCapacityTokens: number;
   /** Busy time summed over ranks, seconds. */
   readonly busyTime: number;
   readonly promptTokensComputed: number;
@@ -35,4 +37,6 @@ export interface Engine {
   releaseTransferred(seq: Sequence): void;
   reserveTransfer(req: ServedRequest, owner?: unknown, hint?: RankHint): Sequence | null;
   admitTransferred(seq: Sequence): void;
+  /** What is wrong with the engine's state, or null when its invariants hold (tests; visits every sequence). */
+  checkInvariants(): string | null;
 }

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { VLLM_DEFAULTS } from '../../src/serving/index.js';
 import { runWorld, type WorldInstance, type WorldRequest, type WorldResult, type WorldSpec } from './world.js';
+import { instanceOf } from './world.js';
 
 const HASH_BLOCK = 16;
 
@@ -135,27 +136,27 @@ function checkWorld(spec: WorldSpec, res: WorldResult): void {
 
   // After the run: nothing queued or running, all KV released, no events left.
   for (const ep of res.cluster.endpoints) {
-    expect(ep.instance.running).toBe(0);
-    expect(ep.instance.queued).toBe(0);
-    expect(ep.instance.queuedPromptTokens).toBe(0);
-    expect(ep.instance.kv.used).toBe(0);
+    expect(instanceOf(ep).running).toBe(0);
+    expect(instanceOf(ep).queued).toBe(0);
+    expect(instanceOf(ep).queuedPromptTokens).toBe(0);
+    expect(instanceOf(ep).kv.used).toBe(0);
     expect(ep.counters.inflight).toBe(0);
   }
   expect(res.cluster.sim.pending).toBe(0);
 
   // Tokens generated == the outputs of completed requests, and each instance served what it completed.
-  const generated = res.cluster.endpoints.reduce((a, ep) => a + ep.instance.tokensGenerated, 0);
+  const generated = res.cluster.endpoints.reduce((a, ep) => a + instanceOf(ep).tokensGenerated, 0);
   const outputs = completed.reduce((a, e) => a + res.requests[e.id].outputTokens, 0);
   expect(generated).toBe(outputs);
   res.cluster.endpoints.forEach((ep, i) => {
     const mine = completed.filter((e) => e.instance === ep.id);
-    expect(ep.instance.completed).toBe(mine.length);
+    expect(instanceOf(ep).completed).toBe(mine.length);
     expect(res.summary.instances[i].served).toBe(mine.length);
-    expect(ep.instance.tokensGenerated).toBe(mine.reduce((a, e) => a + res.requests[e.id].outputTokens, 0));
+    expect(instanceOf(ep).tokensGenerated).toBe(mine.reduce((a, e) => a + res.requests[e.id].outputTokens, 0));
     // Preemption by recompute: an instance computes at least every prompt token it served once,
     // less what the prefix cache supplied.
     const prompts = mine.reduce((a, e) => a + res.requests[e.id].promptTokens - e.seq!.cachedTokens, 0);
-    expect(ep.instance.promptTokensComputed).toBeGreaterThanOrEqual(prompts);
+    expect(instanceOf(ep).promptTokensComputed).toBeGreaterThanOrEqual(prompts);
   });
 }
 

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { LinkSpec } from '../../src/cluster/index.js';
 import { createPdPolicy, type PdRoutingPolicy } from '../../src/routing/index.js';
 import { pdWorld, request, type PdInstance } from './pd-world.js';
+import { instancesOf } from '../invariants/world.js';
 
 /** Small deterministic generator (mulberry32). */
 function rng(seed: number) {
@@ -76,7 +77,7 @@ describe('random PD worlds', () => {
       const ids = w.ended.map((e) => e.id).sort((a, b) => a - b);
       expect(ids, spec.desc).toEqual(spec.reqs.map((q) => q.id));
       expect(w.violations, spec.desc).toEqual([]);
-      for (const e of w.cluster.endpoints) for (const inst of e.instances) expect(inst.kv.used, `${spec.desc} ${inst.id}`).toBe(0);
+      for (const e of w.cluster.endpoints) for (const inst of instancesOf(e)) expect(inst.kv.used, `${spec.desc} ${inst.id}`).toBe(0);
       for (const l of w.cluster.links.values()) expect(l.busy, spec.desc).toBe(false);
       expect(w.cluster.sim.pending, spec.desc).toBe(0);
       for (const e of w.ended) {
