@@ -7,3 +7,14 @@ export { VllmScheduler } from './vllm-scheduler.js';
 export { VLLM_DEFAULTS, type EngineConfig } from './engine-config.js';
 export type { Engine, RankHint } from './engine.js';
 export { DpGroup, type RankLoad, type RankPicker } from './dp-group.js';
+export { SglangScheduler } from './sglang-scheduler.js';
+export { RadixCache, RadixNode } from './radix-cache.js';
+export {
+  SGLANG_DEFAULTS,
+  SGLANG_PAGE_SIZE,
+  SGLANG_SCHEDULE_POLICIES,
+  sglangChunkedPrefillSize,
+  sglangMemFractionStatic,
+  type SglangConfig,
+  type SglangSchedulePolicy,
+} from './sglang-config.js';

@@ -5,6 +5,7 @@ import type { Engine } from './engine.js';
 import type { KvManager } from './kv-manager.js';
 import type { Scheduler, SchedulerEvents } from './scheduler.js';
 import { Sequence, type ServedRequest } from './sequence.js';
+import { SglangScheduler } from './sglang-scheduler.js';
 import { VllmScheduler } from './vllm-scheduler.js';
 
 /** Receives the events of an instance that matter outside it. */
@@ -71,7 +72,10 @@ export class Instance implements Engine {
     this.timing = opts.timing;
     this.config = opts.config;
     this.observer = opts.observer;
-    this.scheduler = new VllmScheduler(opts.config, opts.kvCapacityTokens, opts.maxModelLen, opts.observer);
+    this.scheduler =
+      opts.config.kind === 'sglang'
+        ? new SglangScheduler(opts.config, opts.kvCapacityTokens, opts.maxModelLen, opts.observer)
+        : new VllmScheduler(opts.config, opts.kvCapacityTokens, opts.maxModelLen, opts.observer);
   }
 
   /** The KV manager (for tests and per-instance reports; the cluster reads the Engine counts). */

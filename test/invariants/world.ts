@@ -9,7 +9,7 @@ import type { BatchShape, TimingModel } from '../../src/hardware/types.js';
 import { MetricsCollector, type RunSummary } from '../../src/metrics/index.js';
 import { createPolicy, type RouterMode } from '../../src/routing/index.js';
 import type { InstanceEndpoint } from '../../src/cluster/index.js';
-import { DpGroup, type EngineConfig, type Instance, type KvCache, type Sequence } from '../../src/serving/index.js';
+import { DpGroup, KvCache, type EngineConfig, type Instance, type Sequence } from '../../src/serving/index.js';
 import type { RequestSpec, RequestStream } from '../../src/workload/index.js';
 
 export interface WorldRequest {
@@ -129,9 +129,9 @@ export function runWorld(spec: WorldSpec): WorldResult {
     lastTime = now;
     for (const e of cluster!.endpoints) {
       const inst = instanceOf(e);
-      const p = kvProblem(inst.kv as KvCache) ?? (engine ? inst.checkInvariants() : null);
+      const p = (inst.kv instanceof KvCache ? kvProblem(inst.kv) : inst.kv.checkInvariants() ?? undefined) ?? (engine ? inst.checkInvariants() : null);
       if (p) note(`${where} t=${now} ${e.id}: ${p}`);
-      if (inst.running > inst.config.maxNumSeqs) note(`${where} ${e.id}: ${inst.running} running > maxNumSeqs`);
+      if (inst.running > inst.slots) note(`${where} ${e.id}: ${inst.running} running > ${inst.slots} slots`);
     }
   };
 
@@ -143,7 +143,11 @@ export function runWorld(spec: WorldSpec): WorldResult {
       steps++;
       // Called once per step, after the step's KV allocation: the batch must respect the budget.
       const tokens = shape.prefillTokens + shape.decodeSeqs;
-      if (tokens > w.config.maxNumBatchedTokens) note(`step of ${tokens} tokens > budget ${w.config.maxNumBatchedTokens}`);
+      const sg = w.config.kind === 'sglang' ? w.config.sglang : undefined;
+      if (!sg && tokens > w.config.maxNumBatchedTokens) note(`step of ${tokens} tokens > budget ${w.config.maxNumBatchedTokens}`);
+      // SGLang runs prefill first: decodes join a prefill step only with mixed chunk on.
+      if (sg && !sg.enableMixedChunk && shape.prefillTokens > 0 && shape.decodeSeqs > 0) note('SGLang step mixes prefill and decode');
+      if (sg && sg.chunkedPrefillSize !== null && shape.prefillTokens > sg.chunkedPrefillSize) note(`prefill of ${shape.prefillTokens} tokens > chunked_prefill_size ${sg.chunkedPrefillSize}`);
       if (tokens <= 0) note('empty step');
       checkAll(`step on i${i}`);
     }),

@@ -7,7 +7,7 @@ import { randomStream } from '../../src/engine/index.js';
 import type { BatchShape, TimingModel } from '../../src/hardware/types.js';
 import { MetricsCollector, type CompletedRequest, type PdTimes, type RunSummary, type SloTargets } from '../../src/metrics/index.js';
 import { createPdPolicy, type EndpointRole, type PdRoutingPolicy, type RouterMode, type RoutingPolicy } from '../../src/routing/index.js';
-import { VLLM_DEFAULTS, type EngineConfig, type KvCache, type Sequence } from '../../src/serving/index.js';
+import { KvCache, VLLM_DEFAULTS, type EngineConfig, type Sequence } from '../../src/serving/index.js';
 import type { RequestSpec } from '../../src/workload/index.js';
 import { arrayStream, instancesOf, kvProblem } from '../invariants/world.js';
 
@@ -118,9 +118,9 @@ export function pdWorld(opts: {
         last = sim.now;
         for (const e of cluster.endpoints) {
           for (const inst of instancesOf(e)) {
-            const problem = kvProblem(inst.kv as KvCache) ?? inst.checkInvariants();
+            const problem = (inst.kv instanceof KvCache ? kvProblem(inst.kv) : inst.kv.checkInvariants() ?? undefined) ?? inst.checkInvariants();
             if (problem && violations.length < 20) violations.push(`t=${sim.now} ${inst.id}: ${problem}`);
-            if (inst.running > inst.config.maxNumSeqs) violations.push(`${inst.id}: running > maxNumSeqs`);
+            if (inst.running > inst.slots) violations.push(`${inst.id}: running > slots`);
           }
         }
       },
