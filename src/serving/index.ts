@@ -18,3 +18,4 @@ export {
   type SglangConfig,
   type SglangSchedulePolicy,
 } from './sglang-config.js';
+export { engineConfigFrom, SGLANG_ONLY, VLLM_ONLY, type EngineSettings } from './engine-settings.js';
