@@ -69,6 +69,9 @@ export class DpGroup implements Engine {
   get preemptions(): number {
     return this.sum((m) => m.preemptions);
   }
+  get preallocatesBeforePrefill(): boolean {
+    return this.members[0].preallocatesBeforePrefill;
+  }
   get working(): boolean {
     return this.members.some((m) => m.working);
   }

@@ -29,6 +29,11 @@ export interface Engine {
   readonly promptTokensComputed: number;
   readonly tokensGenerated: number;
   readonly preemptions: number;
+  /**
+   * Decode side of disaggregation: whether the prefill waits for this engine to preallocate the
+   * prompt's KV before it starts (SGLang's bootstrap), rather than reserving after the prefill.
+   */
+  readonly preallocatesBeforePrefill: boolean;
   /** Whether a step is running or about to start (on any rank). */
   readonly working: boolean;
   admissionError(req: ServedRequest): string | null;

@@ -116,6 +116,11 @@ export class Instance implements Engine {
     return this.scheduler.completed;
   }
 
+  /** SGLang decode servers preallocate KV at bootstrap, before the prefill runs. */
+  get preallocatesBeforePrefill(): boolean {
+    return this.config.kind === 'sglang';
+  }
+
   /** Whether a step is running or about to start. */
   get working(): boolean {
     return this.busy || this.stepPending;

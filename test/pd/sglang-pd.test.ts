@@ -15,13 +15,14 @@ const SGLANG: Partial<EngineConfig> = {
 };
 
 describe('SGLang prefill and decode servers', () => {
-  // a at 0: prefill 500 tokens, 6 ms -> 0.006; D0 preallocates (nothing served: 1600 >= 500 +
-  //   512); transfer 5 + 1 ms -> 0.012; joins D0's batch: first token 0.012; 9 decode steps of
-  //   2 ms -> 0.030.
-  // b at 0.0085: prefill -> 0.0145. D0 serves a: 1600 - 502 used - 512 reserved for a = 586 <
-  //   500 + 512, so b waits for a's completion (0.030), then transfers -> 0.036 and decodes 2
-  //   steps -> 0.040.
-  it('the decode server preallocates only with 512 tokens of decode room kept per request', () => {
+  // SGLang bootstraps: the decode server preallocates before the prefill starts.
+  // a at 0: D0 serves nothing, so 500 + min(512, 10) fits: reserved at once. Prefill 500 tokens
+  //   (6 ms) -> 0.006; transfer 5 + 1 ms -> 0.012; first token 0.012; 9 decode steps of 2 ms ->
+  //   0.030.
+  // b at 0.0085: D0 serves a (in transfer): 1600 - 500 - 512 = 588 < 500 + 512, so b waits in
+  //   the bootstrap queue, not on the prefill server, until a completes at 0.030. Then prefill
+  //   -> 0.036, transfer -> 0.042, 2 decode steps -> 0.046.
+  it('the decode server preallocates at bootstrap, keeping 512 tokens of decode room per request', () => {
     const w = pdWorld({
       instances: [
         { id: 'P0', role: 'prefill', config: SGLANG },
@@ -34,10 +35,13 @@ describe('SGLang prefill and decode servers', () => {
     const b = w.byId(1);
     expect(a.seq!.firstTokenAt).toBeCloseTo(0.012, 12);
     expect(a.seq!.finishedAt).toBeCloseTo(0.03, 12);
+    expect(a.pd!.kvWait).toBeCloseTo(0, 12);
+    expect(b.pd!.kvWait).toBeCloseTo(0.03 - 0.0085, 12);
+    expect(b.pd!.prefillQueue).toBeCloseTo(0, 12);
     expect(b.pd!.prefillCompute).toBeCloseTo(0.006, 12);
-    expect(b.pd!.kvWait).toBeCloseTo(0.03 - 0.0145, 12);
-    expect(b.seq!.firstTokenAt).toBeCloseTo(0.036, 12);
-    expect(b.seq!.finishedAt).toBeCloseTo(0.04, 12);
+    expect(b.pd!.transfer).toBeCloseTo(0.006, 12);
+    expect(b.seq!.firstTokenAt).toBeCloseTo(0.042, 12);
+    expect(b.seq!.finishedAt).toBeCloseTo(0.046, 12);
     expect(a.instance).toBe('D0');
     // Both servers hold nothing at the end (the prefill side freed its copy after each transfer).
     for (const id of ['P0', 'D0']) expect(instanceOf(w.endpoint(id)).kv.used).toBe(0);
