@@ -1,9 +1,13 @@
 /**
- * SGLang server settings the scheduler reads, with SGLang's defaults. Read from
- * sgl-project/sglang: python/sglang/srt/server_args.py (defaults), managers/schedule_policy.py
+ * SGLang server settings the scheduler reads, with SGLang's defaults. Read from sgl-project/sglang:
+ * python/sglang/srt/server_args.py @469c63e54e7d94591617ef9590c6aa26d54dc1bb (max_prefill_tokens,
+ * schedule_policy, schedule_conservativeness, enable_mixed_chunk, page_size; the GPU-memory rules
+ * for chunked_prefill_size and the tp rule for mem_fraction_static are those of the 2025
+ * releases, newer ones derive the fraction from reserved memory), managers/schedule_policy.py
  * @00550cd11b35def9d584bf761a1e32729c20a21d, managers/scheduler_components/new_token_ratio_tracker.py
- * @1a882c5c63cfeff4e20254078cbd89500d5b1fe9 and managers/schedule_batch.py
- * @000eaffacf048e51b64d4d72985ef8f0b7054b39.
+ * @1a882c5c63cfeff4e20254078cbd89500d5b1fe9, managers/schedule_batch.py
+ * @000eaffacf048e51b64d4d72985ef8f0b7054b39 and disaggregation/decode.py
+ * @278e503a5e16252fb4ff513018b6a73e30976f63.
  */
 export interface SglangConfig {
   /** `--max-running-requests`; undefined: SGLang's default from the KV pool size. */
