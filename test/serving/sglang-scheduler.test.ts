@@ -139,4 +139,20 @@ describe('SGLang scheduler', () => {
     expect(b.finishedAt).toBe(4);
     expect(w.problems).toEqual([]);
   });
+
+  it('lpm admits the request with the longest cached prefix first; fcfs the oldest', () => {
+    for (const policy of ['fcfs', 'lpm'] as const) {
+      const w = setup({ schedulePolicy: policy, maxRunningRequests: 1 });
+      // Warm the tree with blocks 1, 2 (32 tokens), then queue a (nothing cached) before b (both blocks cached).
+      w.add(40, 1, [1, 2]);
+      w.sim.run();
+      const a = w.add(40, 1, [7, 8]);
+      const b = w.add(40, 1, [1, 2]);
+      w.sim.run();
+      if (policy === 'lpm') expect(b.firstScheduledAt).toBeLessThan(a.firstScheduledAt);
+      else expect(a.firstScheduledAt).toBeLessThan(b.firstScheduledAt);
+      expect(b.cachedTokens).toBe(32);
+      expect(w.problems).toEqual([]);
+    }
+  });
 });
