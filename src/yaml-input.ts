@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { isNode, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { InputError } from './input-error.js';
-import { issueMessage } from './zod-issue.js';
+import { issueMessage, reportedIssue } from './zod-issue.js';
 
 export interface YamlInput {
   file: string;
@@ -60,8 +60,9 @@ export function parseYamlText(text: string, file: string): YamlInput {
     check(schema, value, path = []) {
       const result = schema.safeParse(value);
       if (result.success) return result.data;
-      const issue = result.error.issues[0];
-      throw new InputError(issueMessage(issue), file, where([...path, ...issue.path]));
+      // A union (e.g. `engine: sglang` or settings) reports the branch that got furthest.
+      const { issue, path: at } = reportedIssue(result.error.issues[0]);
+      throw new InputError(issueMessage(issue), file, where([...path, ...at]));
     },
   };
 }

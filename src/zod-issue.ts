@@ -19,6 +19,18 @@ export function describeIssue(issue: Issue, prefix: readonly PropertyKey[] = [])
   return { where: formatPath(path), message };
 }
 
+/** The issue to report for `issue`: for a union that failed in every branch, the branch that got furthest, with its full path. */
+export function reportedIssue(issue: Issue): { issue: Issue; path: PropertyKey[] } {
+  let path: PropertyKey[] = [...issue.path];
+  while (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    const best = bestBranch(issue.errors);
+    if (best === undefined) break;
+    issue = best;
+    path = [...path, ...best.path];
+  }
+  return { issue, path };
+}
+
 /**
  * Zod's message, except that a missing field says so plainly and unknown keys are "unknown
  * field"s (the YAML files' wording; the path is reported separately).

@@ -73,6 +73,8 @@ class PdFlight {
   prefillDoneAt = -1;
   reservedAt = -1;
   transferDoneAt = -1;
+  /** SGLang bootstrap: the decode side preallocates before the prefill starts. */
+  bootstrap = false;
   constructor(
     readonly req: RequestSpec,
     readonly prefill: InstanceEndpoint,
@@ -163,7 +165,7 @@ export class Cluster {
       const dispatcher = createDpDispatcher(spec.dpDispatch ?? 'round_robin', this.opts.warn);
       engine = new DpGroup(spec.id, members, (req, loads) => dispatcher.pick(req, loads));
     }
-    endpoint = new InstanceEndpoint(index, engine, members, spec.gpuType, spec.role, spec.group);
+    endpoint = new InstanceEndpoint(index, engine, spec.gpuType, spec.role, spec.group);
     return endpoint;
   }
 
@@ -285,6 +287,14 @@ export class Cluster {
       decode.engine.enqueue(req, flight, flight.hint);
       return;
     }
+    if (decode.engine.preallocatesBeforePrefill) {
+      // SGLang: the prefill waits in the bootstrap queue until the decode side holds the KV.
+      flight.bootstrap = true;
+      const waiting = this.awaitingKv.get(decode);
+      if (waiting) waiting.push(flight);
+      else if (!this.reserveAndSend(flight)) this.awaitingKv.set(decode, [flight]);
+      return;
+    }
     flight.seqPrefill = prefill.engine.enqueuePrefillOnly(req, flight, flight.hint);
   }
 
@@ -292,24 +302,40 @@ export class Cluster {
     const flight = seq.owner as PdFlight;
     flight.prefillDoneAt = this.sim.now;
     flight.prefill.prefills++;
-    // Requests already waiting for KV on the decode side go first (an entry is never empty).
-    const waiting = this.awaitingKv.get(flight.decode);
-    if (waiting) waiting.push(flight);
-    else if (!this.reserveAndSend(flight)) this.awaitingKv.set(flight.decode, [flight]);
+    if (flight.bootstrap) {
+      // Bootstrapped: the decode side's KV is already held; the transfer starts now.
+      this.send(flight);
+    } else {
+      // Requests already waiting for KV on the decode side go first (an entry is never empty).
+      const waiting = this.awaitingKv.get(flight.decode);
+      if (waiting) waiting.push(flight);
+      else if (!this.reserveAndSend(flight)) this.awaitingKv.set(flight.decode, [flight]);
+    }
     // Only now tell the gateway: in pull mode it drains its queue here, and the decode headroom
     // it sees must already count this reservation (it stops counting the prompt as pending).
     this.pd!.prefillDone(flight.req, flight.prefill);
   }
 
-  /** Reserves the decode side's KV and starts the transfer; false if the blocks do not fit yet. */
+  /**
+   * Reserves the decode side's KV and starts the transfer (or, bootstrapping, the prefill); false
+   * if the blocks do not fit yet.
+   */
   private reserveAndSend(flight: PdFlight): boolean {
     const seq = flight.decode.engine.reserveTransfer(flight.req, flight, flight.hint);
     if (!seq) return false;
     flight.seqDecode = seq;
     flight.reservedAt = this.sim.now;
+    if (flight.bootstrap) {
+      flight.seqPrefill = flight.prefill.engine.enqueuePrefillOnly(flight.req, flight, flight.hint);
+      return true;
+    }
+    this.send(flight);
+    return true;
+  }
+
+  private send(flight: PdFlight): void {
     const bytes = (this.opts.instances[flight.prefill.index].kvBytesPerToken ?? 0) * flight.req.promptTokens;
     this.link(flight.prefill, flight.decode).send(bytes, this.transferDoneFn, flight);
-    return true;
   }
 
   private readonly transferDoneFn = (flight: unknown) => this.transferDone(flight as PdFlight);
@@ -409,8 +435,9 @@ export class Cluster {
     t.prefillIndex = f.prefill.index;
     t.prefillQueue = p.firstScheduledAt - p.enqueuedAt;
     t.prefillCompute = f.prefillDoneAt - p.firstScheduledAt;
-    t.kvWait = f.reservedAt - f.prefillDoneAt;
-    t.transfer = f.transferDoneAt - f.reservedAt;
+    // Bootstrapped (SGLang), the KV wait comes before the prefill and the transfer follows it.
+    t.kvWait = f.bootstrap ? f.reservedAt - f.dispatchedAt : f.reservedAt - f.prefillDoneAt;
+    t.transfer = f.transferDoneAt - (f.bootstrap ? f.prefillDoneAt : f.reservedAt);
     t.decodeWait = f.seqDecode!.transferredAt - f.transferDoneAt;
     return t;
   }
@@ -434,8 +461,7 @@ export class Cluster {
  * would block the router queue behind it until the end of the run.
  */
 function decodeHeadroom(req: RequestView, e: InstanceEndpoint, pending: number): boolean {
-  let total = 0;
-  for (const inst of e.instances) total += inst.kv.totalBlocks * inst.config.blockSize;
+  const total = e.engine.kvCapacityTokens;
   const allowance = Math.min(DECODE_OUTPUT_ALLOWANCE, Math.max(0, total - req.promptTokens));
   return defaultDecodeHeadroom(req, e, pending, allowance);
 }

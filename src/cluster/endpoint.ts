@@ -1,5 +1,5 @@
 import type { EndpointCapacity, EndpointRole, EndpointView, EngineMetrics, GatewayCounters } from '../routing/index.js';
-import type { Engine, Instance } from '../serving/index.js';
+import type { Engine } from '../serving/index.js';
 
 /**
  * A server as the router sees it: gateway counters (moved by the gateway at once), an engine
@@ -45,8 +45,6 @@ export class InstanceEndpoint implements EndpointView {
   constructor(
     readonly index: number,
     readonly engine: Engine,
-    /** The engine's instances: one, or its data-parallel ranks. */
-    readonly instances: readonly Instance[],
     readonly gpuType: string,
     readonly role: EndpointRole,
     readonly group?: string,
@@ -59,12 +57,6 @@ export class InstanceEndpoint implements EndpointView {
 
   get id(): string {
     return this.engine.id;
-  }
-
-  /** The engine's only instance (an endpoint without data-parallel ranks). */
-  get instance(): Instance {
-    if (this.instances.length !== 1) throw new Error(`${this.id} has ${this.instances.length} data-parallel ranks`);
-    return this.instances[0];
   }
 
   capacity(): EndpointCapacity {

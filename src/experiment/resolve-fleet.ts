@@ -8,7 +8,7 @@ import {
 } from '../hardware/index.js';
 import type { InstanceSpec } from '../cluster/index.js';
 import { InputError } from '../input-error.js';
-import { VLLM_DEFAULTS, type EngineConfig } from '../serving/index.js';
+import { engineConfigFrom, type EngineConfig } from '../serving/index.js';
 import type { FleetEntry } from './schema.js';
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
@@ -42,8 +42,8 @@ export function resolveFleet(
     } catch (err) {
       throw new InputError((err as Error).message, ctx.file, at('gpu'));
     }
-    const engine: EngineConfig = { ...VLLM_DEFAULTS, ...entry.engine };
-    if (engine.maxNumSeqs > engine.maxNumBatchedTokens) {
+    const engine: EngineConfig = engineConfigFrom(entry.engine, gpu.memoryGB, entry.tp);
+    if (engine.kind !== 'sglang' && engine.maxNumSeqs > engine.maxNumBatchedTokens) {
       throw new InputError(
         `maxNumSeqs (${engine.maxNumSeqs}) must not exceed maxNumBatchedTokens (${engine.maxNumBatchedTokens})`,
         ctx.file,

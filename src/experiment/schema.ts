@@ -1,20 +1,52 @@
 import { z } from 'zod';
+import { SGLANG_ONLY, VLLM_ONLY } from '../serving/index.js';
 import { workloadSchema } from '../workload/index.js';
 
 const positiveInt = z.int().positive();
 
-/** Engine settings of a fleet entry, named after vLLM's flags (camelCase); defaults are vLLM's. */
+/**
+ * Engine settings of a fleet entry: `sglang` or `vllm` alone, or the flags (camelCase) of the
+ * engine named by `kind` (default vLLM). Defaults are the engine's own (docs/engines.md).
+ */
 export const engineSchema = z
-  .strictObject({
-    maxNumSeqs: positiveInt.optional().describe('vLLM max_num_seqs (default 256)'),
-    maxNumBatchedTokens: positiveInt.optional().describe('vLLM max_num_batched_tokens (default 8192)'),
-    blockSize: positiveInt.optional().describe('vLLM block_size (default 16)'),
-    gpuMemoryUtilization: z.number().gt(0).max(1).optional().describe('vLLM gpu_memory_utilization (default 0.9)'),
-    enableChunkedPrefill: z.boolean().optional().describe('default true'),
-    enablePrefixCaching: z.boolean().optional().describe('default true'),
-    maxModelLen: positiveInt.optional().describe("default: the model's context length"),
-  })
-  .describe('Inference engine settings');
+  .union([
+    z.enum(['vllm', 'sglang']),
+    z
+      .strictObject({
+        kind: z.enum(['vllm', 'sglang']).optional().describe('Which engine runs the instance (default vllm)'),
+        maxNumSeqs: positiveInt.optional().describe('vLLM max_num_seqs (default 256)'),
+        maxNumBatchedTokens: positiveInt.optional().describe('vLLM max_num_batched_tokens (default 8192)'),
+        blockSize: positiveInt.optional().describe('vLLM block_size (default 16)'),
+        gpuMemoryUtilization: z.number().gt(0).max(1).optional().describe('vLLM gpu_memory_utilization (default 0.9)'),
+        enableChunkedPrefill: z.boolean().optional().describe('default true'),
+        enablePrefixCaching: z.boolean().optional().describe('default true'),
+        maxModelLen: positiveInt.optional().describe("default: the model's context length"),
+        maxRunningRequests: positiveInt.optional().describe('SGLang --max-running-requests (default from the KV pool: 2048 to 4096)'),
+        chunkedPrefillSize: z.int().min(-1).optional().describe('SGLang --chunked-prefill-size, -1 disables (default by GPU memory: 2048 under 35 GB, 8192 under 160 GB, else 16384)'),
+        maxPrefillTokens: positiveInt.optional().describe('SGLang --max-prefill-tokens (default 16384)'),
+        schedulePolicy: z.enum(['fcfs', 'lpm', 'dfs-weight']).optional().describe('SGLang --schedule-policy (default fcfs)'),
+        scheduleConservativeness: z.number().positive().optional().describe('SGLang --schedule-conservativeness (default 1.0)'),
+        enableMixedChunk: z.boolean().optional().describe('SGLang --enable-mixed-chunk (default false)'),
+        disableRadixCache: z.boolean().optional().describe('SGLang --disable-radix-cache (default false)'),
+        pageSize: positiveInt.optional().describe('SGLang --page-size (default 1)'),
+        memFractionStatic: z.number().gt(0).max(1).optional().describe('SGLang --mem-fraction-static (default 0.88 at tp 1, less at higher tp)'),
+      })
+      .superRefine((e, ctx) => {
+        const sglang = e.kind === 'sglang';
+        for (const key of Object.keys(e)) {
+          if (sglang && key in VLLM_ONLY) {
+            ctx.addIssue({ code: 'custom', path: [key], message: `${key} is a vLLM setting; for kind: sglang use ${VLLM_ONLY[key]}` });
+          } else if (!sglang && SGLANG_ONLY.includes(key)) {
+            ctx.addIssue({ code: 'custom', path: [key], message: `${key} is an SGLang setting: add kind: sglang` });
+          }
+        }
+        const chunk = e.chunkedPrefillSize;
+        if (chunk !== undefined && (chunk === 0 || (chunk > 0 && chunk % (e.pageSize ?? 1) !== 0))) {
+          ctx.addIssue({ code: 'custom', path: ['chunkedPrefillSize'], message: 'chunkedPrefillSize must be -1 or a positive multiple of pageSize' });
+        }
+      }),
+  ])
+  .describe('Inference engine: vllm (default), sglang, or settings');
 
 export const timingSchema = z
   .union([

@@ -1,5 +1,4 @@
 import type { Engine, RankHint } from './engine.js';
-import type { Instance } from './instance.js';
 import type { Sequence, ServedRequest } from './sequence.js';
 
 /** Per-rank load a data-parallel dispatcher reads (SGLang's num_reqs and num_tokens). */
@@ -19,12 +18,12 @@ export class DpGroup implements Engine {
   private readonly loads: RankLoad[];
   /** Requests dispatched to each rank, for the served-by-rank balance. */
   readonly dispatchedPerRank: number[];
-  private readonly rankOf = new WeakMap<Sequence, Instance>();
+  private readonly rankOf = new WeakMap<Sequence, Engine>();
   private readonly query = { id: 0, promptTokens: 0, bootstrapRoom: undefined as number | undefined };
 
   constructor(
     readonly id: string,
-    private readonly members: readonly Instance[],
+    private readonly members: readonly Engine[],
     private readonly pick: RankPicker,
   ) {
     this.loads = members.map(() => ({ numReqs: 0, numTokens: 0 }));
@@ -52,8 +51,11 @@ export class DpGroup implements Engine {
   get usedKvTokens(): number {
     return this.sum((m) => m.usedKvTokens);
   }
+  get kvCapacityTokens(): number {
+    return this.sum((m) => m.kvCapacityTokens);
+  }
   get kvUsage(): number {
-    return this.sum((m) => m.kv.used) / this.sum((m) => m.kv.totalBlocks);
+    return this.sum((m) => m.usedKvTokens) / this.sum((m) => m.kvCapacityTokens);
   }
   get busyTime(): number {
     return this.sum((m) => m.busyTime);
@@ -67,13 +69,24 @@ export class DpGroup implements Engine {
   get preemptions(): number {
     return this.sum((m) => m.preemptions);
   }
+  get preallocatesBeforePrefill(): boolean {
+    return this.members[0].preallocatesBeforePrefill;
+  }
   get working(): boolean {
     return this.members.some((m) => m.working);
   }
 
   /** The ranks themselves (for per-rank reporting). */
-  get rankInstances(): readonly Instance[] {
+  get rankEngines(): readonly Engine[] {
     return this.members;
+  }
+
+  checkInvariants(): string | null {
+    for (const m of this.members) {
+      const p = m.checkInvariants();
+      if (p) return p;
+    }
+    return null;
   }
 
   admissionError(req: ServedRequest): string | null {
@@ -110,7 +123,7 @@ export class DpGroup implements Engine {
     this.rankOf.get(seq)!.admitTransferred(seq);
   }
 
-  private choose(req: ServedRequest, hint: RankHint | undefined): Instance {
+  private choose(req: ServedRequest, hint: RankHint | undefined): Engine {
     for (let i = 0; i < this.members.length; i++) {
       const m = this.members[i];
       this.loads[i].numReqs = m.running + m.queued;
@@ -123,12 +136,12 @@ export class DpGroup implements Engine {
     return this.members[this.pick(q, this.loads)];
   }
 
-  private placed(seq: Sequence, rank: Instance): void {
+  private placed(seq: Sequence, rank: Engine): void {
     this.rankOf.set(seq, rank);
     this.dispatchedPerRank[this.members.indexOf(rank)]++;
   }
 
-  private sum(f: (m: Instance) => number): number {
+  private sum(f: (m: Engine) => number): number {
     let s = 0;
     for (const m of this.members) s += f(m);
     return s;

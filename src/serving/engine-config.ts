@@ -1,5 +1,15 @@
-/** Scheduler and memory settings of one inference engine, named after vLLM's flags. */
+import type { SglangConfig } from './sglang-config.js';
+
+/**
+ * Scheduler and memory settings of one inference engine, named after vLLM's flags. For an SGLang
+ * engine (`kind: 'sglang'`) the shared fields carry SGLang's values (max_running_requests,
+ * chunked_prefill_size, page_size, mem_fraction_static) and `sglang` holds the rest.
+ */
 export interface EngineConfig {
+  /** Which scheduler runs the instance (default vLLM). */
+  kind?: 'vllm' | 'sglang';
+  /** SGLang's own knobs (kind 'sglang' only). */
+  sglang?: SglangConfig;
   /** Most sequences in the running batch (vLLM `max_num_seqs`). */
   maxNumSeqs: number;
   /** Token budget of one step, prefill chunks plus decodes (vLLM `max_num_batched_tokens`). */

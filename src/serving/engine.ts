@@ -22,11 +22,18 @@ export interface Engine {
   readonly kvUsage: number;
   readonly freeKvTokens: number;
   readonly usedKvTokens: number;
+  /** KV tokens the engine holds at all (summed over ranks). */
+  readonly kvCapacityTokens: number;
   /** Busy time summed over ranks, seconds. */
   readonly busyTime: number;
   readonly promptTokensComputed: number;
   readonly tokensGenerated: number;
   readonly preemptions: number;
+  /**
+   * Decode side of disaggregation: whether the prefill waits for this engine to preallocate the
+   * prompt's KV before it starts (SGLang's bootstrap), rather than reserving after the prefill.
+   */
+  readonly preallocatesBeforePrefill: boolean;
   /** Whether a step is running or about to start (on any rank). */
   readonly working: boolean;
   admissionError(req: ServedRequest): string | null;
@@ -35,4 +42,6 @@ export interface Engine {
   releaseTransferred(seq: Sequence): void;
   reserveTransfer(req: ServedRequest, owner?: unknown, hint?: RankHint): Sequence | null;
   admitTransferred(seq: Sequence): void;
+  /** What is wrong with the engine's state, or null when its invariants hold (tests; visits every sequence). */
+  checkInvariants(): string | null;
 }

@@ -11,6 +11,11 @@ export class FinishHeap {
     return this.items.length;
   }
 
+  /** The i-th sequence in heap order (for scans that visit every decoding sequence). */
+  at(i: number): Sequence {
+    return this.items[i];
+  }
+
   peek(): Sequence | undefined {
     return this.items[0];
   }

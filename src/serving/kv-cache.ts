@@ -1,11 +1,14 @@
+import type { KvManager } from './kv-manager.js';
+
 /**
- * Paged KV memory of one instance: a pool of fixed-size blocks plus a prefix cache.
+ * Paged KV memory of one instance, the vLLM way: a pool of fixed-size blocks plus a prefix cache
+ * of full blocks keyed by the hash of their content and everything before it.
  *
  * Blocks are in one of three states: free, held (by running sequences, privately or through a
  * shared prefix entry), or cached-but-unreferenced (kept for reuse and evicted least recently
  * used first when free blocks run out). Invariant: free + held + evictable = total.
  */
-export class KvCache {
+export class KvCache implements KvManager {
   readonly totalBlocks: number;
   private freeBlocks: number;
   private evictableBlocks = 0;
@@ -105,6 +108,43 @@ export class KvCache {
         this.append(entry);
       }
     }
+  }
+
+  /** Sum of the references on cached entries (each sequence holds one per entry it uses). */
+  get entryRefs(): number {
+    let n = 0;
+    for (const e of this.entries.values()) n += e.refs;
+    return n;
+  }
+
+  /** Blocks of the cached entries that some sequence references. */
+  get referencedBlocks(): number {
+    let n = 0;
+    for (const e of this.entries.values()) if (e.refs > 0) n += e.blocks;
+    return n;
+  }
+
+  checkInvariants(): string | null {
+    const total = this.totalBlocks;
+    if (this.freeBlocks < 0 || this.freeBlocks > total) return `free blocks ${this.freeBlocks} outside [0, ${total}]`;
+    if (this.evictableBlocks < 0) return `evictable blocks ${this.evictableBlocks} < 0`;
+    if (this.used < 0) return `free ${this.freeBlocks} + evictable ${this.evictableBlocks} > total ${total}`;
+    let unreferenced = 0;
+    let cached = 0;
+    for (const e of this.entries.values()) {
+      if (e.refs < 0) return `prefix entry ${e.hash} has ${e.refs} references`;
+      if (e.refs === 0) unreferenced += e.blocks;
+      cached += e.blocks;
+    }
+    if (unreferenced !== this.evictableBlocks) return `evictable ${this.evictableBlocks} != unreferenced cached blocks ${unreferenced}`;
+    if (cached > total) return `cached blocks ${cached} > total ${total}`;
+    let lru = 0;
+    for (let e = this.lruHead; e; e = e.next) {
+      if (e.refs !== 0) return `referenced entry ${e.hash} on the eviction list`;
+      lru += e.blocks;
+    }
+    if (lru !== unreferenced) return `eviction list holds ${lru} blocks, unreferenced entries ${unreferenced}`;
+    return null;
   }
 
   private append(e: PrefixEntry): void {

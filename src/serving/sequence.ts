@@ -1,3 +1,5 @@
+import type { RadixNode } from './radix-cache.js';
+
 /** What an instance needs to know about a request. The workload's RequestSpec satisfies it. */
 export interface ServedRequest {
   readonly id: number;
@@ -53,6 +55,13 @@ export class Sequence {
   prefillDoneAt = -1;
   /** Decode side of a disaggregated request: when the KV arrived and it joined the batch. */
   transferredAt = -1;
+  /** SGLang: the deepest radix node of this sequence's cached prefix, locked while it holds KV. */
+  cacheNode: RadixNode | null = null;
+  /** SGLang: the last prefix match while waiting (blocks, deepest node), unlocked. */
+  matchedBlocks = 0;
+  matchNode: RadixNode | null = null;
+  /** SGLang LPM: shares a prefix with an earlier waiting request, so it waits this round. */
+  deprioritized = false;
   /** Slot for the owner of the instance (the cluster keeps its per-request record here). */
   owner: unknown = undefined;
 

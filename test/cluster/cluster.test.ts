@@ -6,6 +6,7 @@ import { createPolicy, type RouterMode, type RoutingPolicy } from '../../src/rou
 import { VLLM_DEFAULTS, type EngineConfig, type Sequence } from '../../src/serving/index.js';
 import type { RequestSpec } from '../../src/workload/index.js';
 import { arrayStream, fakeTiming } from '../invariants/world.js';
+import { instanceOf } from '../invariants/world.js';
 
 const NO_CACHE: EngineConfig = { ...VLLM_DEFAULTS, enablePrefixCaching: false, maxNumSeqs: 8, maxNumBatchedTokens: 512 };
 
@@ -72,7 +73,7 @@ describe('Cluster', () => {
     expect(s.firstScheduledAt).toBe(0.5);
     expect(s.firstTokenAt).toBeCloseTo(0.502, 12);
     expect(s.finishedAt).toBeCloseTo(0.502 + 3 * 0.00101, 12);
-    const m = w.collector.summarize([{ id: 'i0', gpuType: 'G', role: 'unified', busyTime: w.cluster.endpoints[0].instance.busyTime, preemptions: 0, promptTokensComputed: 0, tokensGenerated: 0 }]);
+    const m = w.collector.summarize([{ id: 'i0', gpuType: 'G', role: 'unified', busyTime: instanceOf(w.cluster.endpoints[0]).busyTime, preemptions: 0, promptTokensComputed: 0, tokensGenerated: 0 }]);
     expect(m.metrics.ttft_ms.mean).toBeCloseTo(2, 9);
     expect(m.metrics.tpot_ms.mean).toBeCloseTo(1.01, 9);
     expect(m.metrics.e2e_ms.mean).toBeCloseTo(5.03, 9);

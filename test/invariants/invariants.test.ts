@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { VLLM_DEFAULTS } from '../../src/serving/index.js';
+import { SGLANG_DEFAULTS, SGLANG_SCHEDULE_POLICIES, VLLM_DEFAULTS } from '../../src/serving/index.js';
 import { runWorld, type WorldInstance, type WorldRequest, type WorldResult, type WorldSpec } from './world.js';
+import { instanceOf } from './world.js';
 
 const HASH_BLOCK = 16;
 
@@ -27,6 +28,41 @@ const instanceArb: fc.Arbitrary<WorldInstance> = fc
       maxNumBatchedTokens: Math.max(x.maxNumSeqs, x.budget),
       enableChunkedPrefill: x.enableChunkedPrefill,
       enablePrefixCaching: x.enablePrefixCaching,
+    },
+  }));
+
+/** An SGLang instance: page sizes, budgets, policies and a conservativeness low enough to retract. */
+const sglangArb: fc.Arbitrary<WorldInstance> = fc
+  .record({
+    page: fc.constantFrom(1, 2, 4, 16),
+    kvPages: fc.integer({ min: 4, max: 80 }),
+    maxRunning: fc.integer({ min: 1, max: 6 }),
+    chunkPages: fc.option(fc.integer({ min: 1, max: 20 }), { nil: null }),
+    maxPrefillTokens: fc.integer({ min: 1, max: 200 }),
+    schedulePolicy: fc.constantFrom(...SGLANG_SCHEDULE_POLICIES),
+    scheduleConservativeness: fc.constantFrom(0.02, 0.3, 1),
+    enableMixedChunk: fc.boolean(),
+    disableRadixCache: fc.boolean(),
+    maxModelLen: fc.integer({ min: 2, max: 400 }),
+  })
+  .map((x) => ({
+    kvCapacityTokens: x.kvPages * x.page,
+    maxModelLen: x.maxModelLen,
+    config: {
+      ...VLLM_DEFAULTS,
+      kind: 'sglang' as const,
+      blockSize: x.page,
+      maxNumSeqs: x.maxRunning,
+      sglang: {
+        ...SGLANG_DEFAULTS,
+        maxRunningRequests: x.maxRunning,
+        chunkedPrefillSize: x.chunkPages === null ? null : x.chunkPages * x.page,
+        maxPrefillTokens: x.maxPrefillTokens,
+        schedulePolicy: x.schedulePolicy,
+        scheduleConservativeness: x.scheduleConservativeness,
+        enableMixedChunk: x.enableMixedChunk,
+        disableRadixCache: x.disableRadixCache,
+      },
     },
   }));
 
@@ -60,7 +96,7 @@ const requestArb = (id: number): fc.Arbitrary<WorldRequest & { gap: number }> =>
 
 const worldArb: fc.Arbitrary<WorldSpec> = fc
   .record({
-    instances: fc.array(instanceArb, { minLength: 1, maxLength: 3 }),
+    instances: fc.array(fc.oneof(instanceArb, sglangArb), { minLength: 1, maxLength: 3 }),
     n: fc.integer({ min: 1, max: 30 }),
     policy: fc.constantFrom('random', 'round-robin', 'least-request'),
     mode: fc.constantFrom('push' as const, 'pull' as const),
@@ -79,6 +115,11 @@ const worldArb: fc.Arbitrary<WorldSpec> = fc
 function mustRefuse(inst: WorldInstance, r: WorldRequest): boolean {
   const total = r.promptTokens + r.outputTokens;
   const blocks = Math.floor(inst.kvCapacityTokens / inst.config.blockSize);
+  if (inst.config.kind === 'sglang') {
+    const page = inst.config.blockSize;
+    // PrefillAdder needs prompt + output + one page below the pool.
+    return total > inst.maxModelLen || total + page >= blocks * page;
+  }
   return (
     total > inst.maxModelLen ||
     Math.ceil(total / inst.config.blockSize) > blocks ||
@@ -107,7 +148,7 @@ function checkWorld(spec: WorldSpec, res: WorldResult): void {
   for (const r of res.requests) {
     const e = byId.get(r.id)!;
     if (e.kind === 'rejected') {
-      expect(e.reason).toMatch(/max_model_len|KV capacity|max_num_batched_tokens/);
+      expect(e.reason).toMatch(/max_model_len|context_length|KV capacity|max_num_batched_tokens/);
       if (e.instance !== undefined) {
         // Rejected only by an instance that could never serve it.
         expect(mustRefuse(spec.instances[instIndex(e.instance)], r)).toBe(true);
@@ -135,27 +176,27 @@ function checkWorld(spec: WorldSpec, res: WorldResult): void {
 
   // After the run: nothing queued or running, all KV released, no events left.
   for (const ep of res.cluster.endpoints) {
-    expect(ep.instance.running).toBe(0);
-    expect(ep.instance.queued).toBe(0);
-    expect(ep.instance.queuedPromptTokens).toBe(0);
-    expect(ep.instance.kv.used).toBe(0);
+    expect(instanceOf(ep).running).toBe(0);
+    expect(instanceOf(ep).queued).toBe(0);
+    expect(instanceOf(ep).queuedPromptTokens).toBe(0);
+    expect(instanceOf(ep).kv.used).toBe(0);
     expect(ep.counters.inflight).toBe(0);
   }
   expect(res.cluster.sim.pending).toBe(0);
 
   // Tokens generated == the outputs of completed requests, and each instance served what it completed.
-  const generated = res.cluster.endpoints.reduce((a, ep) => a + ep.instance.tokensGenerated, 0);
+  const generated = res.cluster.endpoints.reduce((a, ep) => a + instanceOf(ep).tokensGenerated, 0);
   const outputs = completed.reduce((a, e) => a + res.requests[e.id].outputTokens, 0);
   expect(generated).toBe(outputs);
   res.cluster.endpoints.forEach((ep, i) => {
     const mine = completed.filter((e) => e.instance === ep.id);
-    expect(ep.instance.completed).toBe(mine.length);
+    expect(instanceOf(ep).completed).toBe(mine.length);
     expect(res.summary.instances[i].served).toBe(mine.length);
-    expect(ep.instance.tokensGenerated).toBe(mine.reduce((a, e) => a + res.requests[e.id].outputTokens, 0));
+    expect(instanceOf(ep).tokensGenerated).toBe(mine.reduce((a, e) => a + res.requests[e.id].outputTokens, 0));
     // Preemption by recompute: an instance computes at least every prompt token it served once,
     // less what the prefix cache supplied.
     const prompts = mine.reduce((a, e) => a + res.requests[e.id].promptTokens - e.seq!.cachedTokens, 0);
-    expect(ep.instance.promptTokensComputed).toBeGreaterThanOrEqual(prompts);
+    expect(instanceOf(ep).promptTokensComputed).toBeGreaterThanOrEqual(prompts);
   });
 }
 
@@ -230,6 +271,70 @@ describe('simulation invariants over random small worlds', () => {
       { numRuns: 150, seed: 7 },
     );
     expect(preempting).toBeGreaterThan(50);
+  });
+
+  it('hold for SGLang under heavy KV pressure (retraction, radix eviction, every policy)', () => {
+    const tight: fc.Arbitrary<WorldSpec> = fc
+      .record({
+        page: fc.constantFrom(1, 4, 16),
+        chunk: fc.constantFrom(null, 16, 64),
+        policy: fc.constantFrom(...SGLANG_SCHEDULE_POLICIES),
+        mixed: fc.boolean(),
+        radix: fc.boolean(),
+        mode: fc.constantFrom('push' as const, 'pull' as const),
+        outputs: fc.array(fc.integer({ min: 1, max: 60 }), { minLength: 4, maxLength: 16 }),
+        prompts: fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 16, maxLength: 16 }),
+        groups: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 16, maxLength: 16 }),
+      })
+      .map((x) => ({
+        // 192 tokens of KV and a low new-token ratio: admission overcommits and decodes retract.
+        instances: [
+          {
+            kvCapacityTokens: 192,
+            maxModelLen: 128,
+            config: {
+              ...VLLM_DEFAULTS,
+              kind: 'sglang' as const,
+              blockSize: x.page,
+              maxNumSeqs: 8,
+              sglang: {
+                ...SGLANG_DEFAULTS,
+                maxRunningRequests: 8,
+                chunkedPrefillSize: x.chunk,
+                schedulePolicy: x.policy,
+                scheduleConservativeness: 0.05,
+                enableMixedChunk: x.mixed,
+                disableRadixCache: !x.radix,
+              },
+            },
+          },
+        ],
+        requests: x.outputs.map((out, i) => ({
+          arrival: 0,
+          promptTokens: x.prompts[i],
+          outputTokens: out,
+          workloadClass: 'a',
+          prefixHashes: x.prompts[i] >= 32 ? [x.groups[i], 10 + x.groups[i]] : x.prompts[i] >= 16 ? [x.groups[i]] : [],
+          hashBlockTokens: 16,
+        })),
+        policy: 'round-robin',
+        mode: x.mode,
+        refreshS: 0.005,
+        seed: 1,
+      }));
+    let retracting = 0;
+    let caching = 0;
+    fc.assert(
+      fc.property(tight, (spec) => {
+        const res = runWorld(spec);
+        checkWorld(spec, res);
+        if (res.summary.metrics.preemptions > 0) retracting++;
+        if (res.summary.metrics.prefix_cache_hit_rate > 0) caching++;
+      }),
+      { numRuns: 150, seed: 11 },
+    );
+    expect(retracting).toBeGreaterThan(30);
+    expect(caching).toBeGreaterThan(30);
   });
 
   it('a request that no instance can hold is rejected in pull mode too, and the run goes on', () => {

@@ -8,7 +8,8 @@ import { randomStream } from '../../src/engine/index.js';
 import type { BatchShape, TimingModel } from '../../src/hardware/types.js';
 import { MetricsCollector, type RunSummary } from '../../src/metrics/index.js';
 import { createPolicy, type RouterMode } from '../../src/routing/index.js';
-import type { EngineConfig, KvCache, Sequence } from '../../src/serving/index.js';
+import type { InstanceEndpoint } from '../../src/cluster/index.js';
+import { DpGroup, KvCache, type EngineConfig, type Instance, type Sequence } from '../../src/serving/index.js';
 import type { RequestSpec, RequestStream } from '../../src/workload/index.js';
 
 export interface WorldRequest {
@@ -71,6 +72,18 @@ export interface WorldResult {
   events: number;
 }
 
+/** The instances behind an endpoint: the engine itself, or its data-parallel ranks. */
+export function instancesOf(e: InstanceEndpoint): Instance[] {
+  return (e.engine instanceof DpGroup ? e.engine.rankEngines : [e.engine]) as Instance[];
+}
+
+/** The only instance behind an endpoint without data-parallel ranks. */
+export function instanceOf(e: InstanceEndpoint): Instance {
+  const all = instancesOf(e);
+  if (all.length !== 1) throw new Error(`${e.id} has ${all.length} ranks`);
+  return all[0];
+}
+
 /** Checks a KV pool's accounting; returns a description of what is wrong, or undefined. */
 export function kvProblem(kv: KvCache): string | undefined {
   const k = kv as unknown as {
@@ -108,14 +121,17 @@ export function runWorld(spec: WorldSpec): WorldResult {
   let events = 0;
   let lastTime = 0;
 
-  const checkAll = (where: string) => {
+  // Inside the timing model a step is half formed: the engine's own invariants are checked
+  // after every event (a formed or landed step), the pool's accounting at both.
+  const checkAll = (where: string, engine = where === 'event') => {
     const now = cluster!.sim.now;
     if (now < lastTime) note(`${where}: time went backwards ${lastTime} -> ${now}`);
     lastTime = now;
     for (const e of cluster!.endpoints) {
-      const p = kvProblem(e.instance.kv);
+      const inst = instanceOf(e);
+      const p = (inst.kv instanceof KvCache ? kvProblem(inst.kv) : inst.kv.checkInvariants() ?? undefined) ?? (engine ? inst.checkInvariants() : null);
       if (p) note(`${where} t=${now} ${e.id}: ${p}`);
-      if (e.instance.running > e.instance.config.maxNumSeqs) note(`${where} ${e.id}: ${e.instance.running} running > maxNumSeqs`);
+      if (inst.running > inst.slots) note(`${where} ${e.id}: ${inst.running} running > ${inst.slots} slots`);
     }
   };
 
@@ -127,7 +143,11 @@ export function runWorld(spec: WorldSpec): WorldResult {
       steps++;
       // Called once per step, after the step's KV allocation: the batch must respect the budget.
       const tokens = shape.prefillTokens + shape.decodeSeqs;
-      if (tokens > w.config.maxNumBatchedTokens) note(`step of ${tokens} tokens > budget ${w.config.maxNumBatchedTokens}`);
+      const sg = w.config.kind === 'sglang' ? w.config.sglang : undefined;
+      if (!sg && tokens > w.config.maxNumBatchedTokens) note(`step of ${tokens} tokens > budget ${w.config.maxNumBatchedTokens}`);
+      // SGLang runs prefill first: decodes join a prefill step only with mixed chunk on.
+      if (sg && !sg.enableMixedChunk && shape.prefillTokens > 0 && shape.decodeSeqs > 0) note('SGLang step mixes prefill and decode');
+      if (sg && sg.chunkedPrefillSize !== null && shape.prefillTokens > sg.chunkedPrefillSize) note(`prefill of ${shape.prefillTokens} tokens > chunked_prefill_size ${sg.chunkedPrefillSize}`);
       if (tokens <= 0) note('empty step');
       checkAll(`step on i${i}`);
     }),
@@ -176,10 +196,10 @@ export function runWorld(spec: WorldSpec): WorldResult {
       id: e.id,
       gpuType: e.gpuType,
       role: e.role,
-      busyTime: e.instance.busyTime,
-      preemptions: e.instance.preemptions,
-      promptTokensComputed: e.instance.promptTokensComputed,
-      tokensGenerated: e.instance.tokensGenerated,
+      busyTime: e.engine.busyTime,
+      preemptions: e.engine.preemptions,
+      promptTokensComputed: e.engine.promptTokensComputed,
+      tokensGenerated: e.engine.tokensGenerated,
     })),
   );
   return { cluster, summary, requests, endings, violations, steps, events };

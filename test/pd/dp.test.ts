@@ -7,12 +7,13 @@ import type { InstanceEndpoint } from '../../src/cluster/index.js';
 import { bootstrapRoomOf, createPdPolicy, createPolicy } from '../../src/routing/index.js';
 import type { DpGroup } from '../../src/serving/index.js';
 import { endedOnce, pdWorld, request } from './pd-world.js';
+import { instancesOf } from '../invariants/world.js';
 
 /** Records the rank each request was queued on (enqueue) and reserved on (reserveTransfer). */
 function recordRanks(e: InstanceEndpoint) {
   const queued = new Map<number, number>();
   const reserved = new Map<number, number>();
-  e.instances.forEach((inst, r) => {
+  instancesOf(e).forEach((inst, r) => {
     const enqueue = inst.enqueue.bind(inst);
     inst.enqueue = (req, owner) => {
       queued.set(req.id, r);

@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PdTimes } from '../../src/metrics/index.js';
 import { endedOnce, pdWorld, request } from './pd-world.js';
+import { instanceOf } from '../invariants/world.js';
 
 function expectPd(actual: PdTimes | undefined, want: Omit<PdTimes, 'prefillIndex'>): void {
   expect(actual).toBeDefined();
@@ -26,7 +27,7 @@ describe('one request, 1P1D', () => {
   const world = () => {
     const w = pdWorld({ instances: [P, D], slo: { ttft: 0.02, tpot: 0.0025 } });
     const releasedAt: number[] = [];
-    const p = w.endpoint('P0').instance;
+    const p = instanceOf(w.endpoint('P0'));
     const release = p.releaseTransferred.bind(p);
     p.releaseTransferred = (seq) => {
       releasedAt.push(w.cluster.sim.now);
@@ -34,7 +35,7 @@ describe('one request, 1P1D', () => {
     };
     const used: Record<string, [number, number]> = {};
     for (const t of [0.105, 0.115, 0.1215, 0.1225, 0.127, 0.129]) {
-      w.at(t, () => (used[t] = [w.endpoint('P0').instance.kv.used, w.endpoint('D0').instance.kv.used]));
+      w.at(t, () => (used[t] = [instanceOf(w.endpoint('P0')).kv.used, instanceOf(w.endpoint('D0')).kv.used]));
     }
     w.run([request(0, 0.1, 1000, 4)]);
     return { ...w, releasedAt, used };
@@ -168,7 +169,7 @@ describe('decode admission blocks on KV', () => {
   it('the reservation waits for a completion; kv_wait by hand; capacity never exceeded', () => {
     const w = pdWorld({ instances: [P, { ...D, kvTokens: 64 }] });
     let maxUsed = 0;
-    for (let t = 0; t < 0.05; t += 0.0001) w.at(t, () => (maxUsed = Math.max(maxUsed, w.endpoint('D0').instance.kv.used)));
+    for (let t = 0; t < 0.05; t += 0.0001) w.at(t, () => (maxUsed = Math.max(maxUsed, instanceOf(w.endpoint('D0')).kv.used)));
     w.run([request(0, 0, 40, 8), request(1, 0.002, 40, 8), request(2, 0.0025, 40, 8)]);
     expect(endedOnce(w.ended, 3)).toBe(true);
     expect(w.ended.every((e) => e.seq !== undefined)).toBe(true);
@@ -189,7 +190,7 @@ describe('decode admission blocks on KV', () => {
     expect(maxUsed).toBe(3);
     expect(w.violations).toEqual([]);
     // The waiting request's KV stayed on the prefill side until its own transfer ended.
-    expect(w.endpoint('P0').instance.kv.used).toBe(0);
+    expect(instanceOf(w.endpoint('P0')).kv.used).toBe(0);
   });
 
   // The same with one-token outputs and a slow link (11 ms latency): A is reserved at 0.0014 and
@@ -242,7 +243,7 @@ describe('decode admission blocks on KV', () => {
     expect(endedOnce(w.ended, 40)).toBe(true);
     expect(w.ended.every((e) => e.seq !== undefined)).toBe(true);
     expect(w.violations).toEqual([]);
-    for (const e of w.cluster.endpoints) expect(e.instance.kv.used).toBe(0);
+    for (const e of w.cluster.endpoints) expect(instanceOf(e).kv.used).toBe(0);
     expect(w.cluster.sim.pending).toBe(0);
   });
 });

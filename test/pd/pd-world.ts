@@ -7,9 +7,9 @@ import { randomStream } from '../../src/engine/index.js';
 import type { BatchShape, TimingModel } from '../../src/hardware/types.js';
 import { MetricsCollector, type CompletedRequest, type PdTimes, type RunSummary, type SloTargets } from '../../src/metrics/index.js';
 import { createPdPolicy, type EndpointRole, type PdRoutingPolicy, type RouterMode, type RoutingPolicy } from '../../src/routing/index.js';
-import { VLLM_DEFAULTS, type EngineConfig, type Sequence } from '../../src/serving/index.js';
+import { KvCache, VLLM_DEFAULTS, type EngineConfig, type Sequence } from '../../src/serving/index.js';
 import type { RequestSpec } from '../../src/workload/index.js';
-import { arrayStream, kvProblem } from '../invariants/world.js';
+import { arrayStream, instancesOf, kvProblem } from '../invariants/world.js';
 
 /** 1 ms per step + 0.01 ms per prefill token + 1 ms per decoding sequence. */
 export function stepTime(shape: BatchShape): number {
@@ -117,10 +117,10 @@ export function pdWorld(opts: {
         if (sim.now < last) violations.push(`time went backwards ${last} -> ${sim.now}`);
         last = sim.now;
         for (const e of cluster.endpoints) {
-          for (const inst of e.instances) {
-            const problem = kvProblem(inst.kv);
+          for (const inst of instancesOf(e)) {
+            const problem = (inst.kv instanceof KvCache ? kvProblem(inst.kv) : inst.kv.checkInvariants() ?? undefined) ?? inst.checkInvariants();
             if (problem && violations.length < 20) violations.push(`t=${sim.now} ${inst.id}: ${problem}`);
-            if (inst.running > inst.config.maxNumSeqs) violations.push(`${inst.id}: running > maxNumSeqs`);
+            if (inst.running > inst.slots) violations.push(`${inst.id}: running > slots`);
           }
         }
       },

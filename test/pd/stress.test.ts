@@ -5,7 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import type { LinkSpec } from '../../src/cluster/index.js';
 import { createPdPolicy, type PdRoutingPolicy } from '../../src/routing/index.js';
+import { SGLANG_DEFAULTS } from '../../src/serving/index.js';
 import { pdWorld, request, type PdInstance } from './pd-world.js';
+import { instancesOf } from '../invariants/world.js';
 
 /** Small deterministic generator (mulberry32). */
 function rng(seed: number) {
@@ -23,7 +25,7 @@ function rng(seed: number) {
 const DP_METHODS = ['round_robin', 'shortest_queue', 'minimum_tokens', 'minimum_tokens_legacy', 'follow_bootstrap_room'];
 const SIDES = ['random', 'round_robin', 'power_of_two', 'cache_aware'];
 
-function randomWorld(seed: number) {
+function randomWorld(seed: number, engine: 'vllm' | 'sglang' = 'vllm') {
   const r = rng(seed);
   const instances: PdInstance[] = [];
   const one = (role: 'prefill' | 'decode', i: number): PdInstance => {
@@ -34,7 +36,10 @@ function randomWorld(seed: number) {
       dp,
       dpDispatch: dp > 1 ? r.pick(DP_METHODS) : undefined,
       kvTokens: role === 'decode' ? r.int(96, 640) : r.int(128, 1024),
-      config: { maxNumSeqs: r.int(1, 6), maxNumBatchedTokens: r.int(64, 512), blockSize: r.pick([4, 16]) },
+      config:
+        engine === 'vllm'
+          ? { maxNumSeqs: r.int(1, 6), maxNumBatchedTokens: r.int(64, 512), blockSize: r.pick([4, 16]) }
+          : sglangConfig(r),
     };
   };
   const nP = r.int(1, 3);
@@ -64,19 +69,39 @@ function randomWorld(seed: number) {
   return { instances, policy, mode, link, reqs, desc: `seed ${seed}: ${kind} ${mode}, ${nP}P${nD}D` };
 }
 
+/** SGLang servers: page sizes, chunk sizes, mixed chunk, radix on or off, a low ratio. */
+function sglangConfig(r: ReturnType<typeof rng>) {
+  const page = r.pick([1, 4, 16]);
+  const running = r.int(1, 6);
+  return {
+    kind: 'sglang' as const,
+    blockSize: page,
+    maxNumSeqs: running,
+    sglang: {
+      ...SGLANG_DEFAULTS,
+      maxRunningRequests: running,
+      chunkedPrefillSize: r.pick([null, 64 * page, 16 * page]),
+      scheduleConservativeness: r.pick([0.05, 1]),
+      enableMixedChunk: r.next() < 0.5,
+      disableRadixCache: r.next() < 0.5,
+    },
+  };
+}
+
 describe('random PD worlds', () => {
-  it('every request ends once, KV stays within capacity and is all returned, TTFT = router queue + PD parts', () => {
+  for (const engine of ['vllm', 'sglang'] as const) {
+  it(`${engine}: every request ends once, KV stays within capacity and is all returned, TTFT = router queue + PD parts`, () => {
     let disaggregated = 0;
     let waitedForKv = 0;
     let completed = 0;
     for (let seed = 1; seed <= 300; seed++) {
-      const spec = randomWorld(seed);
+      const spec = randomWorld(seed, engine);
       const w = pdWorld({ instances: spec.instances, policy: spec.policy, mode: spec.mode, link: spec.link });
       w.run(spec.reqs);
       const ids = w.ended.map((e) => e.id).sort((a, b) => a - b);
       expect(ids, spec.desc).toEqual(spec.reqs.map((q) => q.id));
       expect(w.violations, spec.desc).toEqual([]);
-      for (const e of w.cluster.endpoints) for (const inst of e.instances) expect(inst.kv.used, `${spec.desc} ${inst.id}`).toBe(0);
+      for (const e of w.cluster.endpoints) for (const inst of instancesOf(e)) expect(inst.kv.used, `${spec.desc} ${inst.id}`).toBe(0);
       for (const l of w.cluster.links.values()) expect(l.busy, spec.desc).toBe(false);
       expect(w.cluster.sim.pending, spec.desc).toBe(0);
       for (const e of w.ended) {
@@ -104,4 +129,5 @@ describe('random PD worlds', () => {
     expect(waitedForKv).toBeGreaterThan(1000);
     expect(completed).toBeGreaterThan(8000);
   });
+  }
 });

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { engineSchema } from '../../src/experiment/schema.js';
+import { engineConfigFrom, VLLM_DEFAULTS } from '../../src/serving/index.js';
+
+describe('engine settings', () => {
+  it('vllm (or nothing) is vLLM with its defaults, unchanged', () => {
+    expect(engineConfigFrom(undefined, 80, 1)).toEqual(VLLM_DEFAULTS);
+    expect(engineConfigFrom('vllm', 80, 1)).toEqual(VLLM_DEFAULTS);
+    expect(engineConfigFrom({ kind: 'vllm', maxNumSeqs: 64 }, 80, 1)).toEqual({ ...VLLM_DEFAULTS, maxNumSeqs: 64 });
+  });
+
+  it("sglang takes SGLang's defaults by GPU memory and tensor parallelism", () => {
+    const a10 = engineConfigFrom('sglang', 24, 1);
+    expect(a10.kind).toBe('sglang');
+    expect(a10.sglang!.chunkedPrefillSize).toBe(2048);
+    expect(a10.gpuMemoryUtilization).toBe(0.88);
+    expect(a10.blockSize).toBe(1);
+    expect(a10.sglang!.schedulePolicy).toBe('fcfs');
+    expect(a10.sglang!.maxPrefillTokens).toBe(16384);
+    const h100tp8 = engineConfigFrom('sglang', 80, 8);
+    expect(h100tp8.sglang!.chunkedPrefillSize).toBe(8192);
+    expect(h100tp8.gpuMemoryUtilization).toBe(0.81);
+    expect(engineConfigFrom('sglang', 192, 1).sglang!.chunkedPrefillSize).toBe(16384);
+    const set = engineConfigFrom({ kind: 'sglang', chunkedPrefillSize: -1, schedulePolicy: 'lpm', maxRunningRequests: 32 }, 80, 1);
+    expect(set.sglang).toMatchObject({ chunkedPrefillSize: null, schedulePolicy: 'lpm', maxRunningRequests: 32 });
+    expect(set.enableChunkedPrefill).toBe(false);
+  });
+
+  it("a setting of the other engine is an error naming the equivalent", () => {
+    const msg = (v: unknown) => {
+      const r = engineSchema.safeParse(v);
+      if (r.success) return 'ok';
+      const union = r.error.issues[0] as { errors?: { message: string }[][] };
+      return (union.errors?.flat() ?? r.error.issues).map((i) => i.message).join('; ');
+    };
+    expect(msg({ kind: 'sglang', maxNumSeqs: 3 })).toMatch(/maxNumSeqs is a vLLM setting; for kind: sglang use maxRunningRequests/);
+    expect(msg({ schedulePolicy: 'lpm' })).toMatch(/schedulePolicy is an SGLang setting: add kind: sglang/);
+    expect(msg({ kind: 'sglang', pageSize: 16, chunkedPrefillSize: 100 })).toMatch(/multiple of pageSize/);
+    expect(msg('sglang')).toBe('ok');
+    expect(msg({ kind: 'sglang', schedulePolicy: 'dfs-weight', pageSize: 16, chunkedPrefillSize: 4096 })).toBe('ok');
+  });
+});
