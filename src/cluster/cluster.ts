@@ -165,7 +165,8 @@ export class Cluster {
       const dispatcher = createDpDispatcher(spec.dpDispatch ?? 'round_robin', this.opts.warn);
       engine = new DpGroup(spec.id, members, (req, loads) => dispatcher.pick(req, loads));
     }
-    endpoint = new InstanceEndpoint(index, engine, spec.gpuType, spec.role, spec.group);
+    const kvBlocks = members.reduce((n, m) => n + Math.floor(m.kvCapacityTokens / spec.config.blockSize), 0);
+    endpoint = new InstanceEndpoint(index, engine, spec.gpuType, spec.role, spec.group, kvBlocks);
     return endpoint;
   }
 

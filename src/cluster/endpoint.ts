@@ -48,11 +48,11 @@ export class InstanceEndpoint implements EndpointView {
     readonly gpuType: string,
     readonly role: EndpointRole,
     readonly group?: string,
+    /** KV blocks of the engine at its block size, over all ranks (vLLM's cache_config_info). */
+    kvBlocks = 0,
   ) {
-    // A static engine fact (vLLM cache_config_info), not a refreshed signal.
-    let blocks = 0;
-    for (const inst of instances) blocks += inst.kv.totalBlocks;
-    this.metrics.kvBlocks = blocks;
+    // A static engine fact, not a refreshed signal.
+    this.metrics.kvBlocks = kvBlocks;
   }
 
   get id(): string {
