@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# A real Slurm run of a sharded sweep on this machine, end to end:
+#   installs Debian's slurm-wlm and munge if missing, writes a one-node slurm.conf for this
+#   machine (its cores, memory and hostname, from `slurmd -C`), starts munged, slurmctld and slurmd
+#   in a scratch directory, submits the job array of `sim slurm submit`, waits for it, merges with
+#   `sim slurm merge`, and checks the merged directory is byte-identical to a one-machine run.
+#   Then it stops what it started, and only that.
+#
+#   scripts/slurm-e2e.sh [experiment.yaml] [shards]
+#
+# Exit codes: 0 passed; 77 skipped, the machine does not allow it (not root, not Debian, no apt
+# and no Slurm, daemons that cannot start here), the reason on the last line; anything else: a
+# failure (the array script, a task, the merge or the byte comparison).
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+EXPERIMENT="${1:-experiments/regression/push-policies.yaml}"
+SHARDS="${2:-4}"
+SIM=(node "$ROOT/dist/cli/main.js")
+# Each wait is bounded, so the whole run stays within a few minutes.
+START_TIMEOUT=60
+JOB_TIMEOUT=300
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*"; exit 1; }
+log() { echo "[slurm-e2e $(date -u +%H:%M:%S)] $*"; }
+
+[ "$(uname -s)" = Linux ] || skip "not Linux"
+[ "$(id -u)" -eq 0 ] || skip "not root (installing Slurm and starting its daemons needs root)"
+[ -f /etc/debian_version ] || skip "not Debian (the script installs Debian's slurm-wlm)"
+[ -f "$ROOT/dist/cli/main.js" ] || fail "dist/cli/main.js is missing: npm run build"
+
+WORK="$(mktemp -d /tmp/routesim-slurm.XXXXXX)"
+chmod 755 "$WORK"
+CREATED_POLICY=0
+JOBID=""
+PIDS=()
+
+cleanup() {
+  # Cancel our job and wait for its tasks to end before the daemons go.
+  if [ -n "$JOBID" ] && [ -n "${SLURM_CONF:-}" ]; then
+    scancel "$JOBID" 2>/dev/null
+    for _ in $(seq 1 20); do
+      [ -z "$(squeue -h -j "$JOBID" 2>/dev/null)" ] && break
+      sleep 0.5
+    done
+  fi
+  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+    kill "${PIDS[$i]}" 2>/dev/null
+  done
+  if [ -f "$WORK/munged.pid" ]; then kill "$(cat "$WORK/munged.pid")" 2>/dev/null; fi
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -9 "$pid" 2>/dev/null
+  done
+  [ "$CREATED_POLICY" = 1 ] && rm -f /usr/sbin/policy-rc.d
+  if [ "${KEEP_WORK:-0}" = 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- 1. Slurm and munge, installed from Debian when missing -----------------------------------
+if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! command -v sbatch >/dev/null || ! command -v munged >/dev/null; then
+  command -v apt-get >/dev/null || skip "Slurm is not installed and there is no apt-get"
+  # Packages must not start their services: this script starts its own daemons.
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && CREATED_POLICY=1
+  fi
+  log "installing slurm-wlm and munge"
+  timeout 180 apt-get update -qq >"$WORK/apt.log" 2>&1 || skip "apt-get update failed (no package mirror reachable?): $(tail -n 1 "$WORK/apt.log")"
+  DEBIAN_FRONTEND=noninteractive timeout 420 apt-get install -y -qq --no-install-recommends slurm-wlm munge >>"$WORK/apt.log" 2>&1 ||
+    skip "apt-get install slurm-wlm munge failed: $(tail -n 1 "$WORK/apt.log")"
+  if [ "$CREATED_POLICY" = 1 ]; then rm -f /usr/sbin/policy-rc.d; CREATED_POLICY=0; fi
+fi
+log "$(sinfo --version 2>/dev/null || echo slurm), $(munged --version 2>&1 | head -n 1)"
+
+# --- 2. munged with its own key and socket ----------------------------------------------------
+mkdir -p "$WORK/munge" "$WORK/state" "$WORK/spool" "$WORK/log"
+chmod 700 "$WORK/munge"
+dd if=/dev/urandom of="$WORK/munge/munge.key" bs=1024 count=1 status=none
+chmod 400 "$WORK/munge/munge.key"
+MUNGE_SOCKET="$WORK/munge/munge.socket"
+munged --force --key-file="$WORK/munge/munge.key" --socket="$MUNGE_SOCKET" --pid-file="$WORK/munged.pid" \
+  --log-file="$WORK/log/munged.log" --seed-file="$WORK/munge/munge.seed" >"$WORK/log/munged.out" 2>&1 ||
+  skip "munged does not start here: $(tail -n 1 "$WORK/log/munged.out")"
+munge --socket="$MUNGE_SOCKET" -n </dev/null | unmunge --socket="$MUNGE_SOCKET" >/dev/null 2>&1 ||
+  skip "munge credentials do not round-trip here"
+
+# --- 3. slurm.conf for this machine -------------------------------------------------------------
+# A port nothing listens on (bash connects through /dev/tcp: no extra tool needed).
+free_port() {
+  local p
+  for p in $(seq "$1" $(($1 + 200))); do
+    (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+  return 1
+}
+CTLD_PORT="$(free_port 16817)" || skip "no free port for slurmctld"
+SLURMD_PORT="$(free_port $((CTLD_PORT + 1)))" || skip "no free port for slurmd"
+NODE="$(hostname -s)"
+# slurmd -C prints this node's line as slurmd itself sees it: CPUs, sockets, cores, threads, RealMemory.
+NODE_LINE="$(slurmd -C 2>/dev/null | grep '^NodeName=')" || skip "slurmd -C cannot describe this machine"
+CPUS="$(sed -n 's/.*CPUs=\([0-9]*\).*/\1/p' <<<"$NODE_LINE")"
+export SLURM_CONF="$WORK/slurm.conf"
+cat >"$SLURM_CONF" <<EOF
+ClusterName=routesim-e2e
+SlurmctldHost=$NODE
+SlurmctldPort=$CTLD_PORT
+SlurmdPort=$SLURMD_PORT
+SlurmUser=root
+AuthType=auth/munge
+CredType=cred/munge
+AuthInfo=socket=$MUNGE_SOCKET
+StateSaveLocation=$WORK/state
+SlurmdSpoolDir=$WORK/spool/%n
+SlurmctldPidFile=$WORK/slurmctld.pid
+SlurmdPidFile=$WORK/slurmd.pid
+SlurmctldLogFile=$WORK/log/slurmctld.log
+SlurmdLogFile=$WORK/log/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+MpiDefault=none
+SchedulerType=sched/backfill
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+ReturnToService=2
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+JobCompType=jobcomp/none
+MinJobAge=600
+${NODE_LINE/NodeName=* CPUs/NodeName=$NODE CPUs} State=UNKNOWN
+PartitionName=e2e Nodes=$NODE Default=YES MaxTime=INFINITE State=UP
+EOF
+
+# --- 4. the daemons -------------------------------------------------------------------------------
+log "starting slurmctld and slurmd on $NODE ($CPUS CPUs, ports $CTLD_PORT/$SLURMD_PORT)"
+slurmctld -D -i -f "$SLURM_CONF" >"$WORK/log/slurmctld.out" 2>&1 &
+PIDS+=($!)
+slurmd -D -N "$NODE" -f "$SLURM_CONF" >"$WORK/log/slurmd.out" 2>&1 &
+PIDS+=($!)
+daemon_fatal() { grep -h -m1 -i 'fatal' "$WORK"/log/slurm*.out "$WORK"/log/slurm*.log 2>/dev/null | head -n 1; }
+state=""
+for _ in $(seq 1 $((START_TIMEOUT * 2))); do
+  for pid in "${PIDS[@]}"; do
+    kill -0 "$pid" 2>/dev/null || {
+      # A configuration slurm rejects is this script's bug; anything else is the machine.
+      why="$(daemon_fatal)"
+      grep -qiE 'slurm\.conf|parse|unrecognized|invalid' <<<"$why" && fail "a Slurm daemon rejected the configuration: $why"
+      skip "a Slurm daemon does not run here: ${why:-exited}"
+    }
+  done
+  state="$(sinfo -h -n "$NODE" -o %T 2>/dev/null | head -n 1)"
+  [ "$state" = idle ] && break
+  sleep 0.5
+done
+[ "$state" = idle ] || skip "the node did not become idle within ${START_TIMEOUT}s (state: ${state:-none}): $(daemon_fatal)"
+log "node $NODE idle"
+
+# --- 5. the reference: one machine -------------------------------------------------------------------
+cd "$ROOT"
+t0=$(date +%s.%N)
+"${SIM[@]}" run "$EXPERIMENT" --out "$WORK/single" --json >/dev/null 2>"$WORK/single.err" || fail "the one-machine run failed: $(tail -n 3 "$WORK/single.err")"
+t1=$(date +%s.%N)
+seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+NAME="$(basename "$(ls -d "$WORK"/single/*/ | head -n 1)")"
+log "one machine: $EXPERIMENT in $(seconds "$t0" "$t1") s"
+
+# --- 6. the job array ---------------------------------------------------------------------------------
+JOBDIR="$WORK/job"
+t0=$(date +%s.%N)
+out="$("${SIM[@]}" slurm submit "$EXPERIMENT" --shards "$SHARDS" --dir "$JOBDIR" --time 00:10:00 2>&1)" || fail "sim slurm submit failed: $out"
+echo "$out"
+JOBID="$(sed -n 's/^Submitted job array \([0-9][0-9]*\).*/\1/p' <<<"$out" | head -n 1)"
+[ -n "$JOBID" ] || fail "sim slurm submit printed no job id"
+for _ in $(seq 1 $((JOB_TIMEOUT * 2))); do
+  [ -z "$(squeue -h -j "$JOBID" 2>/dev/null)" ] && break
+  sleep 0.5
+done
+if [ -n "$(squeue -h -j "$JOBID" 2>/dev/null)" ]; then
+  squeue -j "$JOBID" -o '%i %T %r'
+  fail "job $JOBID did not finish within ${JOB_TIMEOUT}s"
+fi
+t1=$(date +%s.%N)
+log "job array $JOBID finished in $(seconds "$t0" "$t1") s"
+# Every task must have completed with exit code 0 (finished jobs stay visible for MinJobAge).
+tasks="$(scontrol -o show job "$JOBID" | sed -n 's/.*ArrayTaskId=\([0-9]*\) .*JobState=\([A-Z_]*\) .*ExitCode=\([0-9:]*\).*/\1 \2 \3/p')"
+echo "$tasks" | sed 's/^/  task /'
+[ "$(grep -c ' COMPLETED 0:0$' <<<"$tasks")" -eq "$SHARDS" ] || {
+  tail -n 20 "$JOBDIR"/logs/* 2>/dev/null
+  fail "not every task of $JOBID completed with exit code 0"
+}
+
+# --- 7. merge and compare ---------------------------------------------------------------------------
+"${SIM[@]}" slurm merge "$JOBDIR" --out "$WORK/merged" || fail "sim slurm merge failed"
+diff -r "$WORK/single/$NAME" "$WORK/merged/$NAME" >"$WORK/diff.txt" || { head -n 20 "$WORK/diff.txt"; fail "the merged directory differs from the one-machine run"; }
+files="$(find "$WORK/merged/$NAME" -type f | wc -l)"
+digest="$(cd "$WORK/merged/$NAME" && find . -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)"
+log "byte-identical: $files files in $NAME/ (sha256 of the listing $digest), merged from $SHARDS tasks of job $JOBID"
+echo "PASS"
