@@ -48,7 +48,6 @@ cleanup() {
   for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
     kill "${PIDS[$i]}" 2>/dev/null
   done
-  if [ -f "$WORK/munged.pid" ]; then kill "$(cat "$WORK/munged.pid")" 2>/dev/null; fi
   for pid in "${PIDS[@]}"; do
     for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
     kill -9 "$pid" 2>/dev/null
@@ -72,7 +71,7 @@ if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null || ! comm
     skip "apt-get install slurm-wlm munge failed: $(tail -n 1 "$WORK/apt.log")"
   if [ "$CREATED_POLICY" = 1 ]; then rm -f /usr/sbin/policy-rc.d; CREATED_POLICY=0; fi
 fi
-log "$(sinfo --version 2>/dev/null || echo slurm), $(munged --version 2>&1 | head -n 1)"
+log "slurm-wlm $(dpkg-query -W -f '${Version}' slurm-wlm 2>/dev/null || echo '(not from a package)'), $(munged --version 2>&1 | head -n 1)"
 
 # --- 2. munged with its own key and socket ----------------------------------------------------
 mkdir -p "$WORK/munge" "$WORK/state" "$WORK/spool" "$WORK/log"
@@ -80,9 +79,15 @@ chmod 700 "$WORK/munge"
 dd if=/dev/urandom of="$WORK/munge/munge.key" bs=1024 count=1 status=none
 chmod 400 "$WORK/munge/munge.key"
 MUNGE_SOCKET="$WORK/munge/munge.socket"
-munged --force --key-file="$WORK/munge/munge.key" --socket="$MUNGE_SOCKET" --pid-file="$WORK/munged.pid" \
-  --log-file="$WORK/log/munged.log" --seed-file="$WORK/munge/munge.seed" >"$WORK/log/munged.out" 2>&1 ||
-  skip "munged does not start here: $(tail -n 1 "$WORK/log/munged.out")"
+# In the foreground, as a child of this script: it is ours to stop, and ours to reap.
+munged --foreground --force --key-file="$WORK/munge/munge.key" --socket="$MUNGE_SOCKET" --pid-file="$WORK/munged.pid" \
+  --log-file="$WORK/log/munged.log" --seed-file="$WORK/munge/munge.seed" >"$WORK/log/munged.out" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 40); do
+  [ -S "$MUNGE_SOCKET" ] && break
+  kill -0 "${PIDS[0]}" 2>/dev/null || skip "munged does not start here: $(tail -n 1 "$WORK/log/munged.out")"
+  sleep 0.25
+done
 munge --socket="$MUNGE_SOCKET" -n </dev/null | unmunge --socket="$MUNGE_SOCKET" >/dev/null 2>&1 ||
   skip "munge credentials do not round-trip here"
 
