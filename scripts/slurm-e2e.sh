@@ -6,7 +6,9 @@
 #   `sim slurm merge`, and checks the merged directory is byte-identical to a one-machine run.
 #   Then it stops what it started, and only that.
 #
-#   scripts/slurm-e2e.sh [experiment.yaml] [shards]
+#   Then the same for a plan, whose stages run as arrays one after the other.
+#
+#   scripts/slurm-e2e.sh [experiment.yaml] [shards] [plan.yaml] [plan shards]
 #
 # Exit codes: 0 passed; 77 skipped, the machine does not allow it (not root, not Debian, no apt
 # and no Slurm, daemons that cannot start here), the reason on the last line; anything else: a
@@ -16,6 +18,8 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 EXPERIMENT="${1:-experiments/regression/push-policies.yaml}"
 SHARDS="${2:-4}"
+PLAN="${3:-test/slurm/fixtures/small-plan.yaml}"
+PLAN_SHARDS="${4:-3}"
 SIM=(node "$ROOT/dist/cli/main.js")
 # Each wait is bounded, so the whole run stays within a few minutes.
 START_TIMEOUT=60
@@ -33,15 +37,15 @@ log() { echo "[slurm-e2e $(date -u +%H:%M:%S)] $*"; }
 WORK="$(mktemp -d /tmp/routesim-slurm.XXXXXX)"
 chmod 755 "$WORK"
 CREATED_POLICY=0
-JOBID=""
+JOBIDS=""
 PIDS=()
 
 cleanup() {
   # Cancel our job and wait for its tasks to end before the daemons go.
-  if [ -n "$JOBID" ] && [ -n "${SLURM_CONF:-}" ]; then
-    scancel "$JOBID" 2>/dev/null
+  if [ -n "$JOBIDS" ] && [ -n "${SLURM_CONF:-}" ]; then
+    scancel "${JOBIDS//,/ }" 2>/dev/null
     for _ in $(seq 1 20); do
-      [ -z "$(squeue -h -j "$JOBID" 2>/dev/null)" ] && break
+      [ -z "$(squeue -h -j "$JOBIDS" 2>/dev/null)" ] && break
       sleep 0.5
     done
   fi
@@ -161,44 +165,67 @@ done
 [ "$state" = idle ] || skip "the node did not become idle within ${START_TIMEOUT}s (state: ${state:-none}): $(daemon_fatal)"
 log "node $NODE idle"
 
-# --- 5. the reference: one machine -------------------------------------------------------------------
+# --- 5. job arrays: submit, wait, check every task -----------------------------------------------------
+seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+same_bytes() { # reference, merged: byte for byte, every file
+  diff -r "$1" "$2" >"$WORK/diff.txt" || { head -n 20 "$WORK/diff.txt"; fail "$2 differs from the one-machine run $1"; }
+  local files digest
+  files="$(find "$2" -type f | wc -l)"
+  digest="$(cd "$2" && find . -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)"
+  log "byte-identical: $files files in $(basename "$2")/ (sha256 of the listing $digest)"
+}
+# submit_and_wait <file> <shards> <job dir>: sim slurm submit, then every array it submitted must end
+# with all its tasks COMPLETED, exit code 0.
+submit_and_wait() {
+  local out ids t0 t1 id tasks
+  t0=$(date +%s.%N)
+  out="$("${SIM[@]}" slurm submit "$1" --shards "$2" --dir "$3" --time 00:10:00 2>&1)" || fail "sim slurm submit failed: $out"
+  echo "$out"
+  ids="$(sed -n 's/^Submitted job arrays\{0,1\} \([0-9, ]*[0-9]\) .*/\1/p' <<<"$out" | tr -d ' ')"
+  [ -n "$ids" ] || fail "sim slurm submit printed no job id"
+  JOBIDS="${JOBIDS:+$JOBIDS,}$ids"
+  for _ in $(seq 1 $((JOB_TIMEOUT * 2))); do
+    [ -z "$(squeue -h -j "$ids" 2>/dev/null)" ] && break
+    sleep 0.5
+  done
+  if [ -n "$(squeue -h -j "$ids" 2>/dev/null)" ]; then
+    squeue -j "$ids" -o '%i %T %r'
+    fail "jobs $ids did not finish within ${JOB_TIMEOUT}s"
+  fi
+  t1=$(date +%s.%N)
+  log "job arrays $ids finished in $(seconds "$t0" "$t1") s"
+  for id in ${ids//,/ }; do
+    # Finished jobs stay visible for MinJobAge.
+    tasks="$(scontrol -o show job "$id" | sed -n 's/.*ArrayTaskId=\([0-9]*\) .*JobState=\([A-Z_]*\) .*ExitCode=\([0-9:]*\).*/\1 \2 \3/p')"
+    echo "$tasks" | sed "s/^/  job $id task /"
+    [ "$(grep -c ' COMPLETED 0:0$' <<<"$tasks")" -eq "$2" ] || {
+      tail -n 20 "$3"/logs/* 2>/dev/null
+      fail "not every task of job $id completed with exit code 0"
+    }
+  done
+}
+
 cd "$ROOT"
+# --- 6. a sweep: one machine, then the array -----------------------------------------------------------
 t0=$(date +%s.%N)
 "${SIM[@]}" run "$EXPERIMENT" --out "$WORK/single" --json >/dev/null 2>"$WORK/single.err" || fail "the one-machine run failed: $(tail -n 3 "$WORK/single.err")"
 t1=$(date +%s.%N)
-seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 NAME="$(basename "$(ls -d "$WORK"/single/*/ | head -n 1)")"
-log "one machine: $EXPERIMENT in $(seconds "$t0" "$t1") s"
+log "one machine: $EXPERIMENT ($NAME) in $(seconds "$t0" "$t1") s"
+submit_and_wait "$EXPERIMENT" "$SHARDS" "$WORK/job"
+"${SIM[@]}" slurm merge "$WORK/job" --out "$WORK/merged" || fail "sim slurm merge failed"
+same_bytes "$WORK/single/$NAME" "$WORK/merged/$NAME"
 
-# --- 6. the job array ---------------------------------------------------------------------------------
-JOBDIR="$WORK/job"
+# --- 7. a plan: one machine, then the arrays (one pass per stage) ----------------------------------------
+# Both write under a relative results/ in their own directory: plan.json names its plot by that path.
+mkdir -p "$WORK/plan-single" "$WORK/plan-merged"
 t0=$(date +%s.%N)
-out="$("${SIM[@]}" slurm submit "$EXPERIMENT" --shards "$SHARDS" --dir "$JOBDIR" --time 00:10:00 2>&1)" || fail "sim slurm submit failed: $out"
-echo "$out"
-JOBID="$(sed -n 's/^Submitted job array \([0-9][0-9]*\).*/\1/p' <<<"$out" | head -n 1)"
-[ -n "$JOBID" ] || fail "sim slurm submit printed no job id"
-for _ in $(seq 1 $((JOB_TIMEOUT * 2))); do
-  [ -z "$(squeue -h -j "$JOBID" 2>/dev/null)" ] && break
-  sleep 0.5
-done
-if [ -n "$(squeue -h -j "$JOBID" 2>/dev/null)" ]; then
-  squeue -j "$JOBID" -o '%i %T %r'
-  fail "job $JOBID did not finish within ${JOB_TIMEOUT}s"
-fi
+(cd "$WORK/plan-single" && "${SIM[@]}" plan "$ROOT/$PLAN" --out results --json >/dev/null 2>"$WORK/plan-single.err") ||
+  fail "the one-machine plan failed: $(tail -n 3 "$WORK/plan-single.err")"
 t1=$(date +%s.%N)
-log "job array $JOBID finished in $(seconds "$t0" "$t1") s"
-# Every task must have completed with exit code 0 (finished jobs stay visible for MinJobAge).
-tasks="$(scontrol -o show job "$JOBID" | sed -n 's/.*ArrayTaskId=\([0-9]*\) .*JobState=\([A-Z_]*\) .*ExitCode=\([0-9:]*\).*/\1 \2 \3/p')"
-echo "$tasks" | sed 's/^/  task /'
-[ "$(grep -c ' COMPLETED 0:0$' <<<"$tasks")" -eq "$SHARDS" ] || {
-  tail -n 20 "$JOBDIR"/logs/* 2>/dev/null
-  fail "not every task of $JOBID completed with exit code 0"
-}
-
-# --- 7. merge and compare ---------------------------------------------------------------------------
-"${SIM[@]}" slurm merge "$JOBDIR" --out "$WORK/merged" || fail "sim slurm merge failed"
-diff -r "$WORK/single/$NAME" "$WORK/merged/$NAME" >"$WORK/diff.txt" || { head -n 20 "$WORK/diff.txt"; fail "the merged directory differs from the one-machine run"; }
-files="$(find "$WORK/merged/$NAME" -type f | wc -l)"
-digest="$(cd "$WORK/merged/$NAME" && find . -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)"
-log "byte-identical: $files files in $NAME/ (sha256 of the listing $digest), merged from $SHARDS tasks of job $JOBID"
+PLAN_NAME="$(basename "$(ls -d "$WORK"/plan-single/results/*/ | head -n 1)")"
+log "one machine: $PLAN ($PLAN_NAME) in $(seconds "$t0" "$t1") s"
+submit_and_wait "$PLAN" "$PLAN_SHARDS" "$WORK/planjob"
+(cd "$WORK/plan-merged" && "${SIM[@]}" slurm merge "$WORK/planjob" --out results >/dev/null) || fail "sim slurm merge of the plan failed"
+same_bytes "$WORK/plan-single/results/$PLAN_NAME" "$WORK/plan-merged/results/$PLAN_NAME"
 echo "PASS"
