@@ -213,6 +213,23 @@ t1=$(date +%s.%N)
 NAME="$(basename "$(ls -d "$WORK"/single/*/ | head -n 1)")"
 log "one machine: $EXPERIMENT ($NAME) in $(seconds "$t0" "$t1") s"
 submit_and_wait "$EXPERIMENT" "$SHARDS" "$WORK/job"
+# A preempted task: one point of shard 2 lost, the task requeued (as preemption with
+# PreemptMode=REQUEUE does); it reruns the array script, which resumes and redoes only that point.
+lost="$(ls "$WORK/job/shards/2/$NAME/points/"*.json | head -n 1)"
+rm "$lost"
+scontrol requeue "${JOBIDS}_2" || fail "scontrol requeue ${JOBIDS}_2 failed"
+# A requeued job waits about two minutes before it is eligible again; here it need not.
+scontrol update JobId="${JOBIDS}_2" StartTime=now || fail "scontrol update StartTime of ${JOBIDS}_2 failed"
+for _ in $(seq 1 $((JOB_TIMEOUT * 2))); do
+  state="$(scontrol -o show job "${JOBIDS}_2" | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p')"
+  [ "$state" = COMPLETED ] || [ "$state" = FAILED ] && break
+  sleep 0.5
+done
+[ "$state" = COMPLETED ] || fail "requeued task ${JOBIDS}_2 ended $state"
+[ -f "$lost" ] || fail "the requeued task did not redo $(basename "$lost")"
+resumed="$(grep -h '^resumed:' "$WORK"/job/logs/*-2.out | tail -n 1)"
+[ -n "$resumed" ] || fail "the requeued task did not resume"
+log "task ${JOBIDS}_2 requeued: $resumed, redid $(basename "$lost" .json)"
 "${SIM[@]}" slurm merge "$WORK/job" --out "$WORK/merged" || fail "sim slurm merge failed"
 same_bytes "$WORK/single/$NAME" "$WORK/merged/$NAME"
 
