@@ -60,7 +60,7 @@ describe('Slurm, for real', () => {
       ctx.skip(last);
     }
     // The run's own account: wall times, task states and the byte comparison.
-    console.log(output.split('\n').filter((l) => /^\[slurm-e2e|^ {2}task |^Submitted/.test(l)).join('\n'));
+    console.log(output.split('\n').filter((l) => /^\[slurm-e2e|^ {2}job |^Submitted/.test(l)).join('\n'));
     expect(code, output).toBe(0);
     expect(output).toMatch(/byte-identical: \d+ files/);
     expect(last).toBe('PASS');
