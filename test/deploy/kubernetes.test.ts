@@ -79,7 +79,7 @@ describe('deploy/: image and Indexed Job', () => {
     expect(merge.spec.template.spec.containers[0].image).toBe(container.image);
   });
 
-  it('runs every index through the entrypoint; the merged shards are the one-machine bytes', () => {
+  it('runs every index through the entrypoint; the merged shards are the one-machine bytes', { timeout: 180_000 }, () => {
     const dir = tempDir();
     const mount = container.volumeMounts[0].mountPath;
     // The shared volume is a temporary directory; the image's /app is this checkout.

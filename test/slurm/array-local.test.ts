@@ -62,7 +62,7 @@ beforeAll(() => {
 afterAll(cleanup);
 
 describe('a sweep as a job array, run task by task', () => {
-  it('retries a killed task with --resume, lists what is missing, and merges to the one-machine bytes', () => {
+  it('retries a killed task with --resume, lists what is missing, and merges to the one-machine bytes', { timeout: 180_000 }, () => {
     const dir = tempDir();
     const file = write(
       dir,
@@ -123,7 +123,7 @@ describe('a sweep as a job array, run task by task', () => {
 });
 
 describe('a plan as job arrays, one pass per stage', () => {
-  it('lists the units of work each shard still owes, then merges to the one-machine plan', () => {
+  it('lists the units of work each shard still owes, then merges to the one-machine plan', { timeout: 180_000 }, () => {
     const dir = tempDir();
     // Relative --out in two directories: plan.json names its plot by that path.
     mkdirSync(join(dir, 'single'));
