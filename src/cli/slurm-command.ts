@@ -138,7 +138,7 @@ async function mergePlan(dir: string, spec: JobSpec, out: string): Promise<numbe
     const shards = [...new Set(r.pending.map((p) => p.shard))].sort((a, b) => a - b);
     for (const k of shards) {
       const mine = r.pending.filter((p) => p.shard === k);
-      process.stdout.write(`  shard ${k}: ${mine.length} units of work missing: ${mine.map((p) => p.label.replace(/ @ .*/, '')).join('; ')}\n`);
+      process.stdout.write(`  shard ${k}: ${mine.length} unit${mine.length === 1 ? '' : 's'} of work missing: ${mine.map((p) => p.label.replace(/ @ .*/, '')).join('; ')}\n`);
     }
     process.stderr.write(`error: ${pendingLine(r.pending).replace('waiting for', 'missing')}; ${rerunHint(dir, shards)}\n`);
     return EXIT_FAILED;

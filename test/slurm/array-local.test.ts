@@ -143,7 +143,7 @@ describe('a plan as job arrays, one pass per stage', () => {
     expect(first.stderr).toMatch(/shard 1\/2: ran \d+ simulations .*waiting for 1 unit of work of shard 2 \(unified L40S\)/);
     let merge = sim(dir, 'slurm', 'merge', job);
     expect(merge.code).toBe(1);
-    expect(merge.stdout).toContain('shard 2: 1 units of work missing: unified L40S');
+    expect(merge.stdout).toContain('shard 2: 1 unit of work missing: unified L40S');
     expect(merge.stdout).not.toMatch(/shard 1:/);
 
     // Task 2 finds the blocks done and goes on to its fleets; pass 2 finishes the rest.
