@@ -10,6 +10,12 @@ import { formatPdRatio, planPdRatio } from '../plan/pd-ratio.js';
 import { formatPlan } from '../plan/plan-table.js';
 import { createPlanProgressBar } from '../plan/progress-bar.js';
 import { runPlan } from '../plan/run-plan.js';
+import { runPlanShared } from '../plan/run-plan-shared.js';
+import { SimStore } from '../plan/sim-store.js';
+import { parseShard, type Shard } from '../experiment/shard.js';
+import type { LoadedPlan } from '../plan/load-plan.js';
+import type { PlanResult } from '../plan/plan-result.js';
+import type { PendingUnit } from '../plan/sim-share.js';
 import { costVsSustainableRate } from '../report/plot-specs.js';
 import { renderSvg } from '../report/render-svg.js';
 import { action, EXIT_FAILED } from './errors.js';
@@ -28,6 +34,8 @@ interface PlanFlags {
   out?: string;
   json?: boolean;
   plot?: boolean;
+  shard?: string;
+  resume?: boolean;
 }
 
 function positive(value: string | undefined, flag: string): number | undefined {
@@ -55,6 +63,8 @@ export function registerPlan(program: Command): void {
     .option('--precision <fraction>', 'bisection stops within this share of the rate (default 0.05)')
     .option('--out <dir>', 'plan: results root (default: outputs.dir or results/<name>)')
     .option('--no-plot', 'plan: skip the Pareto plot')
+    .option('--shard <k/N>', 'plan: run only shard k of N of the simulations, kept in <out>/<name>/sims; rerun (or sim slurm merge) when the other shards are done')
+    .option('--resume', 'plan: keep simulations in <out>/<name>/sims and reuse those already there')
     .option('--rate <rps>', "pd-ratio: target request rate (default: the experiment's)")
     .option('--duration <s>', 'pd-ratio: simulated seconds of arrivals per probe (default: experiment duration, at most 120)')
     .option('--json', 'print the result as JSON (no progress bar)')
@@ -75,15 +85,50 @@ async function plan(file: string, flags: PlanFlags): Promise<number> {
   const workers = count(flags.workers, '--workers', 0) ?? availableParallelism();
   const precision = positive(flags.precision, '--precision');
   if (precision !== undefined && precision >= 1) throw new InputError(`--precision must be below 1, got "${flags.precision}"`, undefined, '--precision');
+  const shard = flags.shard !== undefined ? parseShard(flags.shard) : undefined;
   const loaded = loadPlan(file);
+  const dir = planDir(loaded, flags.out);
   const bar = createPlanProgressBar(!flags.json);
   let result;
   try {
-    result = await runPlan(loaded, { workers, verify, precision, onProgress: (p) => bar.update(p) });
+    const opts = { workers, verify, precision, onProgress: (p: Parameters<typeof bar.update>[0]) => bar.update(p) };
+    if (shard || flags.resume) {
+      const shared = await runPlanShared(loaded, new SimStore(join(dir, 'sims')), shard, { ...opts, run: true });
+      bar.stop();
+      if (!shared.complete) {
+        process.stderr.write(`${shardLabel(shard)}: ran ${shared.ran} simulations into ${join(dir, 'sims')}; ${pendingLine(shared.pending)}\n`);
+        return 0;
+      }
+      result = shared.result;
+    } else {
+      result = await runPlan(loaded, opts);
+    }
   } finally {
     bar.stop();
   }
-  const dir = flags.out ? join(flags.out, loaded.name) : (loaded.config.outputs.dir ?? join('results', loaded.name));
+  // A shard's exit code says whether it did its part; the verdict is the merged plan's.
+  const code = await writePlanOutputs(loaded, result, dir, flags);
+  return shard ? 0 : code;
+}
+
+function shardLabel(shard: Shard | undefined): string {
+  return shard ? `shard ${shard.index}/${shard.count}` : 'plan';
+}
+
+/** "waiting for 3 units of shards 2, 4 (decode H20 @ 1.000 req/s, ...)". */
+export function pendingLine(pending: readonly PendingUnit[]): string {
+  const shards = [...new Set(pending.map((p) => p.shard))].sort((a, b) => a - b);
+  const shown = pending.slice(0, 5).map((p) => p.label.replace(/ @ .*/, ''));
+  return `waiting for ${pending.length} unit${pending.length === 1 ? '' : 's'} of work of shard${shards.length === 1 ? '' : 's'} ${shards.join(', ')} (${shown.join('; ')}${pending.length > shown.length ? '; ...' : ''})`;
+}
+
+/** Where a plan's results go: <out>/<name>, else outputs.dir, else results/<name>. */
+export function planDir(loaded: LoadedPlan, out: string | undefined): string {
+  return out ? join(out, loaded.name) : (loaded.config.outputs.dir ?? join('results', loaded.name));
+}
+
+/** Writes plan.json and the Pareto plot, prints the plan; exit code 1 when a target is infeasible. */
+export async function writePlanOutputs(loaded: LoadedPlan, result: PlanResult, dir: string, flags: Pick<PlanFlags, 'plot' | 'json'>): Promise<number> {
   mkdirSync(dir, { recursive: true });
   let pareto: string | undefined;
   if (flags.plot !== false && !result.infeasible) {

@@ -5,6 +5,7 @@ import { registerPlan } from './plan-command.js';
 import { registerProfile } from './profile-command.js';
 import { registerReport } from './report-command.js';
 import { registerRun } from './run-command.js';
+import { registerSlurm } from './slurm-command.js';
 import { registerTools } from './tool-commands.js';
 
 /** The `sim` command with every subcommand (main.ts runs it; tests drive it in-process). */
@@ -25,5 +26,6 @@ export function buildProgram(): Command {
   registerTools(program);
   registerProfile(program);
   registerPlan(program);
+  registerSlurm(program);
   return program;
 }

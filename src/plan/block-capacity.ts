@@ -1,6 +1,7 @@
 import type { ExperimentConfig } from '../experiment/index.js';
 import { findMaxRate, type MaxRateResult } from './max-rate.js';
 import type { SimRunner } from './sim-runner.js';
+import type { SimShare } from './sim-share.js';
 import { meetsAll, type SimOutcome, type SimTask } from './sim-task.js';
 import type { SloTarget } from './slo-target.js';
 
@@ -21,6 +22,8 @@ export interface CapacitySearch {
   /** Extra condition on a passing probe (pd-ratio also asks for no rejection). */
   accept?(o: SimOutcome): boolean;
   onProbe?(label: string, rate: number, ok: boolean): void;
+  /** Sharded or resumable plans: each search is one unit of work, its simulations kept in a store. */
+  units?: SimShare;
 }
 
 /**
@@ -35,6 +38,8 @@ export function searchCapacity(
   build: (rate: number) => ExperimentConfig,
 ): Promise<MaxRateResult<SimOutcome>> {
   const start = s.start ?? 1;
+  // Taken when the search is created, in the plan's order: the unit numbering every shard shares.
+  const runner = s.units ? s.units.unit() : s.runner;
   return findMaxRate(
     async (rate) => {
       const task: SimTask = {
@@ -45,7 +50,7 @@ export function searchCapacity(
         slos,
         percentiles: s.percentiles,
       };
-      const result = await s.runner.run(task);
+      const result = await runner.run(task);
       const ok = meetsAll(result) && (s.accept?.(result) ?? true);
       s.onProbe?.(label, rate, ok);
       return { ok, result };

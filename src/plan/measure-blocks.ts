@@ -48,7 +48,9 @@ export async function measureBlocks(plan: LoadedPlan, search: CapacitySearch, on
   const decodeList = plan.disaggregated?.decode ?? [];
   // The strongest prefill candidate fronts every decode probe: the fewest instances to simulate.
   const front = prefills.reduce((best, b, j) => (b.capacity > (best < 0 ? 0 : prefills[best].capacity) ? j : best), -1);
-  if (front >= 0) {
+  // A sharded plan whose prefill capacities are not all known yet cannot size decode probes.
+  const prefillsKnown = !search.units || search.units.pending.length === 0;
+  if (front >= 0 && prefillsKnown) {
     const frontEntry = plan.candidates[prefillList[front]].entry;
     const frontCapacity = prefills[front].capacity;
     decodes = await Promise.all(

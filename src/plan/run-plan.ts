@@ -5,6 +5,7 @@ import type { LoadedPlan } from './load-plan.js';
 import { measureBlocks, type BlockCapacities } from './measure-blocks.js';
 import type { BlockResult, PlanResult, TargetResult } from './plan-result.js';
 import { createSimRunner, type SimRunner } from './sim-runner.js';
+import type { SimShare } from './sim-share.js';
 import { sloLabel } from './slo-target.js';
 import { verifyFleets } from './verify-fleets.js';
 
@@ -16,6 +17,11 @@ export interface PlanOptions {
   /** Bisection precision (default: the plan's search.precision). */
   precision?: number;
   onProgress?(p: PlanProgress): void;
+  /**
+   * Keep simulations in a store and run only this shard's units (sim plan --shard/--resume). When
+   * `share.pending` is not empty afterwards, the result is incomplete and must not be reported.
+   */
+  share?: SimShare;
 }
 
 export interface PlanProgress {
@@ -45,7 +51,9 @@ export async function runPlan(plan: LoadedPlan, opts: PlanOptions = {}): Promise
   const percentiles = { ttft: pct('ttft'), tpot: pct('tpot') };
   const precision = opts.precision ?? plan.config.search.precision;
   const k = opts.verify ?? plan.config.search.verify;
-  const search: CapacitySearch = { runner, file: plan.file, baseDir: plan.baseDir, precision, percentiles };
+  const share = opts.share;
+  share?.bind(runner);
+  const search: CapacitySearch = { runner, file: plan.file, baseDir: plan.baseDir, precision, percentiles, units: share };
   const w = plan.config.workload;
   const result: PlanResult = {
     name: plan.name,
@@ -65,6 +73,8 @@ export async function runPlan(plan: LoadedPlan, opts: PlanOptions = {}): Promise
     const caps = await measureBlocks(plan, search, () => report({ done: ++blocksDone }));
     result.blocks = caps.results;
     result.slos = slos.map(sloLabel);
+    // Fleets are sized from every block's capacity: other shards' blocks come first.
+    if (share && share.pending.length > 0) return result;
     const none = noCapacity(plan, caps);
     if (none) {
       result.infeasible = none;
@@ -91,7 +101,7 @@ export async function runPlan(plan: LoadedPlan, opts: PlanOptions = {}): Promise
     }
     return result;
   } finally {
-    result.simulations = runner.simulations;
+    result.simulations = share ? share.simulations : runner.simulations;
     await runner.close();
   }
 }

@@ -25,7 +25,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   gateway: ['routing', 'input'],
   serve: ['serving', 'hardware', 'engine', 'random', 'input'],
   fidelity: ['experiment', 'cluster', 'serving', 'hardware', 'routing', 'workload', 'metrics', 'report', 'engine', 'random', 'input'],
-  cli: ['plan', 'experiment', 'cluster', 'serving', 'hardware', 'routing', 'workload', 'metrics', 'report', 'gateway', 'serve', 'fidelity', 'engine', 'random', 'input'],
+  slurm: ['plan', 'experiment', 'input'],
+  cli: ['slurm', 'plan', 'experiment', 'cluster', 'serving', 'hardware', 'routing', 'workload', 'metrics', 'report', 'gateway', 'serve', 'fidelity', 'engine', 'random', 'input'],
   api: ['experiment', 'metrics', 'input'],
   bench: ['cli', 'plan', 'experiment', 'cluster', 'serving', 'hardware', 'routing', 'workload', 'metrics', 'report', 'engine', 'random', 'input'],
 };
