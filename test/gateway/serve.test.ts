@@ -24,9 +24,9 @@ describe('sim serve: simulated instances on the wall clock', () => {
     const toks = tokenEvents(r);
     expect(toks).toHaveLength(6);
     expect(JSON.parse(toks[0].data).choices[0].text).toBe(TOKEN_TEXT);
-    // First token after the prefill step; each later one a decode step after the previous.
-    expect(toks[0].at - r.startedAt).toBeGreaterThanOrEqual(PREFILL_S * 1000 - 2);
-    for (let i = 1; i < toks.length; i++) expect(toks[i].at - toks[i - 1].at).toBeGreaterThanOrEqual(DECODE_S * 1000 - 8);
+    // Never early: token i no sooner than the prefill step plus i decode steps (a late timer may
+    // bunch tokens, but the schedule does not drift).
+    for (let i = 0; i < toks.length; i++) expect(toks[i].at - r.startedAt).toBeGreaterThanOrEqual((PREFILL_S + i * DECODE_S) * 1000 - 2);
     // On schedule overall: the last token at prefill + 5 decodes, within a loose tolerance for a shared machine.
     const last = toks[5].at - r.startedAt;
     expect(last).toBeGreaterThanOrEqual((PREFILL_S + 5 * DECODE_S) * 1000 - 2);

@@ -1,0 +1,581 @@
+import { Agent, createServer, request, type ClientRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  BadRequestError,
+  BodyTooLargeError,
+  chunkTokens,
+  closeServer,
+  HASH_BLOCK_TOKENS,
+  listen,
+  parseRequestBody,
+  PrometheusWriter,
+  PROMETHEUS_CONTENT_TYPE,
+  readBody,
+  sendError,
+  sendJson,
+  SseParser,
+  usageCompletionTokens,
+  type ApiKind,
+  type ParsedRequest,
+} from '../llm-http/index.js';
+import type { CompletionInfo, EndpointView, PdDispatchInfo, RequestView } from '../routing/index.js';
+import { DEFAULT_REFRESH_MS, type GatewayConfig } from './config.js';
+import { DecisionLog } from './decision-log.js';
+import { LiveEndpoint, SIGNALS } from './live-endpoint.js';
+import { RequestStats } from './request-stats.js';
+import { RouterCore, type CoreCall, type CoreRouter } from './router-core.js';
+import { Scraper, type RefreshIntervals } from './scraper.js';
+
+export interface GatewayOptions {
+  config: GatewayConfig;
+  /** The router, built by the caller (policy names, modules and profiles resolved). */
+  router: CoreRouter;
+  /** Uniform [0, 1) from a seeded stream. */
+  random(): number;
+  /** Wall clock, seconds (injected at this edge). Default performance.now. */
+  now?: () => number;
+  warn?(message: string): void;
+  /** Every routing-library call with its views (besides the decisions log file). */
+  onCall?(call: CoreCall): void;
+}
+
+export interface GatewayHandle {
+  url: string;
+  port: number;
+  endpoints: readonly LiveEndpoint[];
+  stats: RequestStats;
+  core: RouterCore;
+  close(): Promise<void>;
+}
+
+/** How long an endpoint stays out of rotation after a failure before a good scrape brings it back, seconds. */
+const QUARANTINE_S = 2;
+
+/** A request between arrival and its last byte. */
+class Flight {
+  view: RequestView;
+  retries = 0;
+  clientGone = false;
+  /** The client has been answered (headers sent or an error written). */
+  answered = false;
+  upstream: ClientRequest[] = [];
+  dispatchedAt = NaN;
+  firstTokenAt = NaN;
+  lastTokenAt = NaN;
+  tokens = 0;
+  usageTokens: number | undefined;
+  readonly itls: number[] = [];
+  prefillDone = false;
+  completed = false;
+  constructor(
+    view: RequestView,
+    readonly kind: ApiKind,
+    readonly path: string,
+    readonly body: Record<string, unknown>,
+    readonly parsed: ParsedRequest,
+    readonly res: ServerResponse,
+    readonly strategy: string,
+  ) {
+    this.view = view;
+  }
+}
+
+/**
+ * `sim gateway`: an OpenAI-compatible HTTP router. Each request is routed by the routing
+ * library (the code the simulator runs), forwarded to the chosen engine and streamed back
+ * byte for byte; engine metrics are scraped on the policy's refresh intervals.
+ */
+export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle> {
+  const cfg = opts.config;
+  const wall = opts.now ?? (() => performance.now() / 1000);
+  const t0 = wall();
+  const clock = () => wall() - t0;
+  const warn = opts.warn ?? ((m: string) => process.stderr.write(`warning: ${m}\n`));
+  const agent = new Agent({ keepAlive: true, maxSockets: 1024 });
+  const endpoints = cfg.endpoints.map((e, i) => {
+    const u = new URL(e.url);
+    return new LiveEndpoint(i, {
+      id: e.name ?? u.host,
+      url: e.url.replace(/\/+$/, ''),
+      gpuType: e.gpu,
+      role: e.role,
+      group: e.roleset,
+      maxNumSeqs: e.maxNumSeqs,
+      kvTokens: e.kvTokens,
+      bootstrapPort: e.bootstrapPort,
+    });
+  });
+  const quarantine = new Map<LiveEndpoint, number>();
+  const stats = new RequestStats(
+    cfg.slo && { ttftS: ms(cfg.slo.ttftMs), tpotS: ms(cfg.slo.tpotMs), e2eS: ms(cfg.slo.e2eMs) },
+    cfg.log?.requests,
+  );
+  const decisionLog = cfg.log?.decisions
+    ? new DecisionLog(cfg.log.decisions, {
+        kind: 'header',
+        policy: opts.router.policy.name,
+        mode: cfg.router.mode,
+        seed: cfg.seed,
+        endpoints: endpoints.map((e) => ({ id: e.id, gpuType: e.gpuType, role: e.role, ...(e.group !== undefined && { group: e.group }) })),
+      })
+    : undefined;
+  const flights = new Map<number, Flight>();
+  let nextId = 0;
+
+  const core: RouterCore = new RouterCore({
+    endpoints,
+    router: opts.router,
+    mode: cfg.router.mode,
+    clock,
+    random: opts.random,
+    warn,
+    onCall:
+      decisionLog || opts.onCall
+        ? (c) => {
+            decisionLog?.write(c);
+            opts.onCall?.(c);
+          }
+        : undefined,
+    host: {
+      dispatch: (view, ep) => later(() => dispatchUnified(view, ep as LiveEndpoint)),
+      dispatchPd: (view, p, d, info) => later(() => dispatchPd(view, p as LiveEndpoint, d as LiveEndpoint, info)),
+      reject: (view, reason) => {
+        const f = flights.get(view.id);
+        flights.delete(view.id);
+        if (!f) return;
+        f.completed = true;
+        answerError(f, 503, `request not routed: ${reason}`, { 'x-error-routing': 'true' }, true);
+      },
+    },
+  });
+
+  const intervals = refreshIntervals(cfg);
+  const scraper = new Scraper({
+    endpoints,
+    intervals,
+    now: clock,
+    agent,
+    timeoutMs: cfg.limits.scrapeTimeoutMs,
+    onRefresh: () => core.capacityChanged(),
+    onHealth: (e, healthy, reason) => {
+      if (healthy) {
+        if (clock() < (quarantine.get(e) ?? -Infinity)) return;
+        e.healthy = true;
+        warn(`endpoint ${e.id} is back in rotation (${reason})`);
+      } else markUnhealthy(e, reason);
+    },
+  });
+
+  function markUnhealthy(e: LiveEndpoint, reason: string): void {
+    quarantine.set(e, clock() + QUARANTINE_S);
+    e.lastError = reason;
+    if (!e.healthy) return;
+    e.healthy = false;
+    warn(`endpoint ${e.id} taken out of rotation: ${reason}`);
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err) => {
+      if (!res.headersSent) sendError(res, 500, String((err as Error)?.message ?? err));
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === '/health') {
+      const up = endpoints.some((e) => e.healthy);
+      res.writeHead(up ? 200 : 503, { 'content-type': 'text/plain' }).end(up ? 'ok\n' : 'no healthy endpoint\n');
+      return;
+    }
+    if (req.method === 'GET' && path === '/v1/models') {
+      sendJson(res, 200, { object: 'list', data: [{ id: cfg.model, object: 'model', created: 0, owned_by: 'routesim-gateway' }] });
+      return;
+    }
+    if (req.method === 'GET' && path === '/metrics') {
+      const text = metricsText();
+      res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'content-length': Buffer.byteLength(text) }).end(text);
+      return;
+    }
+    const kind: ApiKind | undefined = path === '/v1/completions' ? 'completions' : path === '/v1/chat/completions' ? 'chat' : undefined;
+    if (!kind) return sendError(res, 404, `no route ${req.method} ${path}`);
+    if (req.method !== 'POST') return sendError(res, 405, `${path} takes POST`);
+    let body: Record<string, unknown>;
+    let parsed: ParsedRequest;
+    try {
+      body = JSON.parse(await readBody(req));
+      parsed = parseRequestBody(kind, body);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) return sendError(res, 413, err.message);
+      if (err instanceof BadRequestError || err instanceof SyntaxError) return sendError(res, 400, err.message);
+      throw err;
+    }
+    const header = req.headers['routing-strategy'];
+    const strategy = typeof header === 'string' && header !== '' ? header : core.defaultStrategy;
+    if (strategy !== core.defaultStrategy && !core.hasStrategy(strategy)) {
+      return sendError(res, 400, `incorrect routing strategy ${strategy}`, { 'x-error-routing': 'true' });
+    }
+    if (core.queued >= cfg.limits.maxQueued) {
+      return sendError(res, 429, `router queue full (${cfg.limits.maxQueued} requests waiting)`);
+    }
+    if (scraper.liveSignals.length > 0) await scraper.refresh(scraper.liveSignals);
+    const session = req.headers['x-session-id'];
+    const klass = req.headers['x-workload-class'];
+    const view: RequestView = {
+      id: nextId++,
+      arrival: clock(),
+      promptTokens: parsed.promptTokens,
+      workloadClass: typeof klass === 'string' && klass !== '' ? klass : 'default',
+      prefixHashes: parsed.prefixHashes,
+      hashBlockTokens: HASH_BLOCK_TOKENS,
+      ...(typeof session === 'string' && session !== '' ? { sessionId: session } : parsed.user !== undefined ? { sessionId: parsed.user } : {}),
+    };
+    const f = new Flight(view, kind, path, body, parsed, res, strategy);
+    flights.set(view.id, f);
+    res.on('close', () => {
+      if (f.completed) return;
+      f.clientGone = true;
+      for (const u of f.upstream) u.destroy();
+    });
+    core.submit(view, strategy);
+  }
+
+  /** Host callbacks run outside the routing call that made them, so no call nests in another. */
+  function later(fn: () => void): void {
+    queueMicrotask(fn);
+  }
+
+  function dispatchUnified(view: RequestView, ep: LiveEndpoint): void {
+    const f = flights.get(view.id);
+    if (!f || f.clientGone) {
+      finish(f, view, ep, undefined, 499);
+      return;
+    }
+    f.dispatchedAt = clock();
+    ep.promptTokensSinceScrape += view.promptTokens;
+    proxy(f, ep, JSON.stringify(f.body), {
+      headers: { 'target-pod': ep.id, 'target-pod-ip': new URL(ep.spec.url).host, 'routing-strategy': f.strategy },
+      onFirstToken: () => core.firstToken(view, ep, f.strategy),
+      onEnd: (status) => finish(f, view, ep, undefined, status),
+      onFail: (reason, retryable) => failed(f, view, ep, reason, retryable),
+    });
+  }
+
+  function dispatchPd(view: RequestView, p: LiveEndpoint, d: LiveEndpoint, info: PdDispatchInfo): void {
+    const f = flights.get(view.id);
+    if (!f || f.clientGone) {
+      finish(f, view, d, p, 499);
+      return;
+    }
+    f.dispatchedAt = clock();
+    p.promptTokensSinceScrape += view.promptTokens;
+    const headers = { 'target-pod': d.id, 'target-pod-ip': new URL(d.spec.url).host, 'routing-strategy': core.defaultStrategy, 'prefill-target-pod': p.id };
+    const markPrefillDone = () => {
+      if (f.prefillDone || f.completed) return;
+      f.prefillDone = true;
+      core.prefillDone(view, p);
+    };
+    if (!info.disaggregated || p === d) {
+      proxy(f, d, JSON.stringify(f.body), {
+        headers,
+        onFirstToken: markPrefillDone,
+        onEnd: (status) => finish(f, view, d, p, status),
+        onFail: (reason) => failed(f, view, d, reason, false),
+      });
+      return;
+    }
+    // SGLang's bootstrap fields go in both bodies; the prefill is cut to one token and not streamed
+    // (AIBrix e3e10f9e pkg/plugins/gateway/algorithms/pd/prefill/payload.go: max_tokens 1,
+    // max_completion_tokens 1, stream false, no stream_options, no min_tokens).
+    const bootstrap = { bootstrap_host: new URL(p.spec.url).hostname, bootstrap_port: p.spec.bootstrapPort, bootstrap_room: info.bootstrapRoom };
+    const prefillBody: Record<string, unknown> = { ...f.body, ...bootstrap, max_tokens: 1, max_completion_tokens: 1, stream: false };
+    delete prefillBody.stream_options;
+    delete prefillBody.min_tokens;
+    const decode = (kvParams: unknown) => {
+      const body = { ...f.body, ...bootstrap, ...(kvParams !== undefined && { kv_transfer_params: kvParams }) };
+      d.promptTokensSinceScrape += view.promptTokens;
+      proxy(f, d, JSON.stringify(body), {
+        headers,
+        onFirstToken: markPrefillDone,
+        onEnd: (status) => finish(f, view, d, p, status),
+        onFail: (reason) => failed(f, view, d, reason, false),
+      });
+    };
+    const concurrent = cfg.pd.forwarding === 'concurrent';
+    postJson(f, p, JSON.stringify(prefillBody)).then(
+      (answer) => {
+        if (f.completed) return;
+        markPrefillDone();
+        if (!concurrent) decode((answer as { kv_transfer_params?: unknown } | undefined)?.kv_transfer_params);
+      },
+      (err: Error) => {
+        if (f.completed) return;
+        failed(f, view, d, `prefill on ${p.id} failed: ${err.message}`, false);
+      },
+    );
+    if (concurrent) decode(undefined);
+  }
+
+  interface ProxyHooks {
+    headers: Record<string, string>;
+    onFirstToken(): void;
+    onEnd(status: number): void;
+    /** Failed; `retryable` when nothing has reached the client yet. */
+    onFail(reason: string, retryable: boolean): void;
+  }
+
+  function proxy(f: Flight, ep: LiveEndpoint, body: string, hooks: ProxyHooks): void {
+    const up = request(`${ep.spec.url}${f.path}`, {
+      method: 'POST',
+      agent,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      timeout: cfg.limits.idleTimeoutMs,
+    });
+    f.upstream.push(up);
+    let done = false;
+    const fail = (reason: string, unhealthy: boolean) => {
+      if (done) return;
+      done = true;
+      if (unhealthy) markUnhealthy(ep, reason);
+      hooks.onFail(reason, !f.answered);
+    };
+    watchConnect(up, cfg.limits.connectTimeoutMs);
+    up.on('timeout', () => up.destroy(new Error(`no data for ${cfg.limits.idleTimeoutMs} ms`)));
+    up.on('error', (err) => fail(f.clientGone ? 'client went away' : `${ep.id}: ${err.message}`, !f.clientGone));
+    // A stream cut without an error event (e.g. the client went away and the upstream was destroyed).
+    up.on('close', () => fail(f.clientGone ? 'client went away' : `${ep.id}: connection closed`, !f.clientGone));
+    up.on('response', (r) => {
+      const status = r.statusCode ?? 502;
+      if (status >= 500) {
+        r.resume();
+        fail(`${ep.id} answered HTTP ${status}`, true);
+        return;
+      }
+      if (f.clientGone) {
+        up.destroy();
+        return;
+      }
+      f.answered = true;
+      const ctype = String(r.headers['content-type'] ?? 'application/json');
+      f.res.writeHead(status, { 'content-type': ctype, ...(ctype.startsWith('text/event-stream') && { 'cache-control': 'no-cache' }), ...hooks.headers });
+      const sse = ctype.startsWith('text/event-stream');
+      let whole = '';
+      const parser = sse
+        ? new SseParser((data) => {
+            if (data === '[DONE]') return;
+            let chunk: unknown;
+            try {
+              chunk = JSON.parse(data);
+            } catch {
+              return;
+            }
+            const n = chunkTokens(chunk);
+            const usage = usageCompletionTokens(chunk);
+            if (usage !== undefined) f.usageTokens = usage;
+            if (n === 0) return;
+            const t = clock();
+            if (f.tokens === 0) {
+              f.firstTokenAt = t;
+              hooks.onFirstToken();
+            } else f.itls.push(t - f.lastTokenAt);
+            f.lastTokenAt = t;
+            f.tokens += n;
+          })
+        : undefined;
+      r.setEncoding('utf8');
+      r.on('data', (c: string) => {
+        if (parser) parser.push(c);
+        else if (whole.length < 1 << 20) whole += c;
+        f.res.write(c);
+      });
+      r.on('end', () => {
+        if (done) return;
+        done = true;
+        if (!sse) {
+          try {
+            f.usageTokens = usageCompletionTokens(JSON.parse(whole));
+          } catch {
+            // not JSON: no usage
+          }
+          if (status === 200) {
+            f.firstTokenAt = clock();
+            hooks.onFirstToken();
+          }
+        }
+        f.res.end();
+        hooks.onEnd(status);
+      });
+      r.on('error', (err) => fail(f.clientGone ? 'client went away' : `${ep.id}: ${err.message}`, !f.clientGone));
+      r.on('close', () => fail(f.clientGone ? 'client went away' : `${ep.id}: stream cut`, !f.clientGone));
+    });
+    up.end(body);
+  }
+
+  /** A non-streamed POST whose JSON answer is returned (the prefill half of a PD request). */
+  function postJson(f: Flight, ep: LiveEndpoint, body: string): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const up = request(`${ep.spec.url}${f.path}`, {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        timeout: cfg.limits.idleTimeoutMs,
+      });
+      f.upstream.push(up);
+      watchConnect(up, cfg.limits.connectTimeoutMs);
+      up.on('timeout', () => up.destroy(new Error(`no data for ${cfg.limits.idleTimeoutMs} ms`)));
+      up.on('error', (err) => {
+        if (!f.clientGone) markUnhealthy(ep, `${ep.id}: ${err.message}`);
+        reject(err);
+      });
+      up.on('response', (r) => {
+        let text = '';
+        r.setEncoding('utf8');
+        r.on('data', (c: string) => (text += c));
+        r.on('end', () => {
+          const status = r.statusCode ?? 502;
+          if (status >= 500) markUnhealthy(ep, `${ep.id} answered HTTP ${status}`);
+          if (status !== 200) return reject(new Error(`HTTP ${status}: ${text.slice(0, 200)}`));
+          try {
+            resolve(JSON.parse(text));
+          } catch {
+            resolve(undefined);
+          }
+        });
+      });
+      up.end(body);
+    });
+  }
+
+  function failed(f: Flight, view: RequestView, decode: LiveEndpoint, reason: string, retryable: boolean): void {
+    if (f.completed) return;
+    if (retryable && !f.clientGone && f.retries < cfg.limits.retries && !core.isPd) {
+      // Nothing reached the client: release this dispatch and route the request again, as a new
+      // request id (the routing library sees each attempt once). The failed endpoint is out of rotation.
+      f.retries++;
+      release(view, decode, undefined);
+      const again: RequestView = { ...view, id: nextId++ };
+      flights.delete(view.id);
+      f.view = again;
+      f.upstream = [];
+      f.tokens = 0;
+      f.itls.length = 0;
+      flights.set(again.id, f);
+      core.submit(again, f.strategy);
+      return;
+    }
+    if (!f.answered && !f.clientGone) answerError(f, 502, `upstream failed: ${reason}`, {}, false);
+    else f.res.destroy();
+    finish(f, view, decode, undefined, f.clientGone ? 499 : 502, reason);
+  }
+
+  function release(view: RequestView, ep: EndpointView, info: CompletionInfo | undefined): void {
+    core.complete(view, ep, info ?? { outputTokens: 0, ttft: 0, e2e: 0 }, flights.get(view.id)?.strategy);
+  }
+
+  /** The request ended (answered, failed or abandoned): counters released once, the record written. */
+  function finish(f: Flight | undefined, view: RequestView, decode: LiveEndpoint, prefill: LiveEndpoint | undefined, status: number, error?: string): void {
+    if (f?.completed) return;
+    const now = clock();
+    const outputTokens = f?.usageTokens ?? f?.tokens ?? 0;
+    const ttft = f && Number.isFinite(f.firstTokenAt) ? f.firstTokenAt - view.arrival : NaN;
+    const e2e = now - view.arrival;
+    if (f) f.completed = true;
+    flights.delete(view.id);
+    core.complete(view, decode, { outputTokens, ttft: Number.isFinite(ttft) ? ttft : e2e, e2e }, f?.strategy);
+    if (!f) return;
+    const itls = f.itls;
+    stats.record(
+      {
+        id: view.id,
+        endpoint: decode.id,
+        ...(prefill && prefill !== decode && { prefill: prefill.id }),
+        status,
+        stream: f.parsed.stream,
+        promptTokens: view.promptTokens,
+        outputTokens,
+        arrival: view.arrival,
+        ttft,
+        e2e,
+        itlMean: itls.length > 0 ? itls.reduce((a, b) => a + b, 0) / itls.length : NaN,
+        itlMax: itls.length > 0 ? Math.max(...itls) : NaN,
+        retries: f.retries,
+        ...(error !== undefined && { error }),
+      },
+      itls,
+    );
+  }
+
+  /** Answers the client with an error; `record` when no dispatch will be finished for it. */
+  function answerError(f: Flight, status: number, message: string, headers: Record<string, string>, record: boolean): void {
+    if (f.clientGone) return;
+    f.answered = true;
+    sendError(f.res, status, message, headers);
+    if (record) stats.record(
+      { id: f.view.id, endpoint: '', status, stream: f.parsed.stream, promptTokens: f.view.promptTokens, outputTokens: 0, arrival: f.view.arrival, ttft: NaN, e2e: clock() - f.view.arrival, itlMean: NaN, itlMax: NaN, retries: f.retries, error: message },
+      [],
+    );
+  }
+
+  function metricsText(): string {
+    const w = new PrometheusWriter();
+    const per = (name: string, help: string, type: 'gauge' | 'counter', value: (e: LiveEndpoint) => number) => {
+      w.family(name, type, help);
+      for (const e of endpoints) w.sample(name, { endpoint: e.id, gpu: e.gpuType, role: e.role }, value(e));
+    };
+    per('routesim_gateway_endpoint_healthy', 'Whether the endpoint is in rotation.', 'gauge', (e) => (e.healthy ? 1 : 0));
+    per('routesim_gateway_endpoint_inflight', 'Requests dispatched and not completed.', 'gauge', (e) => e.counters.inflight);
+    per('routesim_gateway_endpoint_dispatched_total', 'Requests dispatched.', 'counter', (e) => e.counters.dispatched);
+    per('routesim_gateway_endpoint_scrapes_total', 'Metric scrapes that succeeded.', 'counter', (e) => e.scrapes);
+    per('routesim_gateway_endpoint_scrape_errors_total', 'Metric scrapes that failed.', 'counter', (e) => e.scrapeErrors);
+    per('routesim_gateway_endpoint_running', 'Scraped running requests.', 'gauge', (e) => e.metrics.running);
+    per('routesim_gateway_endpoint_waiting', 'Scraped waiting requests.', 'gauge', (e) => e.metrics.waiting);
+    per('routesim_gateway_endpoint_kv_usage', 'Scraped KV cache usage, 0..1.', 'gauge', (e) => e.metrics.kvUsage);
+    per('routesim_gateway_endpoint_prefix_cache_hit_rate', 'Prefix cache hit rate over the last window.', 'gauge', (e) => e.metrics.prefixCacheHitRate);
+    per('routesim_gateway_endpoint_metrics_age_seconds', 'Seconds since the last scrape.', 'gauge', (e) => clock() - e.metrics.updatedAt);
+    w.family('routesim_gateway_queued', 'gauge', 'Requests waiting in the router queue.').sample('routesim_gateway_queued', {}, core.queued);
+    stats.write(w);
+    return w.text();
+  }
+
+  await scraper.start();
+  let port: number;
+  try {
+    port = await listen(server, cfg.host, cfg.port);
+  } catch (err) {
+    scraper.stop();
+    throw err;
+  }
+  const hostPart = cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
+  return {
+    url: `http://${hostPart}:${port}`,
+    port,
+    endpoints,
+    stats,
+    core,
+    async close() {
+      scraper.stop();
+      await closeServer(server);
+      agent.destroy();
+      await Promise.all([stats.close(), decisionLog?.close()]);
+    },
+  };
+}
+
+/** A connection that is not up within `ms` is cut (a reused keep-alive socket is already up). */
+function watchConnect(req: ClientRequest, ms: number): void {
+  req.on('socket', (s) => {
+    if (!s.connecting) return;
+    const timer = setTimeout(() => req.destroy(new Error(`connect timeout after ${ms} ms`)), ms);
+    s.once('connect', () => clearTimeout(timer));
+    s.once('close', () => clearTimeout(timer));
+  });
+}
+
+function ms(v: number | undefined): number | undefined {
+  return v === undefined ? undefined : v / 1000;
+}
+
+export function refreshIntervals(cfg: GatewayConfig): RefreshIntervals {
+  const r = cfg.router.refreshMs ?? {};
+  const def = r.default ?? DEFAULT_REFRESH_MS;
+  return Object.fromEntries(SIGNALS.map((s) => [s, (r[s] ?? def) / 1000])) as RefreshIntervals;
+}
