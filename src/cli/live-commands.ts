@@ -4,6 +4,7 @@ import { startGateway } from '../gateway/index.js';
 import { startServe } from '../serve/index.js';
 import { action } from './errors.js';
 import { loadGatewayConfig } from './gateway-config.js';
+import { loadCommand } from './load-command.js';
 import { loadServeFleet } from './serve-fleet.js';
 
 /** Resolves when the process is asked to stop (Ctrl-C, SIGTERM). */
@@ -21,7 +22,7 @@ function untilSignal(): Promise<void> {
 
 const warn = (m: string) => process.stderr.write(`warning: ${m}\n`);
 
-/** `sim gateway` (a live router in front of engines) and `sim serve` (simulated engines over HTTP). */
+/** `sim gateway` (a live router in front of engines), `sim serve` (simulated engines over HTTP), `sim load` (a real-time client). */
 export function registerLive(program: Command): void {
   program
     .command('gateway')
@@ -49,6 +50,25 @@ export function registerLive(program: Command): void {
         for (const e of serve.endpoints) process.stdout.write(`serving ${e.id} (${e.gpuType}, ${e.role}) at ${e.url}\n`);
         await untilSignal();
         await serve.close();
+      }),
+    );
+  program
+    .command('load')
+    .description("Send an experiment's workload to an HTTP endpoint in real time and write the same summary as sim run (loopback only)")
+    .argument('<experiment>', 'experiment YAML whose workload (and seed, SLOs) to send')
+    .requiredOption('--url <url>', 'base URL of the gateway or server, e.g. http://127.0.0.1:8080')
+    .option('--out <dir>', 'results directory (default results/<name>-load)')
+    .option('--point <id>', 'sweep point whose workload to send (default: the first)')
+    .option('--requests <n>', 'stop after n requests', (v) => Number(v))
+    .option('--model <name>', 'model name to send (default: the experiment model)')
+    .action(
+      action(async (file: string, o: { url: string; out?: string; point?: string; requests?: number; model?: string }) => {
+        const { result, dir, failures } = await loadCommand(file, o);
+        const m = result.metrics;
+        process.stdout.write(
+          `${result.name} ${result.id}: ${result.completed} completed, ${result.rejected} failed; TTFT p50/p99 ${m.ttft_ms.p50.toFixed(1)}/${m.ttft_ms.p99.toFixed(1)} ms, TPOT p50/p99 ${m.tpot_ms.p50.toFixed(2)}/${m.tpot_ms.p99.toFixed(2)} ms, ${m.throughput_rps.toFixed(2)} req/s -> ${dir}/summary.json\n`,
+        );
+        for (const [reason, n] of failures) process.stderr.write(`warning: ${n} requests failed: ${reason}\n`);
       }),
     );
 }
