@@ -97,7 +97,9 @@ export class LiveEndpoint implements EndpointView {
       if (s === 'queue') {
         m.running = snap.running;
         m.waiting = snap.waiting;
-        m.numTokens = snap.numTokens;
+        // SGLang reports used KV tokens; for vLLM the used share of the KV capacity stands in
+        // (SGLang's /get_load also adds waiting prompt tokens, which vLLM does not expose).
+        m.numTokens = Number.isFinite(snap.numTokens) ? snap.numTokens : snap.kvUsage * snap.kvCapacityTokens;
       } else if (s === 'kvUsage') {
         m.kvUsage = snap.kvUsage;
         this.promptTokensSinceScrape = 0;
