@@ -61,10 +61,15 @@ export class LiveEndpoint implements EndpointView {
   scrapes = 0;
   scrapeErrors = 0;
 
+  /** host:port of the URL (AIBrix's target-pod-ip header). */
+  readonly address: string;
+
   constructor(
     readonly index: number,
     readonly spec: LiveEndpointSpec,
-  ) {}
+  ) {
+    this.address = new URL(spec.url).host;
+  }
 
   get id(): string {
     return this.spec.id;

@@ -51,7 +51,7 @@ export class RequestStats {
   readonly byStatus = new Map<number, number>();
   sloJudged = 0;
   sloMet = 0;
-  /** The most recent records (bounded), for inspection. */
+  /** The most recent records (at least `keep`, fewer than twice that), for inspection. */
   readonly recent: RequestRecord[] = [];
   private readonly log: WriteStream | undefined;
 
@@ -77,7 +77,8 @@ export class RequestStats {
       }
     }
     this.recent.push(r);
-    if (this.recent.length > this.keep) this.recent.splice(0, this.recent.length - this.keep);
+    // Trimmed in batches, so keeping the window costs O(1) per request.
+    if (this.recent.length >= 2 * this.keep) this.recent.splice(0, this.recent.length - this.keep);
     this.log?.write(JSON.stringify(r) + '\n');
   }
 

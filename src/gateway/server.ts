@@ -71,6 +71,8 @@ class Flight {
     readonly kind: ApiKind,
     readonly path: string,
     readonly body: Record<string, unknown>,
+    /** The body as the client sent it (forwarded unchanged to a unified endpoint). */
+    readonly rawBody: string,
     readonly parsed: ParsedRequest,
     readonly res: ServerResponse,
     readonly strategy: string,
@@ -200,9 +202,11 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     if (!kind) return sendError(res, 404, `no route ${req.method} ${path}`);
     if (req.method !== 'POST') return sendError(res, 405, `${path} takes POST`);
     let body: Record<string, unknown>;
+    let raw: string;
     let parsed: ParsedRequest;
     try {
-      body = JSON.parse(await readBody(req));
+      raw = await readBody(req);
+      body = JSON.parse(raw);
       parsed = parseRequestBody(kind, body);
     } catch (err) {
       if (err instanceof BodyTooLargeError) return sendError(res, 413, err.message);
@@ -229,7 +233,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
       hashBlockTokens: HASH_BLOCK_TOKENS,
       ...(typeof session === 'string' && session !== '' ? { sessionId: session } : parsed.user !== undefined ? { sessionId: parsed.user } : {}),
     };
-    const f = new Flight(view, kind, path, body, parsed, res, strategy);
+    const f = new Flight(view, kind, path, body, raw, parsed, res, strategy);
     flights.set(view.id, f);
     res.on('close', () => {
       if (f.completed) return;
@@ -252,8 +256,8 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     }
     f.dispatchedAt = clock();
     ep.promptTokensSinceScrape += view.promptTokens;
-    proxy(f, ep, JSON.stringify(f.body), {
-      headers: { 'target-pod': ep.id, 'target-pod-ip': new URL(ep.spec.url).host, 'routing-strategy': f.strategy },
+    proxy(f, ep, f.rawBody, {
+      headers: { 'target-pod': ep.id, 'target-pod-ip': ep.address, 'routing-strategy': f.strategy },
       onFirstToken: () => core.firstToken(view, ep, f.strategy),
       onEnd: (status) => finish(f, view, ep, undefined, status),
       onFail: (reason, retryable) => failed(f, view, ep, reason, retryable),
@@ -268,14 +272,14 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     }
     f.dispatchedAt = clock();
     p.promptTokensSinceScrape += view.promptTokens;
-    const headers = { 'target-pod': d.id, 'target-pod-ip': new URL(d.spec.url).host, 'routing-strategy': core.defaultStrategy, 'prefill-target-pod': p.id };
+    const headers = { 'target-pod': d.id, 'target-pod-ip': d.address, 'routing-strategy': core.defaultStrategy, 'prefill-target-pod': p.id };
     const markPrefillDone = () => {
       if (f.prefillDone || f.completed) return;
       f.prefillDone = true;
       core.prefillDone(view, p);
     };
     if (!info.disaggregated || p === d) {
-      proxy(f, d, JSON.stringify(f.body), {
+      proxy(f, d, f.rawBody, {
         headers,
         onFirstToken: markPrefillDone,
         onEnd: (status) => finish(f, view, d, p, status),
@@ -496,7 +500,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
         ttft,
         e2e,
         itlMean: itls.length > 0 ? itls.reduce((a, b) => a + b, 0) / itls.length : NaN,
-        itlMax: itls.length > 0 ? Math.max(...itls) : NaN,
+        itlMax: itls.length > 0 ? itls.reduce((a, b) => (b > a ? b : a), -Infinity) : NaN,
         retries: f.retries,
         ...(error !== undefined && { error }),
       },
