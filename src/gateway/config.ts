@@ -76,6 +76,7 @@ export const gatewayConfigSchema = z.strictObject({
   limits: z
     .strictObject({
       maxQueued: z.int().nonnegative().default(1024).describe('Requests waiting in the router queue before new ones get 429'),
+      queueTimeoutMs: z.number().positive().default(30_000).describe('A request still in the router queue after this long is answered 504'),
       retries: z.int().min(0).max(5).default(1).describe('Re-routes of a request whose endpoint failed before any byte reached the client'),
       connectTimeoutMs: z.number().positive().default(2000),
       idleTimeoutMs: z.number().positive().default(60_000).describe('An upstream silent this long is cut and marked unhealthy'),

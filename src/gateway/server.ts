@@ -66,6 +66,8 @@ class Flight {
   readonly itls: number[] = [];
   prefillDone = false;
   completed = false;
+  /** Answered 504 after waiting too long in the router queue (its later dispatch is released at once). */
+  timedOut = false;
   constructor(
     view: RequestView,
     readonly kind: ApiKind,
@@ -241,6 +243,17 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
       for (const u of f.upstream) u.destroy();
     });
     core.submit(view, strategy);
+    if (Number.isNaN(f.dispatchedAt) && !f.completed) {
+      // Still in the router queue. The routing library cannot take one request out of its queue,
+      // so the client is answered and the request is released as soon as it is dispatched.
+      const timer = setTimeout(() => {
+        if (!Number.isNaN(f.dispatchedAt) || f.completed || f.clientGone) return;
+        answerError(f, 504, `waited ${cfg.limits.queueTimeoutMs} ms in the router queue`, {}, true);
+        f.timedOut = true;
+        f.clientGone = true;
+      }, cfg.limits.queueTimeoutMs);
+      res.on('close', () => clearTimeout(timer));
+    }
   }
 
   /** Host callbacks run outside the routing call that made them, so no call nests in another. */
@@ -485,7 +498,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     if (f) f.completed = true;
     flights.delete(view.id);
     core.complete(view, decode, { outputTokens, ttft: Number.isFinite(ttft) ? ttft : e2e, e2e }, f?.strategy);
-    if (!f) return;
+    if (!f || f.timedOut) return;
     const itls = f.itls;
     stats.record(
       {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadGatewayConfig } from '../../src/cli/gateway-config.js';
@@ -97,6 +97,25 @@ describe('sim gateway in front of sim serve (unified)', () => {
     expect((await get(`${gw.url}/health`)).status).toBe(200);
   });
 
+  it('runs a custom policy module and the AIBrix SLO family with profiles', async () => {
+    const mod = join(dir, 'always-b.mjs');
+    writeFileSync(mod, "export default function create() { return { name: 'always-b', select: (req, eps) => eps.find((e) => e.id === 'B') }; }\n");
+    const custom = await gateway({ endpoints: [ep(0), ep(1)], router: { policy: mod } });
+    gws.push(custom);
+    for (let i = 0; i < 3; i++) expect((await post(`${custom.url}/v1/completions`, { prompt: 'x', max_tokens: 1 })).headers['target-pod']).toBe('B');
+    // AIBrix slo over A10/L20 profiles: its own router queue, pending-load accounting, GPU-type ranks.
+    // Short prompts: their buckets' 1/(throughput x E2E) is well below 1, so they fit an idle pod.
+    const profiles = resolve(__dirname, '../../profiles/aibrix/deepseek-coder-6.7b');
+    const slo = await gateway({ model: 'deepseek-coder-6.7b', endpoints: [ep(0, { gpu: 'A10' }), ep(1, { gpu: 'L20' })], router: { policy: 'slo', profiles } });
+    gws.push(slo);
+    const rs = await Promise.all(Array.from({ length: 6 }, (_, i) => post(`${slo.url}/v1/completions`, { prompt: 'q'.repeat(16 * (i + 1)), max_tokens: 4, stream: true })));
+    expect(rs.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    await until(() => slo.endpoints.every((e) => e.counters.inflight === 0));
+    // Pending load went up at dispatch and came back down at completion.
+    expect(slo.endpoints.map((e) => e.counters.pendingLoad)).toEqual([0, 0].map(() => expect.closeTo(0, 9)));
+    expect(slo.endpoints.reduce((a, e) => a + e.counters.dispatched, 0)).toBe(6);
+  });
+
   it('honours the routing-strategy header and rejects an unknown one with 400', async () => {
     const gw = await gateway({ endpoints: [ep(0), ep(1)], router: { policy: 'least-request' } });
     gws.push(gw);
@@ -160,6 +179,18 @@ describe('sim gateway in front of sim serve (unified)', () => {
     expect([a.status, b.status]).toEqual([200, 200]);
     // The second started only after the first finished: its first token after the first's last.
     expect(tokenEvents(b)[0].at).toBeGreaterThan(tokenEvents(a).at(-1)!.at);
+  });
+
+  it('a request that waits in the router queue longer than queueTimeoutMs is answered 504', async () => {
+    // A prompt whose AIBrix bucket consumes more than a whole pod (1/(tput x E2E) > 1): the SLO
+    // queue holds it until a pod has room, which never comes.
+    const profiles = resolve(__dirname, '../../profiles/aibrix/deepseek-coder-6.7b');
+    // (Two pods: with one ready pod AIBrix bypasses routing and its queue.)
+    const gw = await gateway({ model: 'deepseek-coder-6.7b', endpoints: [ep(0, { gpu: 'A10' }), ep(1, { gpu: 'L20' })], router: { policy: 'slo', profiles }, limits: { queueTimeoutMs: 100 } });
+    gws.push(gw);
+    const r = await post(`${gw.url}/v1/completions`, { prompt: 'q'.repeat(400), max_tokens: 4 });
+    expect(r.status).toBe(504);
+    expect(JSON.parse(r.body).error.message).toBe('waited 100 ms in the router queue');
   });
 
   it('a client that goes away cancels its upstream request and releases the counters', async () => {
