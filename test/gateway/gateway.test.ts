@@ -277,6 +277,25 @@ describe('sim gateway in front of sim serve (prefill/decode)', () => {
     });
   }
 
+  it('pull mode: the PD router queue dispatches when prefill and decode have room', async () => {
+    const gw = await gateway({ endpoints: eps(), router: { policy: 'pd', mode: 'pull', refreshMs: { default: 20 } } });
+    gws.push(gw);
+    const rs = await Promise.all(Array.from({ length: 4 }, (_, i) => post(`${gw.url}/v1/completions`, { prompt: 'w'.repeat(200 + 40 * i), max_tokens: 3, stream: true })));
+    expect(rs.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    for (const r of rs) expect(tokenEvents(r)).toHaveLength(3);
+    expect(gw.core.queued).toBe(0);
+  });
+
+  it('llm-d-pd keeps a short prompt on its decode server (no prefill hop)', async () => {
+    const gw = await gateway({ endpoints: eps(), router: { policy: 'llm-d-pd', options: { nonCachedTokens: 100000 } } });
+    gws.push(gw);
+    const r = await post(`${gw.url}/v1/completions`, { prompt: 'v'.repeat(100), max_tokens: 3, stream: true });
+    expect(r.status).toBe(200);
+    expect(r.headers['prefill-target-pod']).toBe(r.headers['target-pod']);
+    expect(['D0', 'D1']).toContain(r.headers['target-pod']);
+    expect(tokenEvents(r)).toHaveLength(3);
+  });
+
   it('a PD decision replays to the same pairs', async () => {
     const log = join(dir, 'decisions-pd.jsonl');
     const gw = await gateway({ seed: 3, endpoints: eps(), router: { policy: 'pd', refreshMs: { default: 5 } }, log: { decisions: log } });
