@@ -61,9 +61,21 @@ describe('gateway views = simulation views of the same instances', () => {
         // The simulator's views: the cluster's endpoints over the served Instances, refreshed as in a run.
         const sim = new Simulator();
         const simViews = serve.served.map((s, i) => new InstanceEndpoint(i, s.instance, [s.instance], 'H100', 'unified'));
-        new MetricRefresher(sim, simViews, { queue: 0, kvUsage: 0, throughput: 0, latency: 0 }, () => false).refresh(['queue', 'kvUsage']);
+        const refresher = new MetricRefresher(sim, simViews, { queue: 0, kvUsage: 0, throughput: 0, latency: 0 }, () => false);
+        const state = () => simViews.map((v) => [v.metrics.running, v.metrics.waiting, v.metrics.kvUsage]);
         const live = gw.endpoints;
-        await new Promise((r) => setTimeout(r, 40)); // a few scrapes
+        // Bracket two complete gateway scrapes between two simulator refreshes that saw the same
+        // state: the scrape then saw that state too (a step may end in between; then try again).
+        let before: number[][] = [];
+        for (let attempt = 0; attempt < 5; attempt++) {
+          refresher.refresh(['queue', 'kvUsage']);
+          before = state();
+          const n = live.map((e) => e.scrapes);
+          const end = performance.now() + 5000;
+          while (live.some((e, i) => e.scrapes < n[i] + 2) && performance.now() < end) await new Promise((r) => setTimeout(r, 5));
+          refresher.refresh(['queue', 'kvUsage']);
+          if (JSON.stringify(state()) === JSON.stringify(before)) break;
+        }
         for (let i = 0; i < 3; i++) {
           expect(live[i].metrics.running).toBe(simViews[i].metrics.running);
           expect(live[i].metrics.waiting).toBe(simViews[i].metrics.waiting);
