@@ -26,7 +26,8 @@ export interface ScraperOptions {
  */
 export class Scraper {
   private readonly groups: { interval: number; signals: Signal[] }[] = [];
-  private readonly timers: NodeJS.Timeout[] = [];
+  /** The interval timer of each signal group. */
+  private readonly timers = new Map<number, NodeJS.Timeout>();
   private readonly inflight = new Map<LiveEndpoint, Promise<EngineSnapshot | undefined>>();
   private stopped = false;
 
@@ -44,21 +45,17 @@ export class Scraper {
   /** One refresh of every signal, then the timers. Resolves once the first scrape is in. */
   async start(): Promise<void> {
     await this.refresh(SIGNALS);
+    // A fixed cadence, as the simulation's refresher ticks; a scrape still under way when the
+    // next tick comes is shared, not repeated.
     for (const g of this.groups) {
       if (g.interval === 0) continue;
-      const tick = () => {
-        if (this.stopped) return;
-        void this.refresh(g.signals).finally(() => {
-          if (!this.stopped) this.timers.push(setTimeout(tick, g.interval * 1000));
-        });
-      };
-      this.timers.push(setTimeout(tick, g.interval * 1000));
+      this.timers.set(g.interval, setInterval(() => void this.refresh(g.signals), g.interval * 1000));
     }
   }
 
   stop(): void {
     this.stopped = true;
-    for (const t of this.timers) clearTimeout(t);
+    for (const t of this.timers.values()) clearInterval(t);
   }
 
   /** Scrapes every endpoint and applies `signals`. */
