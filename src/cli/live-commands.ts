@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { randomStream } from '../engine/index.js';
-import { startGateway } from '../gateway/index.js';
+import { readDecisionLog, replayDecisions, startGateway } from '../gateway/index.js';
+import { InputError } from '../input-error.js';
 import { startServe } from '../serve/index.js';
 import { action } from './errors.js';
 import { loadGatewayConfig } from './gateway-config.js';
@@ -69,6 +70,27 @@ export function registerLive(program: Command): void {
           `${result.name} ${result.id}: ${result.completed} completed, ${result.rejected} failed; TTFT p50/p99 ${m.ttft_ms.p50.toFixed(1)}/${m.ttft_ms.p99.toFixed(1)} ms, TPOT p50/p99 ${m.tpot_ms.p50.toFixed(2)}/${m.tpot_ms.p99.toFixed(2)} ms, ${m.throughput_rps.toFixed(2)} req/s -> ${dir}/summary.json\n`,
         );
         for (const [reason, n] of failures) process.stderr.write(`warning: ${n} requests failed: ${reason}\n`);
+      }),
+    );
+  program
+    .command('replay')
+    .description("Replay a gateway's decision log through a fresh policy and report decisions that differ")
+    .argument('<log>', 'decisions JSONL written by sim gateway (log.decisions)')
+    .requiredOption('--config <file>', 'the gateway config that made the log (its router and policy options)')
+    .action(
+      action(async (log: string, o: { config: string }) => {
+        const { config, router } = await loadGatewayConfig(o.config, warn);
+        let parsed;
+        try {
+          parsed = readDecisionLog(log);
+        } catch (err) {
+          throw new InputError((err as Error).message.replace(`${log}: `, ''), log);
+        }
+        const { header, calls } = parsed;
+        const { decisions, mismatches } = replayDecisions(header, calls, router, randomStream(header.seed ?? config.seed, 'router'));
+        process.stdout.write(`${calls.length} calls, ${decisions} decisions, ${mismatches.length} differ\n`);
+        for (const m of mismatches.slice(0, 20)) process.stdout.write(`call ${m.call}: logged ${JSON.stringify(m.expected)}, replayed ${JSON.stringify(m.got)}\n`);
+        return mismatches.length > 0 ? 1 : 0;
       }),
     );
 }

@@ -10,6 +10,7 @@ import { readDecisionLog, replayDecisions, startGateway, type CoreCall, type Gat
 import { createPolicy, createPdPolicy } from '../../src/routing/index.js';
 import { parsePrometheusText } from '../../src/llm-http/index.js';
 import { startServe, type ServeHandle } from '../../src/serve/index.js';
+import { sim } from '../cli/harness.js';
 import { constantTiming, get, post, spec, tokenEvents } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'routesim-gateway-'));
@@ -231,6 +232,11 @@ describe('sim gateway in front of sim serve (unified)', () => {
       const { decisions, mismatches } = replayDecisions(header, calls, { ...router, policy: createPolicy(policy, {}) } as never, randomStream(7, 'router'));
       expect(mismatches).toEqual([]);
       expect(decisions).toBe(12);
+      if (policy === 'llm-d') {
+        const cli = await sim('replay', log, '--config', file);
+        expect(cli.code).toBe(0);
+        expect(cli.stdout).toMatch(/^\d+ calls, 12 decisions, 0 differ\n$/);
+      }
       if (policy === 'random') {
         // The check can fail: another seed draws other endpoints.
         const other = replayDecisions(header, calls, { ...router, policy: createPolicy(policy, {}) } as never, randomStream(8, 'router'));
