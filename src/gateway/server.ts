@@ -220,6 +220,9 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     if (strategy !== core.defaultStrategy && !core.hasStrategy(strategy)) {
       return sendError(res, 400, `incorrect routing strategy ${strategy}`, { 'x-error-routing': 'true' });
     }
+    if (!endpoints.some((e) => e.healthy)) {
+      return sendError(res, 503, `no healthy endpoint (${endpoints.map((e) => `${e.id}: ${e.lastError}`).join('; ')})`);
+    }
     if (core.queued >= cfg.limits.maxQueued) {
       return sendError(res, 429, `router queue full (${cfg.limits.maxQueued} requests waiting)`);
     }

@@ -141,6 +141,13 @@ describe('sim gateway in front of sim serve (unified)', () => {
       expect(r.headers['target-pod']).toBe('A');
     }
     expect(gw.endpoints[0].counters.dispatched).toBe(0);
+    // With every endpoint out of rotation: 503 at once, and /health says so.
+    const none = await gateway({ endpoints: [{ url: `http://127.0.0.1:${port}`, name: 'dead' }], router: { policy: 'round-robin', refreshMs: { default: 1000 } } });
+    gws.push(none);
+    const r = await post(`${none.url}/v1/completions`, { prompt: 'x', max_tokens: 2 });
+    expect(r.status).toBe(503);
+    expect(JSON.parse(r.body).error.message).toMatch(/^no healthy endpoint \(dead: metrics scrape failed: connect ECONNREFUSED/);
+    expect((await get(`${none.url}/health`)).status).toBe(503);
   });
 
   it('retries a request whose endpoint dies between scrapes on a healthy one', async () => {
