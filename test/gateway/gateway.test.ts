@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -118,8 +118,8 @@ describe('sim gateway in front of sim serve (unified)', () => {
   });
 
   it('honours the routing-strategy header and rejects an unknown one with 400', async () => {
-    const gw = await gateway({ endpoints: [ep(0), ep(1)], router: { policy: 'least-request' } });
-    gws.push(gw);
+    const requestsLog = join(dir, 'requests.jsonl');
+    const gw = await gateway({ endpoints: [ep(0), ep(1)], router: { policy: 'least-request' }, log: { requests: requestsLog } });
     const ok = await post(`${gw.url}/v1/completions`, { prompt: 'x', max_tokens: 1 }, { 'routing-strategy': 'random' });
     expect(ok.status).toBe(200);
     expect(ok.headers['routing-strategy']).toBe('random');
@@ -127,6 +127,13 @@ describe('sim gateway in front of sim serve (unified)', () => {
     expect(bad.status).toBe(400);
     expect(bad.headers['x-error-routing']).toBe('true');
     expect(JSON.parse(bad.body).error.message).toBe('incorrect routing strategy no-such');
+    await gw.close();
+    // One JSON line per routed request, with where it went and how long it took.
+    const logged = readFileSync(requestsLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ status: 200, outputTokens: 1, promptTokens: 1, retries: 0 });
+    expect(['A', 'B']).toContain(logged[0].endpoint);
+    expect(logged[0].e2e).toBeGreaterThan(0);
   });
 
   it('takes a dead endpoint out of rotation and re-routes its request', async () => {
