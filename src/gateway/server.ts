@@ -1,19 +1,15 @@
-import { Agent, createServer, request, type ClientRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import {
   BadRequestError,
   BodyTooLargeError,
-  chunkTokens,
   closeServer,
   HASH_BLOCK_TOKENS,
   listen,
   parseRequestBody,
-  PrometheusWriter,
   PROMETHEUS_CONTENT_TYPE,
   readBody,
   sendError,
   sendJson,
-  SseParser,
-  usageCompletionTokens,
   type ApiKind,
   type ParsedRequest,
 } from '../llm-http/index.js';
@@ -21,7 +17,10 @@ import type { CompletionInfo, EndpointView, PdDispatchInfo, RequestView } from '
 import { DEFAULT_REFRESH_MS, type GatewayConfig } from './config.js';
 import { DecisionLog } from './decision-log.js';
 import { LiveEndpoint, SIGNALS } from './live-endpoint.js';
+import { Flight } from './flight.js';
+import { gatewayMetricsText } from './gateway-metrics.js';
 import { RequestStats } from './request-stats.js';
+import { Upstream } from './upstream.js';
 import { RouterCore, type CoreCall, type CoreRouter } from './router-core.js';
 import { Scraper, type RefreshIntervals } from './scraper.js';
 
@@ -49,39 +48,6 @@ export interface GatewayHandle {
 
 /** How long an endpoint stays out of rotation after a failure before a good scrape brings it back, seconds. */
 const QUARANTINE_S = 2;
-
-/** A request between arrival and its last byte. */
-class Flight {
-  view: RequestView;
-  retries = 0;
-  clientGone = false;
-  /** The client has been answered (headers sent or an error written). */
-  answered = false;
-  upstream: ClientRequest[] = [];
-  dispatchedAt = NaN;
-  firstTokenAt = NaN;
-  lastTokenAt = NaN;
-  tokens = 0;
-  usageTokens: number | undefined;
-  readonly itls: number[] = [];
-  prefillDone = false;
-  completed = false;
-  /** Answered 504 after waiting too long in the router queue (its later dispatch is released at once). */
-  timedOut = false;
-  constructor(
-    view: RequestView,
-    readonly kind: ApiKind,
-    readonly path: string,
-    readonly body: Record<string, unknown>,
-    /** The body as the client sent it (forwarded unchanged to a unified endpoint). */
-    readonly rawBody: string,
-    readonly parsed: ParsedRequest,
-    readonly res: ServerResponse,
-    readonly strategy: string,
-  ) {
-    this.view = view;
-  }
-}
 
 /**
  * `sim gateway`: an OpenAI-compatible HTTP router. Each request is routed by the routing
@@ -123,6 +89,13 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
       })
     : undefined;
   const flights = new Map<number, Flight>();
+  const upstream = new Upstream({
+    agent,
+    connectTimeoutMs: cfg.limits.connectTimeoutMs,
+    idleTimeoutMs: cfg.limits.idleTimeoutMs,
+    clock,
+    markUnhealthy: (e, reason) => markUnhealthy(e, reason),
+  });
   let nextId = 0;
 
   const core: RouterCore = new RouterCore({
@@ -196,7 +169,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
       return;
     }
     if (req.method === 'GET' && path === '/metrics') {
-      const text = metricsText();
+      const text = gatewayMetricsText(endpoints, core, stats, clock);
       res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'content-length': Buffer.byteLength(text) }).end(text);
       return;
     }
@@ -272,7 +245,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     }
     f.dispatchedAt = clock();
     ep.promptTokensSinceScrape += view.promptTokens;
-    proxy(f, ep, f.rawBody, {
+    upstream.stream(f, ep, f.rawBody, {
       headers: { 'target-pod': ep.id, 'target-pod-ip': ep.address, 'routing-strategy': f.strategy },
       onFirstToken: () => core.firstToken(view, ep, f.strategy),
       onEnd: (status) => finish(f, view, ep, undefined, status),
@@ -295,7 +268,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
       core.prefillDone(view, p);
     };
     if (!info.disaggregated || p === d) {
-      proxy(f, d, f.rawBody, {
+      upstream.stream(f, d, f.rawBody, {
         headers,
         onFirstToken: markPrefillDone,
         onEnd: (status) => finish(f, view, d, p, status),
@@ -313,7 +286,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     const decode = (kvParams: unknown) => {
       const body = { ...f.body, ...bootstrap, ...(kvParams !== undefined && { kv_transfer_params: kvParams }) };
       d.promptTokensSinceScrape += view.promptTokens;
-      proxy(f, d, JSON.stringify(body), {
+      upstream.stream(f, d, JSON.stringify(body), {
         headers,
         onFirstToken: markPrefillDone,
         onEnd: (status) => finish(f, view, d, p, status),
@@ -321,7 +294,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
       });
     };
     const concurrent = cfg.pd.forwarding === 'concurrent';
-    postJson(f, p, JSON.stringify(prefillBody)).then(
+    upstream.postJson(f, p, JSON.stringify(prefillBody)).then(
       (answer) => {
         if (f.completed) return;
         markPrefillDone();
@@ -333,136 +306,6 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
       },
     );
     if (concurrent) decode(undefined);
-  }
-
-  interface ProxyHooks {
-    headers: Record<string, string>;
-    onFirstToken(): void;
-    onEnd(status: number): void;
-    /** Failed; `retryable` when nothing has reached the client yet. */
-    onFail(reason: string, retryable: boolean): void;
-  }
-
-  function proxy(f: Flight, ep: LiveEndpoint, body: string, hooks: ProxyHooks): void {
-    const up = request(`${ep.spec.url}${f.path}`, {
-      method: 'POST',
-      agent,
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      timeout: cfg.limits.idleTimeoutMs,
-    });
-    f.upstream.push(up);
-    let done = false;
-    const fail = (reason: string, unhealthy: boolean) => {
-      if (done) return;
-      done = true;
-      if (unhealthy) markUnhealthy(ep, reason);
-      hooks.onFail(reason, !f.answered);
-    };
-    watchConnect(up, cfg.limits.connectTimeoutMs);
-    up.on('timeout', () => up.destroy(new Error(`no data for ${cfg.limits.idleTimeoutMs} ms`)));
-    up.on('error', (err) => fail(f.clientGone ? 'client went away' : `${ep.id}: ${err.message}`, !f.clientGone));
-    // A stream cut without an error event (e.g. the client went away and the upstream was destroyed).
-    up.on('close', () => fail(f.clientGone ? 'client went away' : `${ep.id}: connection closed`, !f.clientGone));
-    up.on('response', (r) => {
-      const status = r.statusCode ?? 502;
-      if (status >= 500) {
-        r.resume();
-        fail(`${ep.id} answered HTTP ${status}`, true);
-        return;
-      }
-      if (f.clientGone) {
-        up.destroy();
-        return;
-      }
-      f.answered = true;
-      const ctype = String(r.headers['content-type'] ?? 'application/json');
-      f.res.writeHead(status, { 'content-type': ctype, ...(ctype.startsWith('text/event-stream') && { 'cache-control': 'no-cache' }), ...hooks.headers });
-      const sse = ctype.startsWith('text/event-stream');
-      let whole = '';
-      const parser = sse
-        ? new SseParser((data) => {
-            if (data === '[DONE]') return;
-            let chunk: unknown;
-            try {
-              chunk = JSON.parse(data);
-            } catch {
-              return;
-            }
-            const n = chunkTokens(chunk);
-            const usage = usageCompletionTokens(chunk);
-            if (usage !== undefined) f.usageTokens = usage;
-            if (n === 0) return;
-            const t = clock();
-            if (f.tokens === 0) {
-              f.firstTokenAt = t;
-              hooks.onFirstToken();
-            } else f.itls.push(t - f.lastTokenAt);
-            f.lastTokenAt = t;
-            f.tokens += n;
-          })
-        : undefined;
-      r.setEncoding('utf8');
-      r.on('data', (c: string) => {
-        if (parser) parser.push(c);
-        else if (whole.length < 1 << 20) whole += c;
-        f.res.write(c);
-      });
-      r.on('end', () => {
-        if (done) return;
-        done = true;
-        if (!sse) {
-          try {
-            f.usageTokens = usageCompletionTokens(JSON.parse(whole));
-          } catch {
-            // not JSON: no usage
-          }
-          if (status === 200) {
-            f.firstTokenAt = clock();
-            hooks.onFirstToken();
-          }
-        }
-        f.res.end();
-        hooks.onEnd(status);
-      });
-      r.on('error', (err) => fail(f.clientGone ? 'client went away' : `${ep.id}: ${err.message}`, !f.clientGone));
-      r.on('close', () => fail(f.clientGone ? 'client went away' : `${ep.id}: stream cut`, !f.clientGone));
-    });
-    up.end(body);
-  }
-
-  /** A non-streamed POST whose JSON answer is returned (the prefill half of a PD request). */
-  function postJson(f: Flight, ep: LiveEndpoint, body: string): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      const up = request(`${ep.spec.url}${f.path}`, {
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-        timeout: cfg.limits.idleTimeoutMs,
-      });
-      f.upstream.push(up);
-      watchConnect(up, cfg.limits.connectTimeoutMs);
-      up.on('timeout', () => up.destroy(new Error(`no data for ${cfg.limits.idleTimeoutMs} ms`)));
-      up.on('error', (err) => {
-        if (!f.clientGone) markUnhealthy(ep, `${ep.id}: ${err.message}`);
-        reject(err);
-      });
-      up.on('response', (r) => {
-        let text = '';
-        r.setEncoding('utf8');
-        r.on('data', (c: string) => (text += c));
-        r.on('end', () => {
-          const status = r.statusCode ?? 502;
-          if (status >= 500) markUnhealthy(ep, `${ep.id} answered HTTP ${status}`);
-          if (status !== 200) return reject(new Error(`HTTP ${status}: ${text.slice(0, 200)}`));
-          try {
-            resolve(JSON.parse(text));
-          } catch {
-            resolve(undefined);
-          }
-        });
-      });
-      up.end(body);
-    });
   }
 
   function failed(f: Flight, view: RequestView, decode: LiveEndpoint, reason: string, retryable: boolean): void {
@@ -535,27 +378,6 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     );
   }
 
-  function metricsText(): string {
-    const w = new PrometheusWriter();
-    const per = (name: string, help: string, type: 'gauge' | 'counter', value: (e: LiveEndpoint) => number) => {
-      w.family(name, type, help);
-      for (const e of endpoints) w.sample(name, { endpoint: e.id, gpu: e.gpuType, role: e.role }, value(e));
-    };
-    per('routesim_gateway_endpoint_healthy', 'Whether the endpoint is in rotation.', 'gauge', (e) => (e.healthy ? 1 : 0));
-    per('routesim_gateway_endpoint_inflight', 'Requests dispatched and not completed.', 'gauge', (e) => e.counters.inflight);
-    per('routesim_gateway_endpoint_dispatched_total', 'Requests dispatched.', 'counter', (e) => e.counters.dispatched);
-    per('routesim_gateway_endpoint_scrapes_total', 'Metric scrapes that succeeded.', 'counter', (e) => e.scrapes);
-    per('routesim_gateway_endpoint_scrape_errors_total', 'Metric scrapes that failed.', 'counter', (e) => e.scrapeErrors);
-    per('routesim_gateway_endpoint_running', 'Scraped running requests.', 'gauge', (e) => e.metrics.running);
-    per('routesim_gateway_endpoint_waiting', 'Scraped waiting requests.', 'gauge', (e) => e.metrics.waiting);
-    per('routesim_gateway_endpoint_kv_usage', 'Scraped KV cache usage, 0..1.', 'gauge', (e) => e.metrics.kvUsage);
-    per('routesim_gateway_endpoint_prefix_cache_hit_rate', 'Prefix cache hit rate over the last window.', 'gauge', (e) => e.metrics.prefixCacheHitRate);
-    per('routesim_gateway_endpoint_metrics_age_seconds', 'Seconds since the last scrape.', 'gauge', (e) => clock() - e.metrics.updatedAt);
-    w.family('routesim_gateway_queued', 'gauge', 'Requests waiting in the router queue.').sample('routesim_gateway_queued', {}, core.queued);
-    stats.write(w);
-    return w.text();
-  }
-
   await scraper.start();
   let port: number;
   try {
@@ -578,16 +400,6 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
       await Promise.all([stats.close(), decisionLog?.close()]);
     },
   };
-}
-
-/** A connection that is not up within `ms` is cut (a reused keep-alive socket is already up). */
-function watchConnect(req: ClientRequest, ms: number): void {
-  req.on('socket', (s) => {
-    if (!s.connecting) return;
-    const timer = setTimeout(() => req.destroy(new Error(`connect timeout after ${ms} ms`)), ms);
-    s.once('connect', () => clearTimeout(timer));
-    s.once('close', () => clearTimeout(timer));
-  });
 }
 
 function ms(v: number | undefined): number | undefined {
