@@ -58,7 +58,7 @@ export function registerLive(program: Command): void {
     .description("Send an experiment's workload to an HTTP endpoint in real time and write the same summary as sim run (loopback only)")
     .argument('<experiment>', 'experiment YAML whose workload (and seed, SLOs) to send')
     .requiredOption('--url <url>', 'base URL of the gateway or server, e.g. http://127.0.0.1:8080')
-    .option('--out <dir>', 'results directory (default results/<name>-load)')
+    .option('--out <dir>', 'results root: the summary goes to <dir>/<name>/ (default results/live)')
     .option('--point <id>', 'sweep point whose workload to send (default: the first)')
     .option('--requests <n>', 'stop after n requests', (v) => Number(v))
     .option('--model <name>', 'model name to send (default: the experiment model)')

@@ -61,7 +61,8 @@ export async function loadCommand(file: string, flags: LoadFlags): Promise<{ res
     summary: rest,
     warnings: [...failures].map(([reason, n]) => `${n} requests failed: ${reason}`),
   };
-  const dir = flags.out ?? join('results', `${cfg.name}-load`);
+  // Like sim run's --out: a results root holding <name>/ (default results/live, beside results/<name>).
+  const dir = join(flags.out ?? join('results', 'live'), cfg.name);
   mkdirSync(dir, { recursive: true });
   writeFileAtomic(join(dir, 'summary.json'), JSON.stringify({ name: cfg.name, seed: cfg.seed, runs: [result] }, null, 2) + '\n');
   writeFileSync(join(dir, 'summary.csv'), summaryCsv([result]));
