@@ -2,6 +2,7 @@ import { request, type Agent } from 'node:http';
 import { parsePrometheusText } from '../llm-http/index.js';
 import { readEngineSnapshot, type EngineSnapshot } from './engine-snapshot.js';
 import { SIGNALS, type LiveEndpoint, type Signal } from './live-endpoint.js';
+import { staleSocket } from './upstream.js';
 
 /** Refresh interval per signal, seconds; 0 = scrape before every routing decision. */
 export type RefreshIntervals = Record<Signal, number>;
@@ -91,7 +92,7 @@ export class Scraper {
   }
 }
 
-function fetchText(url: string, agent: Agent, timeoutMs: number): Promise<string> {
+function fetchText(url: string, agent: Agent, timeoutMs: number, retry = true): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = request(url, { agent, timeout: timeoutMs }, (res) => {
       let text = '';
@@ -101,7 +102,8 @@ function fetchText(url: string, agent: Agent, timeoutMs: number): Promise<string
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
+    // A kept-alive socket the server had just closed: ask once more on a fresh one.
+    req.on('error', (err) => (retry && staleSocket(req, err) ? fetchText(url, agent, timeoutMs, false).then(resolve, reject) : reject(err)));
     req.end();
   });
 }

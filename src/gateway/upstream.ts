@@ -43,7 +43,7 @@ export class Upstream {
     };
     watchConnect(up, this.o.connectTimeoutMs);
     up.on('timeout', () => up.destroy(new Error(`no data for ${this.o.idleTimeoutMs} ms`)));
-    up.on('error', (err) => fail(f.clientGone ? 'client went away' : `${ep.id}: ${err.message}`, !f.clientGone));
+    up.on('error', (err) => fail(f.clientGone ? 'client went away' : `${ep.id}: ${err.message}`, !f.clientGone && !staleSocket(up, err)));
     // A stream cut without an error event (e.g. the client went away and the upstream was destroyed).
     up.on('close', () => fail(f.clientGone ? 'client went away' : `${ep.id}: connection closed`, !f.clientGone));
     up.on('response', (r) => {
@@ -126,7 +126,7 @@ export class Upstream {
       watchConnect(up, this.o.connectTimeoutMs);
       up.on('timeout', () => up.destroy(new Error(`no data for ${this.o.idleTimeoutMs} ms`)));
       up.on('error', (err) => {
-        if (!f.clientGone) this.o.markUnhealthy(ep, `${ep.id}: ${err.message}`);
+        if (!f.clientGone && !staleSocket(up, err)) this.o.markUnhealthy(ep, `${ep.id}: ${err.message}`);
         reject(err);
       });
       up.on('response', (r) => {
@@ -147,6 +147,14 @@ export class Upstream {
       up.end(body);
     });
   }
+}
+
+/**
+ * A kept-alive socket the server had just closed: the request never reached the server, which
+ * says nothing about its health (Node's documented keep-alive race; the request is retried).
+ */
+export function staleSocket(req: ClientRequest, err: Error): boolean {
+  return req.reusedSocket && (err as NodeJS.ErrnoException).code === 'ECONNRESET';
 }
 
 /** A connection that is not up within `ms` is cut (a reused keep-alive socket is already up). */
