@@ -36,6 +36,24 @@ describe('sim serve: simulated instances on the wall clock', () => {
     expect(r.events.at(-1)!.data).toBe('[DONE]');
   });
 
+  it("takes vLLM benchmark_serving's completions payload and answers in the shape its parser reads", async () => {
+    // vLLM benchmarks/backend_request_func.py async_request_openai_completions: this payload; it
+    // reads choices[0].text per chunk, usage from a chunk without choices, stops at [DONE].
+    const payload = { model: 'm', prompt: 'benchmark prompt '.repeat(8), temperature: 0.0, best_of: 1, max_tokens: 4, logprobs: null, stream: true, stream_options: { include_usage: true }, ignore_eos: true };
+    const r = await post(`${serve.endpoints[1].url}/v1/completions`, payload);
+    expect(r.status).toBe(200);
+    let text = '';
+    let usage: { completion_tokens: number } | undefined;
+    for (const e of r.events) {
+      if (e.data === '[DONE]') break;
+      const data = JSON.parse(e.data);
+      if (data.choices?.length) text += data.choices[0].text;
+      else if (data.usage) usage = data.usage;
+    }
+    expect(text).toBe(TOKEN_TEXT.repeat(4));
+    expect(usage?.completion_tokens).toBe(4);
+  });
+
   it('answers non-streamed chat with the whole text and usage', async () => {
     const r = await post(`${serve.endpoints[1].url}/v1/chat/completions`, { model: 'm', messages: [{ role: 'user', content: 'hello there' }], max_tokens: 3 });
     expect(r.status).toBe(200);
