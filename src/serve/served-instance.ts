@@ -29,6 +29,8 @@ export interface StreamListener {
 /** Phases of serving/sequence.ts (WAITING 0, PREFILL 1, DECODE 2, FINISHED 3). */
 const DECODE = 2;
 const FINISHED = 3;
+/** Decode side of PD: KV reserved, transfer under way (its one token is shown when it joins the batch). */
+const TRANSFERRING = 4;
 
 /** A request in flight on this instance, and how many of its tokens were announced. */
 class Active {
@@ -185,10 +187,11 @@ export class ServedInstance {
     while (this.awaitingKv.length > 0 && this.awaitingKv[0]()) this.awaitingKv.shift();
   }
 
-  private tokensSoFar(a: Active): number {
+  private tokensSoFar(a: Active, joining = false): number {
     const s = a.seq;
     if (!s) return 0;
     if (s.phase === FINISHED) return s.req.outputTokens;
+    if (s.phase === TRANSFERRING) return joining ? s.generated : a.emitted;
     if (s.phase === DECODE) return a.decodingInStep ? a.emitted + 1 : s.generated;
     return s.prefillOnly ? 0 : s.generated;
   }
@@ -201,9 +204,10 @@ export class ServedInstance {
     }
   }
 
+  /** The instance's first-token event: a prefill finished, or a transferred sequence joined the batch. */
   private announce(seq: Sequence): void {
     const a = this.bySeq.get(seq);
-    if (a) this.emitTo(a, this.tokensSoFar(a));
+    if (a) this.emitTo(a, this.tokensSoFar(a, true));
   }
 
   private afterStep(): void {

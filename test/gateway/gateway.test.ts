@@ -316,6 +316,30 @@ describe('sim gateway in front of sim serve (prefill/decode)', () => {
     expect(tokenEvents(r)).toHaveLength(3);
   });
 
+  it('the first token waits for the KV transfer, even while the decode server is busy stepping', async () => {
+    const slow = await startServe({
+      instances: [spec('P', timing, { role: 'prefill' }), spec('D', timing, { role: 'decode' })],
+      modelName: 'm',
+      link: { bandwidthGBs: 50, latencyS: 0.15 },
+    });
+    try {
+      // Keep D stepping: a plain request (no bootstrap room) decoding there.
+      const busy = post(`${slow.endpoints[1].url}/v1/completions`, { prompt: 'b', max_tokens: 60, stream: true });
+      const gw = await gateway({ endpoints: slow.endpoints.map((e) => ({ url: e.url, name: e.id, role: e.role })), router: { policy: 'pd' } });
+      try {
+        const r = await post(`${gw.url}/v1/completions`, { prompt: 'u'.repeat(80), max_tokens: 3, stream: true });
+        expect(tokenEvents(r)).toHaveLength(3);
+        // Prefill step (20 ms) + transfer (150 ms) before the first token reaches the client.
+        expect(tokenEvents(r)[0].at - r.startedAt).toBeGreaterThanOrEqual(170 - 2);
+      } finally {
+        await gw.close();
+      }
+      await busy;
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('a PD decision replays to the same pairs', async () => {
     const log = join(dir, 'decisions-pd.jsonl');
     const gw = await gateway({ seed: 3, endpoints: eps(), router: { policy: 'pd', refreshMs: { default: 5 } }, log: { decisions: log } });
