@@ -86,4 +86,16 @@ describe('sim serve: simulated instances on the wall clock', () => {
     const other = await post(`${serve.endpoints[0].url}/v1/completions`, { model: 'other', prompt: 'x' });
     expect(other.status).toBe(404);
   });
+
+  it('streams exactly max_tokens tokens per request through preemptions', async () => {
+    // 20 KV blocks of 16 tokens for four requests that each grow to 100 tokens: some are preempted and recomputed.
+    const tight = await startServe({ instances: [spec('T', constantTiming(0.002, 0.002), { kvCapacityTokens: 320 })], modelName: 'm', link: { bandwidthGBs: 50, latencyS: 0 } });
+    try {
+      const rs = await Promise.all(Array.from({ length: 4 }, (_, i) => post(`${tight.endpoints[0].url}/v1/completions`, { prompt: Array(40).fill(i + 1), max_tokens: 60, stream: true })));
+      for (const r of rs) expect(tokenEvents(r)).toHaveLength(60);
+      expect(tight.served[0].instance.preemptions).toBeGreaterThan(0);
+    } finally {
+      await tight.close();
+    }
+  });
 });
