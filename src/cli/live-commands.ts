@@ -23,17 +23,23 @@ function untilSignal(): Promise<void> {
 
 const warn = (m: string) => process.stderr.write(`warning: ${m}\n`);
 
+/** A port flag: a whole number 0..65535 (0 = ephemeral). */
+function port(flag: string, v: number | undefined): number | undefined {
+  if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v <= 65535)) throw new InputError(`${flag} must be a port number 0..65535`);
+  return v;
+}
+
 /** `sim gateway` (a live router in front of engines), `sim serve` (simulated engines over HTTP), `sim load` (a real-time client). */
 export function registerLive(program: Command): void {
   program
     .command('gateway')
-    .description('Run an OpenAI-compatible gateway that routes with a routesim policy (loopback only)')
+    .description('run an OpenAI-compatible gateway that routes with a routesim policy (loopback only)')
     .requiredOption('--config <file>', 'gateway YAML (endpoints, router, limits; see docs/gateway.md)')
     .option('--port <n>', 'override the port of the config', (v) => Number(v))
     .action(
       action(async (o: { config: string; port?: number }) => {
         const { config, router } = await loadGatewayConfig(o.config, warn);
-        if (o.port !== undefined) config.port = o.port;
+        if (port('--port', o.port) !== undefined) config.port = o.port!;
         const gw = await startGateway({ config, router, random: randomStream(config.seed, 'router'), warn });
         process.stdout.write(`gateway ${router.policy.name} (${config.router.mode}) listening at ${gw.url} over ${gw.endpoints.length} endpoints\n`);
         await untilSignal();
@@ -42,12 +48,12 @@ export function registerLive(program: Command): void {
     );
   program
     .command('serve')
-    .description('Serve each simulated instance of a fleet as an OpenAI-compatible endpoint in real time (loopback only)')
+    .description('serve each simulated instance of a fleet as an OpenAI-compatible endpoint in real time (loopback only)')
     .requiredOption('--fleet <file>', 'fleet YAML: model, fleet entries as in experiments, basePort')
     .option('--base-port <n>', 'override basePort of the file', (v) => Number(v))
     .action(
       action(async (o: { fleet: string; basePort?: number }) => {
-        const serve = await startServe(loadServeFleet(o.fleet, o.basePort));
+        const serve = await startServe(loadServeFleet(o.fleet, port('--base-port', o.basePort)));
         for (const e of serve.endpoints) process.stdout.write(`serving ${e.id} (${e.gpuType}, ${e.role}) at ${e.url}\n`);
         await untilSignal();
         await serve.close();
@@ -55,7 +61,7 @@ export function registerLive(program: Command): void {
     );
   program
     .command('load')
-    .description("Send an experiment's workload to an HTTP endpoint in real time and write the same summary as sim run (loopback only)")
+    .description("send an experiment's workload to an HTTP endpoint in real time and write the same summary as sim run (loopback only)")
     .argument('<experiment>', 'experiment YAML whose workload (and seed, SLOs) to send')
     .requiredOption('--url <url>', 'base URL of the gateway or server, e.g. http://127.0.0.1:8080')
     .option('--out <dir>', 'results root: the summary goes to <dir>/<name>/ (default results/live)')
@@ -74,7 +80,7 @@ export function registerLive(program: Command): void {
     );
   program
     .command('replay')
-    .description("Replay a gateway's decision log through a fresh policy and report decisions that differ")
+    .description("replay a gateway's decision log through a fresh policy and report decisions that differ")
     .argument('<log>', 'decisions JSONL written by sim gateway (log.decisions)')
     .requiredOption('--config <file>', 'the gateway config that made the log (its router and policy options)')
     .action(

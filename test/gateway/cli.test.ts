@@ -61,6 +61,14 @@ describe('config errors: one line, exit 2', () => {
       expect(err[0]).toMatch(c.says);
     });
   }
+  it('a bad --port is one line', async () => {
+    const file = join(dir, 'port.yaml');
+    writeFileSync(file, GOOD_GW);
+    const r = await sim('gateway', '--config', file, '--port', '70000');
+    expect(r.code).toBe(2);
+    expect(lines(r.stderr)).toEqual(['error: --port must be a port number 0..65535']);
+  });
+
   it('a missing file is one line too', async () => {
     const r = await sim('gateway', '--config', join(dir, 'nope.yaml'));
     expect(r.code).toBe(2);
