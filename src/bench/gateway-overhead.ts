@@ -31,14 +31,19 @@ function start(args: string[], lines: number): Promise<{ proc: ChildProcess; out
 const agent = new Agent({ keepAlive: true, maxSockets: 512 });
 const BODY = JSON.stringify({ prompt: [1, 2, 3, 4, 5, 6, 7, 8], max_tokens: 1 });
 
+/** Requests that failed (connection reset, non-200); reported, not fatal. */
+let errors = 0;
+
+/** Latency of one request, ms; NaN when it failed. */
 function once(url: string): Promise<number> {
-  return new Promise((ok, fail) => {
+  return new Promise((ok) => {
     const t0 = performance.now();
     const req = request(`${url}/v1/completions`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': BODY.length } }, (res) => {
       res.resume();
-      res.on('end', () => (res.statusCode === 200 ? ok(performance.now() - t0) : fail(new Error(`HTTP ${res.statusCode}`))));
+      res.on('end', () => ok(res.statusCode === 200 ? performance.now() - t0 : (errors++, NaN)));
+      res.on('error', () => ok((errors++, NaN)));
     });
-    req.on('error', fail);
+    req.on('error', () => ok((errors++, NaN)));
     req.end(BODY);
   });
 }
@@ -54,7 +59,7 @@ async function openLoop(urls: string[], rate: number, seconds: number): Promise<
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     pending.push(once(urls[i % urls.length]));
   }
-  return (await Promise.all(pending)).sort((a, b) => a - b);
+  return (await Promise.all(pending)).filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
 }
 
 /** Closed loop: `clients` concurrent clients for `seconds`; requests per second completed. */
@@ -64,8 +69,7 @@ async function closedLoop(url: string, clients: number, seconds: number): Promis
   await Promise.all(
     Array.from({ length: clients }, async () => {
       while (performance.now() < end) {
-        await once(url);
-        done++;
+        if (!Number.isNaN(await once(url))) done++;
       }
     }),
   );
@@ -100,6 +104,7 @@ export async function gatewayBench(dir: string): Promise<void> {
         `  gateway p50/p99 ms  ${q(via, 0.5).toFixed(2)} / ${q(via, 0.99).toFixed(2)}`,
         `  added p50/p99 ms    ${(q(via, 0.5) - q(direct, 0.5)).toFixed(2)} / ${(q(via, 0.99) - q(direct, 0.99)).toFixed(2)}`,
         `  sustained req/s     ${Math.round(rps)} (64 closed-loop clients, 3 s)`,
+        `  failed requests     ${errors}`,
         '',
       ].join('\n'),
     );
