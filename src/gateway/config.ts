@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isLoopback } from '../llm-http/index.js';
 
 const positiveInt = z.int().positive();
 
@@ -10,8 +11,7 @@ const loopbackUrl = z
   .url()
   .refine((u) => {
     try {
-      const h = new URL(u).hostname.replace(/^\[|\]$/g, '');
-      return h === '127.0.0.1' || h === '::1' || h === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(h);
+      return isLoopback(new URL(u).hostname.replace(/^\[|\]$/g, ''));
     } catch {
       return false;
     }
