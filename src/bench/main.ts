@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { stringify } from 'yaml';
 import { runExperimentFile } from '../experiment/index.js';
+import { gatewayBench } from './gateway-overhead.js';
 import { loadPlan } from '../plan/load-plan.js';
 import { runPlan } from '../plan/run-plan.js';
 
@@ -160,6 +161,7 @@ async function main(): Promise<void> {
   try {
     if (process.argv.includes('--parallel-only')) return await parallelSweep(dir);
     if (process.argv.includes('--plan-only')) return await planBench();
+    if (process.argv.includes('--gateway-only')) return await gatewayBench(dir);
     for (const s of scenarios()) {
       const file = join(dir, `${s.experiment.name as string}.yaml`);
       writeFileSync(file, stringify(s.experiment));
@@ -193,6 +195,7 @@ async function main(): Promise<void> {
     }
     await parallelSweep(dir);
     await planBench();
+    await gatewayBench(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

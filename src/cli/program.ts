@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerCompare } from './compare-command.js';
+import { registerLive } from './live-commands.js';
 import { registerMerge } from './merge-command.js';
 import { registerPlan } from './plan-command.js';
 import { registerProfile } from './profile-command.js';
@@ -27,5 +28,6 @@ export function buildProgram(): Command {
   registerProfile(program);
   registerPlan(program);
   registerSlurm(program);
+  registerLive(program);
   return program;
 }

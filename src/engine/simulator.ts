@@ -20,6 +20,11 @@ export class Simulator {
     return this.queue.size;
   }
 
+  /** Time of the next event, or Infinity when none is scheduled (a wall-clock driver sleeps until then). */
+  get nextEventTime(): number {
+    return this.queue.peekTime();
+  }
+
   /** Schedules `handler(payload)` at absolute time `at` (never before now). */
   schedule(at: number, handler: EventHandler, payload?: unknown): void {
     if (!(at >= this.clock)) {

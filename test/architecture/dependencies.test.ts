@@ -22,11 +22,13 @@ const ALLOWED: Record<string, readonly string[]> = {
   experiment: ['cluster', 'serving', 'hardware', 'routing', 'workload', 'metrics', 'report', 'engine', 'random', 'input'],
   plan: ['experiment', 'cluster', 'serving', 'hardware', 'routing', 'workload', 'metrics', 'report', 'engine', 'random', 'input'],
   report: ['metrics', 'input'],
-  gateway: ['routing', 'input'],
-  serve: ['serving', 'hardware', 'engine', 'random', 'input'],
+  'llm-http': [],
+  gateway: ['routing', 'llm-http', 'input'],
+  serve: ['serving', 'hardware', 'engine', 'random', 'llm-http', 'input'],
+  load: ['workload', 'metrics', 'llm-http', 'random', 'input'],
   fidelity: ['experiment', 'cluster', 'serving', 'hardware', 'routing', 'workload', 'metrics', 'report', 'engine', 'random', 'input'],
   slurm: ['plan', 'experiment', 'input'],
-  cli: ['slurm', 'plan', 'experiment', 'cluster', 'serving', 'hardware', 'routing', 'workload', 'metrics', 'report', 'gateway', 'serve', 'fidelity', 'engine', 'random', 'input'],
+  cli: ['load', 'llm-http', 'slurm', 'plan', 'experiment', 'cluster', 'serving', 'hardware', 'routing', 'workload', 'metrics', 'report', 'gateway', 'serve', 'fidelity', 'engine', 'random', 'input'],
   api: ['experiment', 'metrics', 'input'],
   bench: ['cli', 'plan', 'experiment', 'cluster', 'serving', 'hardware', 'routing', 'workload', 'metrics', 'report', 'engine', 'random', 'input'],
 };
@@ -34,6 +36,7 @@ const ALLOWED: Record<string, readonly string[]> = {
 /** Type-only arrows: the report reads result types defined by the experiment store, never runs it. */
 const TYPE_ONLY: Record<string, readonly string[]> = {
   report: ['experiment'],
+  load: ['experiment'],
 };
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');

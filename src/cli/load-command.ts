@@ -1,0 +1,70 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadExperiment } from '../experiment/load.js';
+import type { PointResult } from '../experiment/run-point.js';
+import { summaryCsv, writeFileAtomic } from '../experiment/results-dir.js';
+import { InputError } from '../input-error.js';
+import { isLoopback } from '../llm-http/index.js';
+import { runLoad, sloOf } from '../load/index.js';
+import { openWorkload } from '../workload/index.js';
+
+export interface LoadFlags {
+  url: string;
+  out?: string;
+  point?: string;
+  requests?: number;
+  model?: string;
+}
+
+/**
+ * Sends the workload of one experiment point to `--url` in real time and writes summary.json and
+ * summary.csv as `sim run` does, so `sim compare` can set the run against a simulated one.
+ */
+export async function loadCommand(file: string, flags: LoadFlags): Promise<{ result: PointResult; dir: string; failures: Map<string, number> }> {
+  let url: URL;
+  try {
+    url = new URL(flags.url);
+  } catch {
+    throw new InputError(`--url "${flags.url}" is not a URL`);
+  }
+  if (!isLoopback(url.hostname.replace(/^\[|\]$/g, '')) || url.protocol !== 'http:') {
+    throw new InputError(`--url ${flags.url}: sim load sends to http:// loopback addresses only`);
+  }
+  if (flags.requests !== undefined && !(Number.isInteger(flags.requests) && flags.requests > 0)) throw new InputError('--requests must be a whole number >= 1');
+  const exp = loadExperiment(file);
+  const point = flags.point === undefined ? exp.points[0] : exp.points.find((p) => p.id === flags.point);
+  if (!point) throw new InputError(`no point "${flags.point}" (points: ${exp.points.map((p) => p.id).join(', ')})`, file);
+  const cfg = point.config;
+  const classes = [...new Set(cfg.workload.sources.map((s) => s.class))];
+  const stream = openWorkload(cfg.workload, { seed: cfg.seed, baseDir: exp.baseDir, file: exp.file });
+  const { summary, failures } = await runLoad({
+    url: flags.url.replace(/\/+$/, ''),
+    model: flags.model ?? cfg.model,
+    stream,
+    classes,
+    slo: sloOf(cfg),
+    maxRequests: flags.requests,
+  });
+  const { metrics, completed, rejected, ...rest } = summary;
+  const result: PointResult = {
+    name: cfg.name,
+    id: point.id,
+    seed: cfg.seed,
+    point: point.values,
+    policy: `live ${flags.url}`,
+    mode: cfg.router.mode,
+    fleet: [],
+    cost_per_hour: 0,
+    completed,
+    rejected,
+    metrics,
+    summary: rest,
+    warnings: [...failures].map(([reason, n]) => `${n} requests failed: ${reason}`),
+  };
+  // Like sim run's --out: a results root holding <name>/ (default results/live, beside results/<name>).
+  const dir = join(flags.out ?? join('results', 'live'), cfg.name);
+  mkdirSync(dir, { recursive: true });
+  writeFileAtomic(join(dir, 'summary.json'), JSON.stringify({ name: cfg.name, seed: cfg.seed, runs: [result] }, null, 2) + '\n');
+  writeFileSync(join(dir, 'summary.csv'), summaryCsv([result]));
+  return { result, dir, failures };
+}
