@@ -39,7 +39,7 @@ function parseSlos(items: string[]): Partial<Record<ProfileSloKind, number>> {
     const m = /^(\w+)=([\d.e+-]+)$/.exec(item);
     const kind = m?.[1] as ProfileSloKind;
     if (m && !SLO_KINDS.includes(kind)) {
-      throw new InputError(`--slo: "${m[1]}" is not one of AIBrix's profile SLOs (${SLO_KINDS.join(', ')}; gen_profile.py --e2e, --ttft, --tpot, --tpat)`, undefined, '--slo');
+      throw new InputError(`"${m[1]}" is not one of AIBrix's profile SLOs (${SLO_KINDS.join(', ')}; gen_profile.py --e2e, --ttft, --tpot, --tpat)`, undefined, '--slo');
     }
     if (!m || !(Number(m[2]) > 0)) {
       throw new InputError(`--slo expects <kind>=<seconds> with kind one of ${SLO_KINDS.join(', ')} and seconds > 0, got "${item}"`, undefined, '--slo');

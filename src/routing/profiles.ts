@@ -99,7 +99,11 @@ export function parseAibrixProfile(
         break;
       case 'slos':
         if (v === null) break;
-        out.slos = parseSlos(v, fail, (k) => warn?.(`${where(source)}unknown SLO field "slos.${k}" ignored`));
+        // Go's decoder would ignore an unknown SLO key, and the queue would then fall back to FIFO
+        // for lack of a target: a misspelled metric is an error here instead.
+        out.slos = parseSlos(v, fail, (k) =>
+          fail(`slos.${k}`, `"${k}" is not one of AIBrix's profile SLOs (${SLO_KEYS.join(', ')})`),
+        );
         break;
       default:
         warn?.(`${where(source)}unknown field "${key}" ignored (AIBrix's gateway ignores it too)`);

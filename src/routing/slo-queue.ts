@@ -208,7 +208,7 @@ export class SloQueue implements RouterQueue {
         this.noProfileWarned = true;
         ctx.warn(
           `${this.policyName}: SLOQueue found no profile available for model ${this.modelName}, fallback to FIFO queue ` +
-            `(no profile keyed by this exact model name for ${deps.map((d) => d.gpuType).join(', ') || 'no endpoint'}; routed by least-request)`,
+            `(no profile under exactly this model name for the endpoints' deployments ${deps.map((d) => d.gpuType).join(', ') || '(none)'}; routed by least-request)`,
         );
       }
       const req = this.dequeue(fb);

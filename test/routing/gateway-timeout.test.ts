@@ -157,7 +157,7 @@ describe('profile lookup by model and deployment (case-sensitive)', () => {
     expect(q.next(eps, ctx)!.req.id).toBe(1);
     expect(ctx.warnings).toEqual([
       'slo: SLOQueue found no profile available for model deepseek-coder-6.7b, fallback to FIFO queue ' +
-        '(no profile keyed by this exact model name for A10; routed by least-request)',
+        "(no profile under exactly this model name for the endpoints' deployments A10; routed by least-request)",
     ]);
     // The exact name hits: no warning, the profile decides (capacity 1 per pod: U + 1 <= 1).
     const hit = createPolicy('slo', { profiles: set, model: 'DeepSeek-Coder-6.7B' });
