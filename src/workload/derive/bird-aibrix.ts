@@ -18,6 +18,9 @@ export const AIBRIX_BIRD_WINDOW = 0.5;
 /** Output lengths of AIBrix's BIRD class (docs/source/features/heterogeneous-gpu.rst). */
 export const AIBRIX_BIRD_OUTPUT = { min: 32, max: 64 } as const;
 
+/** The CSV column with the full-schema prompt's tokens. */
+export const BIRD_RICH_COLUMN = 'prompt_rich_tokens_llama3';
+
 export interface DerivedBirdAibrix {
   definition: WorkloadDefinition;
   sourceStats: { prompt: SampleStats; output: SampleStats; selected: number; of: number };
@@ -36,7 +39,7 @@ export interface DerivedBirdAibrix {
  */
 export function deriveBirdAibrix(dataDir: string, quantiles = 101): DerivedBirdAibrix {
   const file = join(dataDir, BIRD_FILE);
-  const cols = ['db_id', 'prompt_tokens_llama3', 'prompt_rich_tokens_llama3', 'sql_tokens_llama3'];
+  const cols = ['db_id', 'prompt_tokens_llama3', BIRD_RICH_COLUMN, 'sql_tokens_llama3'];
   const [db, plainText, richText, sqlText] = readColumns(file, cols);
   const plain = numericColumn(plainText, cols[1], file);
   const rich = numericColumn(richText, cols[2], file);
