@@ -47,8 +47,8 @@ export interface GatewayOptions {
   /** Output predictor settings for the gateway's own pending-load accounting. */
   pendingLoadOptions?: PendingLoadOptions;
   /**
-   * Gateway timeout, seconds (AIBrix: the Envoy ext_proc messageTimeout, 60 s in its deployed
-   * gateway-plugin.yaml). A request still waiting in a router queue this long after it arrived is
+   * Gateway timeout, seconds (AIBrix: the Envoy ext_proc messageTimeout, 60 s,
+   * vllm-project/aibrix@e3e10f9e:config/gateway/gateway-plugin/gateway-plugin.yaml). A request still waiting in a router queue this long after it arrived is
    * rejected ('timed-out'). Needs `timer`. Default: none (requests wait as long as it takes).
    */
   timeoutS?: number;
@@ -75,7 +75,9 @@ export class Gateway {
   private readonly waiting = new Set<number>();
   /**
    * Requests whose client timed out but that are still in a policy queue. AIBrix's SLO queue keeps
-   * them (`TargetPod` gives up on the context's deadline; nothing removes the request): they keep
+   * them (vllm-project/aibrix@e3e10f9e: pkg/types/router_context.go `TargetPod` gives up on the
+   * context's deadline; pkg/plugins/gateway/algorithms/queue_router.go and queue/slo_queue.go never
+   * remove the request; pkg/cache/cache_impl.go `AddRequestCount` skips unrouted contexts): they keep
    * their place as sub-queue heads and leave only when the queue next decides on them, without
    * taking any capacity (`AddRequestCount` skips unrouted contexts).
    */
