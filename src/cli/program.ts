@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerCompare } from './compare-command.js';
+import { registerFidelity } from './fidelity-command.js';
 import { registerMerge } from './merge-command.js';
 import { registerPlan } from './plan-command.js';
 import { registerProfile } from './profile-command.js';
@@ -25,5 +26,6 @@ export function buildProgram(): Command {
   registerTools(program);
   registerProfile(program);
   registerPlan(program);
+  registerFidelity(program);
   return program;
 }

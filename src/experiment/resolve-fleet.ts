@@ -6,7 +6,7 @@ import {
   type GpuSpec,
   type ModelSpec,
 } from '../hardware/index.js';
-import type { InstanceSpec } from '../cluster/index.js';
+import { resolveFrontend, type InstanceSpec } from '../cluster/index.js';
 import { InputError } from '../input-error.js';
 import { VLLM_DEFAULTS, type EngineConfig } from '../serving/index.js';
 import type { FleetEntry } from './schema.js';
@@ -96,6 +96,7 @@ export function resolveFleet(
         dp: entry.dp,
         dpDispatch: entry.dpDispatch,
         kvBytesPerToken: deriveModel(model).kvBytesPerToken,
+        frontend: resolveFrontend(entry.frontend),
       });
     }
   });

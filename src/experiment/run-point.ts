@@ -34,7 +34,7 @@ export interface PointResult {
 
 export interface RunHooks {
   /** Per-request output (requests.csv). */
-  onRequestEnd?(req: RequestSpec, seq: Sequence | undefined, instance: string | undefined, rejection?: string): void;
+  onRequestEnd?(req: RequestSpec, seq: Sequence | undefined, instance: string | undefined, rejection?: string, responseS?: number): void;
 }
 
 /** Default engine-metric refresh interval, as AIBrix's gateway (AIBIX_POD_METRIC_REFRESH_INTERVAL_MS). */
@@ -98,7 +98,7 @@ export async function preparePoint(exp: LoadedExperiment, point: ExperimentPoint
     warn,
     onRequestEnd: hooks.onRequestEnd,
   });
-  const stream = openWorkload(cfg.workload, { seed: cfg.seed, baseDir, file });
+  const stream = openWorkload(cfg.workload, { seed: cfg.seed, baseDir, file, blockTokens: commonBlockTokens(entries) });
   return { cluster, collector, stream, entries, warnings };
 }
 
@@ -132,6 +132,12 @@ export async function runPoint(exp: LoadedExperiment, point: ExperimentPoint, ho
     summary: rest,
     warnings,
   };
+}
+
+/** The block size every engine's blocks are a multiple of (their gcd): prompt pools hash at it. */
+function commonBlockTokens(entries: readonly ResolvedFleetEntry[]): number {
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  return entries.reduce((g, e) => gcd(e.engine.blockSize, g), 0);
 }
 
 function lookupModel(cfg: ExperimentConfig, exp: LoadedExperiment): ModelSpec {

@@ -13,6 +13,10 @@ export const engineSchema = z
     enableChunkedPrefill: z.boolean().optional().describe('default true'),
     enablePrefixCaching: z.boolean().optional().describe('default true'),
     maxModelLen: positiveInt.optional().describe("default: the model's context length"),
+    asyncScheduling: z
+      .boolean()
+      .optional()
+      .describe('vLLM --async-scheduling: a request arriving during step k first runs in step k+2 (default false: k+1)'),
   })
   .describe('Inference engine settings');
 
@@ -22,6 +26,14 @@ export const timingSchema = z
     z.strictObject({ table: z.string().min(1).describe('CSV of measured step times (see docs/timing.md)') }),
   ])
   .describe('Step-time model: roofline (default) or {table: file}');
+
+/** The API server path between client and engine (docs/timing.md); defaults fitted on real vLLM runs. */
+export const frontendSchema = z
+  .strictObject({
+    requestMs: z.number().nonnegative().optional().describe('Client send to engine queue: HTTP, tokenizer, hand-off (ms)'),
+    responseMs: z.number().nonnegative().optional().describe('Engine token to client: detokenizer, streaming (ms)'),
+  })
+  .describe('Front-end latency of the API server (default: fitted, docs/timing.md)');
 
 export const fleetEntrySchema = z.strictObject({
   gpu: z.string().min(1).describe('GPU type from the catalog, e.g. H100-SXM'),
@@ -38,6 +50,7 @@ export const fleetEntrySchema = z.strictObject({
   costPerHour: z.number().nonnegative().optional().describe('Overrides the catalog cost per GPU-hour'),
   engine: engineSchema.optional(),
   timing: timingSchema.optional(),
+  frontend: frontendSchema.optional(),
 });
 
 /** 0 (always fresh) or at least 1 ms: finer ticks only cost time and look like a hang. */

@@ -68,6 +68,10 @@ export class Instance implements Engine {
 
   private stepNo = 0;
   private stepDecodes = 0;
+  /** Async scheduling: requests enqueued after this time wait one more step (Infinity: no cut). */
+  private admitCutoff = Infinity;
+  private stepStartedAt = 0;
+  private admitDeferred = false;
   private busy = false;
   private stepPending = false;
   /** A sequence finished (its KV was freed) since the observer was last told. */
@@ -210,7 +214,8 @@ export class Instance implements Engine {
   private kick(): void {
     if (this.busy || this.stepPending) return;
     this.stepPending = true;
-    this.sim.schedule(this.sim.now, this.startStepFn);
+    // Late in the instant: requests arriving at this same time join this step.
+    this.sim.scheduleLate(this.sim.now, this.startStepFn);
   }
 
   private startStep(): void {
@@ -218,6 +223,13 @@ export class Instance implements Engine {
     // absorbed by it: stepPending stays set until the step is scheduled or found empty.
     this.assembleStep();
     this.stepPending = false;
+    this.admitCutoff = Infinity;
+    // Async scheduling left requests for the next step, and no step is running: an idle engine
+    // schedules them at once.
+    if (this.admitDeferred) {
+      this.admitDeferred = false;
+      if (!this.busy) this.kick();
+    }
     // A transferred sequence that joined and finished at once freed its KV: reservations may fit.
     this.notifyKvFreed();
     // Transferred sequences join only at the start of a step; if a preemption (or a one-token
@@ -290,6 +302,10 @@ export class Instance implements Engine {
     // next step): their KV is already held, and a preempted sequence re-admitted here would take
     // the slot back and could preempt itself again, step after step, never making progress.
     while (budget > 0 && this.runCount < this.config.maxNumSeqs && this.waiting.length > 0 && this.arrived.length === 0) {
+      if (this.waiting.peekFront()!.enqueuedAt > this.admitCutoff) {
+        this.admitDeferred = true;
+        break;
+      }
       const chunk = this.admit(this.waiting.peekFront()!, budget);
       if (chunk === 0) break;
       budget -= chunk;
@@ -301,6 +317,7 @@ export class Instance implements Engine {
       return;
     }
     const duration = this.timing.stepTime(shape);
+    this.stepStartedAt = this.sim.now;
     this.busy = true;
     this.busyTime += duration;
     this.steps++;
@@ -364,6 +381,8 @@ export class Instance implements Engine {
     this.busy = false;
     const k = this.stepNo;
     const now = this.sim.now;
+    // Async scheduling: the next step's batch was fixed when this one started.
+    if (this.config.asyncScheduling) this.admitCutoff = this.stepStartedAt;
 
     // Every sequence that decoded this step now has one more token in context.
     this.tokensGenerated += this.stepDecodes;

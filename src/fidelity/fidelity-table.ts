@@ -1,0 +1,39 @@
+import { formatTable } from '../report/table.js';
+import { METRICS, type FidelityReport, type MedianRow, type Metric } from './fidelity.js';
+
+const LABELS: Record<Metric, string> = {
+  ttftMean: 'TTFT mean',
+  ttftP90: 'TTFT p90',
+  ttftP99: 'TTFT p99',
+  tpotMean: 'TPOT mean',
+  e2eMean: 'E2E mean',
+  e2eP90: 'E2E p90',
+  e2eP99: 'E2E p99',
+};
+
+const pct = (v: number | undefined, signed: boolean) =>
+  v === undefined ? '' : `${signed && v > 0 ? '+' : ''}${(v * 100).toFixed(1)}%`;
+
+/** The terminal report: signed error per run and scope (APE is its magnitude), then the medians. */
+export function formatFidelity(report: FidelityReport): string {
+  const header = ['run', 'scope', 'model', ...METRICS.map((m) => LABELS[m])];
+  const rows: string[][] = [];
+  for (const r of report.runs) {
+    const model = r.model.split('/').pop()! + (r.cpuOffload ? ' *' : '');
+    if (r.skipped) {
+      rows.push([r.id, '', model, `skipped: ${r.skipped}`, ...METRICS.slice(1).map(() => '')]);
+      continue;
+    }
+    for (const s of r.scopes) rows.push([r.id, s.scope, model, ...METRICS.map((m) => pct(s.error[m], true))]);
+  }
+  const medianRows = (label: string, m: MedianRow) => [
+    [`median APE`, label, `${m.runs} runs`, ...METRICS.map((k) => pct(m.ape[k], false))],
+    [`median signed`, label, '', ...METRICS.map((k) => pct(m.signed[k], true))],
+  ];
+  rows.push(...medianRows('all', report.medians.all), ...medianRows('no offload', report.medians.noOffload));
+  const columns = header.map((h, i) => ({ header: h, value: (row: string[]) => row[i] }));
+  return [
+    `Signed error of the simulated client-side latency against the measured, ${report.seeds.length} seed(s) (${report.seeds.join(', ')}) averaged; * = cpu_offload run (lower confidence).`,
+    formatTable(rows, columns),
+  ].join('\n');
+}
