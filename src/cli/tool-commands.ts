@@ -6,9 +6,11 @@ import { readYamlFile } from '../yaml-input.js';
 import { experimentSchema, loadExperiment } from '../experiment/index.js';
 import {
   calibrateAgainstVidur,
+  deriveModel,
   formatCalibrationReport,
   loadGpuCatalog,
   loadModelCatalog,
+  type ModelSpec,
 } from '../hardware/index.js';
 import { knownPdPolicies, knownPolicies } from '../routing/index.js';
 import { deriveWorkloads, formatDeriveReport, SHIPPED_WORKLOADS_DIR } from '../workload/index.js';
@@ -51,7 +53,8 @@ export function registerTools(program: Command): void {
             );
           }
         } else if (what === 'models') {
-          for (const n of loadModelCatalog().names()) process.stdout.write(`${n}\n`);
+          const c = loadModelCatalog();
+          for (const n of c.names()) process.stdout.write(`${describeModel(c.get(n))}\n`);
         } else if (what === 'policies') {
           for (const n of knownPolicies()) process.stdout.write(`${n}\n`);
           // Prefill/decode policies route fleets with prefill and decode roles.
@@ -102,4 +105,14 @@ export function registerTools(program: Command): void {
 function isPlanFile(file: string): boolean {
   const data = readYamlFile(file).data;
   return data !== null && typeof data === 'object' && 'candidates' in data && !('fleet' in data);
+}
+
+/** One line of `sim list models`: name, size (active size for MoE), weight and KV formats. */
+function describeModel(m: ModelSpec): string {
+  const d = deriveModel(m);
+  const b = (x: number): string => `${(x / 1e9).toFixed(1)}B`;
+  const size = m.moe ? `${b(d.params)} (${b(d.activeParams)} active, ${m.moe.activeExperts}/${m.moe.experts} experts)` : b(d.params);
+  const dtype = (bytes: number): string => (bytes === 1 ? 'fp8' : bytes === 2 ? 'bf16' : 'fp32');
+  const attention = m.mla ? 'MLA' : m.kvHeads < m.heads ? 'GQA' : 'MHA';
+  return `${m.name.padEnd(26)} ${size.padEnd(40)} ${dtype(m.dtypeBytes)} weights  ${attention} KV ${(d.kvBytesPerToken / 1024).toFixed(1)} KiB/token (${dtype(m.kvDtypeBytes ?? m.dtypeBytes)})  ${m.maxModelLen} ctx`;
 }

@@ -1,5 +1,5 @@
 /** How many tokens of KV cache fit on an instance after weights and the activation reserve. */
-import { deriveModel } from './model-derived.js';
+import { deriveModel, highPrecisionBytes, modelLayers } from './model-derived.js';
 import type { GpuSpec, ModelSpec } from './types.js';
 
 /**
@@ -19,7 +19,10 @@ export const DEFAULT_MAX_NUM_BATCHED_TOKENS = 8192;
  * measures with a dummy forward pass of that many tokens.
  */
 export function activationReserveBytes(model: ModelSpec, tp: number, maxNumBatchedTokens: number): number {
-  const perToken = (2 * model.hiddenSize + (3 * model.intermediateSize) / tp) * model.dtypeBytes;
+  const layers = modelLayers(model);
+  // The widest MLP among the layer kinds (an MoE layer: its active and shared experts).
+  const width = Math.max(layers.denseLayers > 0 ? layers.dense.activationWidth : 0, layers.moe?.activationWidth ?? 0);
+  const perToken = (2 * model.hiddenSize + (3 * width) / tp) * highPrecisionBytes(model);
   return maxNumBatchedTokens * perToken;
 }
 

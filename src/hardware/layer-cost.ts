@@ -1,13 +1,34 @@
 /**
- * Time of the non-attention part of one transformer layer on one GPU: the four matmuls (QKV,
- * O, gate+up, down) and the per-token kernels around them (norms, rotary, activation, residual
- * add). This is the quantity Vidur profiles per operator, so the roofline and its calibration
- * share this one definition.
+ * Time of the non-attention part of one transformer layer on one GPU: the matmuls (QKV, O,
+ * gate+up, down, or a mixture of experts) and the per-token kernels around them (norms,
+ * rotary, activation, residual add). This is the quantity Vidur profiles per operator, so the
+ * roofline and its calibration share this one definition.
  */
 import { peakFlops, type ResolvedEfficiency } from './efficiency.js';
 import type { GpuSpec } from './types.js';
 
-export interface LayerDims {
+/** What one layer's matmuls and per-token kernels touch, in elements per token or parameters. */
+export interface LayerShape {
+  hidden: number;
+  /** Matmul parameters held whole by every tensor-parallel rank (MLA's down-projections). */
+  replicatedParams: number;
+  /** Matmul parameters every token uses, split across ranks (attention, dense MLP, shared experts, router). */
+  shardedParams: number;
+  /** Routed experts of an MoE layer (0: dense layer), how many each token uses, parameters of one. */
+  experts: number;
+  activeExperts: number;
+  expertParams: number;
+  /** Elements rotary embedding reads and writes per token (split across ranks). */
+  rotaryElems: number;
+  /** MLP width the activation works on per token (split across ranks). */
+  activationWidth: number;
+  /** Bytes per weight element and per activation element. */
+  weightBytes: number;
+  activationBytes: number;
+}
+
+/** The layer of a dense decoder with grouped-query attention and a gated MLP. */
+export function denseLayerShape(d: {
   hidden: number;
   /** heads x headDim */
   qDim: number;
@@ -15,14 +36,39 @@ export interface LayerDims {
   kvDim: number;
   intermediate: number;
   dtypeBytes: number;
+}): LayerShape {
+  return {
+    hidden: d.hidden,
+    replicatedParams: 0,
+    shardedParams: d.hidden * (d.qDim + 2 * d.kvDim) + d.qDim * d.hidden + 3 * d.hidden * d.intermediate,
+    experts: 0,
+    activeExperts: 0,
+    expertParams: 0,
+    rotaryElems: d.qDim + d.kvDim,
+    activationWidth: d.intermediate,
+    weightBytes: d.dtypeBytes,
+    activationBytes: d.dtypeBytes,
+  };
+}
+
+/** Matmul parameters one token uses in this layer. */
+export function activeLayerParams(s: LayerShape): number {
+  return s.replicatedParams + s.shardedParams + s.activeExperts * s.expertParams;
 }
 
 /** Constants of the layer-time formula, computed once per (GPU, model, tp). */
 export interface LayerCost {
-  /** Matmul compute seconds per token (after tile rounding). */
+  /** Matmul compute seconds per token of the weights every token uses (after tile rounding). */
   computePerToken: number;
-  /** Seconds to stream the layer's matmul weights once. */
+  /** Matmul compute seconds per token of its routed experts (grouped GEMMs; no tile rounding). */
+  expertComputePerToken: number;
+  /** Seconds to stream the weights every step reads once. */
   weightStream: number;
+  /** Seconds to stream one routed expert's shard. */
+  expertStream: number;
+  /** Routed experts (0 for a dense layer) and log(1 - activeExperts / experts). */
+  experts: number;
+  logMissPerToken: number;
   /** Seconds of per-token elementwise traffic. */
   elementwisePerToken: number;
   /** Fixed seconds per layer. */
@@ -31,25 +77,36 @@ export interface LayerCost {
   tile: number;
 }
 
-export function layerLinearParams(d: LayerDims): number {
-  return d.hidden * (d.qDim + 2 * d.kvDim) + d.qDim * d.hidden + 3 * d.hidden * d.intermediate;
-}
-
-export function layerCost(d: LayerDims, tp: number, gpu: GpuSpec, eff: ResolvedEfficiency): LayerCost {
-  const params = layerLinearParams(d) / tp;
+export function layerCost(s: LayerShape, tp: number, gpu: GpuSpec, eff: ResolvedEfficiency): LayerCost {
   const bandwidth = gpu.memoryBandwidthGBs * 1e9;
+  const flops = peakFlops(gpu, s.weightBytes) * eff.mfu;
+  const everyToken = s.replicatedParams + s.shardedParams / tp;
+  const expertShard = s.expertParams / tp;
   // Norms and residual adds run on the full hidden vector on every rank (Megatron-style TP
   // replicates them); rotary and the activation work on this rank's heads / MLP shard.
-  const replicatedElems = 2 * (2 * d.hidden) + 3 * d.hidden;
-  const shardedElems = 2 * (d.qDim + d.kvDim) + 3 * d.intermediate;
-  const elementwiseBytes = (replicatedElems + shardedElems / tp) * d.dtypeBytes;
+  const replicatedElems = 2 * (2 * s.hidden) + 3 * s.hidden;
+  const shardedElems = 2 * s.rotaryElems + 3 * s.activationWidth;
+  const elementwiseBytes = (replicatedElems + shardedElems / tp) * s.activationBytes;
   return {
-    computePerToken: (2 * params) / (peakFlops(gpu, d.dtypeBytes) * eff.mfu),
-    weightStream: (params * d.dtypeBytes) / (bandwidth * eff.mbu),
+    computePerToken: (2 * everyToken) / flops,
+    expertComputePerToken: (2 * s.activeExperts * expertShard) / flops,
+    weightStream: (everyToken * s.weightBytes) / (bandwidth * eff.mbu),
+    expertStream: (expertShard * s.weightBytes) / (bandwidth * eff.mbu),
+    experts: s.experts,
+    logMissPerToken: s.experts > 0 ? Math.log1p(-s.activeExperts / s.experts) : 0,
     elementwisePerToken: elementwiseBytes / (bandwidth * eff.elementwiseMbu),
     overhead: eff.layerOverheadS,
     tile: eff.gemmTileTokens,
   };
+}
+
+/**
+ * Expected number of distinct routed experts a step of `tokens` tokens reads, each token
+ * choosing `activeExperts` of `experts` (uniform routing): experts x (1 - (1 - k/E)^tokens).
+ * One token reads k; a large batch reads them all.
+ */
+export function expertsTouched(c: LayerCost, tokens: number): number {
+  return c.experts > 0 ? c.experts * -Math.expm1(tokens * c.logMissPerToken) : 0;
 }
 
 /**
@@ -59,7 +116,7 @@ export function layerCost(d: LayerDims, tp: number, gpu: GpuSpec, eff: ResolvedE
  */
 export function layerSeconds(c: LayerCost, tokens: number): number {
   const rounded = c.tile > 1 ? Math.ceil(tokens / c.tile) * c.tile : tokens;
-  const compute = rounded * c.computePerToken;
-  const stream = c.weightStream;
+  const compute = rounded * c.computePerToken + tokens * c.expertComputePerToken;
+  const stream = c.weightStream + c.expertStream * expertsTouched(c, tokens);
   return Math.sqrt(compute * compute + stream * stream) + tokens * c.elementwisePerToken + c.overhead;
 }

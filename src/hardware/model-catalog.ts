@@ -7,6 +7,25 @@ import type { ModelSpec } from './types.js';
 
 const count = z.number().int().positive();
 
+const moeSchema = z.strictObject({
+  experts: count,
+  activeExperts: count,
+  expertIntermediateSize: count,
+  sharedExperts: z.number().int().nonnegative().optional(),
+  sharedExpertIntermediateSize: count.optional(),
+  denseLayers: z.number().int().nonnegative().optional(),
+});
+
+const mlaSchema = z.strictObject({
+  qLoraRank: count.optional(),
+  kvLoraRank: count,
+  qkNopeHeadDim: count,
+  qkRopeHeadDim: count,
+  vHeadDim: count,
+});
+
+const bytes = z.union([z.literal(1), z.literal(2), z.literal(4)]);
+
 const modelEntrySchema = z
   .strictObject({
     aliases: z.array(z.string().min(1)).optional(),
@@ -17,13 +36,28 @@ const modelEntrySchema = z
     headDim: count,
     intermediateSize: count,
     vocabSize: count,
-    dtypeBytes: z.union([z.literal(1), z.literal(2), z.literal(4)]),
+    dtypeBytes: bytes,
+    kvDtypeBytes: bytes.optional(),
     maxModelLen: count,
     tiedEmbeddings: z.boolean().optional(),
+    moe: moeSchema.optional(),
+    mla: mlaSchema.optional(),
   })
   .refine((m) => m.heads % m.kvHeads === 0, {
     message: 'heads must be a multiple of kvHeads (grouped-query attention)',
     path: ['kvHeads'],
+  })
+  .refine((m) => !m.moe || m.moe.activeExperts <= m.moe.experts, {
+    message: 'activeExperts must not exceed experts',
+    path: ['moe', 'activeExperts'],
+  })
+  .refine((m) => !m.moe || (m.moe.denseLayers ?? 0) < m.layers, {
+    message: 'denseLayers must be fewer than layers',
+    path: ['moe', 'denseLayers'],
+  })
+  .refine((m) => !m.mla || m.mla.qkNopeHeadDim + m.mla.qkRopeHeadDim === m.headDim, {
+    message: 'with mla, headDim must be qkNopeHeadDim + qkRopeHeadDim (the query/key head size)',
+    path: ['headDim'],
   });
 
 export type ModelCatalog = NamedCatalog<ModelSpec>;

@@ -55,21 +55,68 @@ export interface ModelSpec {
   headDim: number;
   intermediateSize: number;
   vocabSize: number;
-  /** Bytes per weight/KV element (2 for BF16/FP16, 1 for FP8). */
+  /**
+   * Bytes per matmul weight element (2 for BF16/FP16, 1 for FP8). Embeddings, the LM head and
+   * norms of an FP8 checkpoint stay in BF16, as FP8 checkpoints ship them.
+   */
   dtypeBytes: number;
+  /** Bytes per KV-cache element; absent: dtypeBytes (vLLM's kv_cache_dtype "fp8" is 1). */
+  kvDtypeBytes?: number;
   maxModelLen: number;
   /** Whether input and output embeddings are shared. */
   tiedEmbeddings?: boolean;
+  /** Mixture-of-experts MLP; absent: every layer has the dense MLP of `intermediateSize`. */
+  moe?: MoeSpec;
+  /** Multi-head latent attention (DeepSeek-V2/V3); absent: grouped-query attention. */
+  mla?: MlaSpec;
+}
+
+/** A mixture-of-experts MLP (Hugging Face config names in brackets). */
+export interface MoeSpec {
+  /** Routed experts per MoE layer [num_local_experts, num_experts, n_routed_experts]. */
+  experts: number;
+  /** Routed experts each token uses [num_experts_per_tok]. */
+  activeExperts: number;
+  /** FFN width of one routed expert [moe_intermediate_size; Mixtral: intermediate_size]. */
+  expertIntermediateSize: number;
+  /** Experts every token uses besides the routed ones [n_shared_experts]. Absent: 0. */
+  sharedExperts?: number;
+  /** FFN width of one shared expert. Absent: expertIntermediateSize. */
+  sharedExpertIntermediateSize?: number;
+  /** Leading layers with the dense MLP of `intermediateSize` [first_k_dense_replace]. Absent: 0. */
+  denseLayers?: number;
+}
+
+/**
+ * Multi-head latent attention: keys and values are cached as one compressed latent vector per
+ * token and layer (kvLoraRank) plus a shared rotary key (qkRopeHeadDim), for all heads at once.
+ */
+export interface MlaSpec {
+  /** Rank of the query compression [q_lora_rank]; absent: queries are projected directly. */
+  qLoraRank?: number;
+  /** Rank of the KV latent [kv_lora_rank]. */
+  kvLoraRank: number;
+  /** Per-head query/key dims without and with rotary embedding [qk_nope_head_dim, qk_rope_head_dim]. */
+  qkNopeHeadDim: number;
+  qkRopeHeadDim: number;
+  /** Per-head value dim [v_head_dim]. */
+  vHeadDim: number;
 }
 
 /** Quantities derived from a ModelSpec. */
 export interface ModelDerived {
+  /** All parameters (every expert counted). */
   params: number;
+  /** Parameters one token uses: shared weights plus its active experts. Equals params for dense models. */
+  activeParams: number;
   weightBytes: number;
   kvBytesPerToken: number;
-  /** Linear-layer FLOPs per token (2 x non-embedding matmul params + LM head). */
+  /** Linear-layer FLOPs per token (2 x active non-embedding matmul params + LM head). */
   linearFlopsPerToken: number;
-  /** Matmul weights of one transformer layer (QKV, O, gate+up, down), in parameters. */
+  /**
+   * Matmul weights of one dense transformer layer (QKV, O, gate+up, down), in parameters. For
+   * MoE models: of one MoE layer, counting the active experts only.
+   */
   layerLinearParams: number;
   /** Parameters of the output projection (vocab x hidden), counted once even when tied. */
   lmHeadParams: number;

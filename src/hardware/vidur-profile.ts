@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../input-error.js';
 import { parseCsv } from './csv-lines.js';
-import type { LayerDims } from './layer-cost.js';
+import { denseLayerShape, type LayerShape } from './layer-cost.js';
 
 /** The non-attention operators of one layer, as Vidur names them (embedding excluded). */
 export const VIDUR_LAYER_OPS = [
@@ -25,7 +25,7 @@ export const VIDUR_LAYER_OPS = [
 export interface CalibrationRow {
   /** Vidur's model directory name ("Llama-2-7b-hf"). */
   model: string;
-  dims: LayerDims;
+  dims: LayerShape;
   tp: number;
   tokens: number;
   /** Seconds per layer: sum of the op medians, averaged over repeated rows. */
@@ -73,7 +73,7 @@ export function readVidurProfile(file: string, model: string): CalibrationRow[] 
     tokens: col('num_tokens'),
     tp: col('num_tensor_parallel_workers'),
   };
-  const sums = new Map<string, { dims: LayerDims; tp: number; tokens: number; total: number; count: number }>();
+  const sums = new Map<string, { dims: LayerShape; tp: number; tokens: number; total: number; count: number }>();
   for (const row of csv.rows) {
     const num = (i: number): number => {
       const v = Number(row.cells[i]);
@@ -85,13 +85,13 @@ export function readVidurProfile(file: string, model: string): CalibrationRow[] 
     const heads = num(c.heads);
     const hidden = num(c.hidden);
     const headDim = hidden / heads;
-    const dims: LayerDims = {
+    const dims = denseLayerShape({
       hidden,
       qDim: hidden,
       kvDim: num(c.kvHeads) * headDim,
       intermediate: num(c.inter),
       dtypeBytes: 2, // Vidur profiles in FP16
-    };
+    });
     const tp = num(c.tp);
     const tokens = num(c.tokens);
     const ms = opCols.reduce((s, i) => s + num(i), 0);

@@ -6,11 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { calibrateAgainstVidur, calibrateGpu, formatCalibrationReport, loadGpuCatalog, type GpuSpec } from '../../src/hardware/index.js';
 import { fitEfficiency, logTokenWeights } from '../../src/hardware/calibrate.js';
 import { resolveEfficiency } from '../../src/hardware/efficiency.js';
-import { layerCost, layerSeconds, type LayerDims } from '../../src/hardware/layer-cost.js';
+import { denseLayerShape, layerCost, layerSeconds } from '../../src/hardware/layer-cost.js';
 import { VIDUR_LAYER_OPS, type CalibrationRow } from '../../src/hardware/vidur-profile.js';
 import { InputError } from '../../src/input-error.js';
 
-const dims: LayerDims = { hidden: 4096, qDim: 4096, kvDim: 1024, intermediate: 14336, dtypeBytes: 2 };
+const dims = denseLayerShape({ hidden: 4096, qDim: 4096, kvDim: 1024, intermediate: 14336, dtypeBytes: 2 });
 const TOKENS = [1, 2, 4, 8, 16, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048, 3072, 4096];
 
 const truth = {

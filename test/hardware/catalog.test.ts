@@ -170,6 +170,91 @@ describe('model catalog', () => {
     expect(untied.params - tied.params).toBe(32000 * 4096);
   });
 
+  it('ships the models people serve, dense, MoE, FP8 and MLA', () => {
+    const names = [
+      'Llama-2-7B', 'Llama-2-13B', 'Llama-2-70B', 'Llama-3.1-8B', 'Llama-3.1-70B', 'Llama-3.3-70B',
+      'CodeLlama-34B', 'Mistral-7B', 'Mistral-Nemo-12B', 'Yi-34B', 'Qwen2.5-7B', 'Qwen2.5-14B',
+      'Qwen2.5-32B', 'Qwen2.5-72B', 'Qwen3-8B', 'Qwen3-14B', 'Qwen3-32B', 'DeepSeek-Coder-6.7B',
+      'Mixtral-8x7B', 'Mixtral-8x22B', 'Qwen3-30B-A3B', 'Qwen3-235B-A22B', 'Qwen3-235B-A22B-FP8',
+      'Llama-4-Scout-17B-16E-FP8', 'DeepSeek-V3', 'DeepSeek-R1', 'Llama-3-70B',
+    ];
+    for (const name of names) expect(models.get(name).name).toBe(name);
+    // Published sizes (total / active, billions) from the model cards.
+    const size = (name: string): [number, number] => {
+      const d = deriveModel(models.get(name));
+      return [d.params / 1e9, d.activeParams / 1e9];
+    };
+    expect(size('Mixtral-8x7B')[0]).toBeCloseTo(46.7, 1);
+    expect(size('Mixtral-8x7B')[1]).toBeCloseTo(12.9, 1);
+    expect(size('Mixtral-8x22B')[0]).toBeCloseTo(140.6, 1);
+    expect(size('Qwen3-30B-A3B')[1]).toBeCloseTo(3.3, 0);
+    expect(size('Qwen3-235B-A22B')[0]).toBeCloseTo(235, 0);
+    expect(size('Qwen3-235B-A22B')[1]).toBeCloseTo(22, 0);
+    expect(size('DeepSeek-V3')[0]).toBeCloseTo(671, 0);
+    expect(size('DeepSeek-V3')[1]).toBeCloseTo(37.5, 0);
+    expect(size('Llama-4-Scout-17B-16E-FP8')[1]).toBeCloseTo(17, 0);
+    expect(size('Yi-34B')[0]).toBeCloseTo(34.4, 1);
+    expect(size('CodeLlama-34B')[0]).toBeCloseTo(33.7, 1);
+  });
+
+  it('counts every expert in the parameters and the active ones per token (Mixtral-8x7B by hand)', () => {
+    const d = deriveModel(models.get('Mixtral-8x7B'));
+    const attention = 4096 * (4096 + 2 * 1024) + 4096 * 4096;
+    const expert = 3 * 4096 * 14336;
+    const router = 4096 * 8;
+    const norms = 2 * 4096;
+    const embeddings = 2 * 32000 * 4096;
+    expect(d.params).toBe(32 * (attention + 8 * expert + router + norms) + embeddings + 4096);
+    expect(d.activeParams).toBe(32 * (attention + 2 * expert + router + norms) + embeddings + 4096);
+    expect(d.weightBytes).toBe(2 * d.params);
+    expect(d.layerLinearParams).toBe(attention + 2 * expert);
+    expect(d.linearFlopsPerToken).toBe(2 * (32 * (attention + 2 * expert + router) + 32000 * 4096));
+  });
+
+  it('counts MLA projections, shared experts and dense layers (DeepSeek-V3 by hand)', () => {
+    const d = deriveModel(models.get('DeepSeek-V3'));
+    const h = 7168;
+    const attention = h * 1536 + 1536 * 128 * 192 + h * (512 + 64) + 512 * 128 * (128 + 128) + 128 * 128 * h;
+    const denseMlp = 3 * h * 18432;
+    const expert = 3 * h * 2048;
+    const matmul = 3 * (attention + denseMlp) + 58 * (attention + 256 * expert + expert);
+    const other = 61 * (2 * h + 1536 + 512) + h + 2 * 129280 * h + 58 * h * 256;
+    expect(d.params).toBe(matmul + other);
+    expect(d.activeParams).toBe(3 * (attention + denseMlp) + 58 * (attention + 9 * expert) + other);
+    // FP8 matmul weights; embeddings, LM head, norms and router in BF16.
+    expect(d.weightBytes).toBe(matmul + 2 * other);
+  });
+
+  it('derives MLA KV bytes per token: (kvLoraRank + rope dim) x layers x bytes', () => {
+    expect(deriveModel(models.get('DeepSeek-V3')).kvBytesPerToken).toBe((512 + 64) * 61 * 2);
+    expect(deriveModel(models.get('DeepSeek-R1')).kvBytesPerToken).toBe(70272);
+    const fp8Kv = { ...models.get('DeepSeek-V3'), kvDtypeBytes: 1 };
+    expect(deriveModel(fp8Kv).kvBytesPerToken).toBe(35136);
+  });
+
+  it('keeps BF16 KV for FP8 checkpoints and halves only the matmul weights', () => {
+    const bf16 = deriveModel(models.get('Qwen3-235B-A22B'));
+    const fp8 = deriveModel(models.get('Qwen3-235B-A22B-FP8'));
+    expect(fp8.params).toBe(bf16.params);
+    expect(fp8.kvBytesPerToken).toBe(bf16.kvBytesPerToken);
+    expect(bf16.kvBytesPerToken).toBe(2 * 94 * 4 * 128 * 2);
+    const other = 94 * 2 * 4096 + 4096 + 2 * 151936 * 4096 + 94 * 4096 * 128;
+    expect(bf16.weightBytes - fp8.weightBytes).toBe(bf16.params - other);
+    // vLLM's kv_cache_dtype fp8 as a user variant.
+    expect(deriveModel({ ...models.get('Llama-3.1-8B'), kvDtypeBytes: 1 }).kvBytesPerToken).toBe(65536);
+  });
+
+  it('rejects impossible MoE and MLA shapes', () => {
+    const file = tempFile(
+      'moe.yaml',
+      ['models:', '  Bad:', '    extends: Mixtral-8x7B', '    moe: { activeExperts: 9 }'].join('\n'),
+    );
+    const err = inputError(() => loadModelCatalog(file));
+    expect(err.message).toMatch(/activeExperts must not exceed experts/);
+    const mla = tempFile('mla.yaml', ['models:', '  Bad:', '    extends: DeepSeek-V3', '    headDim: 128'].join('\n'));
+    expect(inputError(() => loadModelCatalog(mla)).message).toMatch(/qkNopeHeadDim \+ qkRopeHeadDim/);
+  });
+
   it('rejects heads that are not a multiple of kvHeads', () => {
     const file = tempFile(
       'models.yaml',

@@ -98,6 +98,49 @@ describe('roofline timing', () => {
     expect(timing.stepTime(b)).toBeCloseTo(2 * layer + head + attention + allReduce + 1e-3, 12);
   });
 
+  it('MoE: a decode step reads the experts its tokens touch, E x (1 - (1 - k/E)^tokens)', () => {
+    // 4 experts of width 1024, 2 per token: 1 token reads 2 experts, 3 tokens 4 x (1 - 1/8) = 3.5.
+    const moeModel: ModelSpec = { ...model, moe: { experts: 4, activeExperts: 2, expertIntermediateSize: 1024 } };
+    const timing = createRooflineTiming(gpu, moeModel, 1);
+    const attention = 1024 * (1024 + 2 * 256) + 1024 * 1024;
+    const router = 1024 * 4;
+    const expert = 3 * 1024 * 1024;
+    const ew = (7 * 1024 + 2 * (1024 + 256) + 3 * 2 * 1024) * 2;
+    const step = (tokens: number, touched: number): number => {
+      const layer =
+        hyp((2 * tokens * (attention + router + 2 * expert)) / FLOPS, ((attention + router + touched * expert) * 2) / BW) +
+        (tokens * ew) / EW_BW +
+        1e-5;
+      const head = hyp((tokens * 2 * HEAD_PARAMS) / FLOPS, (HEAD_PARAMS * 2) / BW);
+      const attn = hyp((tokens * 100 * 4 * 2 * 1024) / FLOPS, (tokens * 100 * KV_BYTES_PER_TOKEN) / BW);
+      return 2 * layer + head + attn + 1e-3;
+    };
+    expect(timing.stepTime(decodeStep(1, 100))).toBeCloseTo(step(1, 2), 12);
+    expect(timing.stepTime(decodeStep(3, 300))).toBeCloseTo(step(3, 3.5), 12);
+    // A large batch reads every expert once: the weight term stops growing.
+    const perToken = (a: number, b: number): number =>
+      (timing.stepTime(decodeStep(b, 100 * b)) - timing.stepTime(decodeStep(a, 100 * a))) / (b - a);
+    expect(perToken(32, 64)).toBeLessThan(0.5 * perToken(1, 2));
+  });
+
+  it('MLA: every rank reads the whole latent; FP8 weights run at the FP8 rate', () => {
+    const models = loadModelCatalog();
+    const h200 = loadGpuCatalog().get('H200');
+    const v3 = models.get('DeepSeek-V3');
+    // KV read per context token: (512 + 64) x 61 layers x 2 bytes, the same at tp 1 and tp 8.
+    const at = (tp: number, ctx: number): number => createRooflineTiming(h200, v3, tp).stepTime(decodeStep(1, ctx));
+    const slope = (tp: number): number => (at(tp, 200_000) - at(tp, 100_000)) / 100_000;
+    const bw = h200.memoryBandwidthGBs * 1e9 * h200.efficiency!.mbu;
+    expect(slope(8)).toBeGreaterThan(0.9 * (576 * 61 * 2) / bw);
+    // One-token decode streams half the matmul bytes; prefill matmuls run at twice the rate
+    // (attention, norms and per-layer overheads stay as they were).
+    const step = (name: string, b: BatchShape): number => createRooflineTiming(h200, models.get(name), 8).stepTime(b);
+    const llama = models.get('Llama-3.1-8B');
+    const decode = (m: ModelSpec): number => createRooflineTiming(h200, m, 1).stepTime(decodeStep(1, 1000));
+    expect(decode({ ...llama, dtypeBytes: 1, kvDtypeBytes: 2 })).toBeLessThan(0.75 * decode(llama));
+    expect(step('Qwen3-235B-A22B-FP8', freshPrefill(2048))).toBeLessThan(0.9 * step('Qwen3-235B-A22B', freshPrefill(2048)));
+  });
+
   it('rounds matmul tokens up to the tile', () => {
     const tiled = createRooflineTiming({ ...gpu, efficiency: { ...gpu.efficiency!, gemmTileTokens: 64 } }, model, 1);
     const at = (n: number): number => tiled.stepTime(freshPrefill(n));
