@@ -18,10 +18,11 @@ const pct = (v: number | undefined, signed: boolean) =>
 export function formatFidelity(report: FidelityReport): string {
   const header = ['run', 'scope', 'model', ...METRICS.map((m) => LABELS[m])];
   const rows: string[][] = [];
+  const skipped: string[] = [];
   for (const r of report.runs) {
     const model = r.model.split('/').pop()! + (r.cpuOffload ? ' *' : '');
     if (r.skipped) {
-      rows.push([r.id, '', model, `skipped: ${r.skipped}`, ...METRICS.slice(1).map(() => '')]);
+      skipped.push(`skipped ${r.id}: ${r.skipped}`);
       continue;
     }
     for (const s of r.scopes) rows.push([r.id, s.scope, model, ...METRICS.map((m) => pct(s.error[m], true))]);
@@ -35,5 +36,6 @@ export function formatFidelity(report: FidelityReport): string {
   return [
     `Signed error of the simulated client-side latency against the measured, ${report.seeds.length} seed(s) (${report.seeds.join(', ')}) averaged; * = cpu_offload run (lower confidence).`,
     formatTable(rows, columns),
+    ...skipped,
   ].join('\n');
 }

@@ -13,6 +13,8 @@ export type Metric = (typeof METRICS)[number];
 /** One scope of a run (the whole run, or one stage): simulated figures, measured ones, signed relative errors. */
 export interface ScopeResult {
   scope: string;
+  /** Simulated requests in the scope (mean over seeds). */
+  requests: number;
   simulated: MeasuredLatency;
   measured: MeasuredLatency;
   /** (simulated − measured) / measured per metric the run measured; APE is its absolute value. */
@@ -86,18 +88,19 @@ export async function runFidelity(runs: readonly RealRun[], opts: FidelityOption
       continue;
     }
     opts.onProgress?.(`run ${run.id}`);
-    const perSeed: MeasuredLatency[][] = [];
+    const perSeed: Summary[][] = [];
     for (const seed of opts.seeds) perSeed.push(await simulateRun(run, exp.text, exp.file, seed, opts.adjust));
     const scopes = ['all', ...run.stages.map((_, k) => `s${k}`)].map((scope, i) => {
       const measured = i === 0 ? run.measured : run.measuredStages[i - 1];
       const simulated: MeasuredLatency = {};
       for (const m of METRICS) simulated[m] = mean(perSeed, (s) => s[i][m]);
+      const requests = mean(perSeed, (s) => s[i].requests) ?? 0;
       const error: Partial<Record<Metric, number>> = {};
       for (const m of METRICS) {
         const want = measured[m];
         if (want !== undefined && want > 0 && simulated[m] !== undefined) error[m] = (simulated[m]! - want) / want;
       }
-      return { scope, simulated, measured, error };
+      return { scope, requests, simulated, measured, error };
     });
     // A one-stage run's stage is the run itself.
     results.push({
@@ -140,7 +143,7 @@ async function simulateRun(
   file: string,
   seed: number,
   adjust: FidelityOptions['adjust'],
-): Promise<MeasuredLatency[]> {
+): Promise<Summary[]> {
   let exp: LoadedExperiment = loadExperimentText(text, file);
   if (adjust) {
     const raw = structuredClone(exp.points[0].config) as unknown as Record<string, unknown>;
@@ -173,13 +176,16 @@ async function simulateRun(
   return ttft.map((tt, i) => summarize(tt, e2e[i], outMean));
 }
 
-function summarize(ttft: number[], e2e: number[], outMean: number): MeasuredLatency {
-  if (ttft.length === 0) return {};
+type Summary = MeasuredLatency & { requests: number };
+
+function summarize(ttft: number[], e2e: number[], outMean: number): Summary {
+  if (ttft.length === 0) return { requests: 0 };
   ttft.sort((a, b) => a - b);
   e2e.sort((a, b) => a - b);
   const tm = mean(ttft)!;
   const em = mean(e2e)!;
   return {
+    requests: ttft.length,
     ttftMean: tm,
     ttftP90: quantile(ttft, 0.9),
     ttftP99: quantile(ttft, 0.99),
