@@ -162,6 +162,7 @@ export function fitEfficiency(
       layerOverheadS: Math.exp(x[3]),
       gemmTileTokens: tile,
       stepOverheadS,
+      stepOverheadPerSeqS: 0,
       source: '',
     });
     const loss = (x: number[]): number => {
@@ -189,6 +190,7 @@ function roundEfficiency(e: ResolvedEfficiency): RooflineEfficiency {
     layerOverheadS: Math.round(e.layerOverheadS * 1e7) / 1e7,
     gemmTileTokens: e.gemmTileTokens,
     stepOverheadS: e.stepOverheadS,
+    ...(e.stepOverheadPerSeqS ? { stepOverheadPerSeqS: e.stepOverheadPerSeqS } : {}),
     source: e.source,
   };
 }

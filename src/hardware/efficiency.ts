@@ -14,6 +14,7 @@ export const DATASHEET_DEFAULT_EFFICIENCY: ResolvedEfficiency = {
   layerOverheadS: 40e-6,
   gemmTileTokens: 64,
   stepOverheadS: 0.5e-3,
+  stepOverheadPerSeqS: 0,
   source: 'datasheet default (no efficiency in catalog entry)',
 };
 
@@ -24,6 +25,7 @@ export function resolveEfficiency(gpu: GpuSpec): ResolvedEfficiency {
     mfu: e.mfu,
     mbu: e.mbu,
     stepOverheadS: e.stepOverheadS,
+    stepOverheadPerSeqS: e.stepOverheadPerSeqS ?? 0,
     source: e.source,
     elementwiseMbu: e.elementwiseMbu ?? 0.6 * e.mbu,
     layerOverheadS: e.layerOverheadS ?? 0,

@@ -12,6 +12,7 @@ export const efficiencySchema = z.strictObject({
   mfu: fraction,
   mbu: fraction,
   stepOverheadS: z.number().nonnegative(),
+  stepOverheadPerSeqS: z.number().nonnegative().optional(),
   source: z.string().min(1),
   elementwiseMbu: fraction.optional(),
   layerOverheadS: z.number().nonnegative().optional(),

@@ -53,6 +53,7 @@ export function createRooflineTiming(gpu: GpuSpec, model: ModelSpec, tp: number)
   // Two all-reduces per layer (after attention and after the MLP) of tokens x hidden values.
   const allReducePerToken = 2 * layers * allReduceSecondsPerByte(gpu, tp) * model.hiddenSize * actBytes;
   const fixed = eff.stepOverheadS + 2 * layers * allReduceLatency(gpu, tp);
+  const perSeq = eff.stepOverheadPerSeqS;
 
   return {
     name: `roofline:${gpu.name}/${model.name}/tp${tp}`,
@@ -69,7 +70,7 @@ export function createRooflineTiming(gpu: GpuSpec, model: ModelSpec, tp: number)
       const attnMemory = (b.prefillContextTokens + b.decodeContextTokens) * kvReadPerToken;
       const attention = Math.sqrt(attnCompute * attnCompute + attnMemory * attnMemory);
 
-      return linear + head + attention + tokens * allReducePerToken + fixed;
+      return linear + head + attention + tokens * allReducePerToken + fixed + rows * perSeq;
     },
   };
 }

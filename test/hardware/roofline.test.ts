@@ -141,6 +141,17 @@ describe('roofline timing', () => {
     expect(step('Qwen3-235B-A22B-FP8', freshPrefill(2048))).toBeLessThan(0.9 * step('Qwen3-235B-A22B', freshPrefill(2048)));
   });
 
+  it('step overhead: a base per step plus a term per sequence in the step', () => {
+    const perSeq = { ...gpu, efficiency: { ...gpu.efficiency!, stepOverheadPerSeqS: 20e-6 } };
+    const base = createRooflineTiming(gpu, model, 1);
+    const grown = createRooflineTiming(perSeq, model, 1);
+    // Decode: one sequence per token. Prefill: one per chunk, whatever its length.
+    expect(grown.stepTime(decodeStep(8, 800)) - base.stepTime(decodeStep(8, 800))).toBeCloseTo(8 * 20e-6, 12);
+    expect(grown.stepTime(freshPrefill(1000)) - base.stepTime(freshPrefill(1000))).toBeCloseTo(20e-6, 12);
+    const mixed: BatchShape = { ...freshPrefill(500), decodeSeqs: 3, decodeContextTokens: 300 };
+    expect(grown.stepTime(mixed) - base.stepTime(mixed)).toBeCloseTo(4 * 20e-6, 12);
+  });
+
   it('rounds matmul tokens up to the tile', () => {
     const tiled = createRooflineTiming({ ...gpu, efficiency: { ...gpu.efficiency!, gemmTileTokens: 64 } }, model, 1);
     const at = (n: number): number => tiled.stepTime(freshPrefill(n));
