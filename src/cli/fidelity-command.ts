@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadModelCatalog } from '../hardware/index.js';
 import { InputError } from '../input-error.js';
-import { catalogModel, experimentYaml, formatFidelity, readRealRuns, runFidelity } from '../fidelity/index.js';
+import { catalogModel, experimentYaml, fitConstants, fitFrontendMs, formatFidelity, readRealRuns, runFidelity } from '../fidelity/index.js';
 import { action } from './errors.js';
 
 interface FidelityFlags {
@@ -12,6 +12,8 @@ interface FidelityFlags {
   write?: boolean;
   only?: string[];
   json?: string;
+  fitFrontend?: boolean;
+  fit?: boolean;
 }
 
 /**
@@ -29,6 +31,8 @@ export function registerFidelity(program: Command): void {
     .option('--write', 'write the generated experiment files to --experiments and stop')
     .option('--only <ids...>', 'only these run ids')
     .option('--json <file>', 'also write the full report as JSON')
+    .option('--fit', 'grid-search the per-step overhead (base, per sequence) of the runs\' GPU with the front end fitted at each point; print the best and stop')
+    .option('--fit-frontend', 'simulate without front-end latency, fit the constant that best explains the TTFT means, and report with it')
     .action(
       action(async (path: string, flags: FidelityFlags) => {
         const n = Number(flags.seeds);
@@ -52,12 +56,26 @@ export function registerFidelity(program: Command): void {
           return 0;
         }
         const seeds = Array.from({ length: n }, (_, i) => i + 1);
-        const report = await runFidelity(runs, {
-          seeds,
-          experimentsDir: flags.experiments,
-          only,
-          onProgress: (m) => process.stderr.write(`${m}\n`),
-        });
+        const base = { seeds, experimentsDir: flags.experiments, only, onProgress: (m: string) => process.stderr.write(`${m}\n`) };
+        const setFrontend = (ms: number) => (config: Record<string, unknown>) => {
+          for (const f of config.fleet as Record<string, unknown>[]) f.frontend = { requestMs: ms / 2, responseMs: ms / 2 };
+        };
+        if (flags.fit) {
+          const fit = await fitConstants(runs, base);
+          process.stdout.write(
+            `${fit.gpu}: stepOverheadS ${fit.stepOverheadS} (${(fit.stepOverheadS * 1e3).toFixed(2)} ms), stepOverheadPerSeqS ${fit.stepOverheadPerSeqS} (${(fit.stepOverheadPerSeqS * 1e6).toFixed(0)} us); front end ${fit.frontendMs.toFixed(2)} ms; objective ${fit.objective.toFixed(4)}\n`,
+          );
+          if (flags.json) writeFileSync(flags.json, `${JSON.stringify(fit, null, 2)}\n`);
+          return 0;
+        }
+        let adjust: ((config: Record<string, unknown>) => void) | undefined;
+        if (flags.fitFrontend) {
+          const bare = await runFidelity(runs, { ...base, adjust: setFrontend(0) });
+          const f = fitFrontendMs(bare);
+          process.stdout.write(`front-end latency fitted on ${bare.medians.all.runs} runs: ${f.toFixed(2)} ms (request ${(f / 2).toFixed(2)} ms + response ${(f / 2).toFixed(2)} ms)\n`);
+          adjust = setFrontend(f);
+        }
+        const report = await runFidelity(runs, { ...base, adjust });
         process.stdout.write(`${formatFidelity(report)}\n`);
         if (flags.json) writeFileSync(flags.json, `${JSON.stringify(report, null, 2)}\n`);
         return 0;

@@ -6,7 +6,7 @@ import {
   type GpuSpec,
   type ModelSpec,
 } from '../hardware/index.js';
-import { resolveFrontend, type InstanceSpec } from '../cluster/index.js';
+import { DEFAULT_ASYNC_SCHEDULING, resolveFrontend, type InstanceSpec } from '../cluster/index.js';
 import { InputError } from '../input-error.js';
 import { VLLM_DEFAULTS, type EngineConfig } from '../serving/index.js';
 import type { FleetEntry } from './schema.js';
@@ -42,7 +42,8 @@ export function resolveFleet(
     } catch (err) {
       throw new InputError((err as Error).message, ctx.file, at('gpu'));
     }
-    const engine: EngineConfig = { ...VLLM_DEFAULTS, ...entry.engine };
+    // vLLM's OpenAI server schedules asynchronously by default (docs/timing.md, "When a request is first scheduled").
+    const engine: EngineConfig = { ...VLLM_DEFAULTS, asyncScheduling: DEFAULT_ASYNC_SCHEDULING, ...entry.engine };
     if (engine.maxNumSeqs > engine.maxNumBatchedTokens) {
       throw new InputError(
         `maxNumSeqs (${engine.maxNumSeqs}) must not exceed maxNumBatchedTokens (${engine.maxNumBatchedTokens})`,

@@ -1,6 +1,6 @@
 import { Cluster, SIGNALS, type RefreshIntervals } from '../cluster/index.js';
 import { randomStream } from '../engine/index.js';
-import { loadGpuCatalog, loadModelCatalog, type ModelSpec } from '../hardware/index.js';
+import { loadGpuCatalog, loadModelCatalog, type GpuCatalog, type ModelSpec } from '../hardware/index.js';
 import { InputError } from '../input-error.js';
 import { MetricsCollector, type RunSummary, type SloSpec } from '../metrics/index.js';
 import { createPolicy, loadPolicyModule, RoutingConfigError, UnknownOptionError, type RoutingPolicy } from '../routing/index.js';
@@ -33,6 +33,8 @@ export interface PointResult {
 }
 
 export interface RunHooks {
+  /** The GPU catalog to resolve the fleet in (default: the shipped one); fits try constants through it. */
+  gpus?: GpuCatalog;
   /** Per-request output (requests.csv). */
   onRequestEnd?(req: RequestSpec, seq: Sequence | undefined, instance: string | undefined, rejection?: string, responseS?: number): void;
 }
@@ -58,7 +60,7 @@ export async function preparePoint(exp: LoadedExperiment, point: ExperimentPoint
   const cfg = point.config;
   const { file, baseDir, where } = exp;
   const model = lookupModel(cfg, exp);
-  const { instances, entries } = resolveFleet(cfg.fleet, model, loadGpuCatalog(), { file, baseDir, where });
+  const { instances, entries } = resolveFleet(cfg.fleet, model, hooks.gpus ?? loadGpuCatalog(), { file, baseDir, where });
   const warnings: string[] = [];
   const warn = (m: string) => {
     if (!warnings.includes(m)) warnings.push(m);

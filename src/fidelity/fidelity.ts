@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { mean, median, quantile } from 'd3-array';
 import { stringify } from 'yaml';
 import { loadExperimentText, runPoint, type LoadedExperiment } from '../experiment/index.js';
-import { loadModelCatalog } from '../hardware/index.js';
+import { loadModelCatalog, type GpuCatalog } from '../hardware/index.js';
 import type { MeasuredLatency, RealRun } from './real-run.js';
 import { catalogModel, runExperiment } from './run-config.js';
 
@@ -53,6 +53,8 @@ export interface FidelityOptions {
   experimentsDir?: string;
   /** Only these run ids. */
   only?: readonly string[];
+  /** GPU catalog to resolve fleets in (default: the shipped one), e.g. with timing constants under trial. */
+  gpus?: GpuCatalog;
   /** Changes applied to each experiment before it runs (e.g. a fitted constant under trial). */
   adjust?(config: Record<string, unknown>): void;
   onProgress?(message: string): void;
@@ -89,7 +91,7 @@ export async function runFidelity(runs: readonly RealRun[], opts: FidelityOption
     }
     opts.onProgress?.(`run ${run.id}`);
     const perSeed: Summary[][] = [];
-    for (const seed of opts.seeds) perSeed.push(await simulateRun(run, exp.text, exp.file, seed, opts.adjust));
+    for (const seed of opts.seeds) perSeed.push(await simulateRun(run, exp.text, exp.file, seed, opts));
     const scopes = ['all', ...run.stages.map((_, k) => `s${k}`)].map((scope, i) => {
       const measured = i === 0 ? run.measured : run.measuredStages[i - 1];
       const simulated: MeasuredLatency = {};
@@ -142,7 +144,7 @@ async function simulateRun(
   text: string,
   file: string,
   seed: number,
-  adjust: FidelityOptions['adjust'],
+  { adjust, gpus }: Pick<FidelityOptions, 'adjust' | 'gpus'>,
 ): Promise<Summary[]> {
   let exp: LoadedExperiment = loadExperimentText(text, file);
   if (adjust) {
@@ -159,6 +161,7 @@ async function simulateRun(
   const ttft: number[][] = Array.from({ length: scopes }, () => []);
   const e2e: number[][] = Array.from({ length: scopes }, () => []);
   await runPoint(exp, { ...point, config }, {
+    gpus,
     onRequestEnd(req, seq, _instance, _rejection, responseS = 0) {
       if (!seq) return;
       const a = req.arrival;

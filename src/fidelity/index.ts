@@ -3,3 +3,5 @@ export { runExperiment, catalogModel, modelCandidates, PROMPT_DRIFT_TOKENS, RUN_
 export { runFidelity, experimentFor, experimentYaml, METRICS, type FidelityReport, type FidelityOptions, type RunResult, type Metric } from './fidelity.js';
 export { formatFidelity } from './fidelity-table.js';
 export { parseQuotedCsv } from './quoted-csv.js';
+export { fitFrontendMs } from './fit-frontend.js';
+export { fitConstants, withStepOverhead, objective, DEFAULT_GRID, type FittedConstants } from './fit.js';

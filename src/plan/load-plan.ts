@@ -85,6 +85,7 @@ export function loadPlan(file: string): LoadedPlan {
       dp: 1,
       engine: c.engine,
       timing: c.timing,
+      frontend: c.frontend,
       ...(perGpu !== undefined && { costPerHour: perGpu }),
     };
     // The model must fit, the tp must divide its heads, a timing table must exist: the checks a run does.
