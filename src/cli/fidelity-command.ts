@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadModelCatalog } from '../hardware/index.js';
 import { InputError } from '../input-error.js';
-import { catalogModel, experimentYaml, fitConstants, fitFrontendMs, formatFidelity, readRealRuns, runFidelity } from '../fidelity/index.js';
+import { catalogModel, experimentYaml, fitConstants, fitFrontendMs, formatFidelity, formatFidelityMarkdown, readRealRuns, runFidelity } from '../fidelity/index.js';
 import { action } from './errors.js';
 
 interface FidelityFlags {
@@ -14,6 +14,7 @@ interface FidelityFlags {
   json?: string;
   fitFrontend?: boolean;
   fit?: boolean;
+  markdown?: string;
 }
 
 /**
@@ -31,6 +32,7 @@ export function registerFidelity(program: Command): void {
     .option('--write', 'write the generated experiment files to --experiments and stop')
     .option('--only <ids...>', 'only these run ids')
     .option('--json <file>', 'also write the full report as JSON')
+    .option('--markdown <file>', 'also write the whole-run rows and medians as a Markdown table')
     .option('--fit', 'grid-search the per-step overhead (base, per sequence) of the runs\' GPU with the front end fitted at each point; print the best and stop')
     .option('--fit-frontend', 'simulate without front-end latency, fit the constant that best explains the TTFT means, and report with it')
     .action(
@@ -78,6 +80,7 @@ export function registerFidelity(program: Command): void {
         const report = await runFidelity(runs, { ...base, adjust });
         process.stdout.write(`${formatFidelity(report)}\n`);
         if (flags.json) writeFileSync(flags.json, `${JSON.stringify(report, null, 2)}\n`);
+        if (flags.markdown) writeFileSync(flags.markdown, `${formatFidelityMarkdown(report)}\n`);
         return 0;
       }),
     );

@@ -39,3 +39,19 @@ export function formatFidelity(report: FidelityReport): string {
     ...skipped,
   ].join('\n');
 }
+
+/** The whole-run rows and the medians as a Markdown table (signed error per metric), for docs. */
+export function formatFidelityMarkdown(report: FidelityReport): string {
+  const header = ['run', 'model', 'TP', ...METRICS.map((m) => LABELS[m])];
+  const out = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
+  for (const r of report.runs) {
+    if (r.skipped) continue;
+    const model = r.model.split('/').pop()! + (r.cpuOffload ? ' *' : '');
+    out.push(`| ${r.id} | ${model} | ${r.tp ?? ''} | ${METRICS.map((m) => pct(r.scopes[0].error[m], true)).join(' | ')} |`);
+  }
+  const m = report.medians;
+  out.push(`| **median APE** (${m.all.runs} runs) | | | ${METRICS.map((k) => `**${pct(m.all.ape[k], false)}**`).join(' | ')} |`);
+  out.push(`| median signed | | | ${METRICS.map((k) => pct(m.all.signed[k], true)).join(' | ')} |`);
+  out.push(`| median APE, no cpu_offload (${m.noOffload.runs} runs) | | | ${METRICS.map((k) => pct(m.noOffload.ape[k], false)).join(' | ')} |`);
+  return out.join('\n');
+}

@@ -24,6 +24,7 @@ export interface ScopeResult {
 export interface RunResult {
   id: string;
   model: string;
+  tp?: number;
   cpuOffload: boolean;
   /** Why the run was not simulated (e.g. its model is not in the catalog). */
   skipped?: string;
@@ -108,6 +109,7 @@ export async function runFidelity(runs: readonly RealRun[], opts: FidelityOption
     results.push({
       id: run.id,
       model: run.model,
+      tp: run.tp,
       cpuOffload: run.cpuOffload,
       experiment: exp.generated ? '(generated)' : exp.file,
       scopes: run.stages.length === 1 ? scopes.slice(0, 1) : scopes,
