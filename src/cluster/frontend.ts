@@ -24,7 +24,8 @@ export function resolveFrontend(given: { requestMs?: number; responseMs?: number
 
 /**
  * Whether a fleet entry's engine schedules asynchronously unless it says otherwise. vLLM turns
- * async scheduling on when the executor supports it; on the real H100 runs of
+ * async scheduling on by default when the executor supports it (vllm-project/vllm#27614, before
+ * the v0.15.1 of the training runs); on the real H100 runs of
  * sim2real_trainval, TTFT needs the extra step it implies (docs/fidelity.md).
  */
 export const DEFAULT_ASYNC_SCHEDULING = true;
