@@ -19,3 +19,4 @@ export { createTimingModel, type TimingModelOptions } from './timing-model.js';
 export { timingTableCsv, freshPrefill, decodeStep, type TableGrid } from './table-export.js';
 export { calibrateAgainstVidur, calibrateGpu, type CalibrationReport, type CalibrationPoint } from './calibrate.js';
 export { formatCalibrationReport, type ReportOptions } from './calibration-report.js';
+export { calibrateAgainstMeasurements, formatMeasurementsReport, type MeasurementsReport } from './measurements-calibration.js';

@@ -4,7 +4,7 @@
  * rotary, activation, residual add). This is the quantity Vidur profiles per operator, so the
  * roofline and its calibration share this one definition.
  */
-import { peakFlops, type ResolvedEfficiency } from './efficiency.js';
+import { peakFlops, type LayerEfficiency } from './efficiency.js';
 import type { GpuSpec } from './types.js';
 
 /** What one layer's matmuls and per-token kernels touch, in elements per token or parameters. */
@@ -77,7 +77,7 @@ export interface LayerCost {
   tile: number;
 }
 
-export function layerCost(s: LayerShape, tp: number, gpu: GpuSpec, eff: ResolvedEfficiency): LayerCost {
+export function layerCost(s: LayerShape, tp: number, gpu: GpuSpec, eff: LayerEfficiency): LayerCost {
   const bandwidth = gpu.memoryBandwidthGBs * 1e9;
   const flops = peakFlops(gpu, s.weightBytes) * eff.mfu;
   const everyToken = s.replicatedParams + s.shardedParams / tp;
@@ -112,11 +112,17 @@ export function expertsTouched(c: LayerCost, tokens: number): number {
 /**
  * Compute and weight streaming overlap only partly as a matmul moves from memory-bound to
  * compute-bound, so they combine as sqrt(compute^2 + memory^2) rather than max(): a smooth
- * roofline that fits the measured knee better (docs/timing.md compares the two).
+ * roofline that fits the measured knee better (docs/timing.md compares the two). Without the
+ * fixed per-layer time, which depends on how the step is launched (eager or CUDA graph).
  */
-export function layerSeconds(c: LayerCost, tokens: number): number {
+export function layerWork(c: LayerCost, tokens: number): number {
   const rounded = c.tile > 1 ? Math.ceil(tokens / c.tile) * c.tile : tokens;
   const compute = rounded * c.computePerToken + tokens * c.expertComputePerToken;
   const stream = c.weightStream + c.expertStream * expertsTouched(c, tokens);
-  return Math.sqrt(compute * compute + stream * stream) + tokens * c.elementwisePerToken + c.overhead;
+  return Math.sqrt(compute * compute + stream * stream) + tokens * c.elementwisePerToken;
+}
+
+/** One layer run eagerly, as Vidur profiles it: the work plus the eager per-layer floor. */
+export function layerSeconds(c: LayerCost, tokens: number): number {
+  return layerWork(c, tokens) + c.overhead;
 }
