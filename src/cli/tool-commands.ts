@@ -10,8 +10,8 @@ import {
   deriveModel,
   formatMeasurementsReport,
   formatCalibrationReport,
-  loadGpuCatalog,
-  loadModelCatalog,
+  loadCatalogs,
+  type CatalogFiles,
   type ModelSpec,
 } from '../hardware/index.js';
 import { knownPdPolicies, knownPolicies } from '../routing/index.js';
@@ -44,10 +44,13 @@ export function registerTools(program: Command): void {
     .command('list')
     .description('list known GPUs, models or routing policies')
     .argument('<what>', 'gpus | models | policies')
+    .option('--gpus <file>', 'a GPU catalog file merged over the shipped one (as an experiment names it)')
+    .option('--models <file>', 'a model catalog file merged over the shipped one')
     .action(
-      action((what: string) => {
+      action((what: string, flags: CatalogFiles) => {
+        const catalogs = loadCatalogs(flags);
         if (what === 'gpus') {
-          const c = loadGpuCatalog();
+          const c = catalogs.gpus;
           for (const n of c.names()) {
             const g = c.get(n);
             const cal = g.calibration ?? { status: 'datasheet', source: 'no calibration given in the catalog entry' };
@@ -56,7 +59,7 @@ export function registerTools(program: Command): void {
             );
           }
         } else if (what === 'models') {
-          const c = loadModelCatalog();
+          const c = catalogs.models;
           for (const n of c.names()) process.stdout.write(`${describeModel(c.get(n))}\n`);
         } else if (what === 'policies') {
           for (const n of knownPolicies()) process.stdout.write(`${n}\n`);

@@ -158,6 +158,13 @@ export const experimentSchema = z.strictObject({
   description: z.string().optional(),
   seed: z.int().nonnegative().default(1),
   model: z.string().min(1).describe('Model from the catalog, e.g. Llama-3.1-8B'),
+  catalogs: z
+    .strictObject({
+      models: z.string().min(1).optional().describe('Model catalog file merged over profiles/models.yaml (relative to this file)'),
+      gpus: z.string().min(1).optional().describe('GPU catalog file merged over profiles/gpus.yaml (relative to this file)'),
+    })
+    .optional()
+    .describe('Own model and GPU catalog files, merged over the shipped ones'),
   fleet: z.array(fleetEntrySchema).min(1),
   workload: workloadSchema,
   router: routerSchema.prefault({}),
