@@ -27,6 +27,7 @@ export const fleetEntrySchema = z.strictObject({
   gpu: z.string().min(1).describe('GPU type from the catalog, e.g. H100-SXM'),
   count: positiveInt.max(4096).default(1).describe('Number of instances'),
   tp: positiveInt.default(1).describe('Tensor parallelism (GPUs per instance)'),
+  expertParallel: z.boolean().optional().describe('MoE models: place whole experts on the TP ranks (vLLM --enable-expert-parallel) instead of sharding every expert'),
   role: z.enum(['unified', 'prefill', 'decode']).default('unified'),
   roleset: z.string().min(1).optional().describe('AIBrix roleset: prefill and decode pairs are chosen inside one roleset'),
   node: z.string().min(1).optional().describe('Node name: P->D transfers between instances on one node use NVLink'),

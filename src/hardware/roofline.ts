@@ -19,13 +19,21 @@ export function checkTensorParallel(model: ModelSpec, tp: number): void {
   }
 }
 
-export function createRooflineTiming(gpu: GpuSpec, model: ModelSpec, tp: number): TimingModel {
+export interface RooflineOptions {
+  /** MoE models: whole experts per rank (expert parallelism) instead of a 1/tp shard of each. */
+  expertParallel?: boolean;
+}
+
+export function createRooflineTiming(gpu: GpuSpec, model: ModelSpec, tp: number, opts: RooflineOptions = {}): TimingModel {
   checkTensorParallel(model, tp);
+  if (opts.expertParallel && model.moe && model.moe.experts % tp !== 0) {
+    throw new InputError(`expert parallelism over ${tp} ranks needs a multiple of ${tp} experts; ${model.name} has ${model.moe.experts}`);
+  }
   const eff = resolveEfficiency(gpu);
   const derived = deriveModel(model);
   const shape = modelLayers(model);
   const dense = layerCost(shape.dense, tp, gpu, eff);
-  const moe = shape.moe ? layerCost(shape.moe, tp, gpu, eff) : dense;
+  const moe = shape.moe ? layerCost(shape.moe, tp, gpu, eff, opts.expertParallel === true) : dense;
   const denseLayers = shape.denseLayers;
   const moeLayers = shape.moeLayers;
   const layers = model.layers;

@@ -137,6 +137,34 @@ describe('roofline timing', () => {
     expect(perToken(32, 64)).toBeLessThan(0.5 * perToken(1, 2));
   });
 
+  it('expert parallelism: the busiest rank reads whole experts, mean + sqrt(2 ln tp) x sqrt(mean)', () => {
+    // 8 experts of width 1024, 2 per token, 2 ranks: each holds 4 whole experts.
+    const moeModel: ModelSpec = { ...model, moe: { experts: 8, activeExperts: 2, expertIntermediateSize: 1024 } };
+    const expert = 3 * 1024 * 1024;
+    const tpTime = createRooflineTiming(gpu, moeModel, 2);
+    const epTime = createRooflineTiming(gpu, moeModel, 2, { expertParallel: true });
+    // One token: 1 - 6/8 = 1/4 of the experts are read. Sharded: 8 x 1/4 = 2 experts, half of
+    // each per rank = 1 expert's bytes. EP: mean 4 x 1/4 = 1 per rank, busiest 1 + 1.1774 = 2.1774.
+    const busiest = 1 + Math.sqrt(2 * Math.log(2));
+    const extraBytesPerLayer = (busiest - 1) * expert * 2;
+    const delta = epTime.stepTime(decodeStep(1, 100)) - tpTime.stepTime(decodeStep(1, 100));
+    // The matmul term is memory-bound at one token: the difference is the extra stream in both layers
+    // (combined with the tiny compute term through the sqrt, hence the tolerance).
+    expect(delta).toBeGreaterThan(0.99 * 2 * (extraBytesPerLayer / BW));
+    expect(delta).toBeLessThan(1.01 * 2 * (extraBytesPerLayer / BW));
+    // A large batch reads every expert either way: the same bytes per rank.
+    const big = decodeStep(512, 51200);
+    expect(epTime.stepTime(big)).toBeCloseTo(tpTime.stepTime(big), 9);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 600 }), fc.integer({ min: 1, max: 64 }), (n, extra) => {
+        return epTime.stepTime(decodeStep(n + extra, 100 * (n + extra))) >= epTime.stepTime(decodeStep(n, 100 * n));
+      }),
+      { numRuns: 500, seed: 7 },
+    );
+    const odd: ModelSpec = { ...model, moe: { experts: 5, activeExperts: 2, expertIntermediateSize: 1024 } };
+    expect(() => createRooflineTiming(gpu, odd, 2, { expertParallel: true })).toThrow(/multiple of 2 experts/);
+  });
+
   it('MLA: every rank reads the whole latent; FP8 weights run at the FP8 rate', () => {
     const models = loadModelCatalog();
     const h200 = loadGpuCatalog().get('H200');
