@@ -1,6 +1,7 @@
 import { Cluster, SIGNALS, type RefreshIntervals } from '../cluster/index.js';
 import { randomStream } from '../engine/index.js';
-import { loadGpuCatalog, loadModelCatalog, type GpuCatalog, type ModelSpec } from '../hardware/index.js';
+import type { GpuCatalog, ModelCatalog, ModelSpec } from '../hardware/index.js';
+import { experimentCatalogs } from './experiment-catalogs.js';
 import { InputError } from '../input-error.js';
 import { MetricsCollector, type RunSummary, type SloSpec } from '../metrics/index.js';
 import { createPolicy, loadPolicyModule, RoutingConfigError, UnknownOptionError, type RoutingPolicy } from '../routing/index.js';
@@ -59,8 +60,9 @@ export interface PreparedPoint {
 export async function preparePoint(exp: LoadedExperiment, point: ExperimentPoint, hooks: RunHooks = {}): Promise<PreparedPoint> {
   const cfg = point.config;
   const { file, baseDir, where } = exp;
-  const model = lookupModel(cfg, exp);
-  const { instances, entries } = resolveFleet(cfg.fleet, model, hooks.gpus ?? loadGpuCatalog(), { file, baseDir, where });
+  const catalogs = experimentCatalogs(cfg, { file, baseDir, where });
+  const model = lookupModel(cfg, exp, catalogs.models);
+  const { instances, entries } = resolveFleet(cfg.fleet, model, hooks.gpus ?? catalogs.gpus, { file, baseDir, where });
   const warnings: string[] = [];
   const warn = (m: string) => {
     if (!warnings.includes(m)) warnings.push(m);
@@ -142,9 +144,9 @@ function commonBlockTokens(entries: readonly ResolvedFleetEntry[]): number {
   return entries.reduce((g, e) => gcd(e.engine.blockSize, g), 0);
 }
 
-function lookupModel(cfg: ExperimentConfig, exp: LoadedExperiment): ModelSpec {
+function lookupModel(cfg: ExperimentConfig, exp: LoadedExperiment, models: ModelCatalog): ModelSpec {
   try {
-    return loadModelCatalog().get(cfg.model);
+    return models.get(cfg.model);
   } catch (err) {
     throw new InputError((err as Error).message, exp.file, exp.where(['model']));
   }

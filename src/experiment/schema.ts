@@ -39,6 +39,7 @@ export const fleetEntrySchema = z.strictObject({
   gpu: z.string().min(1).describe('GPU type from the catalog, e.g. H100-SXM'),
   count: positiveInt.max(4096).default(1).describe('Number of instances'),
   tp: positiveInt.default(1).describe('Tensor parallelism (GPUs per instance)'),
+  expertParallel: z.boolean().optional().describe('MoE models: place whole experts on the TP ranks (vLLM --enable-expert-parallel) instead of sharding every expert'),
   role: z.enum(['unified', 'prefill', 'decode']).default('unified'),
   roleset: z.string().min(1).optional().describe('AIBrix roleset: prefill and decode pairs are chosen inside one roleset'),
   node: z.string().min(1).optional().describe('Node name: P->D transfers between instances on one node use NVLink'),
@@ -171,6 +172,13 @@ export const experimentSchema = z.strictObject({
   description: z.string().optional(),
   seed: z.int().nonnegative().default(1),
   model: z.string().min(1).describe('Model from the catalog, e.g. Llama-3.1-8B'),
+  catalogs: z
+    .strictObject({
+      models: z.string().min(1).optional().describe('Model catalog file merged over profiles/models.yaml (relative to this file)'),
+      gpus: z.string().min(1).optional().describe('GPU catalog file merged over profiles/gpus.yaml (relative to this file)'),
+    })
+    .optional()
+    .describe('Own model and GPU catalog files, merged over the shipped ones'),
   fleet: z.array(fleetEntrySchema).min(1),
   workload: workloadSchema,
   router: routerSchema.prefault({}),

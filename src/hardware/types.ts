@@ -18,6 +18,12 @@ export interface GpuSpec {
   costPerHour: number;
   /** Roofline efficiency factors; absent means the datasheet defaults of the timing model. */
   efficiency?: RooflineEfficiency;
+  /**
+   * calibrated: fitted to kernel or operator measurements of this GPU; serving-fit: fitted to
+   * serving-level numbers only; inferred: taken from a sibling GPU; datasheet: no measurement.
+   * Absent: datasheet.
+   */
+  calibration?: { status: CalibrationStatus; source: string };
 }
 
 export interface RooflineEfficiency {
@@ -48,9 +54,46 @@ export interface RooflineEfficiency {
    * multiple of it (cuBLAS pads partial tiles). Absent or 1: no rounding.
    */
   gemmTileTokens?: number;
+  /**
+   * Fixed time per transformer layer when the step replays a CUDA graph (vLLM captures steps
+   * of up to 512 tokens), seconds. Absent: half of layerOverheadS (docs/timing.md).
+   */
+  graphLayerOverheadS?: number;
+  /** Attention kernel constants; absent: DATASHEET_ATTENTION with this GPU's mbu. */
+  attention?: AttentionEfficiency;
+  /**
+   * Measured all-reduce latency and bus bandwidth per TP degree; absent or null (to drop a fit
+   * inherited with `<<:` or `extends:`): the link formula.
+   */
+  allReduce?: AllReduceFit | null;
   /** Where these numbers came from ("calibrated against ..." or "datasheet default"). */
   source: string;
 }
+
+/** Constants of the attention formula (src/hardware/attention-cost.ts). */
+export interface AttentionEfficiency {
+  /** Seconds per layer and call. */
+  fixedS: number;
+  /** Seconds per decoding sequence, and per decoding sequence and KV head on the rank. */
+  perSeqS: number;
+  perSeqHeadS: number;
+  /** KV tokens read beyond the context per decoding sequence (partial tiles). */
+  padTokens: number;
+  /** Achieved fraction of peak bandwidth reading KV. */
+  mbu: number;
+  /** Achieved fraction of peak BF16 FLOPS in prefill attention. */
+  prefillMfu: number;
+  source?: string;
+}
+
+/** All-reduce time = latencyS + bytes x 2(tp-1)/tp / (busGBs x 1e9), per measured TP degree. */
+export interface AllReduceFit {
+  points: { tp: number; latencyS: number; busGBs: number }[];
+  source: string;
+}
+
+/** How far a GPU's timing constants rest on measurements of that GPU. */
+export type CalibrationStatus = 'calibrated' | 'serving-fit' | 'inferred' | 'datasheet';
 
 /** Architecture facts about one model. */
 export interface ModelSpec {

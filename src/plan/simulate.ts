@@ -3,8 +3,7 @@ import { randomStream } from '../engine/index.js';
 import {
   createTimingModel,
   kvCapacityTokens,
-  loadGpuCatalog,
-  loadModelCatalog,
+  loadCatalogs,
   type GpuSpec,
   type ModelSpec,
 } from '../hardware/index.js';
@@ -38,7 +37,8 @@ export function instanceSpecs(
 }
 
 export function lookupHardware(gpuName: string, modelName: string): { gpu: GpuSpec; model: ModelSpec } {
-  return { gpu: loadGpuCatalog().get(gpuName), model: loadModelCatalog().get(modelName) };
+  const { gpus, models } = loadCatalogs();
+  return { gpu: gpus.get(gpuName), model: models.get(modelName) };
 }
 
 /** Engine metrics always fresh: planning measures capacity, not the effect of stale signals. */
