@@ -8,11 +8,11 @@ export interface FrontendLatency {
 
 /**
  * Default front-end latency of a vLLM OpenAI-compatible server (docs/timing.md, "Front end"):
- * 8.4 ms in all, fitted on the 15 real H100 runs of sim2real_trainval by `sim fidelity
- * --fit-frontend` (the TTFT-mean least-squares constant, docs/fidelity.md). The data fixes only
- * the sum; it is split evenly between the request and the response path.
+ * 6.7 ms in all, fitted on the 15 real H100 runs of sim2real_trainval by `sim fidelity --fit`
+ * (with the H100 step overhead, docs/fidelity.md: the weighted-median TTFT-mean gap). The data
+ * fixes only the sum; it is split evenly between the request and the response path.
  */
-export const DEFAULT_FRONTEND: Readonly<FrontendLatency> = Object.freeze({ requestS: 0.0042, responseS: 0.0042 });
+export const DEFAULT_FRONTEND: Readonly<FrontendLatency> = Object.freeze({ requestS: 0.00337, responseS: 0.00337 });
 
 /** A fleet entry's front-end setting (ms, either part optional) over the defaults. */
 export function resolveFrontend(given: { requestMs?: number; responseMs?: number } | undefined): FrontendLatency {

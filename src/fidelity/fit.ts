@@ -20,8 +20,8 @@ export interface FittedConstants {
 
 /** The grid searched by default: per-step base (s) and per-sequence term (s). */
 export const DEFAULT_GRID = {
-  stepOverheadS: [0.25e-3, 0.5e-3, 1e-3, 1.5e-3, 2e-3],
-  stepOverheadPerSeqS: [0, 5e-6, 10e-6, 20e-6, 30e-6],
+  stepOverheadS: [0, 0.25e-3, 0.5e-3, 1e-3, 1.5e-3],
+  stepOverheadPerSeqS: [0, 2.5e-6, 5e-6, 10e-6, 20e-6],
 };
 
 /** The shipped catalog with one GPU's step-overhead constants replaced. */
