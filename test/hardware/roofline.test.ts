@@ -172,7 +172,7 @@ describe('roofline timing', () => {
     // KV read per context token: (512 + 64) x 61 layers x 2 bytes, the same at tp 1 and tp 8.
     const at = (tp: number, ctx: number): number => createRooflineTiming(h200, v3, tp).stepTime(decodeStep(1, ctx));
     const slope = (tp: number): number => (at(tp, 200_000) - at(tp, 100_000)) / 100_000;
-    const bw = h200.memoryBandwidthGBs * 1e9 * h200.efficiency!.mbu;
+    const bw = h200.memoryBandwidthGBs * 1e9 * h200.efficiency!.attention!.mbu;
     expect(slope(8)).toBeGreaterThan(0.9 * (576 * 61 * 2) / bw);
     // One-token decode streams half the matmul bytes; prefill matmuls run at twice the rate
     // (attention, norms and per-layer overheads stay as they were).
