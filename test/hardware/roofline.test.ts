@@ -256,6 +256,32 @@ describe('roofline timing', () => {
     );
   });
 
+  it('decode attention: monotone in batch and context on every calibrated GPU, and one more sequence costs more than its KV', () => {
+    const gpus = loadGpuCatalog();
+    const llama = loadModelCatalog().get('Llama-3.1-8B');
+    for (const name of gpus.names()) {
+      const gpu = gpus.get(name);
+      const t = createRooflineTiming(gpu, llama, 1);
+      let prevSeqs = 0;
+      for (let seqs = 1; seqs <= 512; seqs *= 2) {
+        let prevCtx = 0;
+        for (const ctx of [16, 256, 1024, 4096, 16384]) {
+          const step = t.stepTime(decodeStep(seqs, seqs * ctx));
+          expect(step).toBeGreaterThan(prevCtx);
+          prevCtx = step;
+        }
+        const step = t.stepTime(decodeStep(seqs, seqs * 1024));
+        expect(step).toBeGreaterThan(prevSeqs);
+        prevSeqs = step;
+      }
+      // The marginal cost of a 1024-token sequence in a batch of 64: at least its KV read at the
+      // weight-streaming share (what the model charged before attention was calibrated).
+      const marginal = t.stepTime(decodeStep(65, 65 * 1024)) - t.stepTime(decodeStep(64, 64 * 1024));
+      const kvOnly = (1024 * 131072) / (gpu.memoryBandwidthGBs * 1e9 * gpu.efficiency!.mbu);
+      expect(marginal).toBeGreaterThan(kvOnly);
+    }
+  });
+
   it('step time grows with batch size for decode and prefill', () => {
     const timing = createRooflineTiming(loadGpuCatalog().get('H20'), loadModelCatalog().get('Qwen2.5-7B'), 1);
     let prev = 0;
