@@ -143,3 +143,21 @@ export function readAicAllReduce(file: string): AllReduceRow[] {
   }
   return out;
 }
+
+/** One BF16 GEMM of AIConfigurator's gemm table: (M x K) by (K x N). */
+export interface GemmRow {
+  m: number;
+  n: number;
+  k: number;
+  seconds: number;
+}
+
+export function readAicGemm(file: string): GemmRow[] {
+  const t = readTable(file);
+  const out: GemmRow[] = [];
+  for (let r = 0; r < t.rows; r++) {
+    if (t.get(r, 'gemm_dtype') !== 'bfloat16') continue;
+    out.push({ m: t.num(r, 'm_tokens'), n: t.num(r, 'n'), k: t.num(r, 'k'), seconds: t.num(r, 'latency_ms') / 1000 });
+  }
+  return out;
+}

@@ -10,7 +10,8 @@ import { fitAllReduce, type AllReduceTpFit } from './allreduce-fit.js';
 import { fitDecodeAttention, fitPrefillAttention, type DecodeAttentionFit, type PrefillAttentionFit } from './attention-fit.js';
 import { calibrateGpu, type GpuCalibration } from './calibrate.js';
 import { loadGpuCatalog, type GpuCatalog } from './gpu-catalog.js';
-import { readAicAllReduce, readAicDecodeAttention, readAicPrefillAttention, readFrontierDecodeAttention } from './kernel-tables.js';
+import { fitGemm, type GemmFit } from './gemm-fit.js';
+import { readAicAllReduce, readAicDecodeAttention, readAicGemm, readAicPrefillAttention, readFrontierDecodeAttention } from './kernel-tables.js';
 import { loadModelCatalog, type ModelCatalog } from './model-catalog.js';
 import { resolveEfficiency } from './efficiency.js';
 import { readVidurOpsTable } from './vidur-profile.js';
@@ -29,6 +30,7 @@ export const MEASUREMENT_FILES = {
   },
   h800Decode: 'frontier_h800_attention.csv',
   comm: { H200: 'aic_h200_comm.csv', L40S: 'aic_l40s_comm.csv' },
+  gemm: { H200: 'aic_h200_vllm-0.24.0_gemm.csv', L40S: 'aic_l40s_vllm-0.24.0_gemm.csv' },
 } as const;
 
 /** Hugging Face names in the A10 profiles mapped to catalog models. */
@@ -46,6 +48,7 @@ export interface MeasurementsReport {
   decode: { gpu: string; kernel: string; fit: DecodeAttentionFit; note?: string }[];
   prefill: { gpu: string; kernel: string; fit: PrefillAttentionFit }[];
   allReduce: { gpu: string; fits: AllReduceTpFit[] }[];
+  gemm: { gpu: string; fit: GemmFit }[];
   missing: string[];
 }
 
@@ -60,7 +63,7 @@ export function calibrateAgainstMeasurements(dir: string, opts: { gpus?: GpuCata
     missing.push(f);
     return undefined;
   };
-  const report: MeasurementsReport = { dir, decode: [], prefill: [], allReduce: [], missing };
+  const report: MeasurementsReport = { dir, decode: [], prefill: [], allReduce: [], gemm: [], missing };
 
   const a10File = path(MEASUREMENT_FILES.a10Ops);
   if (a10File) {
@@ -102,6 +105,11 @@ export function calibrateAgainstMeasurements(dir: string, opts: { gpus?: GpuCata
     const p = path(file);
     if (!p) continue;
     report.allReduce.push({ gpu: gpuName, fits: fitAllReduce(readAicAllReduce(p), gpus.get(gpuName)) });
+  }
+  for (const [gpuName, file] of Object.entries(MEASUREMENT_FILES.gemm)) {
+    const p = path(file);
+    if (!p) continue;
+    report.gemm.push({ gpu: gpuName, fit: fitGemm(readAicGemm(p), gpus.get(gpuName)) });
   }
   return report;
 }
@@ -153,6 +161,13 @@ export function formatMeasurementsReport(r: MeasurementsReport): string {
       for (const f of a.fits) {
         out.push(`| ${a.gpu} | ${f.tp} | ${(f.latencyS * 1e6).toFixed(2)} | ${f.busGBs.toFixed(0)} | ${f.points} | ${pct(f.medianPct)} | ${pct(f.p90Pct)} |`);
       }
+    }
+    out.push('');
+  }
+  if (r.gemm.length) {
+    out.push('Matmuls (BF16 GEMMs of LLM weight shapes, M <= 8192, calls >= 20 us):', '', '| GPU | mfu | mbu | gemmTileTokens | points | median err | p90 err |', '|---|---|---|---|---|---|---|');
+    for (const g of r.gemm) {
+      out.push(`| ${g.gpu} | ${g.fit.mfu} | ${g.fit.mbu} | ${g.fit.gemmTileTokens} | ${g.fit.points} | ${pct(g.fit.medianPct)} | ${pct(g.fit.p90Pct)} |`);
     }
     out.push('');
   }

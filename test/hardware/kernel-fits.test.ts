@@ -126,4 +126,13 @@ describe.skipIf(!existsSync(shared))('fits against gpu_measurements', () => {
     }
     expect(formatMeasurementsReport(report)).toContain('| H200 | vllm_flash_attn_fa3 |');
   });
+
+  it('reproduces the shipped H200 and L40S matmul factors from their GEMM tables', () => {
+    for (const name of ['H200', 'L40S']) {
+      const shipped = gpus.get(name).efficiency!;
+      const fit = report.gemm.find((g) => g.gpu === name)!.fit;
+      expect([fit.mfu, fit.mbu, fit.gemmTileTokens]).toEqual([shipped.mfu, shipped.mbu, shipped.gemmTileTokens]);
+      expect(fit.medianPct).toBeLessThan(8);
+    }
+  });
 });

@@ -172,7 +172,7 @@ describe('roofline timing', () => {
     // KV read per context token: (512 + 64) x 61 layers x 2 bytes, the same at tp 1 and tp 8.
     const at = (tp: number, ctx: number): number => createRooflineTiming(h200, v3, tp).stepTime(decodeStep(1, ctx));
     const slope = (tp: number): number => (at(tp, 200_000) - at(tp, 100_000)) / 100_000;
-    const bw = h200.memoryBandwidthGBs * 1e9 * h200.efficiency!.mbu;
+    const bw = h200.memoryBandwidthGBs * 1e9 * h200.efficiency!.attention!.mbu;
     expect(slope(8)).toBeGreaterThan(0.9 * (576 * 61 * 2) / bw);
     // One-token decode streams half the matmul bytes; prefill matmuls run at twice the rate
     // (attention, norms and per-layer overheads stay as they were).
@@ -254,6 +254,32 @@ describe('roofline timing', () => {
       ),
       { numRuns: 2000, seed: 42 },
     );
+  });
+
+  it('decode attention: monotone in batch and context on every calibrated GPU, and one more sequence costs more than its KV', () => {
+    const gpus = loadGpuCatalog();
+    const llama = loadModelCatalog().get('Llama-3.1-8B');
+    for (const name of gpus.names()) {
+      const gpu = gpus.get(name);
+      const t = createRooflineTiming(gpu, llama, 1);
+      let prevSeqs = 0;
+      for (let seqs = 1; seqs <= 512; seqs *= 2) {
+        let prevCtx = 0;
+        for (const ctx of [16, 256, 1024, 4096, 16384]) {
+          const step = t.stepTime(decodeStep(seqs, seqs * ctx));
+          expect(step).toBeGreaterThan(prevCtx);
+          prevCtx = step;
+        }
+        const step = t.stepTime(decodeStep(seqs, seqs * 1024));
+        expect(step).toBeGreaterThan(prevSeqs);
+        prevSeqs = step;
+      }
+      // The marginal cost of a 1024-token sequence in a batch of 64: at least its KV read at the
+      // weight-streaming share (what the model charged before attention was calibrated).
+      const marginal = t.stepTime(decodeStep(65, 65 * 1024)) - t.stepTime(decodeStep(64, 64 * 1024));
+      const kvOnly = (1024 * 131072) / (gpu.memoryBandwidthGBs * 1e9 * gpu.efficiency!.mbu);
+      expect(marginal).toBeGreaterThan(kvOnly);
+    }
   });
 
   it('step time grows with batch size for decode and prefill', () => {
