@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerCompare } from './compare-command.js';
+import { registerFidelity } from './fidelity-command.js';
 import { registerLive } from './live-commands.js';
 import { registerMerge } from './merge-command.js';
 import { registerPlan } from './plan-command.js';
@@ -29,5 +30,6 @@ export function buildProgram(): Command {
   registerPlan(program);
   registerSlurm(program);
   registerLive(program);
+  registerFidelity(program);
   return program;
 }

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Option, type Command } from 'commander';
-import type { LoadedExperiment } from '../experiment/load.js';
+import { loadExperiment, type LoadedExperiment } from '../experiment/load.js';
+import { uncalibratedGpuWarning } from '../experiment/uncalibrated.js';
 import { isFailure, type PointRecord } from '../experiment/point-record.js';
 import { runExperimentFile, type ExperimentRun } from '../experiment/run-experiment.js';
 import type { PointResult } from '../experiment/run-point.js';
@@ -113,6 +114,9 @@ async function runOne(
     process.stderr.write('\ninterrupted: stopping; finished points are kept\n');
     abort.abort();
   };
+  // Said once per file, before running; stderr only, so results stay byte-identical.
+  const uncalibrated = uncalibratedGpuWarning(loadExperiment(file));
+  if (uncalibrated) process.stderr.write(uncalibrated + '\n');
   let run: ExperimentRun;
   try {
     run = await runExperimentFile(file, {

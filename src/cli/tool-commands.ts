@@ -5,11 +5,13 @@ import { loadPlan } from '../plan/load-plan.js';
 import { readYamlFile } from '../yaml-input.js';
 import { experimentSchema, loadExperiment } from '../experiment/index.js';
 import {
+  calibrateAgainstMeasurements,
   calibrateAgainstVidur,
   deriveModel,
+  formatMeasurementsReport,
   formatCalibrationReport,
-  loadGpuCatalog,
-  loadModelCatalog,
+  loadCatalogs,
+  type CatalogFiles,
   type ModelSpec,
 } from '../hardware/index.js';
 import { knownPdPolicies, knownPolicies } from '../routing/index.js';
@@ -42,18 +44,22 @@ export function registerTools(program: Command): void {
     .command('list')
     .description('list known GPUs, models or routing policies')
     .argument('<what>', 'gpus | models | policies')
+    .option('--gpus <file>', 'a GPU catalog file merged over the shipped one (as an experiment names it)')
+    .option('--models <file>', 'a model catalog file merged over the shipped one')
     .action(
-      action((what: string) => {
+      action((what: string, flags: CatalogFiles) => {
+        const catalogs = loadCatalogs(flags);
         if (what === 'gpus') {
-          const c = loadGpuCatalog();
+          const c = catalogs.gpus;
           for (const n of c.names()) {
             const g = c.get(n);
+            const cal = g.calibration ?? { status: 'datasheet', source: 'no calibration given in the catalog entry' };
             process.stdout.write(
-              `${n.padEnd(12)} ${String(g.bf16Tflops).padStart(6)} TFLOPS  ${String(g.memoryGB).padStart(4)} GB  ${String(g.memoryBandwidthGBs).padStart(5)} GB/s  $${g.costPerHour}/h\n`,
+              `${n.padEnd(12)} ${String(g.bf16Tflops).padStart(6)} TFLOPS  ${String(g.memoryGB).padStart(4)} GB  ${String(g.memoryBandwidthGBs).padStart(5)} GB/s  $${g.costPerHour}/h  ${cal.status.padEnd(11)} ${cal.source}\n`,
             );
           }
         } else if (what === 'models') {
-          const c = loadModelCatalog();
+          const c = catalogs.models;
           for (const n of c.names()) process.stdout.write(`${describeModel(c.get(n))}\n`);
         } else if (what === 'policies') {
           for (const n of knownPolicies()) process.stdout.write(`${n}\n`);
@@ -77,13 +83,23 @@ export function registerTools(program: Command): void {
 
   program
     .command('calibrate')
-    .description('fit the roofline efficiency factors against Vidur per-layer profiles')
-    .requiredOption('--vidur <dir>', 'directory with Vidur *_mlp.csv profiles')
+    .description('fit the roofline efficiency factors against Vidur per-layer profiles and GPU kernel tables')
+    .option('--vidur <dir>', 'directory with Vidur *_mlp.csv profiles')
+    .option('--measurements <dir>', 'the gpu_measurements directory (attention, all-reduce and A10 operator tables)')
     .option('--all-points', 'print every measured point, not a sample')
     .action(
-      action((flags: { vidur: string; allPoints?: boolean }) => {
-        const report = calibrateAgainstVidur(flags.vidur);
-        process.stdout.write(formatCalibrationReport(report, { tokens: flags.allPoints ? 'all' : undefined }) + '\n');
+      action((flags: { vidur?: string; measurements?: string; allPoints?: boolean }) => {
+        if (!flags.vidur && !flags.measurements) {
+          process.stderr.write('error: give --vidur <dir>, --measurements <dir> or both\n');
+          return 2;
+        }
+        if (flags.vidur) {
+          const report = calibrateAgainstVidur(flags.vidur);
+          process.stdout.write(formatCalibrationReport(report, { tokens: flags.allPoints ? 'all' : undefined }) + '\n');
+        }
+        if (flags.measurements) {
+          process.stdout.write(formatMeasurementsReport(calibrateAgainstMeasurements(flags.measurements)) + '\n');
+        }
       }),
     );
 

@@ -17,8 +17,9 @@ import {
   type RoutingPolicy,
 } from '../routing/index.js';
 import { DpGroup, Instance, type Engine, type EngineConfig, type InstanceObserver, type Sequence } from '../serving/index.js';
-import type { RequestSpec, RequestStream } from '../workload/index.js';
+import { alignBlockHashes, type RequestSpec, type RequestStream } from '../workload/index.js';
 import { InstanceEndpoint } from './endpoint.js';
+import type { FrontendLatency } from './frontend.js';
 import { KvLink, type LinkSpec } from './kv-link.js';
 import { MetricRefresher, type RefreshIntervals } from './metric-refresher.js';
 
@@ -41,7 +42,15 @@ export interface InstanceSpec {
   dpDispatch?: string;
   /** KV bytes per token of the model (for transfer sizes). */
   kvBytesPerToken?: number;
+  /**
+   * The API server between the client and the engine: `requestS` from the request reaching the
+   * server to the engine queueing it (HTTP, tokenization, hand-off to the engine process);
+   * `responseS` from the engine making a token to the client receiving it (detokenization,
+   * streaming). Default 0.
+   */
+  frontend?: FrontendLatency;
 }
+
 
 /** The router in front of the fleet: one policy over unified servers, or a PD policy over prefill and decode servers. */
 export type RouterSpec =
@@ -67,8 +76,11 @@ export interface ClusterOptions {
   /** Class names, in the collector's order. */
   classes: readonly string[];
   warn(message: string): void;
-  /** Called for every request that ends, completed or rejected (e.g. to write requests.csv). */
-  onRequestEnd?(req: RequestSpec, seq: Sequence | undefined, instance: string | undefined, rejection?: string): void;
+  /**
+   * Called for every request that ends, completed or rejected (e.g. to write requests.csv).
+   * `responseS`: the delay from the engine's token times to the client's.
+   */
+  onRequestEnd?(req: RequestSpec, seq: Sequence | undefined, instance: string | undefined, rejection?: string, responseS?: number): void;
 }
 
 /** Pull mode PD: KV tokens of output a decode instance must have room for beyond the prompt (the PD gateway's default). */
@@ -110,6 +122,8 @@ export class Cluster {
   private arrivalsDone = false;
   /** Set while the run's leftovers are rejected: they were never dispatchable. */
   private ending = false;
+  /** Closed loop: the stream has more to send once a client is free. */
+  private awaitingClient = false;
   private readonly completion = { outputTokens: 0, ttft: 0, e2e: 0 };
   /** Decode side: disaggregated requests waiting for KV blocks, per decode endpoint, FIFO. */
   private readonly awaitingKv = new Map<InstanceEndpoint, PdFlight[]>();
@@ -234,7 +248,19 @@ export class Cluster {
   private scheduleNextArrival(): void {
     const next = this.stream!.next();
     if (next) this.sim.schedule(Math.max(next.arrival, this.sim.now), this.arriveFn, next);
+    else if (this.stream!.waitingForClient) this.awaitingClient = true;
     else this.arrivalsDone = true;
+  }
+
+  /** A request ended for its client at `time` (now, or later by the response path): closed-loop clients send again. */
+  private clientFree(time: number): void {
+    const stream = this.stream;
+    if (!stream?.clientFree) return;
+    stream.clientFree(time);
+    if (this.awaitingClient) {
+      this.awaitingClient = false;
+      this.scheduleNextArrival();
+    }
   }
 
   private arrive(req: RequestSpec): void {
@@ -286,8 +312,18 @@ export class Cluster {
       this.reject(req, error, endpoint.id, 'too-long');
       return;
     }
-    endpoint.engine.enqueue(req, endpoint);
+    // Hashes made at a block size the engine's blocks are no multiple of: re-express them at its own.
+    const bs = this.opts.instances[endpoint.index].config.blockSize;
+    if (req.prefixHashes.length > 0 && req.hashBlockTokens % bs !== 0) {
+      req.prefixHashes = alignBlockHashes(req.prefixHashes, req.hashBlockTokens, bs);
+      req.hashBlockTokens = bs;
+    }
+    const delay = this.opts.instances[endpoint.index].frontend?.requestS ?? 0;
+    if (delay > 0) this.sim.schedule(this.sim.now + delay, this.enqueueFn, { req, endpoint });
+    else endpoint.engine.enqueue(req, endpoint);
   }
+
+  private readonly enqueueFn = (p: { req: RequestSpec; endpoint: InstanceEndpoint }) => p.endpoint.engine.enqueue(p.req, p.endpoint);
 
   private dispatchPd(req: RequestSpec, prefill: InstanceEndpoint, decode: InstanceEndpoint, info: PdDispatchInfo): void {
     const flight = new PdFlight(req, prefill, decode, { bootstrapRoom: info.bootstrapRoom });
@@ -390,6 +426,7 @@ export class Cluster {
     this.inflight--;
     this.opts.collector.recordRejection(this.classOf(req), reason, kind);
     this.opts.onRequestEnd?.(req, undefined, instance, reason);
+    this.clientFree(this.sim.now);
   }
 
   private onFirstToken(seq: Sequence): void {
@@ -421,16 +458,20 @@ export class Cluster {
       endpoint.windowTpotSum += (e2e - ttft) / (req.outputTokens - 1);
     }
     const split = flight?.seqPrefill !== undefined ? this.pdBreakdown(flight) : undefined;
+    // The client sees each token later by the response path, and sent the request earlier by the request path.
+    const frontend = this.opts.instances[endpoint.index].frontend;
+    const responseS = frontend?.responseS ?? 0;
+    const requestS = flight ? 0 : (frontend?.requestS ?? 0);
     this.opts.collector.recordCompletion(
       {
         classIndex: this.classOf(req),
         instanceIndex: endpoint.index,
         arrival: req.arrival,
-        dispatched: flight ? flight.dispatchedAt : seq.enqueuedAt,
+        dispatched: flight ? flight.dispatchedAt : seq.enqueuedAt - requestS,
         enqueued: split ? flight!.seqPrefill!.enqueuedAt : seq.enqueuedAt,
         firstScheduled: split ? flight!.seqPrefill!.firstScheduledAt : seq.firstScheduledAt,
-        firstToken: seq.firstTokenAt,
-        finished: seq.finishedAt,
+        firstToken: seq.firstTokenAt + responseS,
+        finished: seq.finishedAt + responseS,
         promptTokens: req.promptTokens,
         outputTokens: req.outputTokens,
         cachedTokens: split ? flight!.seqPrefill!.cachedTokens : seq.cachedTokens,
@@ -438,10 +479,11 @@ export class Cluster {
       },
       split,
     );
-    this.opts.onRequestEnd?.(req, seq, endpoint.id);
+    this.opts.onRequestEnd?.(req, seq, endpoint.id, undefined, responseS);
     this.fillCompletion(req.outputTokens, ttft, e2e);
     if (this.gateway) this.gateway.complete(req, endpoint, this.completion);
     else this.pd!.complete(req, endpoint, this.completion);
+    this.clientFree(seq.finishedAt + responseS);
   }
 
   /** Where a disaggregated request's time to first token went. */

@@ -6,6 +6,9 @@
  */
 export type EventHandler = (payload: any) => void;
 
+/** Added to the sequence number of late events; sequence numbers stay below it (and exact in a double). */
+const LATE = 2 ** 52;
+
 export class EventQueue {
   private times: Float64Array;
   private seqs: Float64Array;
@@ -32,10 +35,11 @@ export class EventQueue {
     return this.heapSize === 0 ? Infinity : this.times[this.heap[0]];
   }
 
-  push(time: number, handler: EventHandler, payload?: unknown): void {
+  /** `late`: after every ordinary event at the same time (in their own scheduling order). */
+  push(time: number, handler: EventHandler, payload?: unknown, late = false): void {
     const slot = this.allocSlot();
     this.times[slot] = time;
-    this.seqs[slot] = this.nextSeq++;
+    this.seqs[slot] = late ? LATE + this.nextSeq++ : this.nextSeq++;
     this.handlers[slot] = handler;
     this.payloads[slot] = payload;
     let i = this.heapSize++;

@@ -33,6 +33,17 @@ export class Simulator {
     this.queue.push(at, handler, payload);
   }
 
+  /**
+   * Schedules `handler(payload)` at `at`, after every ordinary event of that same instant, even
+   * those scheduled later: e.g. an engine step that must see all requests arriving at that instant.
+   */
+  scheduleLate(at: number, handler: EventHandler, payload?: unknown): void {
+    if (!(at >= this.clock)) {
+      throw new Error(`cannot schedule an event at ${at} before the current time ${this.clock}`);
+    }
+    this.queue.push(at, handler, payload, true);
+  }
+
   /** Schedules `handler(payload)` after `delay` seconds. */
   after(delay: number, handler: EventHandler, payload?: unknown): void {
     this.schedule(this.clock + delay, handler, payload);

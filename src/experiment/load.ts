@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import { readYamlFile } from '../yaml-input.js';
+import { parseYamlText, readYamlFile, type YamlInput } from '../yaml-input.js';
 import { InputError } from '../input-error.js';
 import { experimentSchema, type ExperimentConfig } from './schema.js';
 import { applyPoint, expandSweep, pointId, sweepKeys, type PointValues } from './sweep.js';
@@ -25,7 +25,16 @@ export interface LoadedExperiment {
 
 /** Reads, validates and expands an experiment file; InputError names the file, field and line. */
 export function loadExperiment(file: string): LoadedExperiment {
-  const input = readYamlFile(file);
+  return loadExperimentInput(readYamlFile(file));
+}
+
+/** As loadExperiment, from YAML text that would live at `file` (relative paths resolve from there). */
+export function loadExperimentText(text: string, file: string): LoadedExperiment {
+  return loadExperimentInput(parseYamlText(text, file));
+}
+
+function loadExperimentInput(input: YamlInput): LoadedExperiment {
+  const file = input.file;
   if (input.data === null || typeof input.data !== 'object' || Array.isArray(input.data)) {
     throw new InputError('an experiment file must be a YAML mapping', file);
   }

@@ -47,14 +47,14 @@ export class RequestLog {
 
 /** The run hook that writes one CSV row per request as it ends. */
 export function requestRow(log: RequestLog) {
-  return (req: RequestSpec, seq: Sequence | undefined, instance: string | undefined, rejection?: string) => {
+  return (req: RequestSpec, seq: Sequence | undefined, instance: string | undefined, rejection?: string, responseS = 0) => {
     const ms = (s: number) => (s * 1000).toFixed(3);
     if (!seq) {
       log.write(`${req.id},${req.workloadClass},${req.arrival.toFixed(6)},${instance ?? ''},${req.promptTokens},${req.outputTokens},,,,,,,"${rejection ?? ''}"\n`);
       return;
     }
-    const ttft = seq.firstTokenAt - req.arrival;
-    const e2e = seq.finishedAt - req.arrival;
+    const ttft = seq.firstTokenAt + responseS - req.arrival;
+    const e2e = seq.finishedAt + responseS - req.arrival;
     const tpot = req.outputTokens > 1 ? ms((e2e - ttft) / (req.outputTokens - 1)) : '';
     log.write(
       `${req.id},${req.workloadClass},${req.arrival.toFixed(6)},${instance},${req.promptTokens},${req.outputTokens},${seq.cachedTokens},${ms(ttft)},${tpot},${ms(e2e)},${ms(seq.firstScheduledAt - req.arrival)},${seq.preemptions},\n`,

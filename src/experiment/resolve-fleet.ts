@@ -6,7 +6,7 @@ import {
   type GpuSpec,
   type ModelSpec,
 } from '../hardware/index.js';
-import type { InstanceSpec } from '../cluster/index.js';
+import { DEFAULT_ASYNC_SCHEDULING, resolveFrontend, type InstanceSpec } from '../cluster/index.js';
 import { InputError } from '../input-error.js';
 import { engineConfigFrom, type EngineConfig } from '../serving/index.js';
 import type { FleetEntry } from './schema.js';
@@ -42,7 +42,10 @@ export function resolveFleet(
     } catch (err) {
       throw new InputError((err as Error).message, ctx.file, at('gpu'));
     }
-    const engine: EngineConfig = engineConfigFrom(entry.engine, gpu.memoryGB, entry.tp);
+    const settings = typeof entry.engine === 'string' ? { kind: entry.engine } : (entry.engine ?? {});
+    const engine: EngineConfig = engineConfigFrom(settings, gpu.memoryGB, entry.tp);
+    // vLLM's OpenAI server schedules asynchronously by default (docs/timing.md, "When a request is first scheduled").
+    if (engine.kind !== 'sglang') engine.asyncScheduling = settings.asyncScheduling ?? DEFAULT_ASYNC_SCHEDULING;
     if (engine.kind !== 'sglang' && engine.maxNumSeqs > engine.maxNumBatchedTokens) {
       throw new InputError(
         `maxNumSeqs (${engine.maxNumSeqs}) must not exceed maxNumBatchedTokens (${engine.maxNumBatchedTokens})`,
@@ -68,7 +71,7 @@ export function resolveFleet(
       const t = entry.timing ?? 'roofline';
       timing =
         t === 'roofline'
-          ? createTimingModel({ kind: 'roofline', gpu, model, tp: entry.tp })
+          ? createTimingModel({ kind: 'roofline', gpu, model, tp: entry.tp, expertParallel: entry.expertParallel })
           : createTimingModel({ kind: 'table', gpu, model, tp: entry.tp, table: tablePath(t.table, ctx.baseDir) });
     } catch (err) {
       if (err instanceof InputError && !err.file) throw new InputError(err.message, ctx.file, at('timing'));
@@ -96,6 +99,7 @@ export function resolveFleet(
         dp: entry.dp,
         dpDispatch: entry.dpDispatch,
         kvBytesPerToken: deriveModel(model).kvBytesPerToken,
+        frontend: resolveFrontend(entry.frontend),
       });
     }
   });

@@ -1,6 +1,7 @@
 import { Cluster, SIGNALS, type RefreshIntervals } from '../cluster/index.js';
 import { randomStream } from '../engine/index.js';
-import { loadGpuCatalog, loadModelCatalog, type ModelSpec } from '../hardware/index.js';
+import type { GpuCatalog, ModelCatalog, ModelSpec } from '../hardware/index.js';
+import { experimentCatalogs } from './experiment-catalogs.js';
 import { InputError } from '../input-error.js';
 import { MetricsCollector, type RunSummary, type SloSpec } from '../metrics/index.js';
 import { createPolicy, loadPolicyModule, RoutingConfigError, UnknownOptionError, type RoutingPolicy } from '../routing/index.js';
@@ -33,8 +34,10 @@ export interface PointResult {
 }
 
 export interface RunHooks {
+  /** The GPU catalog to resolve the fleet in (default: the shipped one); fits try constants through it. */
+  gpus?: GpuCatalog;
   /** Per-request output (requests.csv). */
-  onRequestEnd?(req: RequestSpec, seq: Sequence | undefined, instance: string | undefined, rejection?: string): void;
+  onRequestEnd?(req: RequestSpec, seq: Sequence | undefined, instance: string | undefined, rejection?: string, responseS?: number): void;
 }
 
 /** Default engine-metric refresh interval, as AIBrix's gateway (AIBIX_POD_METRIC_REFRESH_INTERVAL_MS). */
@@ -57,8 +60,9 @@ export interface PreparedPoint {
 export async function preparePoint(exp: LoadedExperiment, point: ExperimentPoint, hooks: RunHooks = {}): Promise<PreparedPoint> {
   const cfg = point.config;
   const { file, baseDir, where } = exp;
-  const model = lookupModel(cfg, exp);
-  const { instances, entries } = resolveFleet(cfg.fleet, model, loadGpuCatalog(), { file, baseDir, where });
+  const catalogs = experimentCatalogs(cfg, { file, baseDir, where });
+  const model = lookupModel(cfg, exp, catalogs.models);
+  const { instances, entries } = resolveFleet(cfg.fleet, model, hooks.gpus ?? catalogs.gpus, { file, baseDir, where });
   const warnings: string[] = [];
   const warn = (m: string) => {
     if (!warnings.includes(m)) warnings.push(m);
@@ -105,7 +109,7 @@ export async function preparePoint(exp: LoadedExperiment, point: ExperimentPoint
     warn,
     onRequestEnd: hooks.onRequestEnd,
   });
-  const stream = openWorkload(cfg.workload, { seed: cfg.seed, baseDir, file });
+  const stream = openWorkload(cfg.workload, { seed: cfg.seed, baseDir, file, blockTokens: commonBlockTokens(entries) });
   return { cluster, collector, stream, entries, warnings };
 }
 
@@ -141,9 +145,15 @@ export async function runPoint(exp: LoadedExperiment, point: ExperimentPoint, ho
   };
 }
 
-function lookupModel(cfg: ExperimentConfig, exp: LoadedExperiment): ModelSpec {
+/** The block size every engine's blocks are a multiple of (their gcd): prompt pools hash at it. */
+function commonBlockTokens(entries: readonly ResolvedFleetEntry[]): number {
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  return entries.reduce((g, e) => gcd(e.engine.blockSize, g), 0);
+}
+
+function lookupModel(cfg: ExperimentConfig, exp: LoadedExperiment, models: ModelCatalog): ModelSpec {
   try {
-    return loadModelCatalog().get(cfg.model);
+    return models.get(cfg.model);
   } catch (err) {
     throw new InputError((err as Error).message, exp.file, exp.where(['model']));
   }

@@ -21,6 +21,10 @@ export const engineSchema = z
         enableChunkedPrefill: z.boolean().optional().describe('default true'),
         enablePrefixCaching: z.boolean().optional().describe('default true'),
         maxModelLen: positiveInt.optional().describe("default: the model's context length"),
+        asyncScheduling: z
+          .boolean()
+          .optional()
+          .describe('vLLM --async-scheduling: a request arriving during step k first runs in step k+2 (default true, as vLLM; false: k+1)'),
         maxRunningRequests: positiveInt.optional().describe('SGLang --max-running-requests (default from the KV pool: 2048 to 4096)'),
         chunkedPrefillSize: z.int().min(-1).optional().describe('SGLang --chunked-prefill-size, -1 disables (default by GPU memory: 2048 under 35 GB, 8192 under 160 GB, else 16384)'),
         maxPrefillTokens: positiveInt.optional().describe('SGLang --max-prefill-tokens (default 16384)'),
@@ -55,10 +59,19 @@ export const timingSchema = z
   ])
   .describe('Step-time model: roofline (default) or {table: file}');
 
+/** The API server path between client and engine (docs/timing.md); defaults fitted on real vLLM runs. */
+export const frontendSchema = z
+  .strictObject({
+    requestMs: z.number().nonnegative().optional().describe('Client send to engine queue: HTTP, tokenizer, hand-off (ms)'),
+    responseMs: z.number().nonnegative().optional().describe('Engine token to client: detokenizer, streaming (ms)'),
+  })
+  .describe('Front-end latency of the API server (default: fitted, docs/timing.md)');
+
 export const fleetEntrySchema = z.strictObject({
   gpu: z.string().min(1).describe('GPU type from the catalog, e.g. H100-SXM'),
   count: positiveInt.max(4096).default(1).describe('Number of instances'),
   tp: positiveInt.default(1).describe('Tensor parallelism (GPUs per instance)'),
+  expertParallel: z.boolean().optional().describe('MoE models: place whole experts on the TP ranks (vLLM --enable-expert-parallel) instead of sharding every expert'),
   role: z.enum(['unified', 'prefill', 'decode']).default('unified'),
   roleset: z.string().min(1).optional().describe('AIBrix roleset: prefill and decode pairs are chosen inside one roleset'),
   node: z.string().min(1).optional().describe('Node name: P->D transfers between instances on one node use NVLink'),
@@ -70,6 +83,7 @@ export const fleetEntrySchema = z.strictObject({
   costPerHour: z.number().nonnegative().optional().describe('Overrides the catalog cost per GPU-hour'),
   engine: engineSchema.optional(),
   timing: timingSchema.optional(),
+  frontend: frontendSchema.optional(),
 });
 
 /** 0 (always fresh) or at least 1 ms: finer ticks only cost time and look like a hang. */
@@ -205,6 +219,13 @@ export const experimentSchema = z.strictObject({
   description: z.string().optional(),
   seed: z.int().nonnegative().default(1),
   model: z.string().min(1).describe('Model from the catalog, e.g. Llama-3.1-8B'),
+  catalogs: z
+    .strictObject({
+      models: z.string().min(1).optional().describe('Model catalog file merged over profiles/models.yaml (relative to this file)'),
+      gpus: z.string().min(1).optional().describe('GPU catalog file merged over profiles/gpus.yaml (relative to this file)'),
+    })
+    .optional()
+    .describe('Own model and GPU catalog files, merged over the shipped ones'),
   fleet: z.array(fleetEntrySchema).min(1),
   workload: workloadSchema,
   router: routerSchema.prefault({}),

@@ -8,7 +8,7 @@
  * each point is weighted by its share of the log-token axis instead, so every doubling of the
  * batch counts the same.
  */
-import { resolveEfficiency, type ResolvedEfficiency } from './efficiency.js';
+import { resolveEfficiency, type LayerEfficiency } from './efficiency.js';
 import { loadGpuCatalog, type GpuCatalog } from './gpu-catalog.js';
 import { layerCost, layerSeconds } from './layer-cost.js';
 import { loadModelCatalog, type ModelCatalog } from './model-catalog.js';
@@ -16,8 +16,8 @@ import { nelderMead } from './nelder-mead.js';
 import type { GpuSpec, RooflineEfficiency } from './types.js';
 import { listVidurProfiles, readVidurProfile, type CalibrationRow } from './vidur-profile.js';
 
-/** Vidur device names mapped to catalog GPUs (Vidur profiled 80 GB A100s and SXM H100s). */
-export const VIDUR_DEVICES: Record<string, string> = { a100: 'A100-80GB', h100: 'H100-SXM' };
+/** Vidur device names mapped to catalog GPUs (Vidur profiled 80 GB A100s, SXM H100s and A40s). */
+export const VIDUR_DEVICES: Record<string, string> = { a100: 'A100-80GB', h100: 'H100-SXM', a40: 'A40' };
 /** Vidur model directories mapped to catalog models. */
 export const VIDUR_MODELS: Record<string, string> = { 'Llama-2-7b-hf': 'Llama-2-7B', 'Meta-Llama-3-8B': 'Llama-3-8B' };
 
@@ -155,7 +155,7 @@ export function fitEfficiency(
   const weights = logTokenWeights(rows);
   let best: { loss: number; eff: RooflineEfficiency } | undefined;
   for (const tile of TILE_CANDIDATES) {
-    const toEff = (x: number[]): ResolvedEfficiency => ({
+    const toEff = (x: number[]): LayerEfficiency => ({
       mfu: Math.exp(x[0]),
       mbu: Math.exp(x[1]),
       elementwiseMbu: Math.exp(x[2]),
@@ -180,7 +180,7 @@ export function fitEfficiency(
   return { ...best!.eff, source };
 }
 
-function roundEfficiency(e: ResolvedEfficiency): RooflineEfficiency {
+function roundEfficiency(e: LayerEfficiency): RooflineEfficiency {
   const r3 = (v: number): number => Math.round(v * 1000) / 1000;
   return {
     mfu: r3(e.mfu),
@@ -193,7 +193,7 @@ function roundEfficiency(e: ResolvedEfficiency): RooflineEfficiency {
   };
 }
 
-function predictLayer(row: CalibrationRow, gpu: GpuSpec, eff: ResolvedEfficiency, combine: Combine): number {
+function predictLayer(row: CalibrationRow, gpu: GpuSpec, eff: LayerEfficiency, combine: Combine): number {
   const c = layerCost(row.dims, row.tp, gpu, eff);
   if (combine === 'smooth') return layerSeconds(c, row.tokens);
   const rounded = c.tile > 1 ? Math.ceil(row.tokens / c.tile) * c.tile : row.tokens;
@@ -204,7 +204,7 @@ function weightedSquaredLogError(
   rows: CalibrationRow[],
   weights: Float64Array,
   gpu: GpuSpec,
-  eff: ResolvedEfficiency,
+  eff: LayerEfficiency,
   combine: Combine,
 ): number {
   let sum = 0;
@@ -250,7 +250,7 @@ export function logTokenWeights(rows: CalibrationRow[]): Float64Array {
 function evaluate(
   rows: CalibrationRow[],
   gpu: GpuSpec,
-  eff: ResolvedEfficiency,
+  eff: LayerEfficiency,
   combine: Combine,
   layersOf: (model: string) => number,
 ): CalibrationPoint[] {

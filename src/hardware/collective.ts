@@ -1,8 +1,10 @@
 /**
- * Tensor-parallel all-reduce time: a ring moves 2(tp-1)/tp of the buffer over each link, plus
- * a fixed start-up latency per collective.
+ * Tensor-parallel all-reduce time: a start-up latency per collective plus the bytes a ring
+ * moves, 2(tp-1)/tp of the buffer, over the bus bandwidth. Where the catalog has a fit to
+ * measured all-reduce tables (efficiency.allReduce) it is used; otherwise the link's datasheet
+ * bandwidth and the constants below.
  */
-import type { GpuSpec } from './types.js';
+import type { AllReduceFit, GpuSpec } from './types.js';
 
 /**
  * Achieved fraction of the per-direction link bandwidth. Vidur's intra-node send/recv profiles
@@ -17,12 +19,35 @@ export const LINK_EFFICIENCY = 0.75;
  */
 export const ALLREDUCE_LATENCY_S = { nvlink: 10e-6, pcie: 25e-6 } as const;
 
-/** Seconds per byte of all-reduced buffer (excluding latency) for `tp` ranks on this GPU's link. */
-export function allReduceSecondsPerByte(gpu: GpuSpec, tp: number): number {
-  if (tp <= 1) return 0;
-  return (2 * (tp - 1)) / tp / (gpu.interconnect.bandwidthGBs * 1e9 * LINK_EFFICIENCY);
+export interface AllReduceCost {
+  latencyS: number;
+  /** Seconds per byte of all-reduced buffer. */
+  secondsPerByte: number;
 }
 
-export function allReduceLatency(gpu: GpuSpec, tp: number): number {
-  return tp <= 1 ? 0 : ALLREDUCE_LATENCY_S[gpu.interconnect.kind];
+export function allReduceCost(gpu: GpuSpec, tp: number, fit?: AllReduceFit): AllReduceCost {
+  if (tp <= 1) return { latencyS: 0, secondsPerByte: 0 };
+  const ring = (2 * (tp - 1)) / tp;
+  const point = fit ? fitAt(fit, tp) : undefined;
+  if (point) return { latencyS: point.latencyS, secondsPerByte: ring / (point.busGBs * 1e9) };
+  return {
+    latencyS: ALLREDUCE_LATENCY_S[gpu.interconnect.kind],
+    secondsPerByte: ring / (gpu.interconnect.bandwidthGBs * 1e9 * LINK_EFFICIENCY),
+  };
+}
+
+/** The fit at `tp`: a measured degree, linear between two, the nearest one outside the range. */
+function fitAt(fit: AllReduceFit, tp: number): { latencyS: number; busGBs: number } | undefined {
+  const pts = [...fit.points].sort((a, b) => a.tp - b.tp);
+  if (pts.length === 0) return undefined;
+  if (tp <= pts[0].tp) return pts[0];
+  for (let i = 1; i < pts.length; i++) {
+    const lo = pts[i - 1];
+    const hi = pts[i];
+    if (tp <= hi.tp) {
+      const f = (tp - lo.tp) / (hi.tp - lo.tp);
+      return { latencyS: lo.latencyS + f * (hi.latencyS - lo.latencyS), busGBs: lo.busGBs + f * (hi.busGBs - lo.busGBs) };
+    }
+  }
+  return pts[pts.length - 1];
 }

@@ -12,10 +12,32 @@ export const efficiencySchema = z.strictObject({
   mfu: fraction,
   mbu: fraction,
   stepOverheadS: z.number().nonnegative(),
+  stepOverheadPerSeqS: z.number().nonnegative().optional(),
   source: z.string().min(1),
   elementwiseMbu: fraction.optional(),
   layerOverheadS: z.number().nonnegative().optional(),
   gemmTileTokens: z.number().int().positive().optional(),
+  graphLayerOverheadS: z.number().nonnegative().optional(),
+  attention: z
+    .strictObject({
+      fixedS: z.number().nonnegative(),
+      perSeqS: z.number().nonnegative(),
+      perSeqHeadS: z.number().nonnegative(),
+      padTokens: z.number().nonnegative(),
+      mbu: fraction,
+      prefillMfu: fraction,
+      source: z.string().min(1).optional(),
+    })
+    .optional(),
+  allReduce: z
+    .strictObject({
+      points: z
+        .array(z.strictObject({ tp: z.number().int().min(2), latencyS: z.number().nonnegative(), busGBs: positive }))
+        .min(1),
+      source: z.string().min(1),
+    })
+    .nullable()
+    .optional(),
 });
 
 const gpuEntrySchema = z.strictObject({
@@ -28,6 +50,9 @@ const gpuEntrySchema = z.strictObject({
   tdpWatts: positive.optional(),
   costPerHour: z.number().nonnegative(),
   efficiency: efficiencySchema.optional(),
+  calibration: z
+    .strictObject({ status: z.enum(['calibrated', 'serving-fit', 'inferred', 'datasheet']), source: z.string().min(1) })
+    .optional(),
 });
 
 export type GpuCatalog = NamedCatalog<GpuSpec>;

@@ -4,7 +4,7 @@
  * rotary, activation, residual add). This is the quantity Vidur profiles per operator, so the
  * roofline and its calibration share this one definition.
  */
-import { peakFlops, type ResolvedEfficiency } from './efficiency.js';
+import { peakFlops, type LayerEfficiency } from './efficiency.js';
 import type { GpuSpec } from './types.js';
 
 /** What one layer's matmuls and per-token kernels touch, in elements per token or parameters. */
@@ -69,6 +69,13 @@ export interface LayerCost {
   /** Routed experts (0 for a dense layer) and log(1 - activeExperts / experts). */
   experts: number;
   logMissPerToken: number;
+  /**
+   * Expert parallelism: each rank holds `experts / tp` whole experts and the step waits for
+   * the rank that reads the most (0: experts sharded over the ranks, no imbalance).
+   */
+  expertsPerRank: number;
+  /** sqrt(2 ln tp): how many standard deviations above the mean the busiest of tp ranks sits. */
+  busiestRankZ: number;
   /** Seconds of per-token elementwise traffic. */
   elementwisePerToken: number;
   /** Fixed seconds per layer. */
@@ -77,11 +84,13 @@ export interface LayerCost {
   tile: number;
 }
 
-export function layerCost(s: LayerShape, tp: number, gpu: GpuSpec, eff: ResolvedEfficiency): LayerCost {
+export function layerCost(s: LayerShape, tp: number, gpu: GpuSpec, eff: LayerEfficiency, expertParallel = false): LayerCost {
   const bandwidth = gpu.memoryBandwidthGBs * 1e9;
   const flops = peakFlops(gpu, s.weightBytes) * eff.mfu;
   const everyToken = s.replicatedParams + s.shardedParams / tp;
-  const expertShard = s.expertParams / tp;
+  const ep = expertParallel && s.experts > 0 && tp > 1;
+  // Bytes read per touched expert on one rank: a 1/tp shard, or the whole expert under EP.
+  const expertShard = ep ? s.expertParams : s.expertParams / tp;
   // Norms and residual adds run on the full hidden vector on every rank (Megatron-style TP
   // replicates them); rotary and the activation work on this rank's heads / MLP shard.
   const replicatedElems = 2 * (2 * s.hidden) + 3 * s.hidden;
@@ -89,11 +98,14 @@ export function layerCost(s: LayerShape, tp: number, gpu: GpuSpec, eff: Resolved
   const elementwiseBytes = (replicatedElems + shardedElems / tp) * s.activationBytes;
   return {
     computePerToken: (2 * everyToken) / flops,
-    expertComputePerToken: (2 * s.activeExperts * expertShard) / flops,
+    // Expert FLOPs per token spread over the ranks either way (uniform routing).
+    expertComputePerToken: (2 * s.activeExperts * s.expertParams) / tp / flops,
     weightStream: (everyToken * s.weightBytes) / (bandwidth * eff.mbu),
     expertStream: (expertShard * s.weightBytes) / (bandwidth * eff.mbu),
     experts: s.experts,
     logMissPerToken: s.experts > 0 ? Math.log1p(-s.activeExperts / s.experts) : 0,
+    expertsPerRank: ep ? s.experts / tp : 0,
+    busiestRankZ: ep ? Math.sqrt(2 * Math.log(tp)) : 0,
     elementwisePerToken: elementwiseBytes / (bandwidth * eff.elementwiseMbu),
     overhead: eff.layerOverheadS,
     tile: eff.gemmTileTokens,
@@ -106,17 +118,29 @@ export function layerCost(s: LayerShape, tp: number, gpu: GpuSpec, eff: Resolved
  * One token reads k; a large batch reads them all.
  */
 export function expertsTouched(c: LayerCost, tokens: number): number {
-  return c.experts > 0 ? c.experts * -Math.expm1(tokens * c.logMissPerToken) : 0;
+  if (c.experts === 0) return 0;
+  const share = -Math.expm1(tokens * c.logMissPerToken);
+  if (c.expertsPerRank === 0) return c.experts * share;
+  // Expert parallelism: the busiest rank's count, mean + z x sqrt(mean) (a Poisson-like
+  // spread), at most all of its experts. Monotone in tokens.
+  const mean = c.expertsPerRank * share;
+  return Math.min(c.expertsPerRank, mean + c.busiestRankZ * Math.sqrt(mean));
 }
 
 /**
  * Compute and weight streaming overlap only partly as a matmul moves from memory-bound to
  * compute-bound, so they combine as sqrt(compute^2 + memory^2) rather than max(): a smooth
- * roofline that fits the measured knee better (docs/timing.md compares the two).
+ * roofline that fits the measured knee better (docs/timing.md compares the two). Without the
+ * fixed per-layer time, which depends on how the step is launched (eager or CUDA graph).
  */
-export function layerSeconds(c: LayerCost, tokens: number): number {
+export function layerWork(c: LayerCost, tokens: number): number {
   const rounded = c.tile > 1 ? Math.ceil(tokens / c.tile) * c.tile : tokens;
   const compute = rounded * c.computePerToken + tokens * c.expertComputePerToken;
   const stream = c.weightStream + c.expertStream * expertsTouched(c, tokens);
-  return Math.sqrt(compute * compute + stream * stream) + tokens * c.elementwisePerToken + c.overhead;
+  return Math.sqrt(compute * compute + stream * stream) + tokens * c.elementwisePerToken;
+}
+
+/** One layer run eagerly, as Vidur profiles it: the work plus the eager per-layer floor. */
+export function layerSeconds(c: LayerCost, tokens: number): number {
+  return layerWork(c, tokens) + c.overhead;
 }

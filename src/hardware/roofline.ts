@@ -3,9 +3,10 @@
  * GPU's peak rates scaled by calibrated efficiency factors (docs/timing.md).
  */
 import { InputError } from '../input-error.js';
-import { allReduceLatency, allReduceSecondsPerByte } from './collective.js';
-import { peakFlops, resolveEfficiency } from './efficiency.js';
-import { layerCost, layerSeconds } from './layer-cost.js';
+import { attentionCost, stepAttentionSeconds } from './attention-cost.js';
+import { allReduceCost } from './collective.js';
+import { CUDA_GRAPH_MAX_TOKENS, peakFlops, resolveEfficiency } from './efficiency.js';
+import { layerCost, layerWork } from './layer-cost.js';
 import { deriveModel, highPrecisionBytes, kvDtypeBytes, modelLayers } from './model-derived.js';
 import type { BatchShape, GpuSpec, ModelSpec, TimingModel } from './types.js';
 
@@ -18,58 +19,88 @@ export function checkTensorParallel(model: ModelSpec, tp: number): void {
   }
 }
 
-export function createRooflineTiming(gpu: GpuSpec, model: ModelSpec, tp: number): TimingModel {
+export interface RooflineOptions {
+  /** MoE models: whole experts per rank (expert parallelism) instead of a 1/tp shard of each. */
+  expertParallel?: boolean;
+}
+
+export function createRooflineTiming(gpu: GpuSpec, model: ModelSpec, tp: number, opts: RooflineOptions = {}): TimingModel {
   checkTensorParallel(model, tp);
+  if (opts.expertParallel && model.moe && model.moe.experts % tp !== 0) {
+    throw new InputError(`expert parallelism over ${tp} ranks needs a multiple of ${tp} experts; ${model.name} has ${model.moe.experts}`);
+  }
   const eff = resolveEfficiency(gpu);
   const derived = deriveModel(model);
   const shape = modelLayers(model);
   const dense = layerCost(shape.dense, tp, gpu, eff);
-  const moe = shape.moe ? layerCost(shape.moe, tp, gpu, eff) : dense;
+  const moe = shape.moe ? layerCost(shape.moe, tp, gpu, eff, opts.expertParallel === true) : dense;
   const denseLayers = shape.denseLayers;
   const moeLayers = shape.moeLayers;
   const layers = model.layers;
   const actBytes = highPrecisionBytes(model);
-  // Attention runs in 16 bit whatever the weights are.
-  const attnFlops = peakFlops(gpu, actBytes) * eff.mfu;
   const bandwidth = gpu.memoryBandwidthGBs * 1e9 * eff.mbu;
 
   // The LM head is split by vocabulary across ranks and runs only for rows that sample a token.
   // It stays in 16 bit in FP8 checkpoints.
-  const headComputePerRow = (2 * derived.lmHeadParams) / tp / attnFlops;
+  const headComputePerRow = (2 * derived.lmHeadParams) / tp / (peakFlops(gpu, actBytes) * eff.mfu);
   const headStream = (derived.lmHeadParams * actBytes) / tp / bandwidth;
-  // Attention FLOPs per (query, key) pair, all layers, this rank's heads. GQA: QK^T and PV cost
-  // 2 x headDim each per head. MLA prefill runs expanded heads (qk = nope + rope, v); MLA decode
-  // runs on the latent with the up-projections absorbed (qk = kvLoraRank + rope, v = kvLoraRank).
-  const m = model.mla;
-  const headsPerRank = model.heads / tp;
-  const prefillPairFlops = m ? 2 * (m.qkNopeHeadDim + m.qkRopeHeadDim + m.vHeadDim) : 4 * model.headDim;
-  const decodePairFlops = m ? 2 * (2 * m.kvLoraRank + m.qkRopeHeadDim) : 4 * model.headDim;
-  const prefillPerPair = (layers * headsPerRank * prefillPairFlops) / attnFlops;
-  const decodePerPair = (layers * headsPerRank * decodePairFlops) / attnFlops;
+  // Attention FLOPs per (query, key) pair and query head. GQA: QK^T and PV cost 2 x headDim
+  // each. MLA prefill runs expanded heads (qk = nope + rope, v); MLA decode runs on the latent
+  // with the up-projections absorbed (qk = kvLoraRank + rope, v = kvLoraRank).
   // Each rank reads the KV of its own KV heads; with more ranks than KV heads they are
   // replicated. MLA's latent is shared by all heads, so every rank reads all of it.
-  const kvElemsPerRank = m ? m.kvLoraRank + m.qkRopeHeadDim : 2 * Math.max(1, model.kvHeads / tp) * model.headDim;
-  const kvReadPerToken = (layers * kvElemsPerRank * kvDtypeBytes(model)) / bandwidth;
+  const m = model.mla;
+  const kvHeadsPerRank = m ? 1 : Math.max(1, model.kvHeads / tp);
+  const kvElemsPerRank = m ? m.kvLoraRank + m.qkRopeHeadDim : 2 * kvHeadsPerRank * model.headDim;
+  const attn = attentionCost(
+    {
+      headsPerRank: model.heads / tp,
+      kvHeadsPerRank,
+      prefillPairFlops: m ? 2 * (m.qkNopeHeadDim + m.qkRopeHeadDim + m.vHeadDim) : 4 * model.headDim,
+      decodePairFlops: m ? 2 * (2 * m.kvLoraRank + m.qkRopeHeadDim) : 4 * model.headDim,
+      kvBytesPerToken: kvElemsPerRank * kvDtypeBytes(model),
+    },
+    gpu,
+    eff.attention,
+    eff.mfu,
+  );
   // Two all-reduces per layer (after attention and after the MLP) of tokens x hidden values.
-  const allReducePerToken = 2 * layers * allReduceSecondsPerByte(gpu, tp) * model.hiddenSize * actBytes;
-  const fixed = eff.stepOverheadS + 2 * layers * allReduceLatency(gpu, tp);
+  const ar = allReduceCost(gpu, tp, eff.allReduce);
+  const allReducePerToken = 2 * layers * ar.secondsPerByte * model.hiddenSize * actBytes;
+  const fixed = eff.stepOverheadS + 2 * layers * ar.latencyS;
+  const perSeq = eff.stepOverheadPerSeqS;
+  // Per-layer launch floors: steps of up to CUDA_GRAPH_MAX_TOKENS tokens replay a CUDA graph
+  // (full for pure decode, piecewise around attention otherwise); larger steps run eagerly.
+  // vllm-project/vllm@0045689:docs/design/cuda_graphs.md (FULL_AND_PIECEWISE is the default).
+  const graphOverhead = layers * eff.graphLayerOverheadS;
+  const eagerOverhead = layers * eff.layerOverheadS;
 
   return {
     name: `roofline:${gpu.name}/${model.name}/tp${tp}`,
     stepTime(b: BatchShape): number {
       const tokens = b.prefillTokens + b.decodeSeqs;
       if (tokens <= 0) return 0;
-      const linear = denseLayers * layerSeconds(dense, tokens) + (moeLayers > 0 ? moeLayers * layerSeconds(moe, tokens) : 0);
+      const linear =
+        denseLayers * layerWork(dense, tokens) +
+        (moeLayers > 0 ? moeLayers * layerWork(moe, tokens) : 0) +
+        (tokens <= CUDA_GRAPH_MAX_TOKENS ? graphOverhead : eagerOverhead);
 
       const rows = b.prefillSeqs + b.decodeSeqs;
       const headCompute = rows * headComputePerRow;
       const head = rows > 0 ? Math.sqrt(headCompute * headCompute + headStream * headStream) : 0;
 
-      const attnCompute = b.prefillAttentionPairs * prefillPerPair + b.decodeContextTokens * decodePerPair;
-      const attnMemory = (b.prefillContextTokens + b.decodeContextTokens) * kvReadPerToken;
-      const attention = Math.sqrt(attnCompute * attnCompute + attnMemory * attnMemory);
+      const attention =
+        layers *
+        stepAttentionSeconds(
+          attn,
+          rows,
+          b.decodeSeqs,
+          b.prefillAttentionPairs,
+          b.decodeContextTokens,
+          b.prefillContextTokens + b.decodeContextTokens,
+        );
 
-      return linear + head + attention + tokens * allReducePerToken + fixed;
+      return linear + head + attention + tokens * allReducePerToken + fixed + rows * perSeq;
     },
   };
 }

@@ -12,12 +12,14 @@ export interface TimingModelOptions {
   gpu: GpuSpec;
   model: ModelSpec;
   tp: number;
+  /** MoE models: whole experts per rank (expert parallelism) instead of a 1/tp shard of each. */
+  expertParallel?: boolean;
   /** For kind 'table': a CSV path, or a file name inside the package's profiles/timing/. */
   table?: string;
 }
 
 export function createTimingModel(opts: TimingModelOptions): TimingModel {
-  if (opts.kind === 'roofline') return createRooflineTiming(opts.gpu, opts.model, opts.tp);
+  if (opts.kind === 'roofline') return createRooflineTiming(opts.gpu, opts.model, opts.tp, { expertParallel: opts.expertParallel });
   if (opts.kind !== 'table') throw new InputError(`unknown timing model kind ${JSON.stringify(opts.kind)} (known: roofline, table)`);
   if (!opts.table) throw new InputError('timing model "table" needs a table file');
   checkTensorParallel(opts.model, opts.tp);

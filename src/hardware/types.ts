@@ -18,6 +18,12 @@ export interface GpuSpec {
   costPerHour: number;
   /** Roofline efficiency factors; absent means the datasheet defaults of the timing model. */
   efficiency?: RooflineEfficiency;
+  /**
+   * calibrated: fitted to kernel or operator measurements of this GPU; serving-fit: fitted to
+   * serving-level numbers only; inferred: taken from a sibling GPU; datasheet: no measurement.
+   * Absent: datasheet.
+   */
+  calibration?: { status: CalibrationStatus; source: string };
 }
 
 export interface RooflineEfficiency {
@@ -25,8 +31,17 @@ export interface RooflineEfficiency {
   mfu: number;
   /** Achieved fraction of peak memory bandwidth when streaming weights/KV. */
   mbu: number;
-  /** Fixed time per forward step (kernel launches, scheduling, sampling), seconds. */
+  /**
+   * Per-step host time that does not depend on the batch (scheduler pass, launching the
+   * forward, collecting outputs), seconds. A step costs
+   * stepOverheadS + stepOverheadPerSeqS x (sequences in the step) on top of the GPU work.
+   */
   stepOverheadS: number;
+  /**
+   * Per-step host time per sequence in the step (input preparation, sampling, output
+   * processing), seconds. Absent: 0.
+   */
+  stepOverheadPerSeqS?: number;
   /**
    * Fraction of peak bandwidth reached by the small per-token kernels around the matmuls
    * (norms, rotary, activation, residual add). Absent: 0.6 x mbu.
@@ -39,9 +54,46 @@ export interface RooflineEfficiency {
    * multiple of it (cuBLAS pads partial tiles). Absent or 1: no rounding.
    */
   gemmTileTokens?: number;
+  /**
+   * Fixed time per transformer layer when the step replays a CUDA graph (vLLM captures steps
+   * of up to 512 tokens), seconds. Absent: half of layerOverheadS (docs/timing.md).
+   */
+  graphLayerOverheadS?: number;
+  /** Attention kernel constants; absent: DATASHEET_ATTENTION with this GPU's mbu. */
+  attention?: AttentionEfficiency;
+  /**
+   * Measured all-reduce latency and bus bandwidth per TP degree; absent or null (to drop a fit
+   * inherited with `<<:` or `extends:`): the link formula.
+   */
+  allReduce?: AllReduceFit | null;
   /** Where these numbers came from ("calibrated against ..." or "datasheet default"). */
   source: string;
 }
+
+/** Constants of the attention formula (src/hardware/attention-cost.ts). */
+export interface AttentionEfficiency {
+  /** Seconds per layer and call. */
+  fixedS: number;
+  /** Seconds per decoding sequence, and per decoding sequence and KV head on the rank. */
+  perSeqS: number;
+  perSeqHeadS: number;
+  /** KV tokens read beyond the context per decoding sequence (partial tiles). */
+  padTokens: number;
+  /** Achieved fraction of peak bandwidth reading KV. */
+  mbu: number;
+  /** Achieved fraction of peak BF16 FLOPS in prefill attention. */
+  prefillMfu: number;
+  source?: string;
+}
+
+/** All-reduce time = latencyS + bytes x 2(tp-1)/tp / (busGBs x 1e9), per measured TP degree. */
+export interface AllReduceFit {
+  points: { tp: number; latencyS: number; busGBs: number }[];
+  source: string;
+}
+
+/** How far a GPU's timing constants rest on measurements of that GPU. */
+export type CalibrationStatus = 'calibrated' | 'serving-fit' | 'inferred' | 'datasheet';
 
 /** Architecture facts about one model. */
 export interface ModelSpec {

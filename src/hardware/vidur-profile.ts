@@ -108,3 +108,60 @@ export function readVidurProfile(file: string, model: string): CalibrationRow[] 
     .map((s) => ({ model, dims: s.dims, tp: s.tp, tokens: s.tokens, measuredS: s.total / s.count / 1000 }))
     .sort((a, b) => a.tp - b.tp || a.tokens - b.tokens);
 }
+
+/**
+ * A table of Vidur operator medians for several models in one file (the A10 profiles of the
+ * pouyahmdn/vidur fork, as gpu_measurements/PROVENANCE.md describes): columns model, tp,
+ * num_tokens, n_embd, n_expanded_embd and `<op>_median_ms`. It has no head counts, so
+ * `shapeOf` supplies each model's (heads, kvHeads) from the catalog; models it does not know
+ * are skipped and listed.
+ */
+export function readVidurOpsTable(
+  file: string,
+  shapeOf: (model: string) => { name: string; heads: number; kvHeads: number } | undefined,
+): { rows: CalibrationRow[]; skipped: string[] } {
+  const csv = parseCsv(readFileSync(file, 'utf8'));
+  if (!csv) throw new InputError('empty profile', file);
+  const col = (name: string): number => {
+    const i = csv.header.indexOf(name);
+    if (i < 0) throw new InputError(`missing column "${name}"`, file, `line ${csv.headerLine}`);
+    return i;
+  };
+  const opCols = VIDUR_LAYER_OPS.map((op) => col(`${op}_median_ms`));
+  const c = { model: col('model'), tp: col('tp'), tokens: col('num_tokens'), hidden: col('n_embd'), inter: col('n_expanded_embd') };
+  const sums = new Map<string, { model: string; dims: LayerShape; tp: number; tokens: number; total: number; count: number }>();
+  const skipped = new Set<string>();
+  for (const row of csv.rows) {
+    const num = (i: number): number => {
+      const v = Number(row.cells[i]);
+      if (row.cells[i] === undefined || row.cells[i] === '' || !Number.isFinite(v)) {
+        throw new InputError(`column "${csv.header[i]}" is not a number`, file, `line ${row.line}`);
+      }
+      return v;
+    };
+    const source = row.cells[c.model];
+    const shape = shapeOf(source);
+    if (!shape) {
+      skipped.add(source);
+      continue;
+    }
+    const hidden = num(c.hidden);
+    const headDim = hidden / shape.heads;
+    const tp = num(c.tp);
+    const tokens = num(c.tokens);
+    const ms = opCols.reduce((s, i) => s + num(i), 0);
+    const key = `${shape.name}|${tp}|${tokens}`;
+    const prev = sums.get(key);
+    if (prev) {
+      prev.total += ms;
+      prev.count++;
+    } else {
+      const dims = denseLayerShape({ hidden, qDim: hidden, kvDim: shape.kvHeads * headDim, intermediate: num(c.inter), dtypeBytes: 2 });
+      sums.set(key, { model: shape.name, dims, tp, tokens, total: ms, count: 1 });
+    }
+  }
+  const rows = [...sums.values()]
+    .map((s) => ({ model: s.model, dims: s.dims, tp: s.tp, tokens: s.tokens, measuredS: s.total / s.count / 1000 }))
+    .sort((a, b) => a.model.localeCompare(b.model) || a.tp - b.tp || a.tokens - b.tokens);
+  return { rows, skipped: [...skipped] };
+}

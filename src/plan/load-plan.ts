@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import type { FleetEntry } from '../experiment/index.js';
 import { resolveFleet } from '../experiment/resolve-fleet.js';
-import { loadGpuCatalog, loadModelCatalog } from '../hardware/index.js';
+import { loadCatalogs } from '../hardware/index.js';
 import { readYamlFile } from '../yaml-input.js';
 import { InputError } from '../input-error.js';
 import { createPdPolicy, createPolicy, hasPdPolicy, knownPdPolicies, RoutingConfigError } from '../routing/index.js';
@@ -55,13 +55,14 @@ export function loadPlan(file: string): LoadedPlan {
   const baseDir = dirname(resolve(file));
   const fail = (msg: string, path: PropertyKey[]) => new InputError(msg, file, input.where(path));
 
+  const catalogs = loadCatalogs();
   let model;
   try {
-    model = loadModelCatalog().get(config.model);
+    model = catalogs.models.get(config.model);
   } catch (err) {
     throw fail((err as Error).message, ['model']);
   }
-  const gpus = loadGpuCatalog();
+  const gpus = catalogs.gpus;
 
   const candidates = config.candidates.map((c, i): PlanCandidate => {
     let gpu;
@@ -85,6 +86,7 @@ export function loadPlan(file: string): LoadedPlan {
       dp: 1,
       engine: c.engine,
       timing: c.timing,
+      frontend: c.frontend,
       ...(perGpu !== undefined && { costPerHour: perGpu }),
     };
     // The model must fit, the tp must divide its heads, a timing table must exist: the checks a run does.

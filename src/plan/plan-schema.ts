@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { engineSchema, pdSchema, routerSchema, timingSchema } from '../experiment/schema.js';
+import { engineSchema, frontendSchema, pdSchema, routerSchema, timingSchema } from '../experiment/schema.js';
 import { workloadSchema } from '../workload/index.js';
 
 const positiveInt = z.int().positive();
@@ -29,6 +29,7 @@ export const candidateSchema = z
     max: positiveInt.optional().describe('At most this many instances of this type in a fleet (default: no limit)'),
     engine: engineSchema.optional(),
     timing: timingSchema.optional(),
+    frontend: frontendSchema.optional(),
   })
   .refine((c) => c.max === undefined || c.min <= c.max, { message: 'min must not exceed max', path: ['min'] });
 

@@ -1,44 +1,39 @@
 import { Cluster, SIGNALS, type InstanceSpec, type RefreshIntervals } from '../cluster/index.js';
 import { randomStream } from '../engine/index.js';
-import {
-  createTimingModel,
-  kvCapacityTokens,
-  loadGpuCatalog,
-  loadModelCatalog,
-  type GpuSpec,
-  type ModelSpec,
-} from '../hardware/index.js';
+import { resolveFleet } from '../experiment/resolve-fleet.js';
+import type { FleetEntry } from '../experiment/schema.js';
+import { loadCatalogs, type GpuCatalog, type GpuSpec, type ModelSpec } from '../hardware/index.js';
 import { InputError } from '../input-error.js';
 import { MetricsCollector, type RunSummary, type SloSpec } from '../metrics/index.js';
 import { createPolicy, type EndpointRole, type RoutingPolicy } from '../routing/index.js';
-import { VLLM_DEFAULTS, type EngineConfig } from '../serving/index.js';
+import type { EngineConfig } from '../serving/index.js';
 import type { RequestSpec, RequestStream } from '../workload/index.js';
 
-/** `count` identical instances of a GPU type serving a model, with vLLM's engine defaults unless given. */
+/**
+ * `count` identical instances of a GPU type serving a model, with vLLM's engine defaults unless
+ * given: one fleet entry built by the experiments' fleet builder, so plans and runs agree.
+ */
 export function instanceSpecs(
   gpu: GpuSpec,
   model: ModelSpec,
   count: number,
   opts: { tp?: number; role?: EndpointRole; engine?: Partial<EngineConfig>; idPrefix?: string } = {},
 ): InstanceSpec[] {
-  const tp = opts.tp ?? 1;
-  const config: EngineConfig = { ...VLLM_DEFAULTS, ...opts.engine };
-  const kv = kvCapacityTokens(gpu, model, tp, config.gpuMemoryUtilization, config.maxNumBatchedTokens);
-  if (kv < config.blockSize) throw new InputError(`${model.name} does not fit on ${tp}x ${gpu.name}`);
-  const timing = createTimingModel({ kind: 'roofline', gpu, model, tp });
-  return Array.from({ length: count }, (_, i) => ({
-    id: `${opts.idPrefix ?? gpu.name}-${i}`,
-    gpuType: gpu.name,
-    role: opts.role ?? 'unified',
-    timing,
-    kvCapacityTokens: kv,
-    maxModelLen: Math.min(config.maxModelLen ?? model.maxModelLen, model.maxModelLen),
-    config,
-  }));
+  const entry: FleetEntry = { gpu: gpu.name, count, tp: opts.tp ?? 1, role: opts.role ?? 'unified', dp: 1, engine: opts.engine };
+  const only: GpuCatalog = { get: () => gpu, has: (n) => n === gpu.name, names: () => [gpu.name] };
+  let instances: InstanceSpec[];
+  try {
+    ({ instances } = resolveFleet([entry], model, only, { file: '', baseDir: '.', where: () => '' }));
+  } catch (err) {
+    // No file to point at here: the caller names the input.
+    throw err instanceof InputError ? new InputError(err.message) : err;
+  }
+  return instances.map((s, i) => ({ ...s, id: `${opts.idPrefix ?? gpu.name}-${i}` }));
 }
 
 export function lookupHardware(gpuName: string, modelName: string): { gpu: GpuSpec; model: ModelSpec } {
-  return { gpu: loadGpuCatalog().get(gpuName), model: loadModelCatalog().get(modelName) };
+  const { gpus, models } = loadCatalogs();
+  return { gpu: gpus.get(gpuName), model: models.get(modelName) };
 }
 
 /** Engine metrics always fresh: planning measures capacity, not the effect of stale signals. */

@@ -24,6 +24,11 @@ export interface EngineConfig {
   enablePrefixCaching: boolean;
   /** Longest prompt + output accepted; undefined means the model's own limit. */
   maxModelLen?: number;
+  /**
+   * vLLM `--async-scheduling`: the batch of step k+1 is fixed when step k starts, so a request
+   * arriving during step k first runs in step k+2 (default false: it runs in step k+1).
+   */
+  asyncScheduling?: boolean;
 }
 
 /** vLLM V1 defaults for the OpenAI-compatible server. */

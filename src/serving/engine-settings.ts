@@ -17,6 +17,7 @@ export interface EngineSettings {
   enableChunkedPrefill?: boolean;
   enablePrefixCaching?: boolean;
   maxModelLen?: number;
+  asyncScheduling?: boolean;
   maxRunningRequests?: number;
   chunkedPrefillSize?: number;
   maxPrefillTokens?: number;
@@ -36,6 +37,7 @@ export const VLLM_ONLY: Readonly<Record<string, string>> = {
   gpuMemoryUtilization: 'memFractionStatic',
   enableChunkedPrefill: 'chunkedPrefillSize: -1',
   enablePrefixCaching: 'disableRadixCache',
+  asyncScheduling: 'no setting (SGLang\'s overlap scheduler is not modelled)',
 };
 export const SGLANG_ONLY: readonly string[] = [
   'maxRunningRequests',

@@ -48,6 +48,9 @@ export class Instance implements Engine {
   private readonly observer: InstanceObserver;
 
   private stepNo = 0;
+  /** Async scheduling: new requests enqueued after this time wait one more step (Infinity: no cut). */
+  private admitCutoff = Infinity;
+  private stepStartedAt = 0;
   private busy = false;
   private stepPending = false;
   private readonly shape: BatchShape = {
@@ -201,7 +204,8 @@ export class Instance implements Engine {
   private kick(): void {
     if (this.busy || this.stepPending) return;
     this.stepPending = true;
-    this.sim.schedule(this.sim.now, this.startStepFn);
+    // Late in the instant: requests arriving at this same time join this step.
+    this.sim.scheduleLate(this.sim.now, this.startStepFn);
   }
 
   private startStep(): void {
@@ -209,6 +213,13 @@ export class Instance implements Engine {
     // absorbed by it: stepPending stays set until the step is scheduled or found empty.
     this.formStep();
     this.stepPending = false;
+    this.admitCutoff = Infinity;
+    // Async scheduling left requests for the next step, and no step is running: an idle engine
+    // schedules them at once.
+    if (this.scheduler.deferred) {
+      this.scheduler.deferred = false;
+      if (!this.busy) this.kick();
+    }
     // A transferred sequence that joined and finished at once freed its KV: reservations may fit.
     this.notifyKvFreed();
     if (!this.busy && this.scheduler.retryAfterEmpty()) this.kick();
@@ -218,8 +229,9 @@ export class Instance implements Engine {
     const scheduler = this.scheduler;
     if (!scheduler.hasWork()) return;
     const k = ++this.stepNo;
-    if (!scheduler.formStep(k, this.sim.now, this.shape)) return;
+    if (!scheduler.formStep(k, this.sim.now, this.shape, this.admitCutoff)) return;
     const duration = this.timing.stepTime(this.shape);
+    this.stepStartedAt = this.sim.now;
     this.busy = true;
     this.busyTime += duration;
     this.steps++;
@@ -228,6 +240,8 @@ export class Instance implements Engine {
 
   private endStep(): void {
     this.busy = false;
+    // Async scheduling: the next step's batch was fixed when this one started.
+    if (this.config.asyncScheduling) this.admitCutoff = this.stepStartedAt;
     this.scheduler.landStep(this.stepNo, this.sim.now);
     // Any completion of this step (also a one-token output finishing with its prefill) freed KV.
     this.notifyKvFreed();

@@ -41,8 +41,14 @@ export interface Scheduler {
   admitTransferred(seq: Sequence): void;
   /** Whether there is anything to schedule at all. */
   hasWork(): boolean;
-  /** Forms the batch of step `k` into `shape`; false when nothing runs. */
-  formStep(k: number, now: number, shape: BatchShape): boolean;
+  /**
+   * Forms the batch of step `k` into `shape`; false when nothing runs. New sequences enqueued
+   * after `admitCutoff` wait for a later step (async scheduling; Infinity: no cut), and the
+   * scheduler then sets `deferred`.
+   */
+  formStep(k: number, now: number, shape: BatchShape, admitCutoff: number): boolean;
+  /** The last `formStep` left new sequences for a later step because of its cutoff. */
+  deferred: boolean;
   /** The step `k` formed last has run: tokens land, sequences finish. */
   landStep(k: number, now: number): void;
   /** After a step came out empty: whether waiting work should be tried again at once. */

@@ -211,7 +211,10 @@ export class SglangScheduler implements Scheduler {
     return freed;
   }
 
-  formStep(_k: number, now: number, shape: BatchShape): boolean {
+  /** Async scheduling is vLLM's: SGLang's overlap scheduler is not modelled (docs/engines.md). */
+  readonly deferred = false;
+
+  formStep(_k: number, now: number, shape: BatchShape, _admitCutoff: number): boolean {
     shape.prefillTokens = shape.prefillSeqs = shape.prefillAttentionPairs = shape.prefillContextTokens = 0;
     shape.decodeSeqs = shape.decodeContextTokens = 0;
     this.stepDecodes = 0;

@@ -40,6 +40,7 @@ export class VllmScheduler implements Scheduler {
   private readonly decodes: DecodeSet;
   /** Decodes counted in the step being run. */
   private stepDecodes = 0;
+  deferred = false;
   /** A sequence finished (its KV was freed) since the step clock was last told. */
   private kvFreed = false;
   /** Blocks and cache entries held by transferring sequences (outside the running batch), for the invariants. */
@@ -140,7 +141,7 @@ export class VllmScheduler implements Scheduler {
     return freed;
   }
 
-  formStep(k: number, now: number, shape: BatchShape): boolean {
+  formStep(k: number, now: number, shape: BatchShape, admitCutoff: number): boolean {
     this.shape = shape;
     const bs = this.blockSize;
     const decodes = this.decodes;
@@ -199,6 +200,10 @@ export class VllmScheduler implements Scheduler {
     // next step): their KV is already held, and a preempted sequence re-admitted here would take
     // the slot back and could preempt itself again, step after step, never making progress.
     while (budget > 0 && this.run.count < this.config.maxNumSeqs && this.waiting.length > 0 && this.arrived.length === 0) {
+      if (this.waiting.peekFront()!.enqueuedAt > admitCutoff) {
+        this.deferred = true;
+        break;
+      }
       const chunk = this.admit(this.waiting.peekFront()!, budget, now);
       if (chunk === 0) break;
       budget -= chunk;

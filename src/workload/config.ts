@@ -3,17 +3,21 @@ import { InputError } from '../input-error.js';
 import { TRACE_FORMATS } from './trace/trace-reader.js';
 import { describeIssue } from '../zod-issue.js';
 
-const ARRIVAL_HINT = 'expected poisson, constant, {process: gamma, cv: <number>}';
+const ARRIVAL_HINT = 'expected poisson, constant, conditioned-poisson, {process: gamma, cv: <number>}';
 
-/** `poisson` | `constant` | `{process: poisson}` | `{process: constant}` | `{process: gamma, cv}`. */
+/**
+ * `poisson` | `constant` | `conditioned-poisson` | `{process: <one of those>}` | `{process: gamma, cv}`.
+ * conditioned-poisson: exactly floor(rate × duration) arrivals per stage (inference-perf's "constant").
+ */
 export const arrivalSchema = z
   .union([
-    z.enum(['poisson', 'constant'], { error: ARRIVAL_HINT }),
+    z.enum(['poisson', 'constant', 'conditioned-poisson'], { error: ARRIVAL_HINT }),
     z.discriminatedUnion(
       'process',
       [
         z.strictObject({ process: z.literal('poisson') }),
         z.strictObject({ process: z.literal('constant') }),
+        z.strictObject({ process: z.literal('conditioned-poisson') }),
         z.strictObject({
           process: z.literal('gamma'),
           cv: z.number().positive().describe('Coefficient of variation of the gaps (1 = Poisson)'),
@@ -30,12 +34,43 @@ export const traceSchema = z.strictObject({
   speedup: z.number().positive().optional().describe('Divides trace timestamps: 2 halves the gaps'),
   loop: z.boolean().optional().describe('Restart the trace when it ends (only with synthetic arrivals)'),
   defaultOutputTokens: z.int().positive().optional().describe('AIBrix: output length when output_length is null'),
+  hashBlockTokens: z
+    .int()
+    .positive()
+    .optional()
+    .describe('Mooncake layout: tokens per hash_ids entry (default 512); any size works with any engine block size'),
+});
+
+/** S shared system prefixes × Q questions, sent in a fixed cyclic order or drawn at random. */
+export const poolSchema = z.strictObject({
+  prefixes: z.int().positive().describe('Number of distinct shared system prefixes (S)'),
+  questions: z.int().positive().describe('Questions per prefix (Q): the pool holds S x Q prompts'),
+  prefixTokens: z.int().nonnegative().describe('Tokens of each system prefix'),
+  questionTokens: z.int().positive().describe('Tokens of each question (after the prefix)'),
+  outputTokens: z.int().positive().describe('Tokens every request generates (fixed, as with ignore_eos)'),
+  order: z.enum(['cyclic', 'random']).default('cyclic').describe('cyclic: request i uses prompt i mod S*Q; random: a uniform draw per request'),
+  shuffle: z.boolean().default(true).describe('cyclic: shuffle the pool once before cycling (false: prefix-major order)'),
+  hashBlockTokens: z.int().positive().optional().describe("Tokens per prefix hash (default: the engine's KV block size)"),
+});
+
+/** Every request the same length, sharing nothing. */
+export const fixedSchema = z.strictObject({
+  promptTokens: z.int().positive(),
+  outputTokens: z.int().positive(),
+});
+
+/** One stage of a piecewise-constant rate schedule. */
+export const stageSchema = z.strictObject({
+  rate: z.number().positive().describe('Requests per second during the stage'),
+  duration: z.number().positive().describe('Seconds'),
 });
 
 export const sourceSchema = z.strictObject({
   class: z.string().min(1).describe('Workload class name for metrics and SLOs'),
   dataset: z.string().min(1).optional().describe('Shipped definition name (sharegpt, bird) or a definition file path'),
   trace: traceSchema.optional(),
+  pool: poolSchema.optional().describe('A fixed prompt pool: S shared prefixes x Q questions'),
+  fixed: fixedSchema.optional().describe('Fixed prompt and output lengths'),
   rate: z.number().positive().optional().describe('Requests per second of this source'),
   ratio: z.number().positive().optional().describe('Weight of this source under a total workload.rate'),
   arrival: arrivalSchema.optional(),
@@ -54,30 +89,59 @@ export const workloadSchema = z
     duration: z.number().positive().optional().describe('Seconds of arrivals'),
     requests: z.int().positive().optional().describe('Number of requests'),
     rate: z.number().positive().optional().describe('Total requests per second, split by source ratio'),
+    stages: z
+      .array(stageSchema)
+      .min(1)
+      .optional()
+      .describe('Piecewise-constant total rate, stages back to back (instead of rate and duration)'),
+    clients: z
+      .int()
+      .positive()
+      .optional()
+      .describe('Closed loop: this many concurrent users, each sending its next request when the last one ends'),
     arrival: arrivalSchema.optional(),
     sources: z.array(sourceSchema).min(1),
   })
   .superRefine((w, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
-    const ratioMix = w.rate !== undefined;
+    const ratioMix = w.rate !== undefined || w.stages !== undefined || w.clients !== undefined;
+    if (w.stages !== undefined) {
+      if (w.rate !== undefined) issue(['rate'], 'give either rate or stages (each stage has its own rate)');
+      if (w.duration !== undefined) issue(['duration'], 'with stages the duration is the sum of the stage durations');
+    }
+    if (processOf(w.arrival) === 'conditioned-poisson' && w.stages === undefined && (w.rate === undefined || w.duration === undefined)) {
+      issue(['arrival'], 'conditioned-poisson needs stages, or a rate and a duration (the count is rate x duration)');
+    }
+    if (w.clients !== undefined && w.rate === undefined && w.stages === undefined && w.arrival !== undefined) {
+      issue(['arrival'], 'an arrival process needs a rate or stages (closed-loop clients alone send as soon as a client is free)');
+    }
     if (!ratioMix && w.arrival !== undefined) {
       issue(['arrival'], 'a workload-level arrival needs a total rate; otherwise give each source its own arrival');
     }
     let finite = true;
     w.sources.forEach((s, i) => {
       const at = (key: string) => ['sources', i, key];
-      if ((s.dataset === undefined) === (s.trace === undefined)) {
-        issue(['sources', i], 'give exactly one of dataset or trace');
+      const bodies = [s.dataset, s.trace, s.pool, s.fixed].filter((b) => b !== undefined).length;
+      if (bodies !== 1) {
+        issue(['sources', i], 'give exactly one of dataset, trace, pool or fixed');
+      }
+      if (processOf(s.arrival) === 'conditioned-poisson') {
+        issue(at('arrival'), 'conditioned-poisson is a workload-level arrival (with stages, or rate and duration)');
       }
       const synthetic = ratioMix || s.rate !== undefined;
-      if (s.dataset !== undefined || s.trace?.loop) finite = false;
+      if (s.trace === undefined || s.trace.loop) finite = false;
+      if (s.trace?.hashBlockTokens !== undefined && s.trace.format !== 'mooncake') {
+        issue(['sources', i, 'trace', 'hashBlockTokens'], 'only for traces in the mooncake layout (the others carry no block hashes)');
+      }
       if (ratioMix) {
         if (s.ratio === undefined) issue(at('ratio'), 'required: the workload has a total rate split by ratio');
         if (s.rate !== undefined) issue(at('rate'), 'not allowed with a total workload.rate; use ratio');
         if (s.arrival !== undefined) issue(at('arrival'), 'in a ratio mix the arrival process is workload.arrival');
       } else {
         if (s.ratio !== undefined) issue(at('ratio'), 'ratio needs a total workload.rate');
-        if (s.dataset !== undefined && s.rate === undefined) issue(at('rate'), 'required for a dataset source');
+        if (s.trace === undefined && s.rate === undefined) {
+          issue(at('rate'), `required for a ${s.dataset !== undefined ? 'dataset' : s.pool !== undefined ? 'pool' : 'fixed'} source`);
+        }
         if (s.trace !== undefined && s.rate === undefined && s.arrival !== undefined) {
           issue(at('arrival'), 'an arrival process needs a rate (without one the trace timestamps are used)');
         }
@@ -92,15 +156,22 @@ export const workloadSchema = z
         issue(['sources', i, 'trace', 'loop'], 'loop needs synthetic arrivals (give a rate)');
       }
     });
-    if (w.duration === undefined && w.requests === undefined && !finite) {
-      issue([], 'give duration (seconds) or requests (count)');
+    if (w.duration === undefined && w.requests === undefined && w.stages === undefined && !finite) {
+      issue([], 'give duration (seconds), requests (count) or stages');
     }
   });
+
+/** The process name of an arrival config (undefined: none given). */
+export function processOf(arrival: z.infer<typeof arrivalSchema> | undefined): string | undefined {
+  return arrival === undefined ? undefined : typeof arrival === 'string' ? arrival : arrival.process;
+}
 
 export type WorkloadConfig = z.infer<typeof workloadSchema>;
 export type WorkloadSourceConfig = z.infer<typeof sourceSchema>;
 export type ArrivalConfig = z.infer<typeof arrivalSchema>;
 export type TraceConfig = z.infer<typeof traceSchema>;
+export type PoolConfig = z.infer<typeof poolSchema>;
+export type StageConfig = z.infer<typeof stageSchema>;
 
 /**
  * Validates a raw `workload:` section. The first problem becomes an InputError naming `file`

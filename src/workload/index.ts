@@ -9,6 +9,12 @@ export {
   type WorkloadSourceConfig,
   type TraceConfig,
   type ArrivalConfig,
+  type PoolConfig,
+  type StageConfig,
+  poolSchema,
+  fixedSchema,
+  stageSchema,
+  processOf,
 } from './config.js';
 export { openWorkload, type OpenWorkloadOptions } from './open-workload.js';
 export {
@@ -20,11 +26,15 @@ export {
 } from './definition.js';
 export { SHIPPED_WORKLOADS_DIR, shippedDefinitionNames, shippedDefinitionPath } from './shipped.js';
 export { PoissonArrivals, GammaArrivals, ConstantArrivals, type ArrivalProcess } from './arrival.js';
-export { arrivalProcess } from './arrival-factory.js';
+export { arrivalProcess, stagedArrivalProcess, IMMEDIATE_ARRIVALS } from './arrival-factory.js';
+export { StagedArrivals, ConditionedPoissonArrivals, stageCount, type RateStage } from './staged-arrivals.js';
+export { PromptPoolSource, type PromptPoolSpec } from './prompt-pool.js';
+export { FixedLengthSource } from './fixed-source.js';
+export { ClientGate } from './client-gate.js';
 export { gammaVariate, normalVariate } from './gamma.js';
 export { QuantileTable } from './quantile-table.js';
 export { WeightedChoice } from './weighted-choice.js';
-export { hashString53, prefixBlockHashes, namespaceFor } from './prefix-hash.js';
+export { hashString53, prefixBlockHashes, namespaceFor, alignBlockHashes } from './prefix-hash.js';
 export { DatasetSource, type LengthCaps } from './dataset-source.js';
 export { TraceSource, type TraceSourceOptions } from './trace-source.js';
 export { TimedSource } from './timed-source.js';

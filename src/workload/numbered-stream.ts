@@ -19,9 +19,19 @@ export class NumberedStream implements RequestStream {
     if (this.done) return undefined;
     if (this.nextId >= this.maxRequests) return this.finish();
     const r = this.inner.next();
-    if (r === undefined || r.arrival >= this.duration) return this.finish();
+    if (r === undefined && this.inner.waitingForClient) return undefined;
+    // Infinity: a rate schedule past its last stage.
+    if (r === undefined || r.arrival >= this.duration || r.arrival === Infinity) return this.finish();
     r.id = this.nextId++;
     return r;
+  }
+
+  get waitingForClient(): boolean {
+    return !this.done && this.inner.waitingForClient === true;
+  }
+
+  clientFree(time: number): void {
+    this.inner.clientFree?.(time);
   }
 
   private finish(): undefined {

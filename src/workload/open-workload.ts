@@ -2,9 +2,13 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { randomStream } from '../engine/random.js';
 import { InputError } from '../input-error.js';
-import { arrivalProcess } from './arrival-factory.js';
+import { arrivalProcess, IMMEDIATE_ARRIVALS, stagedArrivalProcess } from './arrival-factory.js';
+import { ClientGate } from './client-gate.js';
+import { FixedLengthSource } from './fixed-source.js';
+import { PromptPoolSource } from './prompt-pool.js';
 import { ArrivalMerge } from './arrival-merge.js';
 import type { WorkloadConfig, WorkloadSourceConfig } from './config.js';
+import { processOf } from './config.js';
 import { DatasetSource } from './dataset-source.js';
 import { loadDefinition, type WorkloadDefinition } from './definition.js';
 import { NumberedStream } from './numbered-stream.js';
@@ -12,6 +16,7 @@ import { RatioMix } from './ratio-mix.js';
 import { shippedDefinitionNames, shippedDefinitionPath } from './shipped.js';
 import { TimedSource } from './timed-source.js';
 import { TraceSource } from './trace-source.js';
+import { DEFAULT_BLOCK_TOKENS } from './request.js';
 import type { RequestStream } from './types.js';
 
 export interface OpenWorkloadOptions {
@@ -21,6 +26,8 @@ export interface OpenWorkloadOptions {
   baseDir: string;
   /** The experiment file, for error messages. */
   file?: string;
+  /** Tokens per KV block of the engines: prompt pools hash at this size unless they say otherwise (default 16). */
+  blockTokens?: number;
 }
 
 /**
@@ -31,13 +38,22 @@ export function openWorkload(config: WorkloadConfig, opts: OpenWorkloadOptions):
   const definitions = new Map<string, WorkloadDefinition>();
   const bodies = config.sources.map((s, i) => openBody(s, i, opts, definitions));
   let stream: RequestStream;
-  if (config.rate !== undefined) {
+  if (config.rate !== undefined || config.stages !== undefined || config.clients !== undefined) {
+    const random = randomStream(opts.seed, 'workload/mix/arrival');
+    const stages = config.stages ?? (processOf(config.arrival) === 'conditioned-poisson' ? [{ rate: config.rate!, duration: config.duration! }] : undefined);
+    const arrivals =
+      stages !== undefined
+        ? stagedArrivalProcess(config.arrival, stages, random)
+        : config.rate !== undefined
+          ? arrivalProcess(config.arrival, config.rate, random)
+          : IMMEDIATE_ARRIVALS;
     stream = new RatioMix(
       bodies.map((b) => b.stream),
       config.sources.map((s) => s.ratio ?? 1),
-      arrivalProcess(config.arrival, config.rate, randomStream(opts.seed, 'workload/mix/arrival')),
+      arrivals,
       randomStream(opts.seed, 'workload/mix/choice'),
     );
+    if (config.clients !== undefined) stream = new ClientGate(stream, config.clients);
   } else {
     const timed = config.sources.map((s, i) => {
       const body = bodies[i];
@@ -56,7 +72,9 @@ export function openWorkload(config: WorkloadConfig, opts: OpenWorkloadOptions):
     });
     stream = timed.length === 1 ? timed[0] : new ArrivalMerge(timed);
   }
-  return new NumberedStream(stream, config.requests ?? Infinity, config.duration ?? Infinity);
+  // A conditioned process puts its last arrival on the stage end: the schedule itself ends the run.
+  const duration = config.stages !== undefined || processOf(config.arrival) === 'conditioned-poisson' ? Infinity : config.duration;
+  return new NumberedStream(stream, config.requests ?? Infinity, duration ?? Infinity);
 }
 
 interface Body {
@@ -71,6 +89,17 @@ function openBody(
   definitions: Map<string, WorkloadDefinition>,
 ): Body {
   const caps = { maxPromptTokens: s.maxPromptTokens, maxOutputTokens: s.maxOutputTokens };
+  if (s.pool !== undefined) {
+    const random = randomStream(opts.seed, `workload/source${i}/lengths`);
+    const pool = { ...s.pool, outputTokens: Math.min(s.pool.outputTokens, s.maxOutputTokens ?? Infinity) };
+    const block = s.pool.hashBlockTokens ?? opts.blockTokens ?? DEFAULT_BLOCK_TOKENS;
+    return { stream: new PromptPoolSource(pool, random, s.class, `pool:${s.class}:${i}`, block, s.maxPromptTokens), hasTimestamps: false };
+  }
+  if (s.fixed !== undefined) {
+    const prompt = Math.min(s.fixed.promptTokens, s.maxPromptTokens ?? Infinity);
+    const output = Math.min(s.fixed.outputTokens, s.maxOutputTokens ?? Infinity);
+    return { stream: new FixedLengthSource(prompt, output, s.class), hasTimestamps: false };
+  }
   if (s.dataset !== undefined) {
     const path = resolveDataset(s.dataset, opts, `workload.sources[${i}].dataset`);
     let def = definitions.get(path);
@@ -87,6 +116,7 @@ function openBody(
     workloadClass: s.class,
     loop: t.loop,
     defaultOutputTokens: t.defaultOutputTokens,
+    hashBlockTokens: t.hashBlockTokens,
     hashNamespace: `${t.format}:${t.path}`,
   });
   return { stream: source, hasTimestamps: source.hasTimestamps };

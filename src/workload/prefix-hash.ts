@@ -46,3 +46,21 @@ export function namespaceFor(key: string): number {
   const ns = hashString53(key) % 0x1fffff;
   return (ns + 1) * 0x100000000;
 }
+
+/**
+ * Re-expresses block hashes made at `fromTokens` per block for an engine whose KV blocks hold
+ * `toTokens`. Engine block j (tokens [j·to, (j+1)·to)) is known equal between two prompts when
+ * the first source block covering its last token is: it takes that block's hash, mixed with j so
+ * that engine blocks sharing one source block stay distinct. Blocks past the last full source
+ * block get no hash (unknown content). Exact when `toTokens` is a multiple of `fromTokens`;
+ * conservative (sharing is found at the source's granularity) otherwise.
+ */
+export function alignBlockHashes(hashes: readonly number[], fromTokens: number, toTokens: number): readonly number[] {
+  const blocks = Math.floor((hashes.length * fromTokens) / toTokens);
+  const out = new Array<number>(blocks);
+  for (let j = 0; j < blocks; j++) {
+    const k = Math.ceil(((j + 1) * toTokens) / fromTokens) - 1;
+    out[j] = hashString53(`${hashes[k]}@${j}`);
+  }
+  return Object.freeze(out);
+}

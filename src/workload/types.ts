@@ -29,6 +29,10 @@ export interface RequestSpec {
  * lazily, so a trace never has to fit in memory.
  */
 export interface RequestStream {
-  /** The next request, or undefined when the stream is exhausted. */
+  /** The next request, or undefined when the stream is exhausted (or, closed loop, every client is busy). */
   next(): RequestSpec | undefined;
+  /** Closed loop: the last undefined from next() means "every client is busy", not "ended". */
+  readonly waitingForClient?: boolean;
+  /** Closed loop: a request ended at `time` as its client sees it; that client may send again. */
+  clientFree?(time: number): void;
 }

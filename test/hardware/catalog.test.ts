@@ -25,7 +25,7 @@ describe('GPU catalog', () => {
   const gpus = loadGpuCatalog();
 
   it('ships the GPUs the scenarios use, each with efficiency factors', () => {
-    for (const name of ['A10', 'L20', 'H800', 'H20', 'A100-80GB', 'H100-SXM', 'H200', 'L40S', 'RTX-4090']) {
+    for (const name of ['A10', 'A40', 'L20', 'H800', 'H20', 'A100-80GB', 'H100-SXM', 'H200', 'L40S', 'RTX-4090']) {
       const gpu = gpus.get(name);
       expect(gpu.name).toBe(name);
       expect(gpu.efficiency?.source).toBeTruthy();
@@ -48,7 +48,14 @@ describe('GPU catalog', () => {
     expect(gpus.get('H100-SXM').efficiency?.source).toMatch(/^calibrated against vidur_profiling/);
     expect(gpus.get('H800').efficiency?.source).toMatch(/inferred from the H100-SXM/);
     expect(gpus.get('H800').efficiency?.mfu).toBe(gpus.get('H100-SXM').efficiency?.mfu);
-    expect(gpus.get('L20').efficiency?.source).toMatch(/datasheet default/);
+    // The L20 has no data of its own: it takes the L40S fits (same die) and says so.
+    expect(gpus.get('L20').efficiency?.source).toMatch(/inferred from the L40S/);
+    expect(gpus.get('RTX-4090').efficiency?.source).toMatch(/datasheet default/);
+    const status = (name: string) => gpus.get(name).calibration?.status;
+    expect(['A100-80GB', 'H100-SXM', 'A40', 'A10', 'H200', 'L40S'].map(status)).toEqual(Array(6).fill('calibrated'));
+    expect(['H800', 'H20', 'L20'].map(status)).toEqual(['inferred', 'inferred', 'inferred']);
+    expect(status('RTX-4090')).toBe('datasheet');
+    for (const name of gpus.names()) expect(gpus.get(name).calibration?.source).toBeTruthy();
   });
 
   it('finds names case-insensitively and through aliases', () => {

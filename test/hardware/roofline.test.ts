@@ -28,6 +28,11 @@ const gpu: GpuSpec = {
     layerOverheadS: 1e-5,
     gemmTileTokens: 1,
     stepOverheadS: 1e-3,
+    // Steps of up to 512 tokens replay a CUDA graph: 5 us per layer instead of 10.
+    graphLayerOverheadS: 5e-6,
+    // Per layer: 2 us per call, 0.1 us per decoding sequence + 0.01 us per its KV head, 16
+    // tokens of partial tile per decoding sequence.
+    attention: { fixedS: 2e-6, perSeqS: 1e-7, perSeqHeadS: 1e-8, padTokens: 16, mbu: 0.8, prefillMfu: 0.5 },
     source: 'test',
   },
 };
@@ -62,11 +67,15 @@ describe('roofline timing', () => {
     const layer =
       hyp((2 * 4 * LAYER_PARAMS) / FLOPS, (LAYER_PARAMS * 2) / BW) + (4 * EW_BYTES_PER_TOKEN) / EW_BW + 1e-5;
     const head = hyp((4 * 2 * HEAD_PARAMS) / FLOPS, (HEAD_PARAMS * 2) / BW);
-    const attention = hyp((4000 * 4 * 2 * 1024) / FLOPS, (4000 * KV_BYTES_PER_TOKEN) / BW);
-    const expected = 2 * layer + head + attention + 1e-3;
+    // Per layer: the call, 4 sequences x (0.1 + 2 KV heads x 0.01) us, and the KV of 4000
+    // context tokens plus 4 x 16 tokens of partial tiles.
+    const attention =
+      2 * (2e-6 + 4 * 1.2e-7 + hyp((4000 * 4 * 1024) / FLOPS, ((4000 + 64) * KV_BYTES_PER_TOKEN) / 2 / BW));
+    // 4 tokens run as a CUDA graph: 5 us per layer.
+    const expected = 2 * (layer - 1e-5 + 5e-6) + head + attention + 1e-3;
     expect(timing.stepTime(b)).toBeCloseTo(expected, 12);
-    // By hand: 2 x 48.53 us + 82.09 us + 10.26 us + 1 ms.
-    expect(timing.stepTime(b)).toBeCloseTo(1.18941e-3, 7);
+    // By hand: 2 x 43.53 us + 82.09 us + 2 x 7.69 us + 1 ms.
+    expect(timing.stepTime(b)).toBeCloseTo(1.18453e-3, 7);
   });
 
   it('compute-bound prefill: FLOPs dominate', () => {
@@ -78,7 +87,9 @@ describe('roofline timing', () => {
     expect(compute).toBeGreaterThan(10 * stream);
     const layer = hyp(compute, stream) + (n * EW_BYTES_PER_TOKEN) / EW_BW + 1e-5;
     const head = hyp((2 * HEAD_PARAMS) / FLOPS, (HEAD_PARAMS * 2) / BW);
-    const attention = hyp(((n * n) / 2) * ((4 * 2 * 1024) / FLOPS), (n * KV_BYTES_PER_TOKEN) / BW);
+    // Per layer: the call plus causal attention over n^2/2 pairs (prefillMfu 0.5, as the GEMMs).
+    const attention = 2 * (2e-6 + hyp(((n * n) / 2) * ((4 * 1024) / FLOPS), (n * KV_BYTES_PER_TOKEN) / 2 / BW));
+    // 2048 tokens run eagerly: the full 10 us per layer stays in `layer`.
     expect(timing.stepTime(b)).toBeCloseTo(2 * layer + head + attention + 1e-3, 12);
   });
 
@@ -92,10 +103,11 @@ describe('roofline timing', () => {
       1e-5;
     const head = hyp((2 * HEAD_PARAMS) / 2 / FLOPS, (HEAD_PARAMS * 2) / 2 / BW);
     // One KV head per rank (2 KV heads over 2 ranks).
-    const attention = hyp(((n * n) / 2) * ((4 * 2 * 1024) / 2 / FLOPS), (n * 2 * 2 * 1 * 128 * 2) / BW);
+    const attention = 2 * (2e-6 + hyp(((n * n) / 2) * ((4 * 1024) / 2 / FLOPS), (n * 2 * 1 * 128 * 2) / BW));
     // Ring: 2(tp-1)/tp = 1 buffer of n x hidden x 2 bytes over 100 GB/s x 0.75, plus 10 us.
     const allReduce = 2 * 2 * (10e-6 + (n * 1024 * 2) / (100e9 * 0.75));
-    expect(timing.stepTime(b)).toBeCloseTo(2 * layer + head + attention + allReduce + 1e-3, 12);
+    // 512 tokens still run as a CUDA graph: 5 us per layer instead of 10.
+    expect(timing.stepTime(b)).toBeCloseTo(2 * (layer - 5e-6) + head + attention + allReduce + 1e-3, 12);
   });
 
   it('MoE: a decode step reads the experts its tokens touch, E x (1 - (1 - k/E)^tokens)', () => {
@@ -110,9 +122,11 @@ describe('roofline timing', () => {
       const layer =
         hyp((2 * tokens * (attention + router + 2 * expert)) / FLOPS, ((attention + router + touched * expert) * 2) / BW) +
         (tokens * ew) / EW_BW +
-        1e-5;
+        5e-6;
       const head = hyp((tokens * 2 * HEAD_PARAMS) / FLOPS, (HEAD_PARAMS * 2) / BW);
-      const attn = hyp((tokens * 100 * 4 * 2 * 1024) / FLOPS, (tokens * 100 * KV_BYTES_PER_TOKEN) / BW);
+      const attn =
+        2 *
+        (2e-6 + tokens * 1.2e-7 + hyp((tokens * 100 * 4 * 1024) / FLOPS, (tokens * 116 * KV_BYTES_PER_TOKEN) / 2 / BW));
       return 2 * layer + head + attn + 1e-3;
     };
     expect(timing.stepTime(decodeStep(1, 100))).toBeCloseTo(step(1, 2), 12);
@@ -123,6 +137,34 @@ describe('roofline timing', () => {
     expect(perToken(32, 64)).toBeLessThan(0.5 * perToken(1, 2));
   });
 
+  it('expert parallelism: the busiest rank reads whole experts, mean + sqrt(2 ln tp) x sqrt(mean)', () => {
+    // 8 experts of width 1024, 2 per token, 2 ranks: each holds 4 whole experts.
+    const moeModel: ModelSpec = { ...model, moe: { experts: 8, activeExperts: 2, expertIntermediateSize: 1024 } };
+    const expert = 3 * 1024 * 1024;
+    const tpTime = createRooflineTiming(gpu, moeModel, 2);
+    const epTime = createRooflineTiming(gpu, moeModel, 2, { expertParallel: true });
+    // One token: 1 - 6/8 = 1/4 of the experts are read. Sharded: 8 x 1/4 = 2 experts, half of
+    // each per rank = 1 expert's bytes. EP: mean 4 x 1/4 = 1 per rank, busiest 1 + 1.1774 = 2.1774.
+    const busiest = 1 + Math.sqrt(2 * Math.log(2));
+    const extraBytesPerLayer = (busiest - 1) * expert * 2;
+    const delta = epTime.stepTime(decodeStep(1, 100)) - tpTime.stepTime(decodeStep(1, 100));
+    // The matmul term is memory-bound at one token: the difference is the extra stream in both layers
+    // (combined with the tiny compute term through the sqrt, hence the tolerance).
+    expect(delta).toBeGreaterThan(0.99 * 2 * (extraBytesPerLayer / BW));
+    expect(delta).toBeLessThan(1.01 * 2 * (extraBytesPerLayer / BW));
+    // A large batch reads every expert either way: the same bytes per rank.
+    const big = decodeStep(512, 51200);
+    expect(epTime.stepTime(big)).toBeCloseTo(tpTime.stepTime(big), 9);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 600 }), fc.integer({ min: 1, max: 64 }), (n, extra) => {
+        return epTime.stepTime(decodeStep(n + extra, 100 * (n + extra))) >= epTime.stepTime(decodeStep(n, 100 * n));
+      }),
+      { numRuns: 500, seed: 7 },
+    );
+    const odd: ModelSpec = { ...model, moe: { experts: 5, activeExperts: 2, expertIntermediateSize: 1024 } };
+    expect(() => createRooflineTiming(gpu, odd, 2, { expertParallel: true })).toThrow(/multiple of 2 experts/);
+  });
+
   it('MLA: every rank reads the whole latent; FP8 weights run at the FP8 rate', () => {
     const models = loadModelCatalog();
     const h200 = loadGpuCatalog().get('H200');
@@ -130,7 +172,7 @@ describe('roofline timing', () => {
     // KV read per context token: (512 + 64) x 61 layers x 2 bytes, the same at tp 1 and tp 8.
     const at = (tp: number, ctx: number): number => createRooflineTiming(h200, v3, tp).stepTime(decodeStep(1, ctx));
     const slope = (tp: number): number => (at(tp, 200_000) - at(tp, 100_000)) / 100_000;
-    const bw = h200.memoryBandwidthGBs * 1e9 * h200.efficiency!.mbu;
+    const bw = h200.memoryBandwidthGBs * 1e9 * h200.efficiency!.attention!.mbu;
     expect(slope(8)).toBeGreaterThan(0.9 * (576 * 61 * 2) / bw);
     // One-token decode streams half the matmul bytes; prefill matmuls run at twice the rate
     // (attention, norms and per-layer overheads stay as they were).
@@ -139,6 +181,17 @@ describe('roofline timing', () => {
     const decode = (m: ModelSpec): number => createRooflineTiming(h200, m, 1).stepTime(decodeStep(1, 1000));
     expect(decode({ ...llama, dtypeBytes: 1, kvDtypeBytes: 2 })).toBeLessThan(0.75 * decode(llama));
     expect(step('Qwen3-235B-A22B-FP8', freshPrefill(2048))).toBeLessThan(0.9 * step('Qwen3-235B-A22B', freshPrefill(2048)));
+  });
+
+  it('step overhead: a base per step plus a term per sequence in the step', () => {
+    const perSeq = { ...gpu, efficiency: { ...gpu.efficiency!, stepOverheadPerSeqS: 20e-6 } };
+    const base = createRooflineTiming(gpu, model, 1);
+    const grown = createRooflineTiming(perSeq, model, 1);
+    // Decode: one sequence per token. Prefill: one per chunk, whatever its length.
+    expect(grown.stepTime(decodeStep(8, 800)) - base.stepTime(decodeStep(8, 800))).toBeCloseTo(8 * 20e-6, 12);
+    expect(grown.stepTime(freshPrefill(1000)) - base.stepTime(freshPrefill(1000))).toBeCloseTo(20e-6, 12);
+    const mixed: BatchShape = { ...freshPrefill(500), decodeSeqs: 3, decodeContextTokens: 300 };
+    expect(grown.stepTime(mixed) - base.stepTime(mixed)).toBeCloseTo(4 * 20e-6, 12);
   });
 
   it('rounds matmul tokens up to the tile', () => {
@@ -201,6 +254,32 @@ describe('roofline timing', () => {
       ),
       { numRuns: 2000, seed: 42 },
     );
+  });
+
+  it('decode attention: monotone in batch and context on every calibrated GPU, and one more sequence costs more than its KV', () => {
+    const gpus = loadGpuCatalog();
+    const llama = loadModelCatalog().get('Llama-3.1-8B');
+    for (const name of gpus.names()) {
+      const gpu = gpus.get(name);
+      const t = createRooflineTiming(gpu, llama, 1);
+      let prevSeqs = 0;
+      for (let seqs = 1; seqs <= 512; seqs *= 2) {
+        let prevCtx = 0;
+        for (const ctx of [16, 256, 1024, 4096, 16384]) {
+          const step = t.stepTime(decodeStep(seqs, seqs * ctx));
+          expect(step).toBeGreaterThan(prevCtx);
+          prevCtx = step;
+        }
+        const step = t.stepTime(decodeStep(seqs, seqs * 1024));
+        expect(step).toBeGreaterThan(prevSeqs);
+        prevSeqs = step;
+      }
+      // The marginal cost of a 1024-token sequence in a batch of 64: at least its KV read at the
+      // weight-streaming share (what the model charged before attention was calibrated).
+      const marginal = t.stepTime(decodeStep(65, 65 * 1024)) - t.stepTime(decodeStep(64, 64 * 1024));
+      const kvOnly = (1024 * 131072) / (gpu.memoryBandwidthGBs * 1e9 * gpu.efficiency!.mbu);
+      expect(marginal).toBeGreaterThan(kvOnly);
+    }
   });
 
   it('step time grows with batch size for decode and prefill', () => {

@@ -391,16 +391,15 @@ describe('hand-checked world', () => {
     };
     const res = runWorld(spec);
     checkWorld(spec, res);
-    // Both arrive at 0 but the first step starts at the first arrival: step 1 prefills request 0
-    // alone (100 tokens: 2 ms). Step 2: request 0 decodes (1 token) and request 1 prefills
-    // (50 tokens): 1 + 0.51 = 1.51 ms. Step 3: request 0 decodes: 1.01 ms.
+    // Both arrive at 0 and share step 1 (same-instant arrivals batch): 150 prompt tokens, 2.5 ms.
+    // Request 1 (one token) ends with it; request 0 then decodes twice alone: 1.01 ms each.
     const [r0, r1] = [0, 1].map((id) => res.endings.find((e) => e.id === id)!.seq!);
-    expect(r0.firstTokenAt).toBeCloseTo(0.002, 12);
-    expect(r1.firstTokenAt).toBeCloseTo(0.002 + 0.00151, 12);
-    expect(r1.finishedAt).toBeCloseTo(0.00351, 12);
-    expect(r0.finishedAt).toBeCloseTo(0.002 + 0.00151 + 0.00101, 12);
-    expect(res.summary.metrics.ttft_ms.mean).toBeCloseTo((2 + 3.51) / 2, 9);
-    expect(res.summary.metrics.tpot_ms.mean).toBeCloseTo((1.51 + 1.01) / 2, 9);
+    expect(r0.firstTokenAt).toBeCloseTo(0.0025, 12);
+    expect(r1.firstTokenAt).toBeCloseTo(0.0025, 12);
+    expect(r1.finishedAt).toBeCloseTo(0.0025, 12);
+    expect(r0.finishedAt).toBeCloseTo(0.0025 + 2 * 0.00101, 12);
+    expect(res.summary.metrics.ttft_ms.mean).toBeCloseTo(2.5, 9);
+    expect(res.summary.metrics.tpot_ms.mean).toBeCloseTo(1.01, 9);
     expect(res.steps).toBe(3);
   });
 });

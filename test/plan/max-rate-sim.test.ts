@@ -32,8 +32,10 @@ const entry = (gpu: string): FleetEntry => ({
   tp: 1,
   role: 'unified',
   dp: 1,
-  engine: { maxNumSeqs: 1 },
+  // Hand capacities: no front end, synchronous scheduling.
+  engine: { maxNumSeqs: 1, asyncScheduling: false },
   timing: { table: join(FIXTURES, 'constant-steps.csv') },
+  frontend: { requestMs: 0, responseMs: 0 },
 });
 
 const TTFT_50MS_HALF: SloTarget[] = [{ metric: 'ttft', maxMs: 50, attainment: 50 }];

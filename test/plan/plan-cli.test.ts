@@ -27,8 +27,9 @@ const basePlan = {
   targetRate: 22,
   slo: [{ metric: 'ttft', maxMs: 50, attainment: 50 }],
   candidates: [
-    { gpu: 'H100-SXM', costPerHour: 3, engine: { maxNumSeqs: 1 }, timing: table },
-    { gpu: 'L40S', costPerHour: 1, engine: { maxNumSeqs: 1 }, timing: table },
+    // Hand capacities: no front end, synchronous scheduling.
+    { gpu: 'H100-SXM', costPerHour: 3, engine: { maxNumSeqs: 1, asyncScheduling: false }, timing: table, frontend: { requestMs: 0, responseMs: 0 } },
+    { gpu: 'L40S', costPerHour: 1, engine: { maxNumSeqs: 1, asyncScheduling: false }, timing: table, frontend: { requestMs: 0, responseMs: 0 } },
   ],
   search: { precision: 0.01 },
 };

@@ -17,7 +17,8 @@ async function placements(refreshMs: number): Promise<string[]> {
       'name: stale',
       'seed: 3',
       'model: Llama-3.1-8B',
-      'fleet: [{gpu: H100-SXM, count: 4}]',
+      // No API-server delay, synchronous scheduling: the router's view then lags only by the refresh interval.
+      'fleet: [{gpu: H100-SXM, count: 4, frontend: {requestMs: 0, responseMs: 0}, engine: {asyncScheduling: false}}]',
       'workload: {duration: 20, sources: [{class: c, dataset: sharegpt, rate: 30}]}',
       `router: {policy: least-kv-cache, refreshMs: {default: ${refreshMs}}}`,
     ].join('\n'),

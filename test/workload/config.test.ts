@@ -55,7 +55,7 @@ describe('workloadSchema', () => {
       message: 'required for a dataset source',
     });
     expect(err({ duration: 1, sources: [{ class: 'a', dataset: 'x', trace: { format: 'vidur', path: 'p' }, rate: 1 }] }).message).toMatch(
-      /exactly one of dataset or trace/,
+      /exactly one of dataset, trace, pool or fixed/,
     );
     expect(err({ duration: 1, rate: 5, sources: [{ class: 'a', dataset: 'x' }] }).where).toBe('workload.sources[0].ratio');
     expect(err({ duration: 1, rate: 5, sources: [{ class: 'a', dataset: 'x', ratio: 1, rate: 2 }] }).where).toBe(

@@ -12,13 +12,15 @@ const MAX_HASH_ID = 2 ** 32;
 
 /**
  * Mooncake FAST'25 JSONL: `{"timestamp": ms, "input_length", "output_length", "hash_ids": [...]}`.
- * `hash_ids` becomes `prefixHashes` (block 512). The trace also hashes the last, partial block;
+ * `hash_ids` becomes `prefixHashes` (block 512, or the `hashBlockTokens` option for traces in this
+ * layout hashed at another block size). The trace also hashes the last, partial block;
  * only full blocks are kept, as a paged prefix cache (vLLM) only reuses full blocks.
  */
 export class MooncakeTraceReader implements TraceReader {
   readonly hasTimestamps = true;
   private readonly lines: LineReader;
   private readonly workloadClass: string;
+  private readonly blockTokens: number;
   private count = 0;
   private last = 0;
 
@@ -28,6 +30,7 @@ export class MooncakeTraceReader implements TraceReader {
   ) {
     this.lines = new LineReader(file, opts.bufferSize);
     this.workloadClass = opts.workloadClass ?? 'trace';
+    this.blockTokens = opts.hashBlockTokens ?? MOONCAKE_BLOCK_TOKENS;
   }
 
   next(): RequestSpec | undefined {
@@ -46,9 +49,9 @@ export class MooncakeTraceReader implements TraceReader {
       this.last = arrival;
       const prompt = tokenCount(o.input_length, 'input_length', file, line);
       const output = tokenCount(o.output_length, 'output_length', file, line);
-      const hashes = fullBlockHashes(o.hash_ids, prompt, file, line);
+      const hashes = fullBlockHashes(o.hash_ids, prompt, this.blockTokens, file, line);
       this.count++;
-      return newRequest(this.workloadClass, arrival, prompt, output, hashes, MOONCAKE_BLOCK_TOKENS, undefined);
+      return newRequest(this.workloadClass, arrival, prompt, output, hashes, this.blockTokens, undefined);
     }
   }
 }
@@ -57,12 +60,13 @@ export class MooncakeTraceReader implements TraceReader {
 function fullBlockHashes(
   value: unknown,
   prompt: number,
+  blockTokens: number,
   file: string,
   line: number,
 ): readonly number[] {
   if (value === undefined || value === null) return NO_PREFIX;
   if (!Array.isArray(value)) throw new InputError('hash_ids must be an array', file, `line ${line}`);
-  const full = Math.floor(prompt / MOONCAKE_BLOCK_TOKENS);
+  const full = Math.floor(prompt / blockTokens);
   if (value.length > full) value.length = full;
   for (let i = 0; i < value.length; i++) {
     const id = value[i];

@@ -18,6 +18,8 @@ export interface TraceReaderOptions {
   workloadClass?: string;
   /** AIBrix only: output length for entries whose output_length is null. */
   defaultOutputTokens?: number;
+  /** Mooncake format: tokens covered by one hash_ids entry (default 512, the Mooncake trace's own). */
+  hashBlockTokens?: number;
 }
 
 export type TraceFormat = 'mooncake' | 'azure' | 'vidur' | 'aibrix';

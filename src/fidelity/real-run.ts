@@ -1,0 +1,177 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { InputError } from '../input-error.js';
+import { parseQuotedCsv } from './quoted-csv.js';
+
+/** Latency figures of one scope (the whole run or one stage), ms; absent where the source has none. */
+export interface MeasuredLatency {
+  ttftMean?: number;
+  ttftP90?: number;
+  ttftP99?: number;
+  tpotMean?: number;
+  e2eMean?: number;
+  e2eP90?: number;
+  e2eP99?: number;
+}
+
+/** One real serving run: how it was configured and what its client measured. */
+export interface RealRun {
+  id: string;
+  /** Where it came from: "file line N". */
+  origin: string;
+  model: string;
+  gpu: string;
+  tp: number;
+  stages: { rate: number; duration: number }[];
+  systemPromptTokens: number;
+  questionTokens: number;
+  outputTokens: number;
+  /** The client's mean output length when it differs from outputTokens (TPOT is computed with it). */
+  measuredOutputMean?: number;
+  engine: {
+    maxNumSeqs: number;
+    maxNumBatchedTokens: number;
+    maxModelLen: number;
+    blockSize: number;
+    gpuMemoryUtilization: number;
+  };
+  cpuOffload: boolean;
+  /** Whole run, then one entry per stage (same order as stages). */
+  measured: MeasuredLatency;
+  measuredStages: MeasuredLatency[];
+}
+
+const num = z.coerce.number().refine(Number.isFinite, 'expected a number');
+const optionalNum = z
+  .string()
+  .optional()
+  .transform((s, ctx) => {
+    if (s === undefined || s.trim() === '') return undefined;
+    const v = Number(s);
+    if (!Number.isFinite(v)) {
+      ctx.addIssue({ code: 'custom', message: `expected a number, got "${s}"` });
+      return z.NEVER;
+    }
+    return v;
+  });
+const list = z.string().transform((s, ctx) => {
+  const values = s.split(';').map((x) => Number(x.trim()));
+  if (values.some((v) => !(v > 0))) {
+    ctx.addIssue({ code: 'custom', message: `expected ';'-separated positive numbers, got "${s}"` });
+    return z.NEVER;
+  }
+  return values;
+});
+
+/** The columns a run description needs (the layout of sim2real_trainval/trainval_runs.csv). */
+const rowSchema = z.object({
+  exp_id: z.string().min(1),
+  model: z.string().min(1),
+  gpu: z.string().min(1),
+  tp: num.pipe(z.number().int().positive()),
+  stage_rates_rps: list,
+  stage_durations_s: list,
+  output_tokens_fixed: num.pipe(z.number().int().positive()),
+  system_prompt_tokens: num.pipe(z.number().int().nonnegative()),
+  question_tokens: num.pipe(z.number().int().positive()),
+  max_num_seqs: num.pipe(z.number().int().positive()),
+  max_num_batched_tokens: num.pipe(z.number().int().positive()),
+  max_model_len: num.pipe(z.number().int().positive()),
+  kv_block_size: num.pipe(z.number().int().positive()),
+  gpu_memory_utilization: num.pipe(z.number().gt(0).max(1)),
+  cpu_offload: z.string().optional(),
+  output_len_mean_meas: optionalNum,
+});
+
+const METRIC_COLUMNS: Record<keyof MeasuredLatency, string> = {
+  ttftMean: 'ttft_mean_ms',
+  ttftP90: 'ttft_p90_ms',
+  ttftP99: 'ttft_p99_ms',
+  tpotMean: 'tpot_mean_ms',
+  e2eMean: 'e2e_mean_ms',
+  e2eP90: 'e2e_p90_ms',
+  e2eP99: 'e2e_p99_ms',
+};
+
+/** Reads real runs from a CSV file, or from every .csv file of a directory (sorted by name). */
+export function readRealRuns(path: string): RealRun[] {
+  let files: string[];
+  try {
+    files = statSync(path).isDirectory()
+      ? readdirSync(path)
+          .filter((f) => f.endsWith('.csv'))
+          .sort()
+          .map((f) => join(path, f))
+      : [path];
+  } catch {
+    throw new InputError('no such file or directory', path);
+  }
+  if (files.length === 0) throw new InputError('no .csv files of real runs in this directory', path);
+  const runs = files.flatMap(readRunsFile);
+  const seen = new Set<string>();
+  for (const r of runs) {
+    if (seen.has(r.id)) throw new InputError(`duplicate exp_id "${r.id}"`, r.origin);
+    seen.add(r.id);
+  }
+  return runs;
+}
+
+function readRunsFile(file: string): RealRun[] {
+  const { header, rows } = parseQuotedCsv(readFileSync(file, 'utf8'), file);
+  return rows.map(({ line, fields }) => {
+    const raw: Record<string, string> = {};
+    header.forEach((h, i) => {
+      if (fields[i] !== undefined) raw[h] = fields[i];
+    });
+    const parsed = rowSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const column = String(issue.path[0] ?? '');
+      const message = issue.code === 'invalid_type' && raw[column] === undefined ? 'missing column' : issue.message;
+      throw new InputError(`${column}: ${message}`, file, `line ${line}`);
+    }
+    const r = parsed.data;
+    if (r.stage_rates_rps.length !== r.stage_durations_s.length) {
+      throw new InputError(
+        `stage_rates_rps has ${r.stage_rates_rps.length} stages but stage_durations_s has ${r.stage_durations_s.length}`,
+        file,
+        `line ${line}`,
+      );
+    }
+    const metric = (prefix: string) => {
+      const m: MeasuredLatency = {};
+      for (const [key, column] of Object.entries(METRIC_COLUMNS) as [keyof MeasuredLatency, string][]) {
+        const text = raw[prefix + column.replace(/_ms$/, '_ms')];
+        if (text === undefined || text.trim() === '') continue;
+        const v = Number(text);
+        if (!Number.isFinite(v)) throw new InputError(`${prefix}${column}: expected a number, got "${text}"`, file, `line ${line}`);
+        m[key] = v;
+      }
+      return m;
+    };
+    const measuredOut = r.output_len_mean_meas;
+    return {
+      id: r.exp_id,
+      origin: `${file} line ${line}`,
+      model: r.model,
+      gpu: r.gpu,
+      tp: r.tp,
+      stages: r.stage_rates_rps.map((rate, k) => ({ rate, duration: r.stage_durations_s[k] })),
+      systemPromptTokens: r.system_prompt_tokens,
+      questionTokens: r.question_tokens,
+      outputTokens: r.output_tokens_fixed,
+      ...(measuredOut !== undefined && Math.abs(measuredOut - r.output_tokens_fixed) > 1 && { measuredOutputMean: measuredOut }),
+      engine: {
+        maxNumSeqs: r.max_num_seqs,
+        maxNumBatchedTokens: r.max_num_batched_tokens,
+        maxModelLen: r.max_model_len,
+        blockSize: r.kv_block_size,
+        gpuMemoryUtilization: r.gpu_memory_utilization,
+      },
+      cpuOffload: /^true$/i.test(r.cpu_offload?.trim() ?? ''),
+      measured: metric(''),
+      measuredStages: r.stage_rates_rps.map((_, k) => metric(`s${k}_`)),
+    };
+  });
+}

@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { catalogModel, parseQuotedCsv, readRealRuns, runFidelity } from '../../src/fidelity/index.js';
+import { loadModelCatalog } from '../../src/hardware/index.js';
+import { lines, sim } from '../cli/harness.js';
+import { cleanup, tempDir, write } from '../experiment/fixtures.js';
+
+afterAll(cleanup);
+
+const HEADER =
+  'exp_id,model,gpu,tp,stage_rates_rps,stage_durations_s,output_tokens_fixed,system_prompt_tokens,question_tokens,max_num_seqs,max_num_batched_tokens,max_model_len,kv_block_size,gpu_memory_utilization,cpu_offload,output_len_mean_meas,ttft_mean_ms,ttft_p99_ms,tpot_mean_ms,e2e_mean_ms,s0_ttft_mean_ms,s1_ttft_mean_ms,notes';
+
+/** Two tiny runs (2 then 4 req/s for 5 s each; 3 req/s for 4 s) and one whose model no catalog has. */
+function fixture(): string {
+  const dir = tempDir();
+  return write(
+    dir,
+    'runs.csv',
+    [
+      HEADER,
+      'a,meta-llama/Llama-2-7b-hf,H100,1,2;4,5;5,20,32,40,64,2048,4096,16,0.9,False,,30,60,8,200,25,35,"notes, with a comma and ""quotes"""',
+      'b,Qwen/Qwen2.5-7B-Instruct,H100,1,3,4,20,32,40,64,2048,4096,16,0.9,True,15,30,60,8,200,,,',
+      'c,nobody/Unknown-1B,H100,1,1,1,20,32,40,64,2048,4096,16,0.9,False,,30,60,8,200,,,',
+    ].join('\n'),
+  );
+}
+
+describe('sim fidelity', () => {
+  it('parses quoted CSV fields', () => {
+    const { header, rows } = parseQuotedCsv('a,b\n"x, y","say ""hi"""\n\n1,2\n', 'f.csv');
+    expect(header).toEqual(['a', 'b']);
+    expect(rows).toEqual([
+      { line: 2, fields: ['x, y', 'say "hi"'] },
+      { line: 4, fields: ['1', '2'] },
+    ]);
+  });
+
+  it('maps Hugging Face ids to catalog names', () => {
+    const catalog = loadModelCatalog();
+    expect(catalogModel('meta-llama/Llama-2-7b-hf', catalog)).toBe('Llama-2-7B');
+    expect(catalogModel('Qwen/Qwen2.5-7B-Instruct', catalog)).toBe('Qwen2.5-7B');
+    expect(catalogModel('nobody/Unknown-1B', catalog)).toBeUndefined();
+  });
+
+  it('scores every run and stage against its measurements, with medians over runs', async () => {
+    const runs = readRealRuns(fixture());
+    const report = await runFidelity(runs, { seeds: [1, 2] });
+    const [a, b, c] = report.runs;
+    expect(c.skipped).toMatch(/not in the catalog/);
+    expect(a.scopes.map((s) => s.scope)).toEqual(['all', 's0', 's1']);
+    // floor(2 x 5) = 10 requests in stage 0, floor(4 x 5) = 20 in stage 1.
+    expect(a.scopes.map((s) => s.requests)).toEqual([30, 10, 20]);
+    expect(b.scopes.map((s) => s.requests)).toEqual([12]);
+    for (const r of [a, b]) {
+      for (const s of r.scopes) {
+        for (const [m, e] of Object.entries(s.error)) {
+          const k = m as keyof typeof s.measured;
+          expect(e).toBeCloseTo((s.simulated[k]! - s.measured[k]!) / s.measured[k]!, 12);
+        }
+      }
+    }
+    // Only the measured metrics are scored (stage s1 of run a measured only TTFT mean).
+    expect(Object.keys(a.scopes[2].error)).toEqual(['ttftMean']);
+    // TPOT as the client computed it: with the client's mean output length (15) where it reports one.
+    const sb = b.scopes[0].simulated;
+    expect(sb.tpotMean).toBeCloseTo((sb.e2eMean! - sb.ttftMean!) / 14, 9);
+    const sa = a.scopes[0].simulated;
+    expect(sa.tpotMean).toBeCloseTo((sa.e2eMean! - sa.ttftMean!) / 19, 9);
+    // Medians of two runs: the mean of their two errors; run b is a cpu_offload run.
+    const e = [a, b].map((r) => r.scopes[0].error.ttftMean!);
+    expect(report.medians.all.ape.ttftMean).toBeCloseTo((Math.abs(e[0]) + Math.abs(e[1])) / 2, 12);
+    expect(report.medians.noOffload).toMatchObject({ runs: 1, signed: { ttftMean: e[0] } });
+  });
+
+  it('writes the experiment files it runs, and reads them back', async () => {
+    const csv = fixture();
+    const dir = join(tempDir(), 'exps');
+    const w = await sim('fidelity', csv, '--write', '--experiments', dir);
+    expect(w.code).toBe(0);
+    expect(lines(w.stdout)).toEqual([`wrote ${join(dir, 'trainval-a.yaml')}`, `wrote ${join(dir, 'trainval-b.yaml')}`, 'skipped c: model nobody/Unknown-1B is not in the catalog']);
+    const yaml = readFileSync(join(dir, 'trainval-a.yaml'), 'utf8');
+    expect(yaml).toMatch(/arrival: conditioned-poisson/);
+    expect(yaml).not.toMatch(/ttft|e2e/i);
+    const r = await sim('fidelity', csv, '--experiments', dir, '--seeds', '1', '--only', 'a');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^a +s1 /m);
+    expect(r.stdout).toMatch(/median APE +all +1 runs/);
+  });
+
+  it('bad run tables fail with the file, line and column', async () => {
+    const dir = tempDir();
+    const bad = write(dir, 'bad.csv', `${HEADER}\na,m,H100,two,1,1,20,32,40,64,2048,4096,16,0.9,False,,30,60,8,200,,,\n`);
+    const r = await sim('fidelity', bad);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`${bad}: line 2: tp: `));
+    const mismatch = write(dir, 'm.csv', `${HEADER}\na,m,H100,1,1;2,1,20,32,40,64,2048,4096,16,0.9,False,,30,60,8,200,,,\n`);
+    expect((await sim('fidelity', mismatch)).stderr).toMatch(/line 2: stage_rates_rps has 2 stages but stage_durations_s has 1/);
+  });
+});

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { fitFrontendMs, objective, withStepOverhead, type FidelityReport } from '../../src/fidelity/index.js';
+import { loadGpuCatalog } from '../../src/hardware/index.js';
+
+function report(pairs: [simTtft: number, measTtft: number, tpotErr: number][]): FidelityReport {
+  return {
+    seeds: [1],
+    medians: { all: { ape: {}, signed: {}, runs: pairs.length }, noOffload: { ape: {}, signed: {}, runs: 0 } },
+    runs: pairs.map(([s, m, tpot], i) => ({
+      id: String(i),
+      model: 'm',
+      cpuOffload: false,
+      scopes: [
+        {
+          scope: 'all',
+          requests: 1,
+          simulated: { ttftMean: s, e2eMean: 1000 + s },
+          measured: { ttftMean: m, e2eMean: 1000 + m },
+          error: { tpotMean: tpot },
+        },
+      ],
+    })),
+  };
+}
+
+describe('end-to-end fit', () => {
+  it('fits the front end as the weighted median gap of the TTFT means', () => {
+    // Gaps 5 (weight 1/15) and 10 (1/30): 1/15 already holds half the weight, so F = 5 ms.
+    expect(fitFrontendMs(report([[10, 15, 0], [20, 30, 0]]))).toBe(5);
+    // An overloaded run (gap -900) does not drag it: gaps -900, 8, 9 with weights 1/100, 1/20, 1/20.
+    expect(fitFrontendMs(report([[1000, 100, 0], [12, 20, 0], [11, 20, 0]]))).toBe(8);
+    // A simulation already slower than the measurements gets no front end, not a negative one.
+    expect(fitFrontendMs(report([[20, 15, 0]]))).toBe(0);
+  });
+
+  it('scores median APEs of TPOT, E2E and TTFT once the front end is added', () => {
+    // TTFT 10+6 vs 15 and 20+6 vs 30: APEs 1/15 and 4/30, median 0.1; E2E: 1/1015 and 4/1030.
+    const r = report([[10, 15, 0.02], [20, 30, -0.04]]);
+    expect(objective(r, 6)).toBeCloseTo(0.03 + (1 / 1015 + 4 / 1030) / 2 + 0.1, 12);
+  });
+
+  it('replaces one GPU type step overhead, by name or alias, and nothing else', () => {
+    const base = loadGpuCatalog();
+    const c = withStepOverhead(base, 'H100', 0.001, 2e-6);
+    expect(c.get('H100-SXM').efficiency).toMatchObject({ stepOverheadS: 0.001, stepOverheadPerSeqS: 2e-6 });
+    expect(c.get('h100').efficiency!.mfu).toBe(base.get('H100-SXM').efficiency!.mfu);
+    expect(c.get('A100-80GB')).toEqual(base.get('A100-80GB'));
+  });
+});
