@@ -19,3 +19,26 @@ export class InputError extends Error {
     return [this.file, this.where, this.message].filter(Boolean).join(': ');
   }
 }
+
+/**
+ * A file-system failure (ENOSPC, EROFS, EISDIR, ...) as one line naming the file: the user's
+ * machine, not a defect, so it is reported like bad input. Other errors pass through unchanged.
+ */
+export function fileSystemError(err: unknown, file: string, doing: string): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (err instanceof InputError || typeof code !== 'string' || !/^E[A-Z0-9]+$/.test(code)) return err;
+  return new InputError(`cannot ${doing} (${code}${FS_HINTS[code] ? `: ${FS_HINTS[code]}` : ''})`, file);
+}
+
+const FS_HINTS: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'a part of the path is a file, not a directory',
+  ENOENT: 'no such file or directory',
+  EDQUOT: 'disk quota exceeded',
+  EIO: 'input/output error',
+  EMFILE: 'too many open files',
+};
