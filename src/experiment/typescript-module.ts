@@ -22,16 +22,28 @@ export async function withTranspiledModule<T>(file: string, load: (jsFile: strin
   let source: string;
   try {
     source = readFileSync(file, 'utf8');
-  } catch {
-    throw new InputError('policy module not found', file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError(code === 'ENOENT' ? 'policy module not found' : `cannot read policy module (${code ?? String(err)})`, file);
   }
   const out = ts.transpileModule(source, {
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
-    fileName: file,
+    // The inline source map points stack traces at the user's .ts file and line, not at the
+    // temporary file (which is gone by the time a policy fails).
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false, inlineSourceMap: true, inlineSources: true },
+    fileName: basename(file),
+    reportDiagnostics: true,
   });
+  // transpileModule reports syntax errors only; type errors are the user's type checker's business.
+  const syntax = out.diagnostics?.find((d) => d.category === ts.DiagnosticCategory.Error);
+  if (syntax) {
+    const line = syntax.file && syntax.start !== undefined ? syntax.file.getLineAndCharacterOfPosition(syntax.start) : undefined;
+    const text = ts.flattenDiagnosticMessageText(syntax.messageText, ' ');
+    throw new InputError(`syntax error in policy module: ${text}`, file, line ? `line ${line.line + 1}, column ${line.character + 1}` : undefined);
+  }
+  process.setSourceMapsEnabled(true);
   // Type-only imports are erased; relative .js imports keep working next to the original.
   const tmp = join(dirname(file), `.${basename(file, '.ts')}.${randomBytes(4).toString('hex')}.mjs`);
-  writeFileSync(tmp, out.outputText);
+  writeFileSync(tmp, out.outputText, { flag: 'wx' });
   try {
     return await load(tmp);
   } finally {
