@@ -26,8 +26,8 @@ export class PolicyContractError extends RoutingError {
  * Built-in policies are part of this library and are not wrapped: the guard costs nothing on
  * their hot path.
  */
-export function guardPolicy(policy: RoutingPolicy, file: string): RoutingPolicy {
-  const views = new ViewCache(file);
+export function guardPolicy(policy: RoutingPolicy, file: string, label = file): RoutingPolicy {
+  const views = new ViewCache(label, file);
   const ctxView = (ctx: RoutingContext) => views.context(ctx);
   const call = <T>(what: string, fn: () => T): T => {
     try {
@@ -104,20 +104,23 @@ class ViewCache {
   private readonly facadeToRequest = new WeakMap<object, RequestView>();
   private readonly contexts = new WeakMap<RoutingContext, RoutingContext>();
 
-  constructor(readonly file: string) {}
+  /** `file`: the module as the user named it (for messages); `path`: its absolute path (to find it in stacks). */
+  constructor(
+    readonly file: string,
+    private readonly path: string,
+  ) {}
 
   endpoint(e: EndpointView): EndpointView {
     let v = this.endpoints.get(e);
     if (!v) {
-      const file = this.file;
       v = Object.freeze({
         id: e.id,
         index: e.index,
         gpuType: e.gpuType,
         role: e.role,
         ...(e.group !== undefined && { group: e.group }),
-        counters: readOnly(e.counters, `${e.id}.counters`, file),
-        metrics: readOnly(e.metrics, `${e.id}.metrics`, file),
+        counters: readOnly(e.counters, `${e.id}.counters`),
+        metrics: readOnly(e.metrics, `${e.id}.metrics`),
         capacity: () => Object.freeze({ ...e.capacity() }),
       });
       this.endpoints.set(e, v);
@@ -179,7 +182,7 @@ class ViewCache {
   /** An error thrown by the policy's code, with the module's file and line when the stack has them. */
   explain(err: unknown, what: string): unknown {
     if (err instanceof PolicyContractError && !(err instanceof ViewWriteError)) return err;
-    const where = userFrame(err, this.file);
+    const where = userFrame(err, this.path, this.file);
     if (err instanceof ViewWriteError) return new PolicyContractError(`${where ?? this.file}: ${what} ${err.message}`);
     const why = err instanceof Error ? `${err.name}: ${err.message}` : `threw ${describeValue(err)}`;
     return new PolicyContractError(`${where ?? this.file}: ${what} threw ${why}`);
@@ -190,7 +193,7 @@ class ViewCache {
 class ViewWriteError extends PolicyContractError {}
 
 /** A view of `target` whose writes throw (reads go straight through). */
-function readOnly<T extends object>(target: T, name: string, file: string): T {
+function readOnly<T extends object>(target: T, name: string): T {
   const refuse = (key: PropertyKey): never => {
     throw new ViewWriteError(`tried to change ${name}.${String(key)}; endpoint views are read-only`);
   };
@@ -204,13 +207,13 @@ function readOnly<T extends object>(target: T, name: string, file: string): T {
 }
 
 /** The first stack frame in the user's module: "/path/policy.ts:12:5". */
-function userFrame(err: unknown, file: string): string | undefined {
+function userFrame(err: unknown, file: string, label: string): string | undefined {
   const stack = err instanceof Error ? err.stack : undefined;
   if (!stack) return undefined;
   const base = file.replace(/\\/g, '/');
   for (const line of stack.split('\n')) {
     const m = /(?:file:\/\/)?(\/[^\s()]+?):(\d+):(\d+)\)?\s*$/.exec(line);
-    if (m && (m[1] === base || decodeURI(m[1]) === base)) return `${file}:${m[2]}:${m[3]}`;
+    if (m && (m[1] === base || decodeURI(m[1]) === base)) return `${label}:${m[2]}:${m[3]}`;
   }
   return undefined;
 }

@@ -11,9 +11,11 @@ import type { PolicyFactory, PolicyOptions, RoutingPolicy } from './policy.js';
  *
  * A module is code that runs with the user's rights as it is imported; the policies it builds
  * are held to the contract by guardPolicy (read-only views, `select` returns a candidate).
- * `shownAs`: the file to name in messages when `path` is a compiled stand-in (a .ts original).
+ * `shownAs`: the file to name in messages when `path` is a compiled stand-in (a .ts original);
+ * `label`: how errors while routing name the module (e.g. as the experiment file wrote it, so
+ * recorded failures do not depend on where the checkout lives).
  */
-export async function loadPolicyModule(path: string, shownAs?: string): Promise<PolicyFactory> {
+export async function loadPolicyModule(path: string, shownAs?: string, label?: string): Promise<PolicyFactory> {
   const { pathToFileURL } = await import('node:url');
   const { resolve } = await import('node:path');
   const loaded = resolve(path);
@@ -82,7 +84,7 @@ export async function loadPolicyModule(path: string, shownAs?: string): Promise<
     if (missing.length > 0) {
       throw new PolicyModuleError(`the policy built by the ${which} of ${abs} is missing ${missing.join(', ')}`, source);
     }
-    return guardPolicy(policy as RoutingPolicy, abs);
+    return guardPolicy(policy as RoutingPolicy, abs, label ?? abs);
   };
 }
 
