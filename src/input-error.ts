@@ -16,7 +16,7 @@ export class InputError extends Error {
 
   /** "file: where: message", leaving out the parts that are unknown. */
   format(): string {
-    return [this.file, this.where, this.message].filter(Boolean).join(': ');
+    return printable([this.file, this.where, this.message].filter(Boolean).join(': '));
   }
 }
 
@@ -42,3 +42,14 @@ const FS_HINTS: Record<string, string> = {
   EIO: 'input/output error',
   EMFILE: 'too many open files',
 };
+
+/**
+ * `s` with control characters and other non-printing code points escaped (\x1b, \u2028), so a
+ * message quoting a binary or hostile file cannot garble the terminal or split into lines.
+ */
+export function printable(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufffd]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
