@@ -78,7 +78,7 @@ export class ResultsDir {
   }
 
   /**
-   * Creates the directory (and points/) if needed and checks it may be written: real directories,
+   * Creates the directory if needed and checks it may be written: real directories,
    * and either empty or holding routesim results (a valid experiment.json). Returns the manifest
    * already there, if any. InputError (one line) for a file in the way, a read-only file system,
    * a symlink, or someone else's files.
@@ -101,7 +101,7 @@ export class ResultsDir {
         );
       }
     }
-    ensureRealDir(this.pointsDir, 'points directory');
+    if (entries.includes('points')) ensureRealDir(this.pointsDir, 'points directory');
     return previous;
   }
 
@@ -111,6 +111,7 @@ export class ResultsDir {
    * every point of the previous and the new manifest), and writes the manifest.
    */
   begin(manifest: Manifest, rerun: readonly string[] | 'all', previous?: Manifest): void {
+    ensureRealDir(this.pointsDir, 'points directory');
     this.remove(join(this.dir, 'summary.json'));
     this.remove(join(this.dir, 'summary.csv'));
     const ids = rerun === 'all' ? [...new Set([...(previous?.points ?? []), ...manifest.points].map((p) => p.id))] : rerun;
