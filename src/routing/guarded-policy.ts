@@ -41,7 +41,7 @@ export function guardPolicy(policy: RoutingPolicy, file: string, label = file): 
     select: (req, endpoints, ctx) => {
       const cands = views.endpointList(endpoints);
       const r = call('select', () => policy.select(views.request(req), cands, ctxView(ctx)));
-      return views.realCandidate(r, cands, endpoints);
+      return views.realCandidate(r, endpoints);
     },
     ...(policy.onDispatch && {
       onDispatch: (req: RequestView, e: EndpointView, ctx: RoutingContext) =>
@@ -84,7 +84,7 @@ function guardQueue(queue: RouterQueue, views: ViewCache, call: <T>(what: string
       const req = views.realRequest((d as { req?: unknown }).req, 'queue.next');
       if (d.kind === 'reject') return { kind: 'reject', req, reason: String(d.reason) };
       if (d.kind !== 'dispatch') throw new PolicyContractError(`${views.file}: queue.next returned kind ${JSON.stringify((d as { kind?: unknown }).kind)}; expected "dispatch" or "reject"`);
-      const endpoint = views.realCandidate(d.endpoint, cands, endpoints, 'queue.next');
+      const endpoint = views.realCandidate(d.endpoint, endpoints, 'queue.next');
       if (!endpoint) throw new PolicyContractError(`${views.file}: queue.next returned a dispatch without an endpoint`);
       Object.assign(decision, { kind: 'dispatch', req, endpoint });
       return decision;
@@ -170,10 +170,11 @@ class ViewCache {
   }
 
   /** The live endpoint behind `v`, which must be one of `cands`; undefined/null for none. */
-  realCandidate(v: unknown, cands: readonly EndpointView[], live: readonly EndpointView[], what = 'select'): EndpointView | undefined {
+  realCandidate(v: unknown, live: readonly EndpointView[], what = 'select'): EndpointView | undefined {
     if (v === undefined || v === null) return undefined;
-    for (let i = 0; i < cands.length; i++) if (cands[i] === v) return live[i];
+    // By identity, not position: the policy may have reordered the list it was given.
     const other = this.facadeToEndpoint.get(v);
+    if (other !== undefined && live.includes(other)) return other;
     const names = live.map((e) => e.id).join(', ');
     const got = other ? `endpoint ${other.id}, which is not one of the candidates it was given (${names})` : describeValue(v);
     throw new PolicyContractError(`${this.file}: ${what} returned ${got}; it must return one of the candidate endpoints it was given, or undefined for none`);
