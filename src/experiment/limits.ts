@@ -61,7 +61,8 @@ export function checkRequestCount(w: WorkloadConfig, file: string, where: (p: Pr
     w.sources.forEach((s, i) => {
       if (s.rate !== undefined && (top < 0 || s.rate > w.sources[top].rate!)) top = i;
     });
-    if (top >= 0 && w.sources[top].rate! * (w.duration ?? 1) > MAX_REQUESTS_PER_POINT / 10) field = ['workload', 'sources', top, 'rate'];
+    // More than a week of simulated time is the likelier typo; otherwise the rate.
+    if (top >= 0 && !((w.duration ?? 0) > 7 * 24 * 3600)) field = ['workload', 'sources', top, 'rate'];
   }
   const shown = !Number.isFinite(n) ? 'more than 1e308' : `about ${n < 1e15 ? Math.round(n).toLocaleString('en-US') : n.toExponential(2)}`;
   throw new InputError(
