@@ -11,19 +11,22 @@ import type { PolicyFactory, PolicyOptions, RoutingPolicy } from './policy.js';
  *
  * A module is code that runs with the user's rights as it is imported; the policies it builds
  * are held to the contract by guardPolicy (read-only views, `select` returns a candidate).
- * `shownAs`: the file to name in messages when `path` is a compiled stand-in (a .ts original);
+ * `shownAs`: the file to name in messages when `path` is a compiled stand-in (the `data:` URL of
+ * a transpiled .ts original);
  * `label`: how errors while routing name the module (e.g. as the experiment file wrote it, so
  * recorded failures do not depend on where the checkout lives).
  */
 export async function loadPolicyModule(path: string, shownAs?: string, label?: string): Promise<PolicyFactory> {
   const { pathToFileURL } = await import('node:url');
   const { resolve } = await import('node:path');
-  const loaded = resolve(path);
+  // A data: URL is a module compiled in memory (a transpiled .ts); anything else is a file path.
+  const inMemory = path.startsWith('data:');
+  const loaded = inMemory ? path : resolve(path);
   const abs = shownAs ? resolve(shownAs) : loaded;
   const source = shownAs ?? path;
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(loaded).href)) as Record<string, unknown>;
+    mod = (await import(inMemory ? loaded : pathToFileURL(loaded).href)) as Record<string, unknown>;
   } catch (err) {
     const code = (err as { code?: string }).code;
     const why = err instanceof Error ? err.message : String(err);

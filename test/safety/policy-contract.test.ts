@@ -1,10 +1,8 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Gateway, PolicyRuntimeError, type EndpointView, type RequestView, type RoutingPolicy } from '../../src/routing/index.js';
 import { guardPolicy } from '../../src/routing/guarded-policy.js';
-import { loadPolicyModule } from '../../src/routing/module-loader.js';
-import { withTranspiledModule } from '../../src/experiment/typescript-module.js';
 import { endpoint, makeCtx, request } from '../routing/helpers.js';
 import { ensureBuilt, sim, smallExperiment, tempDir, writeExperiment } from '../sweep/helpers.js';
 
@@ -113,12 +111,19 @@ describe('select must return one of its candidates', () => {
 });
 
 describe('policy module files', () => {
-  it('an error thrown in a .ts policy names the user\'s file and line, not a temporary file', async () => {
-    const file = join(dir, 'thrower.ts');
-    writeFileSync(file, ['interface P { n: number }', 'export default () => ({', "  name: 'thrower',", '  select(req: unknown, eps: unknown[]) {', '    const p = undefined as unknown as P;', '    return eps[p.n];', '  },', '});', ''].join('\n'));
-    const factory = await withTranspiledModule(file, (js) => loadPolicyModule(js, file, './thrower.ts'));
-    const { gw } = world(factory({}));
-    expect(() => gw.submit(request(1))).toThrow(/\.\/thrower\.ts:6:\d+: select threw TypeError: Cannot read properties of undefined/);
+  it('an error thrown in a .ts policy names the user\'s file and line; its relative .ts imports load; nothing is written beside it', () => {
+    const sub = join(dir, 'typed');
+    mkdirSync(sub);
+    writeFileSync(join(sub, 'pick.ts'), 'export const at = <T>(xs: readonly T[], i: number): T => xs[i];\n');
+    writeFileSync(
+      join(sub, 'thrower.ts'),
+      ["import { at } from './pick.ts';", 'interface P { n: number }', 'export default () => ({', "  name: 'thrower',", '  select(req: { id: number }, eps: unknown[]) {', '    const p = (req.id === 3 ? undefined : { n: 0 }) as unknown as P;', '    return at(eps, p.n);', '  },', '});', ''].join('\n'),
+    );
+    const file = writeExperiment(sub, 'thrower', smallExperiment('thrower', { router: { policy: './thrower.ts' } }));
+    const r = sim(['run', file, '--out', join(dir, 'thrower-out'), '--no-report']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/routing policy "thrower" failed in select for request 3: \.\/thrower\.ts:7:\d+: select threw TypeError: Cannot read properties of undefined/);
+    expect(readdirSync(sub).sort()).toEqual(['pick.ts', 'thrower.ts', 'thrower.yaml']);
   });
 
   it('a syntax error in a .ts policy is one line with the user\'s file, line and column', () => {
