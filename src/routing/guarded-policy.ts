@@ -101,7 +101,6 @@ class ViewCache {
   private readonly endpoints = new Map<EndpointView, EndpointView>();
   private readonly facadeToEndpoint = new Map<unknown, EndpointView>();
   private readonly requests = new WeakMap<RequestView, RequestView>();
-  private readonly facadeToRequest = new WeakMap<object, RequestView>();
   private readonly contexts = new WeakMap<RoutingContext, RoutingContext>();
 
   /** `file`: the module as the user named it (for messages); `path`: its absolute path (to find it in stacks). */
@@ -139,17 +138,8 @@ class ViewCache {
   request(req: RequestView): RequestView {
     let v = this.requests.get(req);
     if (!v) {
-      v = Object.freeze({
-        id: req.id,
-        arrival: req.arrival,
-        promptTokens: req.promptTokens,
-        workloadClass: req.workloadClass,
-        prefixHashes: Object.freeze([...req.prefixHashes]),
-        hashBlockTokens: req.hashBlockTokens,
-        ...(req.sessionId !== undefined && { sessionId: req.sessionId }),
-      });
+      v = new RequestFacade(req);
       this.requests.set(req, v);
-      this.facadeToRequest.set(v, req);
     }
     return v;
   }
@@ -164,7 +154,7 @@ class ViewCache {
   }
 
   realRequest(v: unknown, what: string): RequestView {
-    const r = typeof v === 'object' && v !== null ? this.facadeToRequest.get(v) : undefined;
+    const r = RequestFacade.liveOf(v);
     if (!r) throw new PolicyContractError(`${this.file}: ${what} returned ${describeValue(v)} where a request it was given belongs`);
     return r;
   }
@@ -193,18 +183,69 @@ class ViewCache {
 /** A write to a read-only view; reported with the line of the policy that tried it. */
 class ViewWriteError extends PolicyContractError {}
 
-/** A view of `target` whose writes throw (reads go straight through). */
+/**
+ * A request as a custom policy sees it: getters over the live request (one small object per
+ * request, no copy), the prefix hashes copied and frozen only if the policy reads them.
+ */
+class RequestFacade implements RequestView {
+  // Private fields: out of the policy's reach (a public `live` would hand it the real request).
+  readonly #live: RequestView;
+  #hashes: readonly number[] | undefined;
+  constructor(live: RequestView) {
+    this.#live = live;
+    Object.freeze(this);
+  }
+  /** The live request behind a facade, or undefined for anything else. */
+  static liveOf(v: unknown): RequestView | undefined {
+    return typeof v === 'object' && v !== null && #live in v ? (v as RequestFacade).#live : undefined;
+  }
+  get id(): number {
+    return this.#live.id;
+  }
+  get arrival(): number {
+    return this.#live.arrival;
+  }
+  get promptTokens(): number {
+    return this.#live.promptTokens;
+  }
+  get workloadClass(): string {
+    return this.#live.workloadClass;
+  }
+  get hashBlockTokens(): number {
+    return this.#live.hashBlockTokens;
+  }
+  get sessionId(): string | undefined {
+    return this.#live.sessionId;
+  }
+  get prefixHashes(): readonly number[] {
+    return (this.#hashes ??= Object.freeze([...this.#live.prefixHashes]));
+  }
+}
+
+/** Every field of GatewayCounters and EngineMetrics, so a view covers fields a host sets later too. */
+const VIEW_FIELDS = [
+  'inflight', 'inflightPromptTokens', 'dispatched', 'completed', 'pendingLoad', 'prefillInflight', 'pendingDecode', 'decodeRunning',
+  'decodeStarted', 'drainRate1m', 'running', 'waiting', 'kvUsage', 'promptTokensPerS', 'generationTokensPerS', 'avgTpotS', 'avgTtftS',
+  'updatedAt', 'avgQueueTimeS', 'avgPrefillTimeS', 'avgDecodeTimeS', 'avgPromptTokensPerReq', 'avgGenerationTokensPerReq', 'numTokens',
+];
+
+/**
+ * A frozen view of `target`: one getter per field reading the live value (cheap for the engine
+ * to inline, unlike a Proxy), and a setter that refuses with a message naming the field.
+ */
 function readOnly<T extends object>(target: T, name: string): T {
-  const refuse = (key: PropertyKey): never => {
-    throw new ViewWriteError(`tried to change ${name}.${String(key)}; endpoint views are read-only`);
-  };
-  return new Proxy(target, {
-    set: (_t, key) => refuse(key),
-    defineProperty: (_t, key) => refuse(key),
-    deleteProperty: (_t, key) => refuse(key),
-    setPrototypeOf: () => refuse('__proto__'),
-    preventExtensions: () => false,
-  });
+  const view = {};
+  const rec = target as Record<string, unknown>;
+  for (const key of new Set([...Object.keys(target), ...VIEW_FIELDS])) {
+    Object.defineProperty(view, key, {
+      enumerable: true,
+      get: () => rec[key],
+      set: () => {
+        throw new ViewWriteError(`tried to change ${name}.${key}; endpoint views are read-only`);
+      },
+    });
+  }
+  return Object.freeze(view) as T;
 }
 
 /** The first stack frame in the user's module: "/path/policy.ts:12:5". */

@@ -40,8 +40,11 @@ describe('views a custom policy receives cannot change the simulation', () => {
     expect(() => gw.submit(request(2))).toThrow(/\.\/custom\.mjs: select tried to change A100-0\.counters\.inflight; endpoint views are read-only/);
     expect(eps[0].counters.inflight).toBe(5);
     const metrics = world(policy((_r, e) => (delete (e[1].metrics as Partial<EndpointView['metrics']>).kvUsage, e[1])));
-    expect(() => metrics.gw.submit(request(1))).toThrow(/tried to change A100-1\.metrics\.kvUsage/);
+    expect(() => metrics.gw.submit(request(1))).toThrow(/\.\/custom\.mjs: select threw TypeError: Cannot delete property 'kvUsage'/);
     expect(metrics.eps[1].metrics.kvUsage).toBe(0);
+    const set = world(policy((_r, e) => (((e[1].metrics as { kvUsage: number }).kvUsage = 1), e[1])));
+    expect(() => set.gw.submit(request(1))).toThrow(/select tried to change A100-1\.metrics\.kvUsage; endpoint views are read-only/);
+    expect(set.eps[1].metrics.kvUsage).toBe(0);
   });
 
   it('requests, candidate lists and the context are the policy\'s own copies or frozen', () => {
