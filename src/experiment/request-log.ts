@@ -45,7 +45,11 @@ export class RequestLog {
   }
 
   private flush(): void {
-    if (this.buffer.length > 0) writeSync(this.fd, this.buffer.join(''));
+    if (this.buffer.length > 0) {
+      // A short write (a disk filling up) is continued, never left as a silently cut file.
+      const bytes = Buffer.from(this.buffer.join(''));
+      for (let done = 0; done < bytes.length; ) done += writeSync(this.fd, bytes, done, bytes.length - done);
+    }
     this.buffer = [];
     this.size = 0;
   }

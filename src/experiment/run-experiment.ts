@@ -143,7 +143,8 @@ export async function runExperimentFile(file: string, opts: RunOptions = {}): Pr
         // Disk full, read-only: this point fails (in memory; it cannot be recorded), every point
         // already written stays, and the sweep goes on (later points may still fit).
         if (!(err instanceof InputError)) throw err;
-        record = { name: record.name, id: record.id, seed: record.seed, point: record.point, error: `result not saved: ${err.format()}` };
+        const why = `${isFailure(record) ? 'record' : 'result'} not saved: ${err.format()}`;
+        record = { name: record.name, id: record.id, seed: record.seed, point: record.point, error: isFailure(record) ? `${record.error}; ${why}` : why };
       }
       records[i] = record;
       if (outcome.stack) stacks[record.id] = outcome.stack;
