@@ -89,6 +89,7 @@ export class ResultsDir {
     const manifestPath = join(this.dir, 'experiment.json');
     let previous: Manifest | undefined;
     if (entries.includes('experiment.json')) previous = validateManifest(parseJson(manifestPath), manifestPath);
+    else if (entries.includes('summary.json')) previous = readResults(this.dir).manifest; // written before manifests existed
     else {
       // A run killed before its manifest was written leaves an empty points/ and its lock.
       const emptyPoints = (f: string) => f === 'points' && lstatSync(this.pointsDir).isDirectory() && readdirSync(this.pointsDir).length === 0;

@@ -110,6 +110,15 @@ describe('writes and deletes stay inside the results directory', () => {
     expect(readFileSync(join(exp, 'notes.txt'), 'utf8')).toBe('mine');
   });
 
+  it('results written before manifests existed (summary.json only) are still ours to replace', () => {
+    const out = join(dir, 'legacy');
+    const file = writeExperiment(dir, 'legacy', tiny('legacy'));
+    expect(sim(['run', file, '--out', out, '--no-report', '--json']).code).toBe(0);
+    rmSync(join(out, 'legacy', 'experiment.json'));
+    expect(sim(['run', file, '--out', out, '--no-report', '--json']).code).toBe(0);
+    expect(existsSync(join(out, 'legacy', 'experiment.json'))).toBe(true);
+  });
+
   it('a file where the results root should be, or a file --out: one line', () => {
     const file = writeExperiment(dir, 'in-the-way', tiny('in-the-way'));
     const blocker = join(dir, 'a-file');
