@@ -159,7 +159,7 @@ class ViewCache {
     return r;
   }
 
-  /** The live endpoint behind `v`, which must be one of `cands`; undefined/null for none. */
+  /** The live endpoint behind `v`, which must be one of the candidates `live`; undefined/null for none. */
   realCandidate(v: unknown, live: readonly EndpointView[], what = 'select'): EndpointView | undefined {
     if (v === undefined || v === null) return undefined;
     // By identity, not position: the policy may have reordered the list it was given.
