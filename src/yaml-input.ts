@@ -2,7 +2,7 @@
  * Reading YAML files with errors that name the file, the field path and the line, as InputError
  * wants them.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { isNode, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { InputError } from './input-error.js';
@@ -18,11 +18,20 @@ export interface YamlInput {
   check<S extends z.ZodType>(schema: S, value: unknown, path?: readonly PropertyKey[]): z.output<S>;
 }
 
+/** Experiment, plan and workload files are hand-written: anything larger is not one. */
+const MAX_YAML_BYTES = 16 * 1024 * 1024;
+
 export function readYamlFile(file: string): YamlInput {
   let text: string;
   try {
+    // A device (/dev/zero) or a FIFO would be read forever; a directory has no text.
+    const st = statSync(file);
+    if (st.isDirectory()) throw new InputError('is a directory, not a YAML file', file);
+    if (!st.isFile()) throw new InputError('is not a regular file', file);
+    if (st.size > MAX_YAML_BYTES) throw new InputError(`is ${st.size} bytes; a YAML file of more than ${MAX_YAML_BYTES} bytes is not an experiment`, file);
     text = readFileSync(file, 'utf8');
   } catch (err) {
+    if (err instanceof InputError) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
     throw new InputError(`cannot read file (${code})`, file);
   }
@@ -53,9 +62,16 @@ export function parseYamlText(text: string, file: string): YamlInput {
     return field && at ? `${field} (${at})` : field || at;
   };
 
+  let data: unknown;
+  try {
+    // Aliases expand on conversion: a "billion laughs" document stops at the alias limit.
+    data = doc.toJS({ maxAliasCount: 1000 });
+  } catch (err) {
+    throw new InputError(`invalid YAML: ${(err as Error).message.split('\n')[0]}`, file);
+  }
   return {
     file,
-    data: doc.toJS(),
+    data,
     where,
     check(schema, value, path = []) {
       const result = schema.safeParse(value);

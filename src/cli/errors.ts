@@ -1,4 +1,4 @@
-import { InputError } from '../input-error.js';
+import { InputError, printable } from '../input-error.js';
 import { RoutingConfigError } from '../routing/index.js';
 
 /** Exit codes: 2 for bad input, 1 for a run that failed or a verdict that is "no". */
@@ -12,7 +12,7 @@ export function reportError(err: unknown): number {
     return EXIT_BAD_INPUT;
   }
   if (err instanceof RoutingConfigError) {
-    process.stderr.write(`error: ${err.format()}\n`);
+    process.stderr.write(`error: ${printable(err.format())}\n`);
     return EXIT_BAD_INPUT;
   }
   throw err;

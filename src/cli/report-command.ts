@@ -1,14 +1,13 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { readResults, writeFileAtomic } from '../experiment/results-dir.js';
+import { ensureRealDir, readResults, writeFileAtomic } from '../experiment/results-dir.js';
 import { buildReport } from '../report/build-report.js';
 import { action } from './errors.js';
 
 /** Writes report.html and plots/*.svg into a results directory; returns the report's path. */
 export async function writeReport(dir: string): Promise<string> {
   const files = await buildReport(readResults(dir));
-  mkdirSync(join(dir, 'plots'), { recursive: true });
+  ensureRealDir(join(dir, 'plots'), 'plots directory');
   for (const { name, svg } of files.svgs) writeFileAtomic(join(dir, 'plots', `${name}.svg`), svg);
   const path = join(dir, 'report.html');
   writeFileAtomic(path, files.html);

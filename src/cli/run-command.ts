@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { loadExperiment, type LoadedExperiment } from '../experiment/load.js';
 import { uncalibratedGpuWarning } from '../experiment/uncalibrated.js';
 import { isFailure, type PointRecord } from '../experiment/point-record.js';
-import { runExperimentFile, type ExperimentRun } from '../experiment/run-experiment.js';
+import { DEFAULT_POINT_TIMEOUT_S, runExperimentFile, type ExperimentRun } from '../experiment/run-experiment.js';
 import type { PointResult } from '../experiment/run-point.js';
 import { parseShard } from '../experiment/shard.js';
 import { InputError } from '../input-error.js';
@@ -23,6 +23,7 @@ interface RunFlags {
   workers?: string;
   resume?: boolean;
   shard?: string;
+  pointTimeout?: string;
   report: boolean;
 }
 
@@ -57,6 +58,12 @@ function jsonLine(r: PointRecord): string {
   });
 }
 
+function parseTimeout(spec: string | undefined): number | undefined {
+  if (spec === undefined) return undefined;
+  if (!/^\d+(\.\d+)?$/.test(spec.trim())) throw new InputError(`--point-timeout "${spec}" must be a number of seconds >= 0 (0: no limit)`);
+  return Number(spec);
+}
+
 function parseWorkers(spec: string | undefined): number {
   if (spec === undefined) return availableParallelism();
   if (!/^\d+$/.test(spec.trim()) || Number(spec) < 1) throw new InputError(`--workers "${spec}" must be a whole number >= 1`);
@@ -74,16 +81,18 @@ export function registerRun(program: Command): void {
     .addOption(new Option('--workers <n>', 'worker threads running points in parallel').default(undefined, 'number of cores'))
     .option('--resume', 'keep points already finished in the results directory; run the rest')
     .option('--shard <k/N>', 'run only shard k of N (every N-th point); combine shards with sim merge')
+    .option('--point-timeout <s>', `wall-clock limit per point in seconds (default ${DEFAULT_POINT_TIMEOUT_S}); a longer point fails, the sweep goes on (0: none)`)
     .option('--no-report', 'do not write report.html and plots after the run')
     .action(
       action(async (files: string[], flags: RunFlags) => {
         const workers = parseWorkers(flags.workers);
         const shard = flags.shard !== undefined ? parseShard(flags.shard) : undefined;
+        const pointTimeoutS = parseTimeout(flags.pointTimeout);
         let badInput = 0;
         let failed = 0;
         for (const file of files) {
           try {
-            const outcome = await runOne(file, flags, workers, shard);
+            const outcome = await runOne(file, flags, workers, shard, pointTimeoutS);
             if (outcome === 'interrupted') return EXIT_INTERRUPTED;
             if (outcome === 'failed') failed++;
           } catch (err) {
@@ -103,6 +112,7 @@ async function runOne(
   flags: RunFlags,
   workers: number,
   shard: ReturnType<typeof parseShard> | undefined,
+  pointTimeoutS: number | undefined,
 ): Promise<'ok' | 'failed' | 'interrupted'> {
   const abort = new AbortController();
   const progress = createProgress(file, !flags.json);
@@ -125,6 +135,7 @@ async function runOne(
       workers,
       shard,
       resume: flags.resume,
+      pointTimeoutS,
       signal: abort.signal,
       onStart: ({ total, resumed, parallel }) => {
         // A single point runs on this thread, where a handler could not run until it ends.
@@ -141,6 +152,7 @@ async function runOne(
     progress.stop();
   }
   const exp = run.experiment;
+  if (run.staleLock) process.stderr.write(`note: replaced the lock of a run that is gone (${run.staleLock}) in ${run.dir}\n`);
   if (!flags.json) printTables(exp, run.results, run.complete ? `${run.dir}/summary.json` : `${run.dir}/points/`);
   if (run.resumed > 0) process.stderr.write(`resumed: ${run.resumed} point${run.resumed === 1 ? '' : 's'} already done in ${run.dir}\n`);
   if (run.interrupted) {
@@ -154,12 +166,13 @@ async function runOne(
   } else if (!run.complete && shard) {
     process.stderr.write(`shard ${shard.index}/${shard.count} done: ${run.results.length + run.failures.length} points in ${run.dir}; combine the shards with sim merge\n`);
   }
+  if (run.summaryError) process.stderr.write(`error: ${run.summaryError}\n`);
   if (run.failures.length > 0) {
     const lines = run.failures.map((f) => `  ${f.id}: ${f.error}${run.stacks[f.id] ? `\n${indent(run.stacks[f.id])}` : ''}`);
     process.stderr.write(`error: ${run.failures.length} of ${run.results.length + run.failures.length} points failed (recorded in ${run.dir}/points):\n${lines.join('\n')}\n`);
     return 'failed';
   }
-  return 'ok';
+  return run.summaryError ? 'failed' : 'ok';
 }
 
 function indent(s: string): string {

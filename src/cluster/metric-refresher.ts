@@ -8,13 +8,46 @@ export const SIGNALS: readonly Signal[] = ['queue', 'kvUsage', 'throughput', 'la
 /** Refresh interval per signal, seconds. 0 means the router always sees the live value. */
 export type RefreshIntervals = Record<Signal, number>;
 
+/** One refresh interval and the signals refreshed on it. */
+interface Group {
+  interval: number;
+  signals: Signal[];
+  tick: () => void;
+  /** Time of its last refresh (a real tick, or the last one a catch-up stands for). */
+  last: number;
+  /** Events other than refresh ticks run when it last refreshed (see `quiet`). */
+  eventsAtLast: number;
+  /** Not scheduled: nothing has happened since its last refreshes, so they changed nothing. */
+  suspended: boolean;
+}
+
+/** Beyond this many skipped ticks a catch-up multiplies instead of adding tick by tick. */
+const EXACT_CATCH_UP_TICKS = 10_000_000;
+
 /**
  * Copies instance state into the endpoints' metric snapshots on a timer, as a gateway scraping
  * `/metrics` would. Between refreshes the router sees the old values: that staleness is what
  * lets load-based policies herd.
+ *
+ * Idle time costs nothing: once a refresh finds that no other event ran since the one before
+ * (the state, and so every value it copies, is what that refresh saw), its timer stops. Before
+ * the next event of any other kind runs, the ticks that would have happened in between are
+ * replaced by one refresh at the last of those instants, which writes exactly what they would
+ * have (unchanged values, zero throughput, the same `updatedAt`), and the timer resumes on the
+ * same grid of instants (the same floating-point sums). Results are byte-identical to ticking
+ * all along, except after gaps of more than EXACT_CATCH_UP_TICKS ticks, where the grid may move
+ * by rounding.
  */
 export class MetricRefresher {
-  private readonly groups: { interval: number; signals: Signal[]; tick: () => void }[] = [];
+  private readonly groups: Group[] = [];
+  /** Refresh ticks run so far (to tell them apart from other events). */
+  private ticks = 0;
+  private readonly tickHandlers = new Set<unknown>();
+  private readonly watch = (handler: unknown): boolean => {
+    if (this.tickHandlers.has(handler)) return true;
+    this.catchUp();
+    return false;
+  };
 
   constructor(
     private readonly sim: Simulator,
@@ -30,15 +63,28 @@ export class MetricRefresher {
       byInterval.set(intervals[s], list);
     }
     for (const [interval, signals] of [...byInterval].sort((a, b) => a[0] - b[0])) {
-      const group = {
+      const group: Group = {
         interval,
         signals,
+        last: 0,
+        eventsAtLast: -1,
+        suspended: false,
         tick: () => {
+          this.ticks++;
+          const events = this.otherEvents();
+          const quiet = events === group.eventsAtLast;
           this.refresh(signals);
-          if (this.active()) this.sim.after(interval, group.tick);
+          group.last = this.sim.now;
+          group.eventsAtLast = events;
+          if (!this.active()) return;
+          if (quiet) {
+            group.suspended = true;
+            this.sim.beforeNextEvent(this.watch);
+          } else this.sim.after(interval, group.tick);
         },
       };
       this.groups.push(group);
+      this.tickHandlers.add(group.tick);
     }
   }
 
@@ -53,8 +99,45 @@ export class MetricRefresher {
     }
   }
 
-  refresh(signals: readonly Signal[]): void {
+  private otherEvents(): number {
+    return this.sim.eventsRun - this.ticks;
+  }
+
+  /**
+   * Something other than a refresh is about to run at `now`: every suspended group refreshes as
+   * of its last tick instant before `now` (if there was one since it stopped) and resumes at
+   * the first instant at or after `now`, which runs after this event, as it would have.
+   */
+  private catchUp(): void {
     const now = this.sim.now;
+    const due: { g: Group; at: number }[] = [];
+    for (const g of this.groups) {
+      if (!g.suspended) continue;
+      g.suspended = false;
+      let t = g.last;
+      let next = t + g.interval;
+      const skipped = (now - t) / g.interval;
+      if (skipped > EXACT_CATCH_UP_TICKS) {
+        t += Math.floor(skipped - 2) * g.interval;
+        next = t + g.interval;
+      }
+      while (next < now) {
+        t = next;
+        next = t + g.interval;
+      }
+      if (t > g.last) due.push({ g, at: t });
+      this.sim.schedule(next, g.tick);
+    }
+    // In time order, so updatedAt ends at the latest instant, as with real ticks.
+    due.sort((a, b) => a.at - b.at);
+    for (const { g, at } of due) {
+      this.refresh(g.signals, at);
+      g.last = at;
+    }
+  }
+
+  /** Copies the signals' current values, as of time `now` (a catch-up gives a past instant). */
+  refresh(signals: readonly Signal[], now = this.sim.now): void {
     for (const e of this.endpoints) {
       const m = e.metrics;
       const inst = e.engine;
@@ -91,7 +174,7 @@ export class MetricRefresher {
           e.windowCount = e.windowTpotCount = 0;
         }
       }
-      m.updatedAt = now;
+      if (!(m.updatedAt > now)) m.updatedAt = now;
     }
   }
 }

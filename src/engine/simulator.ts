@@ -9,6 +9,7 @@ export class Simulator {
   private readonly popped: PoppedEvent = { time: 0, handler: noop, payload: undefined };
   private clock = 0;
   private stopped = false;
+  private watcher: ((handler: EventHandler) => boolean) | undefined;
   /** Number of events executed so far. */
   eventsRun = 0;
 
@@ -49,6 +50,15 @@ export class Simulator {
     this.schedule(this.clock + delay, handler, payload);
   }
 
+  /**
+   * Calls `fn` once, just before the next event runs (the clock already at its time), with that
+   * event's handler; `fn` returning true keeps it for the event after. Lets a periodic task stop
+   * scheduling itself while nothing happens and catch up when something does.
+   */
+  beforeNextEvent(fn: (handler: EventHandler) => boolean): void {
+    this.watcher = fn;
+  }
+
   /** Stops the loop after the event being run. */
   stop(): void {
     this.stopped = true;
@@ -62,6 +72,11 @@ export class Simulator {
       this.queue.popInto(ev);
       this.clock = ev.time;
       this.eventsRun++;
+      const w = this.watcher;
+      if (w !== undefined) {
+        this.watcher = undefined;
+        if (w(ev.handler)) this.watcher ??= w;
+      }
       ev.handler(ev.payload);
     }
     ev.payload = undefined;

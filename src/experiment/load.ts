@@ -2,7 +2,8 @@ import { dirname, resolve } from 'node:path';
 import { parseYamlText, readYamlFile, type YamlInput } from '../yaml-input.js';
 import { InputError } from '../input-error.js';
 import { experimentSchema, type ExperimentConfig } from './schema.js';
-import { applyPoint, expandSweep, pointId, sweepKeys, type PointValues } from './sweep.js';
+import { checkRequestCount, checkSweepSize } from './limits.js';
+import { applyPoint, canonicalJson, expandSweep, pointId, sweepKeys, type PointValues, type SweepSpec } from './sweep.js';
 
 /** One runnable configuration of an experiment file: its sweep values and the validated config. */
 export interface ExperimentPoint {
@@ -39,9 +40,43 @@ function loadExperimentInput(input: YamlInput): LoadedExperiment {
     throw new InputError('an experiment file must be a YAML mapping', file);
   }
   const base = input.check(experimentSchema, input.data);
+  // Limits and duplicates are checked on the lists, before a single point is built.
+  checkSweepSize(base.sweep, file, input.where);
+  checkDuplicates(base.sweep, file, input.where);
+  const seen = new Map<string, PointValues>();
   const points = expandSweep(base.sweep, sweepKeys(input.data)).map((values) => {
     const config = input.check(experimentSchema, applyPoint(input.data, values, file, input.where));
-    return { id: pointId(values, { ...config, sweep: undefined }), values, config };
+    checkRequestCount(config.workload, file, input.where);
+    const id = pointId(values, { ...config, sweep: undefined });
+    const twin = seen.get(id);
+    if (twin) {
+      throw new InputError(`two sweep points are the same configuration (${canonicalJson(twin)} and ${canonicalJson(values)}): remove one`, file, input.where(['sweep']));
+    }
+    seen.set(id, values);
+    return { id, values, config };
   });
   return { file, baseDir: dirname(resolve(file)), name: base.name, base, points, where: input.where };
+}
+
+/** A value listed twice in one sweep list (or zip group) would make two points with one id. */
+function checkDuplicates(sweep: SweepSpec | undefined, file: string, where: (p: PropertyKey[]) => string): void {
+  for (const [key, list] of Object.entries(sweep ?? {})) {
+    if (list === undefined) continue;
+    const groups = key === 'zip' ? (list as Record<string, unknown[]>[]) : [{ [key]: list }];
+    groups.forEach((group, g) => {
+      const paths = Object.keys(group);
+      const n = group[paths[0]]?.length ?? 0;
+      const first = new Map<string, number>();
+      for (let i = 0; i < n; i++) {
+        const k = canonicalJson(paths.map((p) => group[p][i]));
+        const j = first.get(k);
+        if (j !== undefined) {
+          const at = key === 'zip' ? ['sweep', 'zip', g, paths[0], i] : ['sweep', key, i];
+          const what = key === 'zip' ? `step ${i} of this zip group repeats step ${j}` : `value ${canonicalJson(list[i])} is listed twice (entries ${j} and ${i})`;
+          throw new InputError(`${what}: the two points would be the same; remove one`, file, where(at));
+        }
+        first.set(k, i);
+      }
+    });
+  }
 }

@@ -1,8 +1,9 @@
-import { copyFileSync, existsSync, readFileSync, renameSync } from 'node:fs';
+import { constants, copyFileSync, existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { InputError } from '../input-error.js';
+import { fileSystemError, InputError } from '../input-error.js';
 import { isFailure, type PointRecord } from './point-record.js';
 import { readResults, ResultsDir, writeFileAtomic, type Manifest } from './results-dir.js';
+import { ResultsLock } from './results-lock.js';
 
 export interface MergeOutcome {
   dir: string;
@@ -34,8 +35,19 @@ export function mergeResults(sources: readonly string[], dest: string): MergeOut
       throw new InputError(`${stored[0].dir} and ${s.dir} were run from different versions of "${manifest.name}" (their points differ)`);
     }
   }
+  // Every manifest and point file was checked by readResults above: nothing is written before.
   const out = new ResultsDir(dest);
-  out.begin(manifest, []);
+  const previous = out.open();
+  const lock = ResultsLock.acquire(dest, `sim merge into ${dest}`);
+  try {
+    out.begin(manifest, [], previous);
+    return copyRecords(stored, manifest, out, dest);
+  } finally {
+    lock.release();
+  }
+}
+
+function copyRecords(stored: ReturnType<typeof readResults>[], manifest: Manifest, out: ResultsDir, dest: string): MergeOutcome {
   const records = new Map<string, PointRecord>();
   manifest.points.forEach(({ id }, i) => {
     const candidates = stored.flatMap((s) => (s.records[i] ? [{ s, r: s.records[i]! }] : []));
@@ -49,9 +61,16 @@ export function mergeResults(sources: readonly string[], dest: string): MergeOut
     writeFileAtomic(out.pointPath(id), existsSync(file) ? readFileSync(file, 'utf8') : JSON.stringify(pick.r, null, 2) + '\n');
     const csv = join(from.pointsDir, `${id}.requests.csv`);
     if (existsSync(csv)) {
-      const target = join(out.pointsDir, `${id}.requests.csv`);
-      copyFileSync(csv, `${target}.tmp-${process.pid}`);
-      renameSync(`${target}.tmp-${process.pid}`, target);
+      const target = out.requestsPath(id, false);
+      const tmp = `${target}.tmp-${process.pid}`;
+      try {
+        rmSync(tmp, { force: true });
+        copyFileSync(csv, tmp, constants.COPYFILE_EXCL);
+        renameSync(tmp, target);
+      } catch (err) {
+        rmSync(tmp, { force: true });
+        throw fileSystemError(err, target, 'write file');
+      }
     }
   });
   const complete = out.summarizeIfComplete(manifest, records);

@@ -1,4 +1,4 @@
-import { InputError } from '../input-error.js';
+import { fileSystemError, InputError } from '../input-error.js';
 import { RoutingError } from '../routing/index.js';
 import type { ExperimentPoint, LoadedExperiment } from './load.js';
 import type { PointRecord } from './point-record.js';
@@ -17,13 +17,16 @@ export interface PointOutcome {
  * a record's bytes do not depend on where it ran.
  */
 export async function executePoint(exp: LoadedExperiment, point: ExperimentPoint, requestsCsv?: string): Promise<PointOutcome> {
-  const log = requestsCsv ? new RequestLog(requestsCsv) : undefined;
+  let log: RequestLog | undefined;
   try {
+    log = requestsCsv ? new RequestLog(requestsCsv) : undefined;
     const record = await runPoint(exp, point, log ? { onRequestEnd: requestRow(log) } : {});
     log?.close();
     return { record };
-  } catch (err) {
+  } catch (thrown) {
     log?.abandon();
+    // A write that failed (disk full, read-only) is the machine's state, not a defect: one line.
+    const err = requestsCsv ? fileSystemError(thrown, requestsCsv, 'write the request log') : thrown;
     const expected = err instanceof InputError || err instanceof RoutingError;
     const message = err instanceof InputError ? err.format() : err instanceof Error ? err.message : String(err);
     return {

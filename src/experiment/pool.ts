@@ -42,8 +42,9 @@ export class PointPool {
     });
   }
 
-  run(task: PointTask): Promise<PointOutcome> {
-    return this.pool.run(task);
+  /** Runs a point; aborting `signal` terminates the thread running it (the pool replaces it). */
+  run(task: PointTask, signal?: AbortSignal): Promise<PointOutcome> {
+    return this.pool.run(task, signal ? { signal } : undefined);
   }
 
   /** Stops the threads, abandoning points still running (their promises reject). Idempotent. */

@@ -1,4 +1,4 @@
-import { closeSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import type { Sequence } from '../serving/index.js';
 import type { RequestSpec } from '../workload/index.js';
 
@@ -14,7 +14,9 @@ export class RequestLog {
 
   constructor(private readonly path: string) {
     this.tmp = `${path}${PARTIAL_SUFFIX}`;
-    this.fd = openSync(this.tmp, 'w');
+    // Created exclusively: a file or symlink left at the temporary name is replaced, not written through.
+    rmSync(this.tmp, { force: true });
+    this.fd = openSync(this.tmp, 'wx');
     this.write(
       'id,class,arrival_s,instance,prompt_tokens,output_tokens,cached_tokens,ttft_ms,tpot_ms,e2e_ms,queue_ms,preemptions,rejection\n',
     );
@@ -34,12 +36,20 @@ export class RequestLog {
 
   /** Closes without publishing: the partial file stays behind (for a point that failed). */
   abandon(): void {
-    this.flush();
+    try {
+      this.flush();
+    } catch {
+      // the point has failed already (perhaps on this very write); keep what is there
+    }
     closeSync(this.fd);
   }
 
   private flush(): void {
-    if (this.buffer.length > 0) writeSync(this.fd, this.buffer.join(''));
+    if (this.buffer.length > 0) {
+      // A short write (a disk filling up) is continued, never left as a silently cut file.
+      const bytes = Buffer.from(this.buffer.join(''));
+      for (let done = 0; done < bytes.length; ) done += writeSync(this.fd, bytes, done, bytes.length - done);
+    }
     this.buffer = [];
     this.size = 0;
   }

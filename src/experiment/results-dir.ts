@@ -1,16 +1,34 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { InputError } from '../input-error.js';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileSystemError, InputError } from '../input-error.js';
 import { isFailure, type PointFailure, type PointRecord } from './point-record.js';
+import { processAlive } from './process-alive.js';
 import { PARTIAL_SUFFIX } from './request-log.js';
+import { isLockFile } from './results-lock.js';
 import type { PointResult } from './run-point.js';
+import { unsafeNameReason } from './safe-name.js';
 import type { PointValues } from './sweep.js';
 
-/** Writes a file atomically: a reader sees the old file or the whole new one, never a part. */
+/**
+ * Writes a file atomically: a reader sees the old file or the whole new one, never a part. The
+ * temporary file is created exclusively (a symlink planted in its place is not followed) and the
+ * rename replaces a link at `path` rather than writing through it. A failure (disk full,
+ * read-only file system) leaves the old file and no temporary one, and is one InputError line.
+ */
 export function writeFileAtomic(path: string, content: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, content);
-  renameSync(tmp, path);
+  try {
+    rmSync(tmp, { force: true });
+    writeFileSync(tmp, content, { flag: 'wx' });
+    renameSync(tmp, path);
+  } catch (err) {
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // nothing more to clean
+    }
+    throw fileSystemError(err, path, 'write file');
+  }
 }
 
 /** experiment.json: which experiment a directory holds and every point it has, in sweep order. */
@@ -28,11 +46,20 @@ export interface StoredResults {
   records: (PointRecord | undefined)[];
 }
 
+/** Files directly in a results directory that runs, merges and reports write. */
+const TOP_FILES = new Set(['experiment.json', 'summary.json', 'summary.csv', 'report.html', 'requests.csv']);
+
 /**
  * The results directory of an experiment: experiment.json, one points/<id>.json per point as it
  * finishes (a result or a failure), and summary.json / summary.csv, written only once every
  * point has a record, so a run that stops early leaves its finished points and nothing that
  * looks complete.
+ *
+ * Confinement: every path it touches is a fixed name or a manifest id (checked against the safe
+ * file-name alphabet) inside `dir`; `dir` and `points/` must be real directories (a symlink is
+ * refused, so a link cannot redirect writes or deletes elsewhere); a directory that holds files
+ * but no manifest of ours is refused; and a run deletes only files named after the points of the
+ * manifest it replaces or writes, never whatever else is there.
  */
 export class ResultsDir {
   constructor(readonly dir: string) {}
@@ -42,47 +69,84 @@ export class ResultsDir {
   }
 
   pointPath(id: string): string {
-    return join(this.pointsDir, `${id}.json`);
+    return join(this.pointsDir, `${checkedId(id)}.json`);
   }
 
   /** Where a point's per-request CSV goes: requests.csv for a one-point experiment. */
   requestsPath(id: string, single: boolean): string {
-    return single ? join(this.dir, 'requests.csv') : join(this.pointsDir, `${id}.requests.csv`);
+    return single ? join(this.dir, 'requests.csv') : join(this.pointsDir, `${checkedId(id)}.requests.csv`);
   }
 
   /**
-   * Prepares the directory for a run: writes the manifest, removes the summary (it is about to be
-   * out of date) and leftovers of interrupted writes, and drops the records of `rerun` points.
+   * Creates the directory if needed and checks it may be written: real directories,
+   * and either empty or holding routesim results (a valid experiment.json). Returns the manifest
+   * already there, if any. InputError (one line) for a file in the way, a read-only file system,
+   * a symlink, or someone else's files.
    */
-  begin(manifest: Manifest, rerun: readonly string[] | 'all'): void {
-    mkdirSync(this.pointsDir, { recursive: true });
-    rmSync(join(this.dir, 'summary.json'), { force: true });
-    rmSync(join(this.dir, 'summary.csv'), { force: true });
-    if (rerun === 'all') {
-      for (const f of readdirSync(this.pointsDir)) rmSync(join(this.pointsDir, f), { force: true });
-    } else {
-      for (const id of rerun) {
-        rmSync(this.pointPath(id), { force: true });
-        rmSync(join(this.pointsDir, `${id}.requests.csv`), { force: true });
+  open(): Manifest | undefined {
+    ensureRealDir(this.dir, 'results directory');
+    const entries = readdirSync(this.dir);
+    const manifestPath = join(this.dir, 'experiment.json');
+    let previous: Manifest | undefined;
+    if (entries.includes('experiment.json')) previous = validateManifest(parseJson(manifestPath), manifestPath);
+    else if (entries.includes('summary.json')) previous = readResults(this.dir).manifest; // written before manifests existed
+    else {
+      // A run killed before its manifest was written leaves an empty points/ and its lock.
+      const emptyPoints = (f: string) => f === 'points' && lstatSync(this.pointsDir).isDirectory() && readdirSync(this.pointsDir).length === 0;
+      const foreign = entries.filter((f) => !isLockFile(f) && !/\.tmp-\d+$/.test(f) && !emptyPoints(f));
+      if (foreign.length > 0) {
+        throw new InputError(
+          `holds files that are not routesim results (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''}) and no experiment.json; ` +
+            'results go only into a new or empty directory or one a run made: choose another outputs.dir or --out',
+          this.dir,
+        );
       }
     }
-    this.removeLeftovers(rerun === 'all' ? [] : rerun);
+    if (entries.includes('points')) ensureRealDir(this.pointsDir, 'points directory');
+    return previous;
+  }
+
+  /**
+   * Prepares the directory for a run (after `open`): removes the summary (it is about to be out
+   * of date) and leftovers of interrupted writes, drops the records of `rerun` points ('all':
+   * every point of the previous and the new manifest), and writes the manifest.
+   */
+  begin(manifest: Manifest, rerun: readonly string[] | 'all', previous?: Manifest): void {
+    ensureRealDir(this.pointsDir, 'points directory');
+    this.remove(join(this.dir, 'summary.json'));
+    this.remove(join(this.dir, 'summary.csv'));
+    const ids = rerun === 'all' ? [...new Set([...(previous?.points ?? []), ...manifest.points].map((p) => p.id))] : rerun;
+    for (const id of ids) {
+      this.remove(this.pointPath(id));
+      this.remove(this.requestsPath(id, false));
+    }
+    this.removeLeftovers(rerun === 'all' ? [] : rerun, [...ids, ...manifest.points.map((p) => p.id)]);
     writeFileAtomic(join(this.dir, 'experiment.json'), JSON.stringify(manifest, null, 2) + '\n');
   }
 
   /**
    * Temporary files of writes that never finished (a killed process leaves them): partial
-   * request logs of `ids`, and `.tmp-<pid>` files of processes that are gone or of this one.
-   * Shards sharing the directory keep theirs.
+   * request logs of `ids`, and `.tmp-<pid>` files of our own files (`known` point ids) whose
+   * process is gone or is this one. Shards sharing the directory keep theirs.
    */
-  removeLeftovers(ids: readonly string[]): void {
+  removeLeftovers(ids: readonly string[], known: readonly string[] = ids): void {
     const own = new Set(ids.flatMap((id) => [`${id}.requests.csv${PARTIAL_SUFFIX}`, `requests.csv${PARTIAL_SUFFIX}`]));
+    const ours = new Set([...TOP_FILES, ...known.flatMap((id) => [`${id}.json`, `${id}.requests.csv`])]);
     for (const dir of [this.dir, this.pointsDir]) {
-      if (!existsSync(dir)) continue;
+      if (!existsSync(dir) || lstatSync(dir).isSymbolicLink()) continue;
       for (const f of readdirSync(dir)) {
-        const tmp = /\.tmp-(\d+)$/.exec(f);
-        if (own.has(f) || (tmp && !alive(Number(tmp[1])))) rmSync(join(dir, f), { force: true });
+        const tmp = /^(.*)\.tmp-(\d+)$/.exec(f);
+        const stale = tmp && ours.has(tmp[1]) && (Number(tmp[2]) === process.pid || !processAlive(Number(tmp[2])));
+        if (own.has(f) || stale) this.remove(join(dir, f));
       }
+    }
+  }
+
+  private remove(path: string): void {
+    try {
+      rmSync(path, { force: true });
+    } catch (err) {
+      throw fileSystemError(err, path, 'remove file');
     }
   }
 
@@ -90,14 +154,30 @@ export class ResultsDir {
     writeFileAtomic(this.pointPath(record.id), JSON.stringify(record, null, 2) + '\n');
   }
 
-  /** A point's record, or undefined when it has none (or an unreadable one, which a rerun replaces). */
-  readPoint(id: string): PointRecord | undefined {
+  /**
+   * A point's record, or undefined when it has none. An unreadable file or one that is not a
+   * record of this point is undefined too (a rerun replaces it), or with `strict` an InputError.
+   */
+  readPoint(id: string, strict = false): PointRecord | undefined {
+    const path = this.pointPath(id);
+    let text: string;
     try {
-      const r = JSON.parse(readFileSync(this.pointPath(id), 'utf8')) as PointRecord;
-      return r && typeof r === 'object' && r.id === id ? r : undefined;
-    } catch {
-      return undefined;
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      if (!strict || (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw fileSystemError(err, path, 'read point');
     }
+    let r: unknown;
+    try {
+      r = JSON.parse(text);
+    } catch (err) {
+      if (!strict) return undefined;
+      throw new InputError(`not JSON (${(err as Error).message.split('\n')[0]})`, path);
+    }
+    const why = recordProblem(r, id);
+    if (why === undefined) return r as PointRecord;
+    if (strict) throw new InputError(`not a point result of this experiment: ${why}`, path);
+    return undefined;
   }
 
   /** Writes summary.csv and summary.json from the records, in manifest order. */
@@ -125,41 +205,126 @@ export class ResultsDir {
   }
 }
 
+function checkedId(id: string): string {
+  const why = unsafeNameReason(id);
+  if (why) throw new InputError(`point id "${printable(id)}" ${why}`);
+  return id;
+}
+
+/**
+ * Makes `dir` if it is missing and checks that it is a real directory. A symlink is refused (the
+ * link could point anywhere); so is a file in the way. File-system errors are one line.
+ */
+export function ensureRealDir(dir: string, what: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (first) {
+    // A recursive mkdir can report ENOENT for what is really EROFS or EACCES: create the first
+    // missing level alone to learn the true cause.
+    let err = first;
+    let missing = resolve(dir);
+    while (!existsSync(dirname(missing)) && dirname(missing) !== missing) missing = dirname(missing);
+    try {
+      mkdirSync(missing);
+    } catch (again) {
+      err = again;
+    }
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') throw new InputError(`cannot create the ${what}: a file is in the way`, dir);
+    throw fileSystemError(err, dir, `create the ${what}`);
+  }
+  const st = lstatSync(dir);
+  if (st.isSymbolicLink()) {
+    let target = '?';
+    try {
+      target = realpathSync(dir);
+    } catch {
+      // a dangling link
+    }
+    throw new InputError(`the ${what} is a symbolic link (to ${target}); results are written only into real directories`, dir);
+  }
+  if (!st.isDirectory()) throw new InputError(`the ${what} is not a directory`, dir);
+}
+
+/**
+ * Checks a manifest read from disk before anything trusts it: a safe name, a seed, and points
+ * with safe, distinct ids (they become file names). InputError names the file and the entry.
+ */
+export function validateManifest(data: unknown, path: string): Manifest {
+  const m = data as Partial<Manifest> | null;
+  if (m === null || typeof m !== 'object' || Array.isArray(m)) throw new InputError('not an experiment manifest (expected a JSON object)', path);
+  const nameWhy = unsafeNameReason(m.name);
+  if (nameWhy) throw new InputError(`not an experiment manifest: name ${typeof m.name === 'string' ? `"${printable(m.name)}" ` : ''}${nameWhy}`, path, 'name');
+  if (typeof m.seed !== 'number' || !Number.isFinite(m.seed)) throw new InputError('not an experiment manifest: seed must be a number', path, 'seed');
+  if (!Array.isArray(m.points)) throw new InputError('not an experiment manifest: points must be a list', path, 'points');
+  const seen = new Set<string>();
+  m.points.forEach((p, i) => {
+    const at = `points[${i}]`;
+    if (p === null || typeof p !== 'object') throw new InputError('expected {id, point}', path, at);
+    const why = unsafeNameReason(p.id);
+    if (why) throw new InputError(`point id ${typeof p.id === 'string' ? `"${printable(p.id)}" ` : ''}${why}`, path, `${at}.id`);
+    if (seen.has(p.id)) throw new InputError(`point id "${p.id}" appears twice`, path, `${at}.id`);
+    seen.add(p.id);
+    if (p.point === null || typeof p.point !== 'object' || Array.isArray(p.point)) throw new InputError('point must be an object of swept values', path, `${at}.point`);
+  });
+  return m as Manifest;
+}
+
+/** Why `r` is not a record of point `id` (a result or a failure), or undefined when it is one. */
+function recordProblem(r: unknown, id: string): string | undefined {
+  if (r === null || typeof r !== 'object' || Array.isArray(r)) return 'expected a JSON object';
+  const rec = r as Record<string, unknown>;
+  if (rec.id !== id) return `its id is ${JSON.stringify(rec.id)}, not "${id}"`;
+  if (rec.point === null || typeof rec.point !== 'object') return 'no "point" object';
+  if (typeof rec.error === 'string') return undefined;
+  const m = rec.metrics as Record<string, unknown> | undefined;
+  if (m === null || typeof m !== 'object') return 'no "metrics" object';
+  for (const k of ['ttft_ms', 'tpot_ms', 'e2e_ms']) if (m[k] === null || typeof m[k] !== 'object') return `metrics.${k} is missing`;
+  if (typeof rec.completed !== 'number' || typeof rec.rejected !== 'number') return '"completed" or "rejected" is not a number';
+  if (rec.summary === null || typeof rec.summary !== 'object') return 'no "summary" object';
+  if (!Array.isArray(rec.fleet)) return 'no "fleet" list';
+  return undefined;
+}
+
+/** Control and other non-printable characters escaped, so a hostile string cannot garble a terminal. */
+function printable(s: string): string {
+  return JSON.stringify(s).slice(1, -1);
+}
+
 /** Reads a results directory (made by `sim run` or `sim merge`); InputError when it is not one. */
 export function readResults(dir: string): StoredResults {
   const store = new ResultsDir(dir);
   const manifestPath = join(dir, 'experiment.json');
   let manifest: Manifest;
   if (existsSync(manifestPath)) {
-    manifest = parseJson(manifestPath) as Manifest;
-    if (typeof manifest?.name !== 'string' || !Array.isArray(manifest.points)) {
-      throw new InputError('not an experiment manifest (expected name and points)', manifestPath);
-    }
+    manifest = validateManifest(parseJson(manifestPath), manifestPath);
   } else if (existsSync(join(dir, 'summary.json'))) {
     // Results written before experiment.json existed: the summary lists every point.
-    const s = parseJson(join(dir, 'summary.json')) as { name: string; seed: number; runs: PointResult[] };
-    manifest = { name: s.name, seed: s.seed, points: s.runs.map((r) => ({ id: r.id, point: r.point })) };
-    return { dir, manifest, records: s.runs };
+    const path = join(dir, 'summary.json');
+    const s = parseJson(path) as { name: string; seed: number; runs: PointResult[] };
+    const runs = Array.isArray(s?.runs) ? s.runs : undefined;
+    if (!runs) throw new InputError('not a results summary (expected name and runs)', path);
+    manifest = validateManifest({ name: s.name, seed: s.seed, points: runs.map((r) => ({ id: r?.id, point: r?.point })) }, path);
+    runs.forEach((r, i) => {
+      const why = recordProblem(r, manifest.points[i].id);
+      if (why) throw new InputError(`runs[${i}] is not a point result: ${why}`, path);
+    });
+    return { dir, manifest, records: runs };
   } else {
     throw new InputError('not a results directory (no experiment.json)', dir);
   }
-  return { dir, manifest, records: manifest.points.map((p) => store.readPoint(p.id)) };
-}
-
-/** Whether a process is running (this one counts as gone: its own leftovers are stale). */
-function alive(pid: number): boolean {
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return { dir, manifest, records: manifest.points.map((p) => store.readPoint(p.id, true)) };
 }
 
 function parseJson(path: string): unknown {
+  let text: string;
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw fileSystemError(err, path, 'read results');
+  }
+  try {
+    return JSON.parse(text);
   } catch (err) {
     throw new InputError(`cannot read results (${(err as Error).message.split('\n')[0]})`, path);
   }

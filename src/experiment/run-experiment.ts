@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
+import { InputError } from '../input-error.js';
 import { checkPoints } from './check-points.js';
 import { loadExperiment, type ExperimentPoint, type LoadedExperiment } from './load.js';
 import { isFailure, type PointFailure, type PointRecord } from './point-record.js';
@@ -7,6 +8,7 @@ import { executePoint, type PointOutcome } from './point-task.js';
 import { PointPool } from './pool.js';
 import type { PointTask } from './point-worker.js';
 import { ResultsDir, type Manifest } from './results-dir.js';
+import { ResultsLock } from './results-lock.js';
 import type { PointResult } from './run-point.js';
 import { shardPoints, type Shard } from './shard.js';
 
@@ -29,6 +31,12 @@ export interface RunOptions {
   shard?: Shard;
   /** Keeps points already done in the results directory instead of running them again. */
   resume?: boolean;
+  /**
+   * Wall-clock limit per point, seconds (default DEFAULT_POINT_TIMEOUT_S; 0: none). A point that
+   * runs longer fails, its worker thread is replaced and the sweep goes on. Points run on worker
+   * threads whenever a limit applies to them (a sweep, or a custom policy module).
+   */
+  pointTimeoutS?: number;
   /** Aborting stops the run: points still running are abandoned, finished ones are kept. */
   signal?: AbortSignal;
   /** Once the points to run are known; `parallel` says they run on worker threads. */
@@ -53,6 +61,30 @@ export interface ExperimentRun {
   interrupted: boolean;
   /** Every point of the experiment has a record and summary.csv/json were written. */
   complete: boolean;
+  /** The summary could not be written (disk full, ...): why, in one line. */
+  summaryError?: string;
+  /** A lock left by a run that is gone was replaced: its holder, for a note. */
+  staleLock?: string;
+}
+
+/** Default --point-timeout: far beyond any point the shipped experiments run (seconds). */
+export const DEFAULT_POINT_TIMEOUT_S = 3600;
+
+/**
+ * Where an experiment's results go: `<root>/<name>` for --out, else outputs.dir resolved against
+ * the experiment file's directory (like every other path in the file), else results/<name> under
+ * the working directory.
+ */
+export function resultsDirOf(exp: LoadedExperiment, root?: string): string {
+  if (root) return join(root, exp.name);
+  const d = exp.base.outputs.dir;
+  if (d !== undefined) return isAbsolute(d) ? d : resolve(exp.baseDir, d);
+  return join('results', exp.name);
+}
+
+/** Whether a point runs code from the user's files (a custom policy module). */
+function usesPolicyModule(p: ExperimentPoint): boolean {
+  return /^\.{0,2}\/|\.(m?js|ts)$/.test(p.config.router.policy);
 }
 
 /**
@@ -61,7 +93,7 @@ export interface ExperimentRun {
  */
 export async function runExperimentFile(file: string, opts: RunOptions = {}): Promise<ExperimentRun> {
   const exp = loadExperiment(file);
-  const dir = opts.resultsRoot ? join(opts.resultsRoot, exp.name) : (exp.base.outputs.dir ?? join('results', exp.name));
+  const dir = resultsDirOf(exp, opts.resultsRoot);
   const store = new ResultsDir(dir);
   const manifest: Manifest = {
     name: exp.name,
@@ -79,15 +111,24 @@ export async function runExperimentFile(file: string, opts: RunOptions = {}): Pr
   });
   const todo = selected.flatMap((p, i) => (records[i] ? [] : [i]));
   const threads = Math.max(1, Math.min(opts.workers ?? availableParallelism(), todo.length));
-  const parallel = todo.length > 1;
+  const timeoutS = opts.pointTimeoutS ?? DEFAULT_POINT_TIMEOUT_S;
+  if (!(timeoutS >= 0)) throw new InputError(`point timeout must be >= 0 seconds, got ${timeoutS}`);
+  // Custom policy code could loop forever: only a worker thread can be stopped, so it runs on one.
+  const parallel = todo.length > 1 || (timeoutS > 0 && todo.some((i) => usesPolicyModule(selected[i])));
   // The threads start (and load the experiment) while this one checks the input.
   const pool = parallel ? new PointPool(threads, file) : undefined;
+  let lock: ResultsLock | undefined;
   try {
     // Bad input is reported before anything is written or run (unless only some sweep points are
     // bad: those fail on their own and are recorded); a shard checks its own points.
     await checkPoints({ ...exp, points: selected }, false);
 
-    store.begin(manifest, opts.resume ? todo.map((i) => selected[i].id) : opts.shard ? selected.map((p) => p.id) : 'all');
+    // One run per directory at a time (shards of one sweep may share it); then the directory
+    // must be ours (empty, or a manifest of ours), and only our files in it are replaced.
+    const previous = store.open();
+    lock = ResultsLock.acquire(dir, `sim run ${exp.file}${opts.shard ? ` --shard ${opts.shard.index}/${opts.shard.count}` : ''}`, opts.shard);
+    const staleLock = lock.replacedStale ? `pid ${lock.replacedStale.pid} on ${lock.replacedStale.host}, started ${lock.replacedStale.started}` : undefined;
+    store.begin(manifest, opts.resume ? todo.map((i) => selected[i].id) : opts.shard ? selected.map((p) => p.id) : 'all', previous);
 
     const single = exp.points.length === 1;
     const csv = (p: ExperimentPoint) => (opts.requestsCsv || p.config.outputs.requestsCsv ? store.requestsPath(p.id, single) : undefined);
@@ -95,11 +136,20 @@ export async function runExperimentFile(file: string, opts: RunOptions = {}): Pr
     const progress: RunProgress = { total: selected.length, done: selected.length - todo.length, running: 0, failed: 0 };
     let emitted = 0;
     const finish = (i: number, outcome: PointOutcome) => {
-      records[i] = outcome.record;
-      store.writePoint(outcome.record);
-      if (outcome.stack) stacks[outcome.record.id] = outcome.stack;
+      let record = outcome.record;
+      try {
+        store.writePoint(record);
+      } catch (err) {
+        // Disk full, read-only: this point fails (in memory; it cannot be recorded), every point
+        // already written stays, and the sweep goes on (later points may still fit).
+        if (!(err instanceof InputError)) throw err;
+        const why = `${isFailure(record) ? 'record' : 'result'} not saved: ${err.format()}`;
+        record = { name: record.name, id: record.id, seed: record.seed, point: record.point, error: isFailure(record) ? `${record.error}; ${why}` : why };
+      }
+      records[i] = record;
+      if (outcome.stack) stacks[record.id] = outcome.stack;
       progress.done++;
-      if (isFailure(outcome.record)) progress.failed++;
+      if (isFailure(record)) progress.failed++;
       flush();
     };
     const flush = () => {
@@ -122,6 +172,7 @@ export async function runExperimentFile(file: string, opts: RunOptions = {}): Pr
     } else {
       await runOnPool(pool, threads, todo, (i) => ({ file, index: indexOf.get(selected[i].id)!, id: selected[i].id, requestsCsv: csv(selected[i]) }), {
         signal: opts.signal,
+        timeoutS,
         started: () => {
           progress.running++;
           opts.onProgress?.({ ...progress });
@@ -130,8 +181,16 @@ export async function runExperimentFile(file: string, opts: RunOptions = {}): Pr
           progress.running--;
           finish(i, outcome);
         },
-        crashed: (i, err) => ({
-          record: { name: exp.name, id: selected[i].id, seed: selected[i].config.seed, point: selected[i].values, error: `worker failed: ${(err as Error)?.message ?? String(err)}` },
+        crashed: (i, err, timedOut) => ({
+          record: {
+            name: exp.name,
+            id: selected[i].id,
+            seed: selected[i].config.seed,
+            point: selected[i].values,
+            error: timedOut
+              ? `point ran longer than the point timeout (${timeoutS} s; --point-timeout): stopped, its worker thread was replaced`
+              : `worker failed: ${(err as Error)?.message ?? String(err)}`,
+          },
         }),
       });
     }
@@ -139,7 +198,14 @@ export async function runExperimentFile(file: string, opts: RunOptions = {}): Pr
     const interrupted = records.some((r) => !r);
     if (interrupted) store.removeLeftovers(selected.filter((_, i) => !records[i]).map((p) => p.id));
     const known = new Map(records.flatMap((r) => (r ? [[r.id, r] as const] : [])));
-    const complete = !interrupted && store.summarizeIfComplete(manifest, known);
+    let complete = false;
+    let summaryError: string | undefined;
+    try {
+      complete = !interrupted && store.summarizeIfComplete(manifest, known);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      summaryError = `summary not written: ${err.format()}`;
+    }
     const done = records.filter((r): r is PointRecord => r !== undefined);
     return {
       experiment: exp,
@@ -151,9 +217,12 @@ export async function runExperimentFile(file: string, opts: RunOptions = {}): Pr
       resumed: selected.length - todo.length,
       interrupted,
       complete,
+      ...(summaryError !== undefined && { summaryError }),
+      ...(staleLock !== undefined && { staleLock }),
     };
   } finally {
     await pool?.close();
+    lock?.release();
   }
 }
 
@@ -169,9 +238,11 @@ async function runOnPool(
   task: (i: number) => PointTask,
   hooks: {
     signal?: AbortSignal;
+    /** Wall-clock limit per point, seconds (0: none). */
+    timeoutS: number;
     started(): void;
     finished(i: number, outcome: PointOutcome): void;
-    crashed(i: number, err: unknown): PointOutcome;
+    crashed(i: number, err: unknown, timedOut: boolean): PointOutcome;
   },
 ): Promise<void> {
   const signal = hooks.signal;
@@ -195,10 +266,14 @@ async function runOnPool(
           const i = todo[next++];
           inFlight++;
           hooks.started();
+          // The pool stops the thread of an aborted task and starts a fresh one in its place.
+          const limit = new AbortController();
+          const timer = hooks.timeoutS > 0 && hooks.timeoutS * 1000 < 2 ** 31 ? setTimeout(() => limit.abort(), hooks.timeoutS * 1000) : undefined;
           pool
-            .run(task(i))
-            .catch((err: unknown) => hooks.crashed(i, err))
+            .run(task(i), limit.signal)
+            .catch((err: unknown) => hooks.crashed(i, err, limit.signal.aborted))
             .then((outcome) => {
+              clearTimeout(timer);
               inFlight--;
               if (settled) return;
               try {

@@ -169,7 +169,7 @@ async function buildPolicy(
   try {
     if (/^\.{0,2}\/|\.(m?js|ts)$/.test(name)) {
       const path = isAbsolute(name) ? name : resolve(exp.baseDir, name);
-      const factory = path.endsWith('.ts') ? await withTranspiledModule(path, loadPolicyModule) : await loadPolicyModule(path);
+      const factory = path.endsWith('.ts') ? await withTranspiledModule(path, (js) => loadPolicyModule(js, path, name)) : await loadPolicyModule(path, undefined, name);
       return factory(options);
     }
     return createPolicy(name, options);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SGLANG_ONLY, VLLM_ONLY } from '../serving/index.js';
 import { workloadSchema } from '../workload/index.js';
+import { SAFE_NAME_MAX } from './safe-name.js';
 
 const positiveInt = z.int().positive();
 
@@ -170,7 +171,7 @@ export const pdSchema = z.strictObject({
 
 export const outputsSchema = z.strictObject({
   requestsCsv: z.boolean().default(false).describe('Write requests.csv with one row per request'),
-  dir: z.string().optional().describe('Results directory (default results/<name>)'),
+  dir: z.string().min(1).optional().describe('Results directory, relative to this file (default results/<name> under the working directory)'),
 });
 
 const sweepValues = z.array(z.unknown()).min(1, 'a sweep needs at least one value');
@@ -215,6 +216,8 @@ export const experimentSchema = z.strictObject({
   name: z
     .string()
     .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, dot, dash and underscore only')
+    .max(SAFE_NAME_MAX)
+    .refine((n) => !/^\.+$/.test(n), 'may not be "." or ".." (it names the results directory)')
     .describe('Name of the experiment; results go to results/<name>'),
   description: z.string().optional(),
   seed: z.int().nonnegative().default(1),

@@ -166,6 +166,8 @@ export function pointId(values: PointValues, resolved: unknown): string {
     .filter(Boolean)
     .join('_')
     .replace(/[^A-Za-z0-9.-]+/g, '-')
+    // A leading dot would make a hidden file (a swept "./my-policy.js").
+    .replace(/^[.-]+/, '')
     .slice(0, 48);
   return label ? `${label}-${hash}` : hash;
 }

@@ -1,4 +1,5 @@
 import { PolicyModuleError } from './errors.js';
+import { guardPolicy } from './guarded-policy.js';
 import type { PolicyFactory, PolicyOptions, RoutingPolicy } from './policy.js';
 
 /**
@@ -7,19 +8,30 @@ import type { PolicyFactory, PolicyOptions, RoutingPolicy } from './policy.js';
  * under plain Node; `.ts` loads when Node runs with a TypeScript loader (tsx, vitest, Node's
  * type stripping). The returned factory checks that what it builds has a `name` and a `select`.
  * Throws PolicyModuleError naming what is missing.
+ *
+ * A module is code that runs with the user's rights as it is imported; the policies it builds
+ * are held to the contract by guardPolicy (read-only views, `select` returns a candidate).
+ * `shownAs`: the file to name in messages when `path` is a compiled stand-in (the `data:` URL of
+ * a transpiled .ts original);
+ * `label`: how errors while routing name the module (e.g. as the experiment file wrote it, so
+ * recorded failures do not depend on where the checkout lives).
  */
-export async function loadPolicyModule(path: string): Promise<PolicyFactory> {
+export async function loadPolicyModule(path: string, shownAs?: string, label?: string): Promise<PolicyFactory> {
   const { pathToFileURL } = await import('node:url');
   const { resolve } = await import('node:path');
-  const abs = resolve(path);
+  // A data: URL is a module compiled in memory (a transpiled .ts); anything else is a file path.
+  const inMemory = path.startsWith('data:');
+  const loaded = inMemory ? path : resolve(path);
+  const abs = shownAs ? resolve(shownAs) : loaded;
+  const source = shownAs ?? path;
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
+    mod = (await import(inMemory ? loaded : pathToFileURL(loaded).href)) as Record<string, unknown>;
   } catch (err) {
     const code = (err as { code?: string }).code;
     const why = err instanceof Error ? err.message : String(err);
-    if (code === 'ERR_MODULE_NOT_FOUND' && why.includes(abs)) {
-      throw new PolicyModuleError(`policy module not found: ${abs}`, path, { cause: err });
+    if (code === 'ERR_MODULE_NOT_FOUND' && why.includes(loaded)) {
+      throw new PolicyModuleError(`policy module not found: ${abs}`, source, { cause: err });
     }
     if (code === 'ERR_UNKNOWN_FILE_EXTENSION') {
       throw new PolicyModuleError(
@@ -28,7 +40,8 @@ export async function loadPolicyModule(path: string): Promise<PolicyFactory> {
         { cause: err },
       );
     }
-    throw new PolicyModuleError(`cannot load policy module ${abs}: ${why}`, path, { cause: err });
+    const at = errorLocation(err, loaded, abs);
+    throw new PolicyModuleError(`cannot load policy module ${at ?? abs}: ${err instanceof Error ? `${err.name}: ` : ''}${why}`, source, { cause: err });
   }
   let factory: unknown;
   let which: string;
@@ -55,10 +68,16 @@ export async function loadPolicyModule(path: string): Promise<PolicyFactory> {
   }
   const make = factory as (options: PolicyOptions) => unknown;
   return (options: PolicyOptions) => {
-    const policy = make(options) as Partial<RoutingPolicy> | undefined;
+    let policy: Partial<RoutingPolicy> | undefined;
+    try {
+      policy = make(options) as Partial<RoutingPolicy> | undefined;
+    } catch (err) {
+      const at = errorLocation(err, loaded, abs);
+      throw new PolicyModuleError(`the ${which} of ${at ?? abs} threw ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`, source, { cause: err });
+    }
     const missing: string[] = [];
     if (typeof policy !== 'object' || policy === null) {
-      throw new PolicyModuleError(`the ${which} of ${abs} returned ${describe(policy)}, not a policy object`, path);
+      throw new PolicyModuleError(`the ${which} of ${abs} returned ${describe(policy)}, not a policy object`, source);
     }
     if (typeof policy.name !== 'string' || policy.name === '') missing.push('"name" (a non-empty string)');
     if (typeof policy.select !== 'function') missing.push('"select(req, endpoints, ctx)" (a function)');
@@ -66,10 +85,26 @@ export async function loadPolicyModule(path: string): Promise<PolicyFactory> {
       if (policy[hook] !== undefined && typeof policy[hook] !== 'function') missing.push(`"${hook}" must be a function when present`);
     }
     if (missing.length > 0) {
-      throw new PolicyModuleError(`the policy built by the ${which} of ${abs} is missing ${missing.join(', ')}`, path);
+      throw new PolicyModuleError(`the policy built by the ${which} of ${abs} is missing ${missing.join(', ')}`, source);
     }
-    return policy as RoutingPolicy;
+    return guardPolicy(policy as RoutingPolicy, abs, label ?? abs);
   };
+}
+
+/**
+ * "file:line:col" of an error inside the module: a SyntaxError's stack starts with the position,
+ * other errors have it in a frame. A compiled stand-in's path is shown as the original's.
+ */
+function errorLocation(err: unknown, loaded: string, shown: string): string | undefined {
+  const stack = err instanceof Error ? err.stack : undefined;
+  if (!stack) return undefined;
+  for (const line of stack.split('\n')) {
+    const m = /(?:file:\/\/)?(\/[^\s()]+?):(\d+)(?::(\d+))?\)?\s*$/.exec(line);
+    if (!m) continue;
+    const file = decodeURI(m[1]);
+    if (file === loaded || file === shown) return `${shown}:${m[2]}${m[3] ? `:${m[3]}` : ''}`;
+  }
+  return undefined;
 }
 
 function describe(v: unknown): string {

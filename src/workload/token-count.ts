@@ -35,9 +35,14 @@ export function checkOrder(previous: number, current: number, file: string, line
   }
 }
 
+/** A decimal number as traces write them: no hex (0x20), binary, "Infinity" or blank (Number('') is 0). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 function toNumber(value: unknown): number {
   if (typeof value === 'number') return value;
-  // Number('') is 0, so blank fields must be rejected explicitly.
-  if (typeof value === 'string' && value.trim() !== '') return Number(value);
+  if (typeof value === 'string') {
+    const t = value.trim();
+    if (DECIMAL.test(t)) return Number(t);
+  }
   return NaN;
 }

@@ -53,7 +53,7 @@ describe('sim run: sweeps from the command line', () => {
     const r = sim(['run', file, '--out', join(dir, 'flaky-out'), '--json', '--no-report']);
     expect(r.code).toBe(1);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.map((l) => l.error ?? 'ok')).toEqual(['ok', 'routing policy "flaky" failed in select for request 5: gave up']);
+    expect(lines.map((l) => l.error ?? 'ok')).toEqual(['ok', 'routing policy "flaky" failed in select for request 5: ./flaky.mjs:1:122: select threw Error: gave up']);
     expect(r.stderr).toMatch(/^error: 1 of 2 points failed \(recorded in .*flaky-out\/flaky\/points\):\n {2}5-[0-9a-f]{10}: routing policy "flaky" failed/);
     expect(existsSync(join(dir, 'flaky-out', 'flaky', 'summary.csv'))).toBe(true);
   });

@@ -119,7 +119,7 @@ describe('running a sweep', () => {
       { 'router.options.failAfter': 10, rate: 8 },
     ]);
     for (const f of run.failures) {
-      expect(f.error).toBe('routing policy "flaky" failed in select for request 10: gave up');
+      expect(f.error).toBe('routing policy "flaky" failed in select for request 10: ./flaky.mjs:1:122: select threw Error: gave up');
       const stored = JSON.parse(readFileSync(join(run.dir, 'points', `${f.id}.json`), 'utf8'));
       expect(stored.error).toBe(f.error);
     }

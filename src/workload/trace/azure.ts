@@ -49,8 +49,14 @@ export class AzureTraceReader implements TraceReader {
         `line ${line}`,
       );
     }
-    const seconds =
-      Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) / 1000;
+    const [year, month, day, hour, minute, second] = [+m[1], +m[2], +m[3], +m[4], +m[5], +m[6]];
+    const ms = Date.UTC(year, month - 1, day, hour, minute, second);
+    // Date.UTC rolls over (month 13 is next January, 25:61 tomorrow); a real time does not.
+    const d = new Date(ms);
+    if (d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) {
+      throw new InputError(`TIMESTAMP ${JSON.stringify(stamp)} is not a valid date and time`, file, `line ${line}`);
+    }
+    const seconds = ms / 1000;
     const fraction = m[7] === undefined ? 0 : Number(m[7]);
     if (this.count === 0) {
       this.firstSeconds = seconds;
