@@ -106,7 +106,7 @@ describe('sim gateway in front of sim serve (unified)', () => {
     for (let i = 0; i < 3; i++) expect((await post(`${custom.url}/v1/completions`, { prompt: 'x', max_tokens: 1 })).headers['target-pod']).toBe('B');
     // AIBrix slo over A10/L20 profiles: its own router queue, pending-load accounting, GPU-type ranks.
     // Short prompts: their buckets' 1/(throughput x E2E) is well below 1, so they fit an idle pod.
-    const profiles = resolve(__dirname, '../../profiles/aibrix/deepseek-coder-6.7b');
+    const profiles = resolve(__dirname, '../../profiles/aibrix/deepseek-coder-6.7b/tpot');
     const slo = await gateway({ model: 'deepseek-coder-6.7b', endpoints: [ep(0, { gpu: 'A10' }), ep(1, { gpu: 'L20' })], router: { policy: 'slo', profiles } });
     gws.push(slo);
     const rs = await Promise.all(Array.from({ length: 6 }, (_, i) => post(`${slo.url}/v1/completions`, { prompt: 'q'.repeat(16 * (i + 1)), max_tokens: 4, stream: true })));
@@ -199,7 +199,7 @@ describe('sim gateway in front of sim serve (unified)', () => {
   it('a request that waits in the router queue longer than queueTimeoutMs is answered 504', async () => {
     // A prompt whose AIBrix bucket consumes more than a whole pod (1/(tput x E2E) > 1): the SLO
     // queue holds it until a pod has room, which never comes.
-    const profiles = resolve(__dirname, '../../profiles/aibrix/deepseek-coder-6.7b');
+    const profiles = resolve(__dirname, '../../profiles/aibrix/deepseek-coder-6.7b/tpot');
     // (Two pods: with one ready pod AIBrix bypasses routing and its queue.)
     const gw = await gateway({ model: 'deepseek-coder-6.7b', endpoints: [ep(0, { gpu: 'A10' }), ep(1, { gpu: 'L20' })], router: { policy: 'slo', profiles }, limits: { queueTimeoutMs: 100 } });
     gws.push(gw);

@@ -26,17 +26,25 @@ describe('stdout closed early', () => {
     const out = join(dir, 'piped-out');
     const child = spawn(process.execPath, [CLI, 'run', file, '--out', out, '--json', '--no-report', '--workers', '2'], { cwd: ROOT });
     let first = '';
+    let linesRead = 0;
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
-    // Like `| head -1`: read the first line, then close the pipe.
+    // Like `| head -1`: read the first chunk, then close the pipe.
     child.stdout.once('data', (d) => {
-      first = String(d).split('\n')[0];
+      const lines = String(d).split('\n').filter((l) => l.trim() !== '');
+      first = lines[0];
+      linesRead = lines.length;
       child.stdout.destroy();
     });
     const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
     expect(JSON.parse(first).name).toBe('piped');
-    expect(code).toBe(141);
-    expect(stderr).toMatch(/standard output was closed early/);
+    // On a loaded machine the first chunk can already hold every line: then nothing was lost.
+    if (linesRead < 4) {
+      expect(code).toBe(141);
+      expect(stderr).toMatch(/standard output was closed early/);
+    } else {
+      expect(code).toBe(0);
+    }
     const exp = join(out, 'piped');
     expect(readdirSync(join(exp, 'points')).filter((f) => f.endsWith('.json'))).toHaveLength(4);
     expect(JSON.parse(readFileSync(join(exp, 'summary.json'), 'utf8')).runs).toHaveLength(4);
@@ -105,13 +113,20 @@ describe('the results directory lock', () => {
   });
 });
 
+/** Mount points made by `tmpfs`, unmounted at the end of the file even when their tests were filtered out. */
+const mounted: string[] = [];
+// Registered after tempDir's removal hook, so it runs before it (after-hooks run in reverse).
+afterAll(() => {
+  for (const at of mounted.splice(0)) spawnSync('umount', [at]);
+});
+
 /** A tmpfs of `size` at a new directory, or undefined where mounting is not allowed (not root). */
 function tmpfs(name: string, options: string): string | undefined {
   const at = join(dir, name);
   mkdirSync(at, { recursive: true });
   const r = spawnSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', at]);
   if (r.status !== 0) return undefined;
-  afterAll(() => void spawnSync('umount', [at]));
+  mounted.push(at);
   return at;
 }
 
