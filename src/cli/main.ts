@@ -1,6 +1,11 @@
 #!/usr/bin/env node
-import { CommanderError } from 'commander';
-import { buildProgram } from './program.js';
+import module from 'node:module';
+
+// Node >= 22.1 can keep compiled modules on disk between runs (os.tmpdir()/node-compile-cache),
+// which shortens start-up; older Node has no such cache. Enabled before the rest is imported.
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+const { CommanderError } = await import('commander');
+const { buildProgram } = await import('./program.js');
 
 // `sim run --json | head`: the reader went away; stop quietly instead of crashing on EPIPE.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

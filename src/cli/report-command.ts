@@ -2,11 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { readResults, writeFileAtomic } from '../experiment/results-dir.js';
-import { buildReport } from '../report/build-report.js';
 import { action } from './errors.js';
 
 /** Writes report.html and plots/*.svg into a results directory; returns the report's path. */
 export async function writeReport(dir: string): Promise<string> {
+  // Loaded on use: the report pulls in Vega, the largest part of start-up.
+  const { buildReport } = await import('../report/build-report.js');
   const files = await buildReport(readResults(dir));
   mkdirSync(join(dir, 'plots'), { recursive: true });
   for (const { name, svg } of files.svgs) writeFileAtomic(join(dir, 'plots', `${name}.svg`), svg);
