@@ -1,4 +1,4 @@
-import { CONSUMPTION_SLO_FAILURE, type PendingLoad } from './pending-load.js';
+import { CONSUMPTION_ERROR, CONSUMPTION_SLO_FAILURE, type PendingLoad } from './pending-load.js';
 import { pickMinRandomTie, WarnOnce } from './pick.js';
 import type { QueueDecision, RouterQueue } from './policy.js';
 import type { ProfileTable } from './profiles.js';
@@ -301,11 +301,17 @@ export class SloQueue implements RouterQueue {
     let ties = 0;
     const mode = this.subRouter;
     let best = mode === 'pack-load' ? 0 : mode === 'least-load-pulling' ? cap : Infinity;
+    // load.consumption(req, pod) for every pod of this deployment (same profile), with the prompt's
+    // column looked up once; the output is predicted afresh for each pod, as AIBrix does.
+    const flat = table.consumptionFlat;
+    const cols = table.cols;
+    const col = table.inIndex(req.promptTokens);
     for (let p = 0; p < pods.length; p++) {
       const pod = pods[p];
       let u = load.utilization(pod);
       if (mode !== 'least-load') {
-        const c = load.consumptionIn(table, req, ctx); // every pod of a deployment has its profile
+        const out = load.predictOutput(req, ctx);
+        const c = flat ? flat[table.outIndex(out) * cols + col] : CONSUMPTION_ERROR;
         if (c === CONSUMPTION_SLO_FAILURE) {
           if (lastErr !== CAPACITY) lastErr = SLO_FAILURE;
           continue;
