@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../input-error.js';
-import { generateAibrixProfile, powersOfTwo, PROFILE_SLO_KINDS, type ProfileSloKind } from '../plan/aibrix-profile.js';
+import { benchmarkGrid, genProfile, powersOfTwo, PROFILE_SLO_KINDS, type ProfileSloKind } from '../plan/aibrix-profile.js';
+import { lookupHardware } from '../plan/simulate.js';
 import { serializeAibrixProfile } from '../routing/index.js';
 import { action } from './errors.js';
 
@@ -19,6 +20,7 @@ interface ProfileFlags {
   created?: string;
   out?: string;
   deployment?: string;
+  benchmarkOut?: string;
 }
 
 const SLO_KINDS = PROFILE_SLO_KINDS;
@@ -72,6 +74,7 @@ export function registerProfile(program: Command): void {
     .option('--cost <usd>', "cost per replica-hour (default: the catalog's GPU cost x tp)")
     .option('--created <unix-seconds>', 'value of the created field (default: now)')
     .option('-o, --out <file>', 'write the profile here instead of stdout')
+    .option('--benchmark-out <file>', "also write the benchmark rows as gpu_benchmark.py's JSONL (input for AIBrix's gen_profile.py)")
     .action(
       action((flags: ProfileFlags) => {
         const percentile = Number(flags.percentile);
@@ -80,18 +83,30 @@ export function registerProfile(program: Command): void {
         if (!Number.isInteger(tp) || tp < 1) throw new InputError('--tp must be a positive integer', undefined, '--tp');
         const requests = Number(flags.requests);
         if (!Number.isInteger(requests) || requests < 1) throw new InputError('--requests must be a positive integer', undefined, '--requests');
-        const result = generateAibrixProfile({
+        const slos = parseSlos(flags.slo);
+        const { gpu } = lookupHardware(flags.gpu, flags.model);
+        const rows = benchmarkGrid({
           gpu: flags.gpu,
           model: flags.model,
-          deployment: flags.deployment,
           tp,
-          slos: parseSlos(flags.slo),
+          slos,
           percentile: percentile as 0 | 50 | 90 | 99,
           inputs: parseGrid(flags.inputs, '--inputs'),
           outputs: parseGrid(flags.outputs, '--outputs'),
           rates: parseGrid(flags.rates, '--rates'),
           requests,
-          cost: flags.cost !== undefined ? Number(flags.cost) : undefined,
+        });
+        if (flags.benchmarkOut) {
+          const seed = 1;
+          const lines = rows.map((r) => JSON.stringify({ ...r, seed, model: flags.model, samples: requests }));
+          writeFileSync(flags.benchmarkOut, lines.join('\n') + '\n');
+          process.stderr.write(`wrote ${flags.benchmarkOut}\n`);
+        }
+        const result = genProfile(rows, {
+          deployment: flags.deployment ?? gpu.name,
+          cost: flags.cost !== undefined ? Number(flags.cost) : gpu.costPerHour * tp,
+          slos,
+          percentile: percentile as 0 | 50 | 90 | 99,
           created: flags.created !== undefined ? Number(flags.created) : Math.floor(Date.now() / 1000),
         });
         const text = serializeAibrixProfile(result);

@@ -48,8 +48,9 @@ export interface GatewayOptions {
   pendingLoadOptions?: PendingLoadOptions;
   /**
    * Gateway timeout, seconds (AIBrix: the Envoy ext_proc messageTimeout, 60 s,
-   * vllm-project/aibrix@e3e10f9e:config/gateway/gateway-plugin/gateway-plugin.yaml). A request still waiting in a router queue this long after it arrived is
-   * rejected ('timed-out'). Needs `timer`. Default: none (requests wait as long as it takes).
+   * vllm-project/aibrix@e3e10f9e:config/gateway/gateway-plugin/gateway-plugin.yaml). A request
+   * still waiting in a router queue this long after it arrived is rejected ('timed-out'). Needs
+   * `timer`. Default: none (requests wait as long as it takes).
    */
   timeoutS?: number;
   /** Calls `fn(req)` at time `at` (the host's clock); required with `timeoutS`. */
@@ -79,7 +80,7 @@ export class Gateway {
    * context's deadline; pkg/plugins/gateway/algorithms/queue_router.go and queue/slo_queue.go never
    * remove the request; pkg/cache/cache_impl.go `AddRequestCount` skips unrouted contexts): they keep
    * their place as sub-queue heads and leave only when the queue next decides on them, without
-   * taking any capacity (`AddRequestCount` skips unrouted contexts).
+   * taking any capacity.
    */
   private readonly expired = new Set<number>();
 

@@ -85,3 +85,23 @@ describe('AIBrix scenario inputs', () => {
     expect(r.stdout).toMatch(/SLOQueue found no profile available for model Llama-3\.1-8B, fallback to FIFO queue/);
   });
 });
+
+describe('sim profile aibrix', () => {
+  it("writes gpu_benchmark.py's rows (5 metrics per point) and a profile from them", async () => {
+    const dir = tempDir();
+    const rows = `${dir}/rows.jsonl`;
+    const out = `${dir}/p.json`;
+    const r = await sim(
+      'profile', 'aibrix', '--gpu', 'L20', '--model', 'Llama-3.1-8B', '--slo', 'tpat=0.05', '--inputs', '4,8', '--outputs', '4',
+      '--rates', '1,2', '--requests', '5', '--created', '7', '--deployment', 'llama-l20', '--benchmark-out', rows, '-o', out,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const { readFileSync } = await import('node:fs');
+    const lines = readFileSync(rows, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(2 * 1 * 2 * 5);
+    expect(lines.map((l) => l.metric).slice(0, 5)).toEqual(['TPUT', 'TT', 'E2E', 'TTFT', 'TPOT']);
+    expect(lines[4]).toMatchObject({ input_tokens: 4, output_tokens: 4, request_rate: 1, samples: 5, model: 'Llama-3.1-8B' });
+    const p = JSON.parse(readFileSync(out, 'utf8'));
+    expect(p).toMatchObject({ gpu: 'llama-l20', indexes: [[4], [4, 8]], created: 7, slos: { percentile: 99, tpat: 0.05 } });
+  });
+});
