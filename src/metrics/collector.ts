@@ -218,20 +218,24 @@ export class MetricsCollector {
     this.completed++;
     const sk = this.sketches;
     if (sk) {
-      sk.ttft.add(ttft);
-      sk.tpot.add(tpot);
-      sk.e2e.add(e2e);
+      // One logarithm per value, shared by the overall, per-class and per-instance sketches.
+      const kTtft = sk.ttft.keyOf(ttft);
+      const kTpot = sk.tpot.keyOf(tpot);
+      const kE2e = sk.e2e.keyOf(e2e);
+      sk.ttft.addKeyed(ttft, kTtft);
+      sk.tpot.addKeyed(tpot, kTpot);
+      sk.e2e.addKeyed(e2e, kE2e);
       sk.tpat.add(tpat);
       sk.routerQueue.add(routerQueue);
       sk.instanceQueue.add(instanceQueue);
       sk.queue.add(routerQueue + instanceQueue);
       const c = sk.byClass[r.classIndex];
-      c.ttft.add(ttft);
-      c.tpot.add(tpot);
-      c.e2e.add(e2e);
+      c.ttft.addKeyed(ttft, kTtft);
+      c.tpot.addKeyed(tpot, kTpot);
+      c.e2e.addKeyed(e2e, kE2e);
       const inst = sketchesOf(sk.byInstance, r.instanceIndex);
-      inst.ttft.add(ttft);
-      inst.tpot.add(tpot);
+      inst.ttft.addKeyed(ttft, kTtft);
+      inst.tpot.addKeyed(tpot, kTpot);
     } else {
       this.ttft.push(ttft);
       this.tpot.push(tpot);

@@ -84,13 +84,28 @@ export class LogSketch {
 
   /** Adds a value; NaN is skipped (it marks "not defined"). */
   add(x: number): void {
+    this.addKeyed(x, this.keyOf(x));
+  }
+
+  /**
+   * The bucket key of x (its signed bucket index; 0 for zero). Computing it once lets the same
+   * value go into several sketches of the same relative error with one logarithm (`addKeyed`).
+   */
+  keyOf(x: number): number {
+    if (x > MIN_MAGNITUDE) return Math.ceil(Math.log(x) / this.logGamma);
+    if (x < -MIN_MAGNITUDE) return Math.ceil(Math.log(-x) / this.logGamma);
+    return 0;
+  }
+
+  /** add(x) with x's key from keyOf (of a sketch with the same relative error). */
+  addKeyed(x: number, key: number): void {
     if (x !== x) return;
     this.count++;
     this.sum += x;
     if (x < this.min) this.min = x;
     if (x > this.max) this.max = x;
-    if (x > MIN_MAGNITUDE) this.pos.add(Math.ceil(Math.log(x) / this.logGamma));
-    else if (x < -MIN_MAGNITUDE) this.neg.add(Math.ceil(Math.log(-x) / this.logGamma));
+    if (x > MIN_MAGNITUDE) this.pos.add(key);
+    else if (x < -MIN_MAGNITUDE) this.neg.add(key);
     else this.zeros++;
   }
 
