@@ -1,6 +1,9 @@
 /**
  * `npm run bench`: speed and memory of the simulator on fixed scenarios. Prints figures; asserts
  * nothing (speed is tracked here, never in tests).
+ *
+ * Flags: --scaling-only (policy x instances, request ladder, start-up), --ladder (the request
+ * ladder up to 50 M requests; long), --parallel-only, --plan-only.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -11,6 +14,7 @@ import { runExperimentFile } from '../experiment/index.js';
 import { gatewayBench } from './gateway-overhead.js';
 import { loadPlan } from '../plan/load-plan.js';
 import { runPlan } from '../plan/run-plan.js';
+import { policyMatrix, requestLadder, startupTime, type CellResult } from './scaling.js';
 
 interface Scenario {
   title: string;
@@ -156,9 +160,36 @@ async function planBench(): Promise<void> {
   );
 }
 
+/** Child-process mode of the scaling figures: run one experiment file, print CPU time and peak RSS. */
+async function runCell(file: string, root: string): Promise<void> {
+  const c0 = process.cpuUsage();
+  const run = await runExperimentFile(file, { resultsRoot: root, workers: 1 });
+  const c = process.cpuUsage(c0);
+  const r = run.results[0];
+  const out: CellResult = {
+    requests: r.completed + r.rejected,
+    cpuS: (c.user + c.system) / 1e6,
+    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+const INSTANCES = [4, 8, 16, 64, 256, 1024];
+const LADDER_SHORT = [10_000, 100_000, 1_000_000];
+const LADDER_LONG = [10_000, 100_000, 1_000_000, 10_000_000, 50_000_000];
+
+async function scaling(dir: string): Promise<void> {
+  startupTime(join(dir, 'startup'));
+  policyMatrix(join(dir, 'matrix'), INSTANCES, 50_000);
+  requestLadder(join(dir, 'ladder'), process.argv.includes('--ladder') ? LADDER_LONG : LADDER_SHORT);
+}
+
 async function main(): Promise<void> {
+  const cellAt = process.argv.indexOf('--cell');
+  if (cellAt > 0) return runCell(process.argv[cellAt + 1], process.argv[cellAt + 2]);
   const dir = mkdtempSync(join(tmpdir(), 'routesim-bench-'));
   try {
+    if (process.argv.includes('--scaling-only')) return await scaling(dir);
     if (process.argv.includes('--parallel-only')) return await parallelSweep(dir);
     if (process.argv.includes('--plan-only')) return await planBench();
     if (process.argv.includes('--gateway-only')) return await gatewayBench(dir);
@@ -193,6 +224,7 @@ async function main(): Promise<void> {
         ].join('\n'),
       );
     }
+    await scaling(dir);
     await parallelSweep(dir);
     await planBench();
     await gatewayBench(dir);

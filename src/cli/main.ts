@@ -1,7 +1,12 @@
 #!/usr/bin/env node
-import { CommanderError } from 'commander';
-import { buildProgram } from './program.js';
-import { EXIT_STDOUT_LOST, guardStdout, stdoutLost } from './stdout-guard.js';
+import module from 'node:module';
+
+// Node >= 22.1 can keep compiled modules on disk between runs (os.tmpdir()/node-compile-cache),
+// which shortens start-up; older Node has no such cache. Enabled before the rest is imported.
+(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+const { CommanderError } = await import('commander');
+const { buildProgram } = await import('./program.js');
+const { EXIT_STDOUT_LOST, guardStdout, stdoutLost } = await import('./stdout-guard.js');
 
 // `sim run --json | head`: the reader went away; stop printing, not working (see stdout-guard).
 guardStdout();

@@ -1,11 +1,12 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ensureRealDir, readResults, writeFileAtomic } from '../experiment/results-dir.js';
-import { buildReport } from '../report/build-report.js';
 import { action } from './errors.js';
 
 /** Writes report.html and plots/*.svg into a results directory; returns the report's path. */
 export async function writeReport(dir: string): Promise<string> {
+  // Loaded on use: the report pulls in Vega, the largest part of start-up.
+  const { buildReport } = await import('../report/build-report.js');
   const files = await buildReport(readResults(dir));
   ensureRealDir(join(dir, 'plots'), 'plots directory');
   for (const { name, svg } of files.svgs) writeFileAtomic(join(dir, 'plots', `${name}.svg`), svg);

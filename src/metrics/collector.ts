@@ -1,6 +1,14 @@
 import { Column } from './column.js';
 import { hasTargets, meetsSlo, type SloSpec, type SloTargets } from './slo.js';
+import { LogSketch } from './log-sketch.js';
 import { describe, describeSorted, percentileOf, quantile, quantileGrid, scale, sortedFinite, type Distribution } from './stats.js';
+
+/**
+ * Completed requests summarized exactly (every value kept, 11 numbers a request). Beyond this the
+ * collector switches to streaming sketches (LogSketch, relative error 0.5 %) and keeps no
+ * per-request data: memory stays flat however long the run. See docs/metrics.md.
+ */
+export const EXACT_SUMMARY_LIMIT = 1 << 20;
 
 /** Everything measured about one completed request. Times are seconds from the start of the run. */
 export interface CompletedRequest {
@@ -169,18 +177,30 @@ export class MetricsCollector {
   private cachedTokens = 0;
   private preemptions = 0;
   private metCount = 0;
+  private completed = 0;
+  private pdCount = 0;
   private readonly rejectedByClass: number[];
   private readonly rejections = new Map<string, number>();
   private readonly rejectionKinds = REJECTION_KINDS.map(() => 0);
 
+  /** Per-request counts kept in both modes: requests served per (instance, class), SLO met per class. */
+  private readonly served: number[][] = [];
+  private readonly metByClass: number[];
+  private routerQueueNonZero = false;
+  /** Streaming mode (after EXACT_SUMMARY_LIMIT completions): the sketches; undefined while exact. */
+  private sketches: Sketches | undefined;
+
   constructor(
     readonly classes: readonly string[],
     readonly slo: SloSpec,
+    /** Completions summarized exactly before switching to sketches (for tests; default EXACT_SUMMARY_LIMIT). */
+    readonly exactLimit = EXACT_SUMMARY_LIMIT,
   ) {
     this.classTargets = classes.map((c) => ({ ...slo.targets, ...slo.perClass[c] }));
     this.anySlo = this.classTargets.some(hasTargets);
     this.met = new Column();
     this.rejectedByClass = classes.map(() => 0);
+    this.metByClass = classes.map(() => 0);
   }
 
   noteArrival(t: number): void {
@@ -191,35 +211,112 @@ export class MetricsCollector {
     const ttft = r.firstToken - r.arrival;
     const e2e = r.finished - r.arrival;
     const tpot = r.outputTokens > 1 ? (e2e - ttft) / (r.outputTokens - 1) : NaN;
-    this.ttft.push(ttft);
-    this.tpot.push(tpot);
-    this.e2e.push(e2e);
     const tpat = e2e / (r.promptTokens + r.outputTokens);
-    this.tpat.push(tpat);
-    this.routerQueue.push(r.dispatched - r.arrival);
-    this.instanceQueue.push(r.firstScheduled - r.enqueued);
-    this.classOf.push(r.classIndex);
-    this.instanceOf.push(r.instanceIndex);
+    const routerQueue = r.dispatched - r.arrival;
+    const instanceQueue = r.firstScheduled - r.enqueued;
+    if (this.completed === this.exactLimit) this.spill();
+    this.completed++;
+    const sk = this.sketches;
+    if (sk) {
+      // One logarithm per value, shared by the overall, per-class and per-instance sketches.
+      const kTtft = sk.ttft.keyOf(ttft);
+      const kTpot = sk.tpot.keyOf(tpot);
+      const kE2e = sk.e2e.keyOf(e2e);
+      sk.ttft.addKeyed(ttft, kTtft);
+      sk.tpot.addKeyed(tpot, kTpot);
+      sk.e2e.addKeyed(e2e, kE2e);
+      sk.tpat.add(tpat);
+      sk.routerQueue.add(routerQueue);
+      sk.instanceQueue.add(instanceQueue);
+      sk.queue.add(routerQueue + instanceQueue);
+      const c = sk.byClass[r.classIndex];
+      c.ttft.addKeyed(ttft, kTtft);
+      c.tpot.addKeyed(tpot, kTpot);
+      c.e2e.addKeyed(e2e, kE2e);
+      const inst = sketchesOf(sk.byInstance, r.instanceIndex);
+      inst.ttft.addKeyed(ttft, kTtft);
+      inst.tpot.addKeyed(tpot, kTpot);
+    } else {
+      this.ttft.push(ttft);
+      this.tpot.push(tpot);
+      this.e2e.push(e2e);
+      this.tpat.push(tpat);
+      this.routerQueue.push(routerQueue);
+      this.instanceQueue.push(instanceQueue);
+      this.classOf.push(r.classIndex);
+      this.instanceOf.push(r.instanceIndex);
+    }
+    if (routerQueue !== 0) this.routerQueueNonZero = true;
+    const row = (this.served[r.instanceIndex] ??= this.classes.map(() => 0));
+    row[r.classIndex]++;
     const targets = this.classTargets[r.classIndex];
     const ok = meetsSlo(targets, ttft, tpot, e2e, tpat);
     this.judge(targets);
     if (targets.ttft !== undefined && ttft <= targets.ttft) this.passed.ttft++;
     if (targets.tpot !== undefined && (Number.isNaN(tpot) || tpot <= targets.tpot)) this.passed.tpot++;
     if (pd) {
-      const c = this.pdCols;
-      c.prefillQueue.push(pd.prefillQueue);
-      c.prefillCompute.push(pd.prefillCompute);
-      c.kvWait.push(pd.kvWait);
-      c.transfer.push(pd.transfer);
-      c.decodeWait.push(pd.decodeWait);
+      this.pdCount++;
+      if (sk) {
+        sk.pd.prefillQueue.add(pd.prefillQueue);
+        sk.pd.prefillCompute.add(pd.prefillCompute);
+        sk.pd.kvWait.add(pd.kvWait);
+        sk.pd.transfer.add(pd.transfer);
+        sk.pd.decodeWait.add(pd.decodeWait);
+      } else {
+        const c = this.pdCols;
+        c.prefillQueue.push(pd.prefillQueue);
+        c.prefillCompute.push(pd.prefillCompute);
+        c.kvWait.push(pd.kvWait);
+        c.transfer.push(pd.transfer);
+        c.decodeWait.push(pd.decodeWait);
+      }
     }
-    this.met.push(ok ? 1 : 0);
+    if (ok) this.metByClass[r.classIndex]++;
     if (ok && hasTargets(targets)) this.metCount++;
     if (r.finished > this.lastFinish) this.lastFinish = r.finished;
     this.outputTokens += r.outputTokens;
     this.promptTokens += r.promptTokens;
     this.cachedTokens += r.cachedTokens;
     this.preemptions += r.preemptions;
+  }
+
+  /** Moves every kept value into sketches and drops the columns (once, at the exact limit). */
+  private spill(): void {
+    const sk = newSketches(this.classes.length);
+    const n = this.completed;
+    for (let i = 0; i < n; i++) {
+      const ttft = this.ttft.get(i);
+      const tpot = this.tpot.get(i);
+      const e2e = this.e2e.get(i);
+      const rq = this.routerQueue.get(i);
+      const iq = this.instanceQueue.get(i);
+      sk.ttft.add(ttft);
+      sk.tpot.add(tpot);
+      sk.e2e.add(e2e);
+      sk.tpat.add(this.tpat.get(i));
+      sk.routerQueue.add(rq);
+      sk.instanceQueue.add(iq);
+      sk.queue.add(rq + iq);
+      const c = sk.byClass[this.classOf.get(i)];
+      c.ttft.add(ttft);
+      c.tpot.add(tpot);
+      c.e2e.add(e2e);
+      const inst = sketchesOf(sk.byInstance, this.instanceOf.get(i));
+      inst.ttft.add(ttft);
+      inst.tpot.add(tpot);
+    }
+    const c = this.pdCols;
+    for (let i = 0; i < c.transfer.length; i++) {
+      sk.pd.prefillQueue.add(c.prefillQueue.get(i));
+      sk.pd.prefillCompute.add(c.prefillCompute.get(i));
+      sk.pd.kvWait.add(c.kvWait.get(i));
+      sk.pd.transfer.add(c.transfer.get(i));
+      sk.pd.decodeWait.add(c.decodeWait.get(i));
+    }
+    for (const col of [this.ttft, this.tpot, this.e2e, this.tpat, this.routerQueue, this.instanceQueue, this.classOf, this.instanceOf, this.met])
+      col.clear();
+    for (const col of Object.values(c)) col.clear();
+    this.sketches = sk;
   }
 
   recordRejection(classIndex: number, reason: string, kind: RejectionKind = 'other'): void {
@@ -236,7 +333,12 @@ export class MetricsCollector {
   }
 
   get completedCount(): number {
-    return this.e2e.length;
+    return this.completed;
+  }
+
+  /** Whether the summaries are exact (false once the run passed the exact limit). */
+  get exact(): boolean {
+    return this.sketches === undefined;
   }
 
   /** Push mode without queueing at the router: the total queue time is the instance's alone. */
@@ -247,9 +349,12 @@ export class MetricsCollector {
   }
 
   summarize(instances: readonly InstanceInfo[]): RunSummary {
+    return this.assemble(instances, this.sketches ? this.sketchParts(instances, this.sketches) : this.exactParts(instances));
+  }
+
+  /** The distributions from the kept values (exact). */
+  private exactParts(instances: readonly InstanceInfo[]): Parts {
     const completed = this.e2e.length;
-    const rejected = this.rejectedByClass.reduce((a, b) => a + b, 0);
-    const duration = completed > 0 ? this.lastFinish - this.firstArrival : 0;
     // TTFT and TPOT are sorted once (their CDFs need the full order; the distributions and the
     // SLO percentile read the same copy); every other column is summarized by selection.
     const ttft = sortedFinite(this.ttft.values());
@@ -259,8 +364,6 @@ export class MetricsCollector {
     const ms = (v: Float64Array) => scale(describe(v), 1000);
     const instanceQueue = ms(this.instanceQueue.values());
     const e2eMs = ms(this.e2e.values());
-
-    const classes: Record<string, ClassSummary> = {};
     // With one class (or one GPU type) the subset is the whole column: reuse its sorted copy.
     const whole = new Map<Column, Distribution>([
       [this.ttft, msSorted(ttft)],
@@ -268,48 +371,130 @@ export class MetricsCollector {
       [this.e2e, e2eMs],
     ]);
     const oneClass = this.classes.length === 1;
-    this.classes.forEach((name, ci) => {
+    const classes = this.classes.map((_, ci) => {
       const pick = (col: Column) => (oneClass ? col.values() : select(col, this.classOf, ci));
       const dist = (col: Column) => (oneClass ? whole.get(col)! : ms(pick(col)));
-      const n = oneClass ? completed : pick(this.e2e).length;
-      let met = 0;
-      for (let i = 0; i < completed; i++) if (this.classOf.get(i) === ci) met += this.met.get(i);
+      return { ttft: dist(this.ttft), tpot: dist(this.tpot), e2e: dist(this.e2e) };
+    });
+    const gpuNames = gpuTypeNames(instances);
+    const gpuTypes = gpuNames.map((gpu) => {
+      const members = membersOf(instances, gpu);
+      return {
+        tpot: gpuNames.length === 1 ? whole.get(this.tpot)! : ms(selectWhere(this.tpot, this.instanceOf, (k) => members.has(k))),
+        ttft: gpuNames.length === 1 ? whole.get(this.ttft)! : ms(selectWhere(this.ttft, this.instanceOf, (k) => members.has(k))),
+      };
+    });
+    const p = this.slo.percentile;
+    const pd = this.pdCols;
+    return {
+      completed,
+      ttft: whole.get(this.ttft)!,
+      tpot: whole.get(this.tpot)!,
+      e2e: e2eMs,
+      tpat: msSorted(tpat),
+      queue: this.routerQueueIsZero() ? instanceQueue : ms(sum(this.routerQueue.values(), this.instanceQueue.values())),
+      routerQueue: ms(this.routerQueue.values()),
+      instanceQueue,
+      classes,
+      gpuTypes,
+      at: {
+        ttft: quantile(ttft, p / 100) * 1000,
+        tpot: quantile(tpot, p / 100) * 1000,
+        e2e: percentileOf(this.e2e.values(), p) * 1000,
+        tpat: quantile(tpat, p / 100) * 1000,
+      },
+      pd:
+        pd.transfer.length > 0
+          ? {
+              prefill_queue_ms: ms(pd.prefillQueue.values()),
+              prefill_compute_ms: ms(pd.prefillCompute.values()),
+              kv_wait_ms: ms(pd.kvWait.values()),
+              transfer_ms: ms(pd.transfer.values()),
+              decode_wait_ms: ms(pd.decodeWait.values()),
+            }
+          : null,
+      cdf: { ttft_ms: quantileGrid(ttft, 101, 1000), tpot_ms: quantileGrid(tpot, 101, 1000), tpat_ms: quantileGrid(tpat, 101, 1000) },
+    };
+  }
+
+  /** The distributions from the sketches (streaming mode; percentiles within the sketch's relative error). */
+  private sketchParts(instances: readonly InstanceInfo[], sk: Sketches): Parts {
+    const p = this.slo.percentile;
+    const gpuTypes = gpuTypeNames(instances).map((gpu) => {
+      const ttft = new LogSketch();
+      const tpot = new LogSketch();
+      for (const i of membersOf(instances, gpu)) {
+        const s = sk.byInstance[i];
+        if (!s) continue;
+        ttft.merge(s.ttft);
+        tpot.merge(s.tpot);
+      }
+      return { ttft: sketchMs(ttft), tpot: sketchMs(tpot) };
+    });
+    const pd = sk.pd;
+    return {
+      completed: this.completed,
+      ttft: sketchMs(sk.ttft),
+      tpot: sketchMs(sk.tpot),
+      e2e: sketchMs(sk.e2e),
+      tpat: sketchMs(sk.tpat),
+      queue: sketchMs(sk.queue),
+      routerQueue: sketchMs(sk.routerQueue),
+      instanceQueue: sketchMs(sk.instanceQueue),
+      classes: sk.byClass.map((c) => ({ ttft: sketchMs(c.ttft), tpot: sketchMs(c.tpot), e2e: sketchMs(c.e2e) })),
+      gpuTypes,
+      at: {
+        ttft: sk.ttft.quantile(p / 100) * 1000,
+        tpot: sk.tpot.quantile(p / 100) * 1000,
+        e2e: sk.e2e.quantile(p / 100) * 1000,
+        tpat: sk.tpat.quantile(p / 100) * 1000,
+      },
+      pd:
+        this.pdCount > 0
+          ? {
+              prefill_queue_ms: sketchMs(pd.prefillQueue),
+              prefill_compute_ms: sketchMs(pd.prefillCompute),
+              kv_wait_ms: sketchMs(pd.kvWait),
+              transfer_ms: sketchMs(pd.transfer),
+              decode_wait_ms: sketchMs(pd.decodeWait),
+            }
+          : null,
+      cdf: { ttft_ms: sketchGrid(sk.ttft), tpot_ms: sketchGrid(sk.tpot), tpat_ms: sketchGrid(sk.tpat) },
+    };
+  }
+
+  private assemble(instances: readonly InstanceInfo[], parts: Parts): RunSummary {
+    const completed = parts.completed;
+    const rejected = this.rejectedByClass.reduce((a, b) => a + b, 0);
+    const duration = completed > 0 ? this.lastFinish - this.firstArrival : 0;
+    const classes: Record<string, ClassSummary> = {};
+    this.classes.forEach((name, ci) => {
+      const servedHere = this.served.reduce((a, row) => a + (row ? row[ci] : 0), 0);
+      const n = this.classes.length === 1 ? completed : servedHere;
       const all = n + this.rejectedByClass[ci];
       classes[name] = {
         completed: n,
         rejected: this.rejectedByClass[ci],
-        slo_attainment: hasTargets(this.classTargets[ci]) && all > 0 ? met / all : null,
-        ttft_ms: dist(this.ttft),
-        tpot_ms: dist(this.tpot),
-        e2e_ms: dist(this.e2e),
+        slo_attainment: hasTargets(this.classTargets[ci]) && all > 0 ? this.metByClass[ci] / all : null,
+        ttft_ms: parts.classes[ci].ttft,
+        tpot_ms: parts.classes[ci].tpot,
+        e2e_ms: parts.classes[ci].e2e,
       };
     });
 
-    const servedBy = instances.map(() => this.classes.map(() => 0));
-    for (let i = 0; i < completed; i++) servedBy[this.instanceOf.get(i)][this.classOf.get(i)]++;
+    const servedBy = instances.map((_, i) => this.served[i] ?? this.classes.map(() => 0));
     const byClass = (counts: number[]) => Object.fromEntries(this.classes.map((c, i) => [c, counts[i]]));
 
     const gpuTypes: RunSummary['gpu_types'] = {};
-    const gpuNames = [...new Set(instances.map((x) => x.gpuType))].sort();
-    for (const gpu of gpuNames) {
-      const members = new Set(instances.flatMap((x, i) => (x.gpuType === gpu ? [i] : [])));
+    gpuTypeNames(instances).forEach((gpu, g) => {
       const counts = this.classes.map(() => 0);
-      for (const i of members) servedBy[i].forEach((n, c) => (counts[c] += n));
-      gpuTypes[gpu] = {
-        served_by_class: byClass(counts),
-        tpot_ms: gpuNames.length === 1 ? whole.get(this.tpot)! : ms(selectWhere(this.tpot, this.instanceOf, (k) => members.has(k))),
-        ttft_ms: gpuNames.length === 1 ? whole.get(this.ttft)! : ms(selectWhere(this.ttft, this.instanceOf, (k) => members.has(k))),
-      };
-    }
+      for (const i of membersOf(instances, gpu)) servedBy[i].forEach((n, c) => (counts[c] += n));
+      gpuTypes[gpu] = { served_by_class: byClass(counts), tpot_ms: parts.gpuTypes[g].tpot, ttft_ms: parts.gpuTypes[g].ttft };
+    });
 
     const p = this.slo.percentile;
     const t = this.slo.targets;
-    const at = {
-      ttft: quantile(ttft, p / 100) * 1000,
-      tpot: quantile(tpot, p / 100) * 1000,
-      e2e: percentileOf(this.e2e.values(), p) * 1000,
-      tpat: quantile(tpat, p / 100) * 1000,
-    };
+    const at = parts.at;
     return {
       completed,
       rejected,
@@ -317,13 +502,13 @@ export class MetricsCollector {
       rejections_by_kind: Object.fromEntries(REJECTION_KINDS.map((k, i) => [k, this.rejectionKinds[i]])) as Record<RejectionKind, number>,
       duration_s: duration,
       metrics: {
-        ttft_ms: whole.get(this.ttft)!,
-        tpot_ms: whole.get(this.tpot)!,
-        e2e_ms: e2eMs,
-        tpat_ms: msSorted(tpat),
-        queue_ms: this.routerQueueIsZero() ? instanceQueue : ms(sum(this.routerQueue.values(), this.instanceQueue.values())),
-        router_queue_ms: ms(this.routerQueue.values()),
-        instance_queue_ms: instanceQueue,
+        ttft_ms: parts.ttft,
+        tpot_ms: parts.tpot,
+        e2e_ms: parts.e2e,
+        tpat_ms: parts.tpat,
+        queue_ms: parts.queue,
+        router_queue_ms: parts.routerQueue,
+        instance_queue_ms: parts.instanceQueue,
         throughput_rps: duration > 0 ? completed / duration : 0,
         output_tokens_per_s: duration > 0 ? this.outputTokens / duration : 0,
         slo_attainment: this.judged.all > 0 ? this.metCount / this.judged.all : null,
@@ -342,17 +527,7 @@ export class MetricsCollector {
           }
         : null,
       classes,
-      pd:
-        this.pdCols.transfer.length > 0
-          ? {
-              requests: this.pdCols.transfer.length,
-              prefill_queue_ms: ms(this.pdCols.prefillQueue.values()),
-              prefill_compute_ms: ms(this.pdCols.prefillCompute.values()),
-              kv_wait_ms: ms(this.pdCols.kvWait.values()),
-              transfer_ms: ms(this.pdCols.transfer.values()),
-              decode_wait_ms: ms(this.pdCols.decodeWait.values()),
-            }
-          : null,
+      pd: parts.pd ? { requests: this.pdCount, ...parts.pd } : null,
       utilization_by_role: utilizationByRole(instances, duration),
       instances: instances.map((x, i) => ({
         id: x.id,
@@ -365,9 +540,91 @@ export class MetricsCollector {
         prefills: x.prefills ?? 0,
       })),
       gpu_types: gpuTypes,
-      cdf: { ttft_ms: quantileGrid(ttft, 101, 1000), tpot_ms: quantileGrid(tpot, 101, 1000), tpat_ms: quantileGrid(tpat, 101, 1000) },
+      cdf: parts.cdf,
     };
   }
+}
+
+/** What summarize computes from the per-request values, exactly or from sketches. */
+interface Parts {
+  completed: number;
+  ttft: Distribution;
+  tpot: Distribution;
+  e2e: Distribution;
+  tpat: Distribution;
+  queue: Distribution;
+  routerQueue: Distribution;
+  instanceQueue: Distribution;
+  classes: { ttft: Distribution; tpot: Distribution; e2e: Distribution }[];
+  gpuTypes: { ttft: Distribution; tpot: Distribution }[];
+  at: { ttft: number; tpot: number; e2e: number; tpat: number };
+  pd: null | {
+    prefill_queue_ms: Distribution;
+    prefill_compute_ms: Distribution;
+    kv_wait_ms: Distribution;
+    transfer_ms: Distribution;
+    decode_wait_ms: Distribution;
+  };
+  cdf: RunSummary['cdf'];
+}
+
+interface Sketches {
+  ttft: LogSketch;
+  tpot: LogSketch;
+  e2e: LogSketch;
+  tpat: LogSketch;
+  queue: LogSketch;
+  routerQueue: LogSketch;
+  instanceQueue: LogSketch;
+  byClass: { ttft: LogSketch; tpot: LogSketch; e2e: LogSketch }[];
+  /** Per instance (merged per GPU type at the end). */
+  byInstance: ({ ttft: LogSketch; tpot: LogSketch } | undefined)[];
+  pd: { prefillQueue: LogSketch; prefillCompute: LogSketch; kvWait: LogSketch; transfer: LogSketch; decodeWait: LogSketch };
+}
+
+function newSketches(classes: number): Sketches {
+  const s = () => new LogSketch();
+  return {
+    ttft: s(),
+    tpot: s(),
+    e2e: s(),
+    tpat: s(),
+    queue: s(),
+    routerQueue: s(),
+    instanceQueue: s(),
+    byClass: Array.from({ length: classes }, () => ({ ttft: s(), tpot: s(), e2e: s() })),
+    byInstance: [],
+    pd: { prefillQueue: s(), prefillCompute: s(), kvWait: s(), transfer: s(), decodeWait: s() },
+  };
+}
+
+function sketchesOf(list: Sketches['byInstance'], i: number): { ttft: LogSketch; tpot: LogSketch } {
+  return (list[i] ??= { ttft: new LogSketch(), tpot: new LogSketch() });
+}
+
+/** A sketch's distribution in milliseconds (mean exact, percentiles within the relative error). */
+function sketchMs(s: LogSketch): Distribution {
+  if (s.count === 0) return { mean: NaN, p50: NaN, p90: NaN, p95: NaN, p99: NaN };
+  return scale(
+    { mean: s.sum / s.count, p50: s.quantile(0.5), p90: s.quantile(0.9), p95: s.quantile(0.95), p99: s.quantile(0.99) },
+    1000,
+  );
+}
+
+/** quantileGrid (101 quantiles, ms, 3 decimals) from a sketch. */
+function sketchGrid(s: LogSketch): number[] {
+  if (s.count === 0) return [];
+  const out: number[] = [];
+  for (let i = 0; i <= 100; i++) out.push(Math.round(s.quantile(i / 100) * 1000 * 1000) / 1000);
+  return out;
+}
+
+function gpuTypeNames(instances: readonly InstanceInfo[]): string[] {
+  return [...new Set(instances.map((x) => x.gpuType))].sort();
+}
+
+function membersOf(instances: readonly InstanceInfo[], gpu: string): Set<number> {
+  return new Set(instances.flatMap((x, i) => (x.gpuType === gpu ? [i] : [])));
 }
 
 function select(col: Column, key: Column, value: number): Float64Array {

@@ -20,6 +20,12 @@ export class Column {
     return this.data[i];
   }
 
+  /** Drops every value and releases the memory. */
+  clear(): void {
+    this.data = new Float64Array(16);
+    this.length = 0;
+  }
+
   /** The values, as a view (no copy). */
   values(): Float64Array {
     return this.data.subarray(0, this.length);

@@ -72,6 +72,11 @@ export class PendingLoad {
     return consumptionOf(table, this.predictOutput(req, ctx), req.promptTokens);
   }
 
+  /** consumption() on an endpoint whose GPU type's profile is `table` (skips the lookup by GPU type). */
+  consumptionIn(table: ProfileTable, req: RequestView, ctx: RoutingContext): number {
+    return consumptionOf(table, this.predictOutput(req, ctx), req.promptTokens);
+  }
+
   /** Whether the endpoint's GPU type has a profile. */
   hasProfile(endpoint: EndpointView): boolean {
     return this.profiles.has(endpoint.gpuType);
@@ -112,12 +117,9 @@ export class PendingLoad {
 
 /** 1/(tput x E2E) at the signature of (output, prompt) in one profile. */
 export function consumptionOf(table: ProfileTable, outputTokens: number, promptTokens: number): number {
-  const p = table.profile;
-  if (!p.tputs) return CONSUMPTION_ERROR;
-  const o = table.outIndex(outputTokens);
-  const i = table.inIndex(promptTokens);
-  if (!p.e2e) return 0; // AIBrix: `if err1 != nil || err2 != nil { return 0, err1 }` with err1 == nil
-  const lambda = p.tputs[o][i];
-  if (lambda === 0) return CONSUMPTION_SLO_FAILURE;
-  return 1 / lambda / p.e2e[o][i];
+  const c = table.consumptionFlat;
+  if (!c) return CONSUMPTION_ERROR;
+  // AIBrix: no e2e table gives 0 (`if err1 != nil || err2 != nil { return 0, err1 }` with err1 == nil);
+  // tput 0 is CONSUMPTION_SLO_FAILURE. Both are precomputed in the flat table.
+  return c[table.outIndex(outputTokens) * table.cols + table.inIndex(promptTokens)];
 }

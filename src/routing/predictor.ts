@@ -31,7 +31,13 @@ export class SimpleOutputPredictor {
   private readonly slotS: number;
   private readonly slots: Int32Array[];
   private readonly inputs: Int32Array;
+  /** Per input bucket, cumulative counts over output buckets (cum[ib * ob + k] = sum of inputs up to k). */
+  private readonly cum: Int32Array;
   private readonly sums: Int32Array;
+  /** 2^k per output bucket (the predictions). */
+  private readonly pow2: Float64Array;
+  /** Input bucket of small integer token counts, memoized (bucket + 1; 0 = not computed). */
+  private readonly bucketMemo = new Int8Array(1 << 16);
   private head = 0;
   private tail = 0;
   private headTs: number;
@@ -52,6 +58,8 @@ export class SimpleOutputPredictor {
     this.slots = [];
     for (let i = 0; i < nSlots; i++) this.slots.push(new Int32Array(cells + 1)); // last cell: skipped count
     this.inputs = new Int32Array(cells);
+    this.cum = new Int32Array(cells);
+    this.pow2 = Float64Array.from({ length: this.outputBuckets }, (_, k) => 2 ** k);
     this.sums = new Int32Array(this.inputBuckets);
     this.headTs = opts.startTime ?? 0;
     this.cold = opts.coldPrediction ?? 'optimistic';
@@ -61,15 +69,17 @@ export class SimpleOutputPredictor {
   addTrace(inputTokens: number, outputTokens: number, now: number, count = 1): void {
     if (now - this.headTs >= this.slotS) this.rotate(now);
     const ib = bucket(inputTokens, this.inputBuckets);
-    const idx = ib * this.outputBuckets + bucket(outputTokens, this.outputBuckets);
-    this.inputs[idx] += count;
+    const ob = bucket(outputTokens, this.outputBuckets);
+    const base = ib * this.outputBuckets;
+    this.inputs[base + ob] += count;
+    for (let k = ob; k < this.outputBuckets; k++) this.cum[base + k] += count;
     this.sums[ib] += count;
-    this.slots[this.head][idx] += count;
+    this.slots[this.head][base + ob] += count;
   }
 
   /** Predicted output tokens for a prompt; `rng.random()` is uniform in [0, 1). */
   predict(inputTokens: number, rng: { random(): number }): number {
-    const ib = bucket(inputTokens, this.inputBuckets);
+    const ib = this.inputBucket(inputTokens);
     const n = this.sums[ib];
     if (n === 0) {
       if (this.cold === 'input') return inputTokens;
@@ -78,13 +88,30 @@ export class SimpleOutputPredictor {
     }
     let cursor = Math.floor(rng.random() * n);
     if (cursor >= n) cursor = n - 1;
-    let acc = 0;
+    // The first output bucket whose cumulative count exceeds the cursor (binary search; the last
+    // bucket's cumulative count is n > cursor).
+    const cum = this.cum;
     const base = ib * this.outputBuckets;
-    for (let k = 0; k < this.outputBuckets; k++) {
-      acc += this.inputs[base + k];
-      if (cursor < acc) return 2 ** k;
+    let lo = 0;
+    let hi = this.outputBuckets - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cum[base + mid] > cursor) hi = mid;
+      else lo = mid + 1;
     }
-    return 2 ** (this.outputBuckets - 1);
+    return this.pow2[lo];
+  }
+
+  private inputBucket(tokens: number): number {
+    const m = this.bucketMemo;
+    if (tokens >= 0 && tokens < m.length && (tokens | 0) === tokens) {
+      const b = m[tokens];
+      if (b !== 0) return b - 1;
+      const v = bucket(tokens, this.inputBuckets);
+      m[tokens] = v + 1;
+      return v;
+    }
+    return bucket(tokens, this.inputBuckets);
   }
 
   /** Traces currently in the window for an input length (for tests and reports). */
@@ -124,9 +151,21 @@ export class SimpleOutputPredictor {
       }
     }
     slot[cells] = 0;
+    this.rebuildCumulative();
     this.tail = (this.tail + 1) % this.slots.length;
     const t = this.slots[this.tail];
     this.size -= t[t.length - 1];
+  }
+
+  private rebuildCumulative(): void {
+    const ob = this.outputBuckets;
+    for (let b = 0; b < this.inputBuckets; b++) {
+      let acc = 0;
+      for (let k = 0; k < ob; k++) {
+        acc += this.inputs[b * ob + k];
+        this.cum[b * ob + k] = acc;
+      }
+    }
   }
 }
 

@@ -256,25 +256,82 @@ export function nearestTick(ticksLog2: Float64Array, value: number): number {
   return v < ticksLog2[left] + (ticksLog2[right] - ticksLog2[left]) * 0.5 ? left : right;
 }
 
-/** A profile prepared for lookups: log2 ticks computed once. */
+/** Integer token counts below this get their tick index memoized (one Int16 each, filled lazily). */
+const MEMO_LIMIT = 1 << 16;
+
+/**
+ * A profile prepared for lookups: log2 ticks computed once, tick indexes of integer token counts
+ * memoized, tables flattened, and the consumption 1/(tput x E2E) of every cell computed once with
+ * the same expression a lookup would use (so the values are bit-identical).
+ */
 export class ProfileTable {
   readonly outTicks: Float64Array;
   readonly inTicks: Float64Array;
+  /** Number of input ticks: a cell [o][i] is at o * cols + i in the flat tables. */
+  readonly cols: number;
+  /** The SLO the queue ranks by (see chosenSlo). */
+  readonly slo: ReturnType<typeof chosenSlo>;
+  /** Flat e2e and ttft tables; undefined when the profile has none. */
+  readonly e2eFlat: Float64Array | undefined;
+  readonly ttftFlat: Float64Array | undefined;
+  /** Flat consumption per cell (see consumptionOf); undefined without a tputs table. */
+  readonly consumptionFlat: Float64Array | undefined;
+  private readonly outIx: TickIndex;
+  private readonly inIx: TickIndex;
   constructor(readonly profile: AibrixProfile) {
     this.outTicks = Float64Array.from(profile.indexes[0], Math.log2);
     this.inTicks = Float64Array.from(profile.indexes[1], Math.log2);
+    this.cols = this.inTicks.length;
+    this.outIx = new TickIndex(this.outTicks);
+    this.inIx = new TickIndex(this.inTicks);
+    this.slo = chosenSlo(profile.slos);
+    this.e2eFlat = profile.e2e ? Float64Array.from(profile.e2e.flat()) : undefined;
+    this.ttftFlat = profile.ttft ? Float64Array.from(profile.ttft.flat()) : undefined;
+    const t = profile.tputs;
+    if (t) {
+      const e2e = profile.e2e;
+      const c = new Float64Array(this.outTicks.length * this.cols);
+      for (let o = 0; o < this.outTicks.length; o++) {
+        for (let i = 0; i < this.cols; i++) {
+          // Same branches as a direct lookup: no e2e table gives 0, tput 0 an SLO failure (-1).
+          const lambda = t[o][i];
+          c[o * this.cols + i] = !e2e ? 0 : lambda === 0 ? -1 : 1 / lambda / e2e[o][i];
+        }
+      }
+      this.consumptionFlat = c;
+    }
   }
   outIndex(outputTokens: number): number {
-    return nearestTick(this.outTicks, outputTokens);
+    return this.outIx.of(outputTokens);
   }
   inIndex(promptTokens: number): number {
-    return nearestTick(this.inTicks, promptTokens);
+    return this.inIx.of(promptTokens);
   }
   /** Cell of a table at the signature of (output, prompt) tokens; undefined when the table is missing. */
   lookup(table: TableName, outputTokens: number, promptTokens: number): number | undefined {
     const t = this.profile[table];
     if (!t) return undefined;
     return t[this.outIndex(outputTokens)][this.inIndex(promptTokens)];
+  }
+}
+
+/**
+ * nearestTick over one tick list, memoized for integer values below MEMO_LIMIT (stored as
+ * index + 1; 0 = not computed yet). The memo is allocated on first use.
+ */
+class TickIndex {
+  private memo: Int16Array | undefined;
+  constructor(readonly ticksLog2: Float64Array) {}
+  of(v: number): number {
+    if (v >= 0 && v < MEMO_LIMIT && (v | 0) === v) {
+      const m = (this.memo ??= new Int16Array(MEMO_LIMIT));
+      const k = m[v];
+      if (k !== 0) return k - 1;
+      const idx = nearestTick(this.ticksLog2, v);
+      m[v] = idx + 1;
+      return idx;
+    }
+    return nearestTick(this.ticksLog2, v);
   }
 }
 

@@ -1,7 +1,7 @@
-import { CONSUMPTION_SLO_FAILURE, type PendingLoad } from './pending-load.js';
+import { CONSUMPTION_ERROR, CONSUMPTION_SLO_FAILURE, type PendingLoad } from './pending-load.js';
 import { pickMinRandomTie, WarnOnce } from './pick.js';
 import type { QueueDecision, RouterQueue } from './policy.js';
-import { chosenSlo, type ProfileTable } from './profiles.js';
+import type { ProfileTable } from './profiles.js';
 import type { EndpointView, RejectionKind, RequestView, RoutingContext } from './types.js';
 
 /**
@@ -274,7 +274,8 @@ export class SloQueue implements RouterQueue {
     let last = NO_POD;
     for (let k = 0; k < cand.n; k++) {
       if (k > 0 && cand.ranks[k] > 0) break;
-      const e = this.subRoute(cand.req, deps[cand.deps[k]].endpoints, ctx);
+      const dep = deps[cand.deps[k]];
+      const e = this.subRoute(cand.req, dep.endpoints, dep.table as ProfileTable, ctx);
       if (e) {
         this.lastCode = OK;
         return e;
@@ -286,7 +287,12 @@ export class SloQueue implements RouterQueue {
   }
 
   /** AIBrix leastLoadRouter (pulling or push) and packLoadRouter over the endpoints of one GPU type. */
-  private subRoute(req: RequestView, pods: readonly EndpointView[], ctx: RoutingContext): EndpointView | undefined {
+  private subRoute(
+    req: RequestView,
+    pods: readonly EndpointView[],
+    table: ProfileTable,
+    ctx: RoutingContext,
+  ): EndpointView | undefined {
     const load = this.load as PendingLoad;
     const cap = load.cap;
     // AIBrix updateError: once a capacity error was seen it sticks (it is the temporary one).
@@ -295,11 +301,17 @@ export class SloQueue implements RouterQueue {
     let ties = 0;
     const mode = this.subRouter;
     let best = mode === 'pack-load' ? 0 : mode === 'least-load-pulling' ? cap : Infinity;
+    // load.consumption(req, pod) for every pod of this deployment (same profile), with the prompt's
+    // column looked up once; the output is predicted afresh for each pod, as AIBrix does.
+    const flat = table.consumptionFlat;
+    const cols = table.cols;
+    const col = table.inIndex(req.promptTokens);
     for (let p = 0; p < pods.length; p++) {
       const pod = pods[p];
       let u = load.utilization(pod);
       if (mode !== 'least-load') {
-        const c = load.consumption(req, pod, ctx);
+        const out = load.predictOutput(req, ctx);
+        const c = flat ? flat[table.outIndex(out) * cols + col] : CONSUMPTION_ERROR;
         if (c === CONSUMPTION_SLO_FAILURE) {
           if (lastErr !== CAPACITY) lastErr = SLO_FAILURE;
           continue;
@@ -347,36 +359,35 @@ export class SloQueue implements RouterQueue {
   /** waited + expected - target for `req` on one profile; NaN (with `rankError` set) on error. */
   private rank(req: RequestView, table: ProfileTable, now: number, ctx: RoutingContext): number {
     const load = this.load as PendingLoad;
-    const p = table.profile;
-    const o = table.outIndex(load.predictOutput(req, ctx));
-    const i = table.inIndex(req.promptTokens);
-    const slos = p.slos;
+    const slos = table.profile.slos;
+    // Draw order as before: the prediction for the bucket first, then (tpot, tpat) the token count.
+    const cell = table.outIndex(load.predictOutput(req, ctx)) * table.cols + table.inIndex(req.promptTokens);
     let expected: number;
     let target: number;
-    switch (chosenSlo(slos)) {
+    switch (table.slo) {
       case 'tpot': {
         const tokens = load.predictOutput(req, ctx);
         target = (slos!.tpot as number) * tokens + (slos!.ttft ?? 0);
-        if (!p.e2e) return this.fail('no e2e table');
-        expected = p.e2e[o][i];
+        if (!table.e2eFlat) return this.fail('no e2e table');
+        expected = table.e2eFlat[cell];
         break;
       }
       case 'ttft':
         target = slos!.ttft as number;
-        if (!p.ttft) return this.fail('no ttft table');
-        expected = p.ttft[o][i];
+        if (!table.ttftFlat) return this.fail('no ttft table');
+        expected = table.ttftFlat[cell];
         break;
       case 'tpat': {
         const tokens = load.predictOutput(req, ctx);
         target = (slos!.tpat as number) * (req.promptTokens + tokens);
-        if (!p.e2e) return this.fail('no e2e table');
-        expected = p.e2e[o][i];
+        if (!table.e2eFlat) return this.fail('no e2e table');
+        expected = table.e2eFlat[cell];
         break;
       }
       case 'e2e':
         target = slos!.e2e as number;
-        if (!p.e2e) return this.fail('no e2e table');
-        expected = p.e2e[o][i];
+        if (!table.e2eFlat) return this.fail('no e2e table');
+        expected = table.e2eFlat[cell];
         break;
       default:
         return this.fail('no SLO target in slos');
