@@ -38,13 +38,12 @@ describe('stdout closed early', () => {
     });
     const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
     expect(JSON.parse(first).name).toBe('piped');
-    // On a loaded machine the first chunk can already hold every line: then nothing was lost.
-    if (linesRead < 4) {
-      expect(code).toBe(141);
-      expect(stderr).toMatch(/standard output was closed early/);
-    } else {
-      expect(code).toBe(0);
-    }
+    // What the child wrote after the pipe closed is lost and it says so with 141; on a loaded
+    // machine every line may already sit in the pipe's buffer when it closes, and then the child
+    // never sees the close (exit 0), as with `| head -1` in a shell.
+    expect([0, 141]).toContain(code);
+    if (code === 141) expect(stderr).toMatch(/standard output was closed early/);
+    if (linesRead >= 4) expect(code).toBe(0);
     const exp = join(out, 'piped');
     expect(readdirSync(join(exp, 'points')).filter((f) => f.endsWith('.json'))).toHaveLength(4);
     expect(JSON.parse(readFileSync(join(exp, 'summary.json'), 'utf8')).runs).toHaveLength(4);
