@@ -23,6 +23,7 @@ interface RunFlags {
   resume?: boolean;
   shard?: string;
   report: boolean;
+  replicates?: string;
 }
 
 /** The JSON object printed per point with --json (a failed point: its id, values and error). */
@@ -74,10 +75,14 @@ export function registerRun(program: Command): void {
     .option('--resume', 'keep points already finished in the results directory; run the rest')
     .option('--shard <k/N>', 'run only shard k of N (every N-th point); combine shards with sim merge')
     .option('--no-report', 'do not write report.html and plots after the run')
+    .option('--replicates <n>', "runs of each point, seeds seed..seed+n-1 (overrides the file's replicates)")
     .action(
       action(async (files: string[], flags: RunFlags) => {
         const workers = parseWorkers(flags.workers);
         const shard = flags.shard !== undefined ? parseShard(flags.shard) : undefined;
+        if (flags.replicates !== undefined && (!/^\d+$/.test(flags.replicates.trim()) || Number(flags.replicates) < 1 || Number(flags.replicates) > 1000)) {
+          throw new InputError(`--replicates "${flags.replicates}" must be a whole number from 1 to 1000`);
+        }
         let badInput = 0;
         let failed = 0;
         for (const file of files) {
@@ -121,6 +126,7 @@ async function runOne(
       workers,
       shard,
       resume: flags.resume,
+      replicates: flags.replicates !== undefined ? Number(flags.replicates) : undefined,
       signal: abort.signal,
       onStart: ({ total, resumed, parallel }) => {
         // A single point runs on this thread, where a handler could not run until it ends.

@@ -23,16 +23,38 @@ export interface LoadedExperiment {
   where(path: readonly PropertyKey[]): string;
 }
 
-/** Reads, validates and expands an experiment file; InputError names the file, field and line. */
-export function loadExperiment(file: string): LoadedExperiment {
+/** Options that change which points a file expands to. */
+export interface LoadOptions {
+  /** Overrides the file's `replicates:`. */
+  replicates?: number;
+}
+
+/** The seeds a point runs with: seed, seed+1, ... (one per replicate). */
+export function replicateSeeds(seed: number, replicates: number): number[] {
+  return Array.from({ length: replicates }, (_, i) => seed + i);
+}
+
+/**
+ * Reads, validates and expands an experiment file; InputError names the file, field and line.
+ * With replicates, every sweep point runs once per seed (seed is then the last, fastest dimension).
+ */
+export function loadExperiment(file: string, opts: LoadOptions = {}): LoadedExperiment {
   const input = readYamlFile(file);
   if (input.data === null || typeof input.data !== 'object' || Array.isArray(input.data)) {
     throw new InputError('an experiment file must be a YAML mapping', file);
   }
   const base = input.check(experimentSchema, input.data);
-  const points = expandSweep(base.sweep, sweepKeys(input.data)).map((values) => {
+  const replicates = opts.replicates ?? base.replicates ?? 1;
+  if (replicates > 1 && base.sweep?.seed !== undefined) {
+    throw new InputError('replicates and a sweep of seed both set the seeds: use one', file, input.where(['replicates']));
+  }
+  const seeds = replicates > 1 ? replicateSeeds(base.seed, replicates) : undefined;
+  const swept = expandSweep(base.sweep, sweepKeys(input.data));
+  const expanded = seeds ? swept.flatMap((v) => seeds.map((seed) => ({ ...v, seed }))) : swept;
+  const points = expanded.map((values) => {
     const config = input.check(experimentSchema, applyPoint(input.data, values, file, input.where));
-    return { id: pointId(values, { ...config, sweep: undefined }), values, config };
+    // replicates only says how many seeds: a point's id is its own configuration.
+    return { id: pointId(values, { ...config, sweep: undefined, replicates: undefined }), values, config };
   });
   return { file, baseDir: dirname(resolve(file)), name: base.name, base, points, where: input.where };
 }

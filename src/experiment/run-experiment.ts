@@ -29,6 +29,8 @@ export interface RunOptions {
   shard?: Shard;
   /** Keeps points already done in the results directory instead of running them again. */
   resume?: boolean;
+  /** Overrides the experiment's replicates (runs per point, each with its own seed). */
+  replicates?: number;
   /** Aborting stops the run: points still running are abandoned, finished ones are kept. */
   signal?: AbortSignal;
   /** Once the points to run are known; `parallel` says they run on worker threads. */
@@ -60,7 +62,7 @@ export interface ExperimentRun {
  * writing each point's record as it finishes, then the summary once every point has one.
  */
 export async function runExperimentFile(file: string, opts: RunOptions = {}): Promise<ExperimentRun> {
-  const exp = loadExperiment(file);
+  const exp = loadExperiment(file, { replicates: opts.replicates });
   const dir = opts.resultsRoot ? join(opts.resultsRoot, exp.name) : (exp.base.outputs.dir ?? join('results', exp.name));
   const store = new ResultsDir(dir);
   const manifest: Manifest = {
@@ -81,7 +83,7 @@ export async function runExperimentFile(file: string, opts: RunOptions = {}): Pr
   const threads = Math.max(1, Math.min(opts.workers ?? availableParallelism(), todo.length));
   const parallel = todo.length > 1;
   // The threads start (and load the experiment) while this one checks the input.
-  const pool = parallel ? new PointPool(threads, file) : undefined;
+  const pool = parallel ? new PointPool(threads, file, opts.replicates) : undefined;
   try {
     // Bad input is reported before anything is written or run (unless only some sweep points are
     // bad: those fail on their own and are recorded); a shard checks its own points.
@@ -120,7 +122,7 @@ export async function runExperimentFile(file: string, opts: RunOptions = {}): Pr
         finish(i, outcome);
       }
     } else {
-      await runOnPool(pool, threads, todo, (i) => ({ file, index: indexOf.get(selected[i].id)!, id: selected[i].id, requestsCsv: csv(selected[i]) }), {
+      await runOnPool(pool, threads, todo, (i) => ({ file, index: indexOf.get(selected[i].id)!, id: selected[i].id, requestsCsv: csv(selected[i]), replicates: opts.replicates }), {
         signal: opts.signal,
         started: () => {
           progress.running++;

@@ -204,6 +204,12 @@ export const experimentSchema = z.strictObject({
     .describe('Name of the experiment; results go to results/<name>'),
   description: z.string().optional(),
   seed: z.int().nonnegative().default(1),
+  replicates: z
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .describe('Runs of each point with seeds seed, seed+1, ..., seed+N-1; reports give their mean and 95% CI (default 1)'),
   model: z.string().min(1).describe('Model from the catalog, e.g. Llama-3.1-8B'),
   fleet: z.array(fleetEntrySchema).min(1),
   workload: workloadSchema,
