@@ -39,7 +39,7 @@ export function reportHtml(input: HtmlReportInput): string {
     status,
     ...figures.map(
       ({ plot, svg }) =>
-        `<figure id="${plot.name}">\n<h2>${esc(plot.title)}</h2>\n<img alt="${esc(plot.title)}" src="data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}">\n<figcaption>${esc(plot.caption)} <a href="plots/${plot.name}.svg">SVG</a></figcaption>\n</figure>`,
+        `<figure id="${plot.name}" data-rows="${dataRows(plot.spec)}">\n<h2>${esc(plot.title)}</h2>\n<img alt="${esc(plot.title)}" src="data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}">\n<figcaption>${esc(plot.caption)} <a href="plots/${plot.name}.svg">SVG</a></figcaption>\n</figure>`,
     ),
     results.length > 0 ? `<h2>Results</h2>\n${resultsTable(results)}` : '',
     failed,
@@ -120,6 +120,13 @@ function resultsTable(results: readonly PointResult[]): string {
   });
   const note = replicated ? '\n<p class="meta">Mean ± 95% confidence interval (Student t) over each configuration\'s seeds.</p>' : '';
   return `<table>\n${head}\n${rows.join('\n')}\n</table>${note}`;
+}
+
+/** Rows of data a spec draws (its own and its layers'): no mark group may draw more marks than this. */
+function dataRows(spec: unknown): number {
+  if (!spec || typeof spec !== 'object') return 0;
+  const o = spec as { data?: { values?: unknown[] }; layer?: unknown[]; spec?: unknown };
+  return (o.data?.values?.length ?? 0) + (o.layer ?? []).reduce((a: number, l) => a + dataRows(l), 0) + dataRows(o.spec);
 }
 
 function cell(v: unknown): string {
