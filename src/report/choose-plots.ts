@@ -5,6 +5,7 @@ import {
   attainmentVsRate,
   costVsAttainment,
   latencyCdf,
+  latencyOverTime,
   pdBreakdown,
   servedPerGpu,
   tpotP99PerGpu,
@@ -82,6 +83,18 @@ export function choosePlots(results: readonly PointResult[]): Plot[] {
       "Cumulative distribution of latency per token, E2E / (prompt + output tokens) per completed request (AIBrix's TPAT), as in AIBrix's SLO-routing comparison.",
       targets.tpat,
     );
+  }
+  const timed = results.find((r) => r.timeline);
+  if (timed && none) {
+    plots.push({
+      name: 'ttft-over-time',
+      title: 'P99 TTFT over time',
+      caption:
+        `P99 time to first token of the requests arriving in each ${timed.timeline!.window_s}-second window (completed ones; rejections are in the attainment plots).` +
+        (targets.ttft !== undefined ? ` The dashed line is the SLO target (${targets.ttft} ms).` : '') +
+        (replicated ? ' Means over seeds.' : ''),
+      spec: latencyOverTime(points, none, targets.ttft),
+    });
   }
   const gpuLayout = layout(dims, [], { colors: 10, panels: 6 });
   if (varies.gpuTypes && gpuLayout) {

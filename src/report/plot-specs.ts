@@ -2,7 +2,7 @@
  * Vega-Lite specs of the report's plots. Each takes the points it plots and returns a spec with
  * its data inlined, so a spec alone renders the figure.
  */
-import type { MeanCi } from './replicates.js';
+import { meanCi, type MeanCi } from './replicates.js';
 import { stat, type Dimension, type Layout, type PlotPoint } from './sweep-dimensions.js';
 
 export type Spec = Record<string, unknown>;
@@ -146,6 +146,41 @@ export function latencyCdf(points: readonly PlotPoint[], metric: 'ttft' | 'tpot'
           },
         },
         ...targetRule('x', target, x),
+      ],
+    }),
+  };
+}
+
+/**
+ * P99 TTFT over the run: each point's requests binned by arrival time, one line per colour
+ * (replicates averaged per window), the TTFT target as a rule. Windows where nothing completed
+ * leave a gap rather than a zero.
+ */
+export function latencyOverTime(points: readonly PlotPoint[], lay: Layout, target?: number): Spec {
+  const data = points.flatMap((p) => {
+    const tls = p.results.map((r) => r.timeline).filter((t) => t !== undefined);
+    if (tls.length === 0) return [];
+    const w = tls[0].window_s;
+    return tls[0].ttft_p99_ms.map((_, i) => {
+      const m = meanCi(tls.map((t) => t.ttft_p99_ms[i]));
+      return { ...lay.place(p), t: round((i + 0.5) * w), value: m ? round(m.mean) : null };
+    });
+  });
+  const log = spansDecades([...data.map((d) => d.value), target]);
+  const y = { type: 'quantitative', title: `P99 TTFT (ms${log ? ', log scale' : ''})`, ...(log && { scale: { type: 'log' } }) };
+  return {
+    ...base('P99 TTFT over time', data),
+    ...panels(lay, {
+      layer: [
+        {
+          mark: { type: 'line', point: false },
+          encoding: {
+            x: { field: 't', type: 'quantitative', title: 'Arrival time (s)' },
+            y: { ...y, field: 'value' },
+            color: seriesColor,
+          },
+        },
+        ...targetRule('y', target, y),
       ],
     }),
   };

@@ -128,7 +128,7 @@ describe('sim report and sim run (the built CLI)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe(join(results, 'report.html'));
     const svgs = readdirSync(join(results, 'plots'));
-    expect(svgs.sort()).toEqual(['attainment-vs-rate.svg', 'cost-vs-attainment.svg', 'served-per-gpu.svg', 'tpot-cdf.svg', 'tpot-p99-per-gpu.svg', 'ttft-cdf.svg']);
+    expect(svgs.sort()).toEqual(['attainment-vs-rate.svg', 'cost-vs-attainment.svg', 'served-per-gpu.svg', 'tpot-cdf.svg', 'tpot-p99-per-gpu.svg', 'ttft-cdf.svg', 'ttft-over-time.svg']);
     for (const f of svgs) expectSvgWithMarks(readFileSync(join(results, 'plots', f), 'utf8'), f);
     const html = readFileSync(join(results, 'report.html'), 'utf8');
     expect(html).toContain('<h1>mixed</h1>');
