@@ -9,7 +9,7 @@ import { InputError } from '../input-error.js';
 import { formatPdTable } from '../report/pd-table.js';
 import { formatRunTable, formatServedTable, pointLabel } from '../report/run-table.js';
 import { action, EXIT_BAD_INPUT, EXIT_FAILED, reportError } from './errors.js';
-import { createProgress } from './progress.js';
+import { createPointProgress, createProgress } from './progress.js';
 import { writeReport } from './report-command.js';
 
 /** Exit code of a run stopped with Ctrl-C (128 + SIGINT), as shells expect. */
@@ -110,6 +110,7 @@ async function runOne(
 ): Promise<'ok' | 'failed' | 'interrupted'> {
   const abort = new AbortController();
   const progress = createProgress(file, !flags.json);
+  const pointProgress = createPointProgress(file, !flags.json);
   let interrupts = 0;
   const onSigint = () => {
     // The first Ctrl-C stops cleanly; a second one does not wait.
@@ -137,10 +138,12 @@ async function runOne(
         if (flags.json) process.stdout.write(jsonLine(r) + '\n');
       },
       onProgress: (p) => progress.update(p),
+      onPointProgress: (done, total, unit) => pointProgress.update(done, total, unit),
     });
   } finally {
     process.off('SIGINT', onSigint);
     progress.stop();
+    pointProgress.stop();
   }
   const exp = run.experiment;
   if (!flags.json) printTables(exp, run.results, run.complete ? `${run.dir}/summary.json` : `${run.dir}/points/`);

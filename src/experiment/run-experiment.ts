@@ -38,6 +38,11 @@ export interface RunOptions {
   /** Each point's record, in sweep order (so output does not depend on completion order). */
   onPoint?(record: PointRecord, exp: LoadedExperiment): void;
   onProgress?(progress: RunProgress): void;
+  /**
+   * A point running alone on this thread: how far its workload is, as requests end (seconds of
+   * arrivals of `total` when the workload has a duration, else requests of `total`).
+   */
+  onPointProgress?(done: number, total: number, unit: 's' | 'requests'): void;
 }
 
 export interface ExperimentRun {
@@ -117,7 +122,16 @@ export async function runExperimentFile(file: string, opts: RunOptions = {}): Pr
         if (opts.signal?.aborted) break;
         progress.running = 1;
         opts.onProgress?.({ ...progress });
-        const outcome = await executePoint(exp, selected[i], csv(selected[i]));
+        const w = selected[i].config.workload;
+        let ended = 0;
+        const watch = opts.onPointProgress && {
+          onRequestEnd: (req: { arrival: number }) => {
+            ended++;
+            if (w.duration !== undefined) opts.onPointProgress!(Math.min(req.arrival, w.duration), w.duration, 's');
+            else if (w.requests !== undefined) opts.onPointProgress!(ended, w.requests, 'requests');
+          },
+        };
+        const outcome = await executePoint(exp, selected[i], csv(selected[i]), watch || undefined);
         progress.running = 0;
         finish(i, outcome);
       }
