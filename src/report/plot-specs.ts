@@ -226,20 +226,31 @@ export function servedPerGpu(points: readonly PlotPoint[]): Spec {
       value: stat(p, (r) => Object.values(r.summary.gpu_types[gpu]?.served_by_class ?? {}).reduce((a, b) => a + b, 0))?.mean ?? 0,
     }));
     const rejected = { part: 'rejected', value: stat(p, (r) => r.rejected)?.mean ?? 0 };
-    return [...served, rejected].filter((d) => d.value > 0).map((d) => ({ point: p.label, ...d, order: gpus.indexOf(d.part), value: round(d.value) }));
+    const total = round([...served, rejected].reduce((a, d) => a + d.value, 0));
+    return [...served, rejected].filter((d) => d.value > 0).map((d) => ({ point: p.label, ...d, order: gpus.indexOf(d.part), value: round(d.value), total }));
   });
   const parts = [...gpus];
   return {
     ...base('Requests served per GPU type, and rejected', data),
     width: WIDTH,
     height: Math.max(60, 22 * points.length),
-    mark: 'bar',
-    encoding: {
-      y: { field: 'point', type: 'nominal', title: null, sort: null, axis: { labelLimit: 320 } },
+    encoding: { y: { field: 'point', type: 'nominal', title: null, sort: null, axis: { labelLimit: 320 } } },
+    layer: [
+      {
+        mark: 'bar',
+        encoding: {
       x: { field: 'value', type: 'quantitative', title: 'Requests', stack: 'zero' },
       color: { field: 'part', type: 'nominal', title: null, scale: { domain: parts, range: parts.map((p, i) => (p === 'rejected' ? '#d62728' : SERVED_COLORS[i % SERVED_COLORS.length])) } },
       order: { field: 'order' },
-    },
+        },
+      },
+      // Rejections are often few: say how many beside the bar, so a thin red sliver is not missed.
+      {
+        transform: [{ filter: "datum.part === 'rejected'" }],
+        mark: { type: 'text', align: 'left', dx: 4, fontSize: 10, color: '#d62728' },
+        encoding: { x: { field: 'total', type: 'quantitative' }, text: { field: 'value', type: 'quantitative', format: ',.0f' } },
+      },
+    ],
   };
 }
 
