@@ -288,6 +288,8 @@ export function pdBreakdown(points: readonly PlotPoint[], dims: readonly Dimensi
     ...base('Time to first token, prefill/decode parts', data),
     facet: { column: { field: 'column', type: 'nominal', title: column.title, sort: column.values } },
     spec: { width: FACET_WIDTH, height, ...view },
+    // A saturated rate's waits are minutes: its own scale keeps the other rates' parts readable.
+    resolve: { scale: { x: 'independent' } },
   };
 }
 
