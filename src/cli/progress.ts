@@ -49,3 +49,41 @@ export function createProgress(label: string, enabled: boolean): Progress {
     },
   };
 }
+
+/** The progress of one long point on a terminal: simulated seconds (or requests) of its workload. */
+export interface PointProgress {
+  update(done: number, total: number, unit: 's' | 'requests'): void;
+  stop(): void;
+}
+
+/**
+ * A point runs without yielding to the event loop, so the bar draws as it is updated (cli-progress
+ * redraws within update() when its frame time has passed), never on a timer.
+ */
+export function createPointProgress(label: string, enabled: boolean): PointProgress {
+  if (!enabled || !process.stdout.isTTY) return { update() {}, stop() {} };
+  let bar: cliProgress.SingleBar | undefined;
+  let t0 = 0;
+  return {
+    update(done, total, unit) {
+      if (!bar) {
+        bar = new cliProgress.SingleBar({
+          format: `${label} [{bar}] {value}/{total} ${unit === 's' ? 's of arrivals' : 'requests'} simulated | ETA {remaining}`,
+          stream: process.stdout,
+          hideCursor: true,
+          clearOnComplete: true,
+          fps: 5,
+          synchronousUpdate: true,
+        });
+        bar.start(Math.round(total), 0, { remaining: '…' });
+        t0 = Date.now();
+      }
+      const s = done > 0 ? Math.round(((Date.now() - t0) / done) * (total - done) / 1000) : NaN;
+      bar.update(Math.floor(done), { remaining: Number.isFinite(s) ? (s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`) : '…' });
+    },
+    stop() {
+      bar?.stop();
+      bar = undefined;
+    },
+  };
+}

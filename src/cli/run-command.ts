@@ -10,7 +10,7 @@ import { InputError } from '../input-error.js';
 import { formatPdTable } from '../report/pd-table.js';
 import { formatRunTable, formatServedTable, pointLabel } from '../report/run-table.js';
 import { action, EXIT_BAD_INPUT, EXIT_FAILED, reportError } from './errors.js';
-import { createProgress } from './progress.js';
+import { createPointProgress, createProgress } from './progress.js';
 import { writeReport } from './report-command.js';
 
 /** Exit code of a run stopped with Ctrl-C (128 + SIGINT), as shells expect. */
@@ -25,6 +25,7 @@ interface RunFlags {
   shard?: string;
   pointTimeout?: string;
   report: boolean;
+  replicates?: string;
 }
 
 /** The JSON object printed per point with --json (a failed point: its id, values and error). */
@@ -83,11 +84,15 @@ export function registerRun(program: Command): void {
     .option('--shard <k/N>', 'run only shard k of N (every N-th point); combine shards with sim merge')
     .option('--point-timeout <s>', `wall-clock limit per point in seconds (default ${DEFAULT_POINT_TIMEOUT_S}); a longer point fails, the sweep goes on (0: none)`)
     .option('--no-report', 'do not write report.html and plots after the run')
+    .option('--replicates <n>', "runs of each point, seeds seed..seed+n-1 (overrides the file's replicates)")
     .action(
       action(async (files: string[], flags: RunFlags) => {
         const workers = parseWorkers(flags.workers);
         const shard = flags.shard !== undefined ? parseShard(flags.shard) : undefined;
         const pointTimeoutS = parseTimeout(flags.pointTimeout);
+        if (flags.replicates !== undefined && (!/^\d+$/.test(flags.replicates.trim()) || Number(flags.replicates) < 1 || Number(flags.replicates) > 1000)) {
+          throw new InputError(`--replicates "${flags.replicates}" must be a whole number from 1 to 1000`);
+        }
         let badInput = 0;
         let failed = 0;
         for (const file of files) {
@@ -116,6 +121,7 @@ async function runOne(
 ): Promise<'ok' | 'failed' | 'interrupted'> {
   const abort = new AbortController();
   const progress = createProgress(file, !flags.json);
+  const pointProgress = createPointProgress(file, !flags.json);
   let interrupts = 0;
   const onSigint = () => {
     // The first Ctrl-C stops cleanly; a second one does not wait.
@@ -136,6 +142,7 @@ async function runOne(
       shard,
       resume: flags.resume,
       pointTimeoutS,
+      replicates: flags.replicates !== undefined ? Number(flags.replicates) : undefined,
       signal: abort.signal,
       onStart: ({ total, resumed, parallel }) => {
         // A single point runs on this thread, where a handler could not run until it ends.
@@ -146,10 +153,12 @@ async function runOne(
         if (flags.json) process.stdout.write(jsonLine(r) + '\n');
       },
       onProgress: (p) => progress.update(p),
+      onPointProgress: (done, total, unit) => pointProgress.update(done, total, unit),
     });
   } finally {
     process.off('SIGINT', onSigint);
     progress.stop();
+    pointProgress.stop();
   }
   const exp = run.experiment;
   if (run.staleLock) process.stderr.write(`note: replaced the lock of a run that is gone (${run.staleLock}) in ${run.dir}\n`);

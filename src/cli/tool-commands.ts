@@ -17,6 +17,12 @@ import {
 import { knownPdPolicies, knownPolicies } from '../routing/index.js';
 import { deriveWorkloads, formatDeriveReport, SHIPPED_WORKLOADS_DIR } from '../workload/index.js';
 import { action } from './errors.js';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { editorJsonSchema } from '../experiment/json-schema.js';
+import { InputError } from '../input-error.js';
+import { planSchema } from '../plan/plan-schema.js';
+import { starterExperiment } from './starter-experiment.js';
 
 /** Commands around the simulation: checking files, listing catalogs, calibrating, deriving. */
 export function registerTools(program: Command): void {
@@ -74,10 +80,31 @@ export function registerTools(program: Command): void {
 
   program
     .command('schema')
-    .description('print the JSON Schema of experiment files (for editor completion)')
+    .description('print the JSON Schema of experiment files, or of plan files (for editor completion)')
+    .option('--plan', 'the schema of sim plan files')
+    .option('--write <dir>', 'write experiment.schema.json and plan.schema.json into <dir> instead')
     .action(
-      action(() => {
-        process.stdout.write(JSON.stringify(z.toJSONSchema(experimentSchema, { io: 'input' }), null, 2) + '\n');
+      action((flags: { plan?: boolean; write?: string }) => {
+        const text = (s: z.ZodType) => JSON.stringify(editorJsonSchema(s), null, 2) + '\n';
+        if (flags.write !== undefined) {
+          mkdirSync(flags.write, { recursive: true });
+          writeFileSync(join(flags.write, 'experiment.schema.json'), text(experimentSchema));
+          writeFileSync(join(flags.write, 'plan.schema.json'), text(planSchema));
+          return;
+        }
+        process.stdout.write(text(flags.plan ? planSchema : experimentSchema));
+      }),
+    );
+
+  program
+    .command('init')
+    .description('write a commented starter experiment that runs as it is')
+    .argument('[file]', 'where to write it', 'experiment.yaml')
+    .action(
+      action((file: string) => {
+        if (existsSync(file)) throw new InputError(`${file} exists; not overwriting it (give another file name)`);
+        writeFileSync(file, starterExperiment(basename(file).replace(/\.ya?ml$/i, '').replace(/[^A-Za-z0-9._-]+/g, '-') || 'my-experiment'));
+        process.stdout.write(`wrote ${file}; run it with: npx sim run ${file}\n`);
       }),
     );
 

@@ -24,17 +24,31 @@ export interface LoadedExperiment {
   where(path: readonly PropertyKey[]): string;
 }
 
-/** Reads, validates and expands an experiment file; InputError names the file, field and line. */
-export function loadExperiment(file: string): LoadedExperiment {
-  return loadExperimentInput(readYamlFile(file));
+/** Options that change which points a file expands to. */
+export interface LoadOptions {
+  /** Overrides the file's `replicates:`. */
+  replicates?: number;
+}
+
+/** The seeds a point runs with: seed, seed+1, ... (one per replicate). */
+export function replicateSeeds(seed: number, replicates: number): number[] {
+  return Array.from({ length: replicates }, (_, i) => seed + i);
+}
+
+/**
+ * Reads, validates and expands an experiment file; InputError names the file, field and line.
+ * With replicates, every sweep point runs once per seed (seed is then the last, fastest dimension).
+ */
+export function loadExperiment(file: string, opts: LoadOptions = {}): LoadedExperiment {
+  return loadExperimentInput(readYamlFile(file), opts);
 }
 
 /** As loadExperiment, from YAML text that would live at `file` (relative paths resolve from there). */
-export function loadExperimentText(text: string, file: string): LoadedExperiment {
-  return loadExperimentInput(parseYamlText(text, file));
+export function loadExperimentText(text: string, file: string, opts: LoadOptions = {}): LoadedExperiment {
+  return loadExperimentInput(parseYamlText(text, file), opts);
 }
 
-function loadExperimentInput(input: YamlInput): LoadedExperiment {
+function loadExperimentInput(input: YamlInput, opts: LoadOptions): LoadedExperiment {
   const file = input.file;
   if (input.data === null || typeof input.data !== 'object' || Array.isArray(input.data)) {
     throw new InputError('an experiment file must be a YAML mapping', file);
@@ -43,11 +57,19 @@ function loadExperimentInput(input: YamlInput): LoadedExperiment {
   // Limits and duplicates are checked on the lists, before a single point is built.
   checkSweepSize(base.sweep, file, input.where);
   checkDuplicates(base.sweep, file, input.where);
+  const replicates = opts.replicates ?? base.replicates ?? 1;
+  if (replicates > 1 && base.sweep?.seed !== undefined) {
+    throw new InputError('replicates and a sweep of seed both set the seeds: use one', file, input.where(['replicates']));
+  }
+  const seeds = replicates > 1 ? replicateSeeds(base.seed, replicates) : undefined;
+  const swept = expandSweep(base.sweep, sweepKeys(input.data));
+  const expanded = seeds ? swept.flatMap((v) => seeds.map((seed) => ({ ...v, seed }))) : swept;
   const seen = new Map<string, PointValues>();
-  const points = expandSweep(base.sweep, sweepKeys(input.data)).map((values) => {
+  const points = expanded.map((values) => {
     const config = input.check(experimentSchema, applyPoint(input.data, values, file, input.where));
     checkRequestCount(config.workload, file, input.where);
-    const id = pointId(values, { ...config, sweep: undefined });
+    // replicates only says how many seeds: a point's id is its own configuration.
+    const id = pointId(values, { ...config, sweep: undefined, replicates: undefined });
     const twin = seen.get(id);
     if (twin) {
       throw new InputError(`two sweep points are the same configuration (${canonicalJson(twin)} and ${canonicalJson(values)}): remove one`, file, input.where(['sweep']));

@@ -3,7 +3,7 @@ import { RoutingError } from '../routing/index.js';
 import type { ExperimentPoint, LoadedExperiment } from './load.js';
 import type { PointRecord } from './point-record.js';
 import { RequestLog, requestRow } from './request-log.js';
-import { runPoint } from './run-point.js';
+import { runPoint, type RunHooks } from './run-point.js';
 
 /** A point's record, plus the stack of an unexpected error (a bug deserves its trace; kept out of results). */
 export interface PointOutcome {
@@ -16,11 +16,17 @@ export interface PointOutcome {
  * failing policy does not stop a sweep. The same code runs on the main thread and in workers, so
  * a record's bytes do not depend on where it ran.
  */
-export async function executePoint(exp: LoadedExperiment, point: ExperimentPoint, requestsCsv?: string): Promise<PointOutcome> {
+export async function executePoint(exp: LoadedExperiment, point: ExperimentPoint, requestsCsv?: string, watch?: RunHooks): Promise<PointOutcome> {
   let log: RequestLog | undefined;
   try {
     log = requestsCsv ? new RequestLog(requestsCsv) : undefined;
-    const record = await runPoint(exp, point, log ? { onRequestEnd: requestRow(log) } : {});
+    const row = log ? requestRow(log) : undefined;
+    const record = await runPoint(exp, point, {
+      onRequestEnd(req, seq, instance, rejection) {
+        row?.(req, seq, instance, rejection);
+        watch?.onRequestEnd?.(req, seq, instance, rejection);
+      },
+    });
     log?.close();
     return { record };
   } catch (thrown) {

@@ -14,26 +14,30 @@ export interface PointTask {
   id: string;
   /** Where to write the per-request CSV, when asked for. */
   requestsCsv?: string;
+  /** --replicates, when given (the thread expands the file the same way). */
+  replicates?: number;
 }
 
 const loaded = new Map<string, LoadedExperiment>();
 
 // Load the experiment while the main thread checks it, rather than on the first point. A bad
 // file is the main thread's to report; here it is simply loaded again (and fails) per task.
-const preload = (workerData as { file?: string } | undefined)?.file;
+const data = workerData as { file?: string; replicates?: number } | undefined;
+const preload = data?.file;
+const key = (file: string, replicates?: number) => `${replicates ?? ''}:${file}`;
 if (preload) {
   try {
-    loaded.set(preload, loadExperiment(preload));
+    loaded.set(key(preload, data?.replicates), loadExperiment(preload, { replicates: data?.replicates }));
   } catch {
     // reported by the main thread
   }
 }
 
 export default async function runTask(task: PointTask): Promise<PointOutcome> {
-  let exp = loaded.get(task.file);
+  let exp = loaded.get(key(task.file, task.replicates));
   if (!exp) {
-    exp = loadExperiment(task.file);
-    loaded.set(task.file, exp);
+    exp = loadExperiment(task.file, { replicates: task.replicates });
+    loaded.set(key(task.file, task.replicates), exp);
   }
   const point = exp.points[task.index];
   if (point?.id !== task.id) {

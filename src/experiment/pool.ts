@@ -27,10 +27,11 @@ export class PointPool {
   constructor(
     readonly threads: number,
     file?: string,
+    replicates?: number,
   ) {
     this.pool = new Piscina({
       filename: workerFile(),
-      workerData: { file },
+      workerData: { file, replicates },
       minThreads: threads,
       maxThreads: threads,
       // One point at a time per thread: points are CPU-bound, more would only interleave them.

@@ -37,6 +37,8 @@ export interface RunOptions {
    * threads whenever a limit applies to them (a sweep, or a custom policy module).
    */
   pointTimeoutS?: number;
+  /** Overrides the experiment's replicates (runs per point, each with its own seed). */
+  replicates?: number;
   /** Aborting stops the run: points still running are abandoned, finished ones are kept. */
   signal?: AbortSignal;
   /** Once the points to run are known; `parallel` says they run on worker threads. */
@@ -44,6 +46,11 @@ export interface RunOptions {
   /** Each point's record, in sweep order (so output does not depend on completion order). */
   onPoint?(record: PointRecord, exp: LoadedExperiment): void;
   onProgress?(progress: RunProgress): void;
+  /**
+   * A point running alone on this thread: how far its workload is, as requests end (seconds of
+   * arrivals of `total` when the workload has a duration, else requests of `total`).
+   */
+  onPointProgress?(done: number, total: number, unit: 's' | 'requests'): void;
 }
 
 export interface ExperimentRun {
@@ -92,7 +99,7 @@ function usesPolicyModule(p: ExperimentPoint): boolean {
  * writing each point's record as it finishes, then the summary once every point has one.
  */
 export async function runExperimentFile(file: string, opts: RunOptions = {}): Promise<ExperimentRun> {
-  const exp = loadExperiment(file);
+  const exp = loadExperiment(file, { replicates: opts.replicates });
   const dir = resultsDirOf(exp, opts.resultsRoot);
   const store = new ResultsDir(dir);
   const manifest: Manifest = {
@@ -116,7 +123,7 @@ export async function runExperimentFile(file: string, opts: RunOptions = {}): Pr
   // Custom policy code could loop forever: only a worker thread can be stopped, so it runs on one.
   const parallel = todo.length > 1 || (timeoutS > 0 && todo.some((i) => usesPolicyModule(selected[i])));
   // The threads start (and load the experiment) while this one checks the input.
-  const pool = parallel ? new PointPool(threads, file) : undefined;
+  const pool = parallel ? new PointPool(threads, file, opts.replicates) : undefined;
   let lock: ResultsLock | undefined;
   try {
     // Bad input is reported before anything is written or run (unless only some sweep points are
@@ -165,12 +172,21 @@ export async function runExperimentFile(file: string, opts: RunOptions = {}): Pr
         if (opts.signal?.aborted) break;
         progress.running = 1;
         opts.onProgress?.({ ...progress });
-        const outcome = await executePoint(exp, selected[i], csv(selected[i]));
+        const w = selected[i].config.workload;
+        let ended = 0;
+        const watch = opts.onPointProgress && {
+          onRequestEnd: (req: { arrival: number }) => {
+            ended++;
+            if (w.duration !== undefined) opts.onPointProgress!(Math.min(req.arrival, w.duration), w.duration, 's');
+            else if (w.requests !== undefined) opts.onPointProgress!(ended, w.requests, 'requests');
+          },
+        };
+        const outcome = await executePoint(exp, selected[i], csv(selected[i]), watch || undefined);
         progress.running = 0;
         finish(i, outcome);
       }
     } else {
-      await runOnPool(pool, threads, todo, (i) => ({ file, index: indexOf.get(selected[i].id)!, id: selected[i].id, requestsCsv: csv(selected[i]) }), {
+      await runOnPool(pool, threads, todo, (i) => ({ file, index: indexOf.get(selected[i].id)!, id: selected[i].id, requestsCsv: csv(selected[i]), replicates: opts.replicates }), {
         signal: opts.signal,
         timeoutS,
         started: () => {

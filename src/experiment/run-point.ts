@@ -10,6 +10,7 @@ import { openWorkload, type RequestSpec, type RequestStream } from '../workload/
 import type { ExperimentPoint, LoadedExperiment } from './load.js';
 import { loadProfiles } from './load-profiles.js';
 import { withTranspiledModule } from './typescript-module.js';
+import { TimelineCollector, type LatencyTimeline } from './latency-timeline.js';
 import { resolveFleet, type ResolvedFleetEntry } from './resolve-fleet.js';
 import { resolveRouter } from './resolve-router.js';
 import type { ExperimentConfig } from './schema.js';
@@ -30,6 +31,8 @@ export interface PointResult {
   rejected: number;
   metrics: RunSummary['metrics'];
   summary: Omit<RunSummary, 'metrics' | 'completed' | 'rejected'>;
+  /** P99 latencies per window of arrival time (absent in results written before it existed). */
+  timeline?: LatencyTimeline;
   warnings: string[];
 }
 
@@ -116,7 +119,13 @@ export async function preparePoint(exp: LoadedExperiment, point: ExperimentPoint
 /** Runs one point of an experiment to completion. */
 export async function runPoint(exp: LoadedExperiment, point: ExperimentPoint, hooks: RunHooks = {}): Promise<PointResult> {
   const cfg = point.config;
-  const { cluster, collector, stream, entries, warnings } = await preparePoint(exp, point, hooks);
+  const timeline = new TimelineCollector();
+  const { cluster, collector, stream, entries, warnings } = await preparePoint(exp, point, {
+    onRequestEnd(req, seq, instance, rejection) {
+      timeline.onRequestEnd(req, seq, instance, rejection);
+      hooks.onRequestEnd?.(req, seq, instance, rejection);
+    },
+  });
   cluster.run(stream);
   const summary = collector.summarize(cluster.instanceInfos());
   const fleet = entries.map((r) => ({
@@ -141,6 +150,7 @@ export async function runPoint(exp: LoadedExperiment, point: ExperimentPoint, ho
     rejected,
     metrics,
     summary: rest,
+    timeline: timeline.summarize(),
     warnings,
   };
 }

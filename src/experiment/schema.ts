@@ -73,7 +73,7 @@ export const fleetEntrySchema = z.strictObject({
   count: positiveInt.max(4096).default(1).describe('Number of instances'),
   tp: positiveInt.default(1).describe('Tensor parallelism (GPUs per instance)'),
   expertParallel: z.boolean().optional().describe('MoE models: place whole experts on the TP ranks (vLLM --enable-expert-parallel) instead of sharding every expert'),
-  role: z.enum(['unified', 'prefill', 'decode']).default('unified'),
+  role: z.enum(['unified', 'prefill', 'decode']).default('unified').describe('unified serves whole requests; prefill or decode: one half of a disaggregated pair (docs/pd.md)'),
   roleset: z.string().min(1).optional().describe('AIBrix roleset: prefill and decode pairs are chosen inside one roleset'),
   node: z.string().min(1).optional().describe('Node name: P->D transfers between instances on one node use NVLink'),
   dp: positiveInt.max(64).default(1).describe('Data-parallel ranks per instance (SGLang --dp-size)'),
@@ -108,7 +108,7 @@ export const routerSchema = z.strictObject({
     .min(1)
     .default('round-robin')
     .describe('Policy name (e.g. least-request, slo, cache_aware), an a:w,b mix, or a module path ./my-policy.js'),
-  mode: z.enum(['push', 'pull']).default('push'),
+  mode: z.enum(['push', 'pull']).default('push').describe('push: the policy picks an instance at arrival; pull: a router queue, instances take work when they have room'),
   pullCapacity: z
     .enum(['instance', 'pending-load'])
     .optional()
@@ -133,9 +133,9 @@ export const routerSchema = z.strictObject({
 });
 
 const targetsSchema = z.strictObject({
-  ttftMs: z.number().positive().optional(),
-  tpotMs: z.number().positive().optional(),
-  e2eMs: z.number().positive().optional(),
+  ttftMs: z.number().positive().optional().describe('Time to first token target, ms'),
+  tpotMs: z.number().positive().optional().describe('Time per output token target (after the first), ms'),
+  e2eMs: z.number().positive().optional().describe('End-to-end latency target, ms'),
   tpatMs: z.number().positive().optional().describe("Per-token latency E2E / (prompt + output), ms (AIBrix's TPAT)"),
 });
 
@@ -160,9 +160,9 @@ export const pdSchema = z.strictObject({
       z.strictObject({
         from: z.string().min(1).describe('Prefill instance id, e.g. H800-prefill-0'),
         to: z.string().min(1).describe('Decode instance id, e.g. H20-decode-1'),
-        kind: z.enum(['rdma', 'nvlink']).optional(),
-        bandwidthGBs: z.number().positive().optional(),
-        latencyMs: z.number().nonnegative().optional(),
+        kind: z.enum(['rdma', 'nvlink']).optional().describe('Which default link the path starts from'),
+        bandwidthGBs: z.number().positive().optional().describe('GB/s of this path'),
+        latencyMs: z.number().nonnegative().optional().describe('Fixed cost per transfer on this path, ms'),
       }),
     )
     .optional()
@@ -219,8 +219,14 @@ export const experimentSchema = z.strictObject({
     .max(SAFE_NAME_MAX)
     .refine((n) => !/^\.+$/.test(n), 'may not be "." or ".." (it names the results directory)')
     .describe('Name of the experiment; results go to results/<name>'),
-  description: z.string().optional(),
-  seed: z.int().nonnegative().default(1),
+  description: z.string().optional().describe('What the experiment shows (the report prints it)'),
+  seed: z.int().nonnegative().default(1).describe('Seed of every random stream: same experiment and seed, same results'),
+  replicates: z
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .describe('Runs of each point with seeds seed, seed+1, ..., seed+N-1; reports give their mean and 95% CI (default 1)'),
   model: z.string().min(1).describe('Model from the catalog, e.g. Llama-3.1-8B'),
   catalogs: z
     .strictObject({
@@ -229,13 +235,13 @@ export const experimentSchema = z.strictObject({
     })
     .optional()
     .describe('Own model and GPU catalog files, merged over the shipped ones'),
-  fleet: z.array(fleetEntrySchema).min(1),
-  workload: workloadSchema,
-  router: routerSchema.prefault({}),
-  slo: sloSchema.optional(),
-  pd: pdSchema.optional(),
-  sweep: sweepSchema.optional(),
-  outputs: outputsSchema.prefault({}),
+  fleet: z.array(fleetEntrySchema).min(1).describe('Instances: GPU type, count, parallelism, role, engine'),
+  workload: workloadSchema.describe('Request sources, their mix and arrival processes, duration or request count'),
+  router: routerSchema.prefault({}).describe('Routing policy, push or pull mode, metric staleness'),
+  slo: sloSchema.optional().describe('Latency targets every request is judged against (and per class)'),
+  pd: pdSchema.optional().describe('KV transfer paths between prefill and decode instances'),
+  sweep: sweepSchema.optional().describe('Field paths mapped to lists of values: every combination is a point'),
+  outputs: outputsSchema.prefault({}).describe('Extra outputs and where results go'),
 });
 
 export type ExperimentConfig = z.output<typeof experimentSchema>;

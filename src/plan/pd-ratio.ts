@@ -139,7 +139,7 @@ export function formatPdRatio(r: PdRatioResult): string {
     `One ${r.prefill.gpu} prefill instance sustains ${f(r.prefill.maxRate)} req/s under the TTFT target (${r.prefill.probes} simulations, outputs of 1 token)`,
     `One ${r.decode.gpu} decode instance sustains ${f(r.decode.maxRate)} req/s under the TPOT target (${r.decode.probes} simulations)`,
     `Implied P:D = ${f(r.ratio)} : 1  (prefill instances per decode instance)`,
-    `Recommended for ${f(r.targetRate)} req/s: ${r.recommended.prefill}P${r.recommended.decode}D`,
+    `The ratio sizes ${f(r.targetRate)} req/s as ${r.recommended.prefill}P${r.recommended.decode}D`,
     `End-to-end check of ${r.recommended.prefill}P${r.recommended.decode}D: ${p} TTFT ${f(r.check.ttftMs, 0)} ms, ${p} TPOT ${f(r.check.tpotMs, 1)} ms, ` +
       `attainment TTFT ${f(r.check.result.slos[0].attainment * 100, 1)}% / TPOT ${f(r.check.result.slos[1].attainment * 100, 1)}%, ` +
       `${r.check.result.rejected} rejected -> ${r.check.meets ? 'MEETS the SLOs' : 'does NOT meet the SLOs'}`,
@@ -152,5 +152,11 @@ export function formatPdRatio(r: PdRatioResult): string {
               'so a fleet sized exactly to them runs without headroom',
           ]
         : [`No fleet with up to ${MAX_EXTRA} extra instances meets them.`]),
+    // What to deploy is a fleet that passed its own end-to-end check, never one that failed it.
+    ...(r.check.meets
+      ? [`Recommended: ${r.recommended.prefill}P${r.recommended.decode}D (checked end to end)`]
+      : r.adjusted
+        ? [`Recommended: ${r.adjusted.prefill}P${r.adjusted.decode}D (checked end to end)`]
+        : []),
   ].join('\n');
 }

@@ -1,14 +1,18 @@
 import type { PointResult } from '../experiment/run-point.js';
 import {
+  attainmentPerClass,
   attainmentPerPoint,
   attainmentVsRate,
   costVsAttainment,
   latencyCdf,
+  latencyOverTime,
+  pdBreakdown,
+  servedPerGpu,
   tpotP99PerGpu,
   xpydHeatmap,
   type Spec,
 } from './plot-specs.js';
-import { sweepDimensions } from './sweep-dimensions.js';
+import { layout, sweepDimensions } from './sweep-dimensions.js';
 
 /** One figure of the report: its file name (without .svg), a title, what it shows, and its spec. */
 export interface Plot {
@@ -18,81 +22,122 @@ export interface Plot {
   spec: Spec;
 }
 
+/** Most bars or panels a plot draws before it stops being readable. */
+const MAX_BARS = 40;
+
 /**
- * The plots worth drawing for these results, picked from what the sweep varies: attainment
- * against rate only when rate varies, the xPyD heatmap only when both prefill and decode counts
- * vary, cost only when fleets of different cost were run, and so on.
+ * The plots worth drawing for these results, picked from what the sweep varies. Every dimension
+ * the sweep varies is on an axis, a colour or a panel of each plot (see `layout`), so no line,
+ * bar or curve joins or adds up points that differ in something the plot does not show; a plot
+ * that cannot place them all readably is left out. Replicates (seeds) are one point, drawn as
+ * their mean with a 95% interval.
  */
 export function choosePlots(results: readonly PointResult[]): Plot[] {
   if (results.length === 0) return [];
-  const dims = sweepDimensions(results);
-  const { points, varies, hasSlo } = dims;
+  const { points, dims, varies, hasSlo } = sweepDimensions(results);
   const plots: Plot[] = [];
-  if (hasSlo && varies.rate) {
+  const replicated = points.some((p) => p.results.length > 1);
+  const ci = replicated ? ' Bars show the 95% confidence interval over seeds.' : '';
+  const targets = results.find((r) => r.summary.slo)?.summary.slo?.targets_ms ?? {};
+  const rateDim = dims.find((d) => d.kind === 'rate');
+  const none = layout(dims, []);
+
+  const byRate = rateDim ? layout(dims, [rateDim]) : null;
+  if (hasSlo && rateDim && byRate) {
     plots.push({
       name: 'attainment-vs-rate',
       title: 'SLO attainment vs request rate',
-      caption: 'Share of requests meeting every SLO target (rejected requests count as misses) at each offered rate.',
-      spec: attainmentVsRate(points),
+      caption: `Share of requests meeting every SLO target (rejected requests count as misses) at each offered rate.${ci}`,
+      spec: attainmentVsRate(points, byRate),
     });
-  } else if (hasSlo && results.length > 1) {
+  } else if (hasSlo && points.length > 1 && points.length <= MAX_BARS && none) {
     plots.push({
       name: 'attainment',
       title: 'SLO attainment per point',
-      caption: 'Share of requests meeting every SLO target (rejected requests count as misses).',
-      spec: attainmentPerPoint(points),
+      caption: `Share of requests meeting every SLO target (rejected requests count as misses).${ci}`,
+      spec: attainmentPerPoint(points, none),
     });
   }
-  if (results.some((r) => (r.summary.cdf?.ttft_ms.length ?? 0) > 0)) {
+  const classes = new Set(results.flatMap((r) => Object.entries(r.summary.classes).filter(([, c]) => c.slo_attainment !== null).map(([k]) => k)));
+  if (hasSlo && classes.size > 1 && points.length <= MAX_BARS && none) {
     plots.push({
-      name: 'ttft-cdf',
-      title: 'TTFT distribution',
-      caption: 'Cumulative distribution of time to first token, from 101 quantiles stored per point.',
-      spec: latencyCdf(points, 'ttft'),
+      name: 'attainment-per-class',
+      title: 'SLO attainment per class',
+      caption: `Share of each class's requests meeting its SLO targets; rejected requests count as misses.${ci}`,
+      spec: attainmentPerClass(points, none),
     });
   }
-  if (results.some((r) => (r.summary.cdf?.tpot_ms.length ?? 0) > 0)) {
-    plots.push({
-      name: 'tpot-cdf',
-      title: 'TPOT distribution',
-      caption: 'Cumulative distribution of time per output token (requests with more than one output token).',
-      spec: latencyCdf(points, 'tpot'),
-    });
+  const cdfNote = replicated ? ' Quantiles are averaged over seeds.' : '';
+  const cdf = (metric: 'ttft' | 'tpot' | 'tpat', name: string, title: string, caption: string, target?: number) => {
+    if (!results.some((r) => (r.summary.cdf?.[`${metric}_ms`]?.length ?? 0) > 0) || !none) return;
+    const rule = target !== undefined ? ` The dashed line is the SLO target (${target} ms).` : '';
+    plots.push({ name, title, caption: caption + rule + cdfNote, spec: latencyCdf(points, metric, none, target) });
+  };
+  cdf('ttft', 'ttft-cdf', 'TTFT distribution', 'Cumulative distribution of time to first token of completed requests, from 101 quantiles stored per point.', targets.ttft);
+  cdf('tpot', 'tpot-cdf', 'TPOT distribution', 'Cumulative distribution of time per output token (completed requests with more than one output token).', targets.tpot);
+  if (targets.tpat !== undefined) {
+    cdf(
+      'tpat',
+      'tpat-cdf',
+      'Latency per token distribution',
+      "Cumulative distribution of latency per token, E2E / (prompt + output tokens) per completed request (AIBrix's TPAT), as in AIBrix's SLO-routing comparison.",
+      targets.tpat,
+    );
   }
-  if (results.some((r) => r.summary.slo?.targets_ms.tpat !== undefined && (r.summary.cdf?.tpat_ms?.length ?? 0) > 0)) {
+  const timed = results.find((r) => r.timeline);
+  if (timed && none) {
     plots.push({
-      name: 'tpat-cdf',
-      title: 'Latency per token distribution',
+      name: 'ttft-over-time',
+      title: 'P99 TTFT over time',
       caption:
-        "Cumulative distribution of latency per token, E2E / (prompt + output tokens) per completed request (AIBrix's TPAT), " +
-        "one line per point, as in AIBrix's SLO-routing comparison.",
-      spec: latencyCdf(points, 'tpat'),
+        `P99 time to first token of the requests arriving in each ${timed.timeline!.window_s}-second window (completed ones; rejections are in the attainment plots).` +
+        (targets.ttft !== undefined ? ` The dashed line is the SLO target (${targets.ttft} ms).` : '') +
+        (replicated ? ' Means over seeds.' : ''),
+      spec: latencyOverTime(points, none, targets.ttft),
     });
   }
-  if (varies.gpuTypes) {
+  const gpuLayout = layout(dims, [], { colors: 10, panels: 6 });
+  if (varies.gpuTypes && gpuLayout) {
     plots.push({
       name: 'tpot-p99-per-gpu',
       title: 'P99 TPOT per GPU type',
-      caption: 'Tail time per output token of the requests each GPU type served.',
-      spec: tpotP99PerGpu(points),
+      caption: `Tail time per output token of the requests each GPU type served (rejected requests have none: see the next plot).${ci}`,
+      spec: tpotP99PerGpu(points, gpuLayout, targets.tpot),
+    });
+  }
+  if ((varies.gpuTypes || results.some((r) => r.rejected > 0)) && points.length > 1 && points.length <= MAX_BARS) {
+    plots.push({
+      name: 'served-per-gpu',
+      title: 'Requests served per GPU type, and rejected',
+      caption: `Where each point's requests went.${replicated ? ' Means over seeds.' : ''}`,
+      spec: servedPerGpu(points),
+    });
+  }
+  if (results.some((r) => r.summary.pd) && points.length / (rateDim?.values.length ?? 1) <= MAX_BARS) {
+    plots.push({
+      name: 'pd-breakdown',
+      title: 'Time to first token, prefill/decode parts',
+      caption: 'Mean prefill queue, prefill, KV wait, transfer and decode wait of disaggregated requests, per point.',
+      spec: pdBreakdown(points, dims, rateDim),
     });
   }
   if (varies.xpyd) {
+    const others = dims.filter((d) => d.kind !== 'xpyd');
     plots.push({
       name: 'xpyd-heatmap',
       title: 'Prefill/decode split (xPyD)',
       caption: hasSlo
         ? 'SLO attainment for each number of prefill (x) and decode (y) instances.'
         : 'Throughput for each number of prefill (x) and decode (y) instances.',
-      spec: xpydHeatmap(points, hasSlo),
+      spec: xpydHeatmap(points, hasSlo, others),
     });
   }
   if (varies.cost && hasSlo) {
     plots.push({
       name: 'cost-vs-attainment',
       title: 'Cost vs SLO attainment',
-      caption: 'Fleet cost per hour (catalog or costPerHour prices) against SLO attainment; up and to the left is better.',
-      spec: costVsAttainment(points),
+      caption: 'Fleet cost per hour (catalog or costPerHour prices) against SLO attainment, one mark per point; up and to the left is better.',
+      spec: costVsAttainment(points, layout(dims, dims.filter((d) => d.kind !== 'policy'))),
     });
   }
   return plots;

@@ -2,6 +2,7 @@ import { InputError } from '../input-error.js';
 import type { PointFailure, PointRecord } from '../experiment/point-record.js';
 import type { StoredResults } from '../experiment/results-dir.js';
 import type { PointResult } from '../experiment/run-point.js';
+import { groupReplicates, meanCi } from './replicates.js';
 
 /** A metric `sim compare` can check, and which way is better. */
 export interface CompareMetric {
@@ -88,7 +89,10 @@ export function compareResults(baseline: StoredResults, candidate: StoredResults
     throw new InputError(`${baseline.dir} and ${candidate.dir} have no point in common: "${b.name}" was run with different settings (seed, sweep or configuration)`);
   }
   const rows: CompareRow[] = [];
+  const baseResults = baseline.records.filter((r): r is PointResult => r !== undefined && !isFailure(r));
+  const replicated = groupReplicates(baseResults).some((g) => g.results.length > 1);
   b.points.forEach((p, i) => {
+    if (replicated) return; // compared per group below
     const base = baseline.records[i];
     if (!base || isFailure(base)) return; // nothing to hold the candidate to
     const j = candIndex.get(p.id);
@@ -100,6 +104,7 @@ export function compareResults(baseline: StoredResults, candidate: StoredResults
     }
     for (const m of metrics) rows.push(compareMetric(p.id, m, base, cand, tolerance));
   });
+  if (replicated) rows.push(...compareReplicates(baseResults, candidate, candIndex, metrics, tolerance));
   const baseIds = new Set(b.points.map((p) => p.id));
   return {
     name: b.name,
@@ -120,4 +125,57 @@ function compareMetric(id: string, m: CompareMetric, base: PointResult, cand: Po
   const gain = m.better === 'lower' ? -change : change;
   const verdict: Verdict = gain < -tolerance ? 'worse' : gain > tolerance ? 'better' : 'ok';
   return { ...row, change, verdict };
+}
+
+/**
+ * With replicates, each group of seeds is one check per metric: a change counts only when it is
+ * beyond the tolerance and beyond noise, i.e. the means differ by more than the two 95% CI half
+ * widths combined (sqrt(hb² + hc²)). A replicate missing or failed in the candidate fails.
+ */
+function compareReplicates(
+  baseResults: readonly PointResult[],
+  candidate: StoredResults,
+  candIndex: ReadonlyMap<string, number>,
+  metrics: readonly CompareMetric[],
+  tolerance: number,
+): CompareRow[] {
+  const rows: CompareRow[] = [];
+  for (const g of groupReplicates(baseResults)) {
+    const id = `${g.results[0].id} (${g.results.length} seeds)`;
+    const cands: PointResult[] = [];
+    let lost: CompareRow | undefined;
+    for (const r of g.results) {
+      const j = candIndex.get(r.id);
+      const c = j === undefined ? undefined : candidate.records[j];
+      if (!c || isFailure(c)) {
+        lost ??= { id, metric: 'point', baseline: null, candidate: null, change: null, verdict: c ? 'failed' : 'missing', note: `seed ${r.seed}` };
+      } else cands.push(c);
+    }
+    if (lost) {
+      rows.push(lost);
+      continue;
+    }
+    for (const m of metrics) {
+      const bs = meanCi(g.results.map((r) => m.get(r)));
+      const cs = meanCi(cands.map((r) => m.get(r)));
+      const row = { id, metric: m.name, baseline: bs?.mean ?? null, candidate: cs?.mean ?? null };
+      if (!bs) {
+        rows.push({ ...row, change: null, verdict: 'ok' });
+        continue;
+      }
+      if (!cs) {
+        rows.push({ ...row, change: null, verdict: 'worse', note: 'no value in the candidate' });
+        continue;
+      }
+      const diff = cs.mean - bs.mean;
+      const change = diff === 0 ? 0 : bs.mean === 0 ? Math.sign(diff) * Infinity : diff / Math.abs(bs.mean);
+      const gain = m.better === 'lower' ? -change : change;
+      const noise = Math.hypot(bs.half, cs.half);
+      const beyondNoise = Math.abs(diff) > noise;
+      const verdict: Verdict = gain < -tolerance && beyondNoise ? 'worse' : gain > tolerance && beyondNoise ? 'better' : 'ok';
+      const note = Math.abs(gain) > tolerance && !beyondNoise ? `within noise ±${noise.toPrecision(3)}` : undefined;
+      rows.push({ ...row, change, verdict, ...(note && { note }) });
+    }
+  }
+  return rows;
 }

@@ -4,6 +4,7 @@ import type { PointResult } from '../experiment/run-point.js';
 import { REJECTION_KINDS, type RejectionKind } from '../metrics/index.js';
 import type { Plot } from './choose-plots.js';
 import { REJECTION_HEADERS } from './run-table.js';
+import { groupReplicates, meanCi, seedsText } from './replicates.js';
 
 export interface HtmlReportInput {
   manifest: Manifest;
@@ -34,11 +35,11 @@ export function reportHtml(input: HtmlReportInput): string {
   const body = [
     `<h1>${esc(manifest.name)}</h1>`,
     manifest.description ? `<p>${esc(manifest.description.trim())}</p>` : '',
-    `<p class="meta">seed ${manifest.seed} · ${total} point${total === 1 ? '' : 's'} · ${results.length} with results${failures.length > 0 ? ` · ${failures.length} failed` : ''}</p>`,
+    `<p class="meta">${seedsText(seedsRun(manifest, results, failures))} · ${total} point${total === 1 ? '' : 's'}${replicatesText(results)} · ${results.length} with results${failures.length > 0 ? ` · ${failures.length} failed` : ''}</p>`,
     status,
     ...figures.map(
       ({ plot, svg }) =>
-        `<figure id="${plot.name}">\n<h2>${esc(plot.title)}</h2>\n<img alt="${esc(plot.title)}" src="data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}">\n<figcaption>${esc(plot.caption)} <a href="plots/${plot.name}.svg">SVG</a></figcaption>\n</figure>`,
+        `<figure id="${plot.name}" data-rows="${dataRows(plot.spec)}">\n<h2>${esc(plot.title)}</h2>\n<img alt="${esc(plot.title)}" src="data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}">\n<figcaption>${esc(plot.caption)} <a href="plots/${plot.name}.svg">SVG</a></figcaption>\n</figure>`,
     ),
     results.length > 0 ? `<h2>Results</h2>\n${resultsTable(results)}` : '',
     failed,
@@ -62,6 +63,17 @@ ${body.join('\n')}
 </body>
 </html>
 `;
+}
+
+/** The seeds of the points run (a swept or replicated seed gives several), else the experiment's. */
+function seedsRun(manifest: Manifest, results: readonly PointResult[], failures: readonly PointFailure[]): number[] {
+  const seeds = [...results, ...failures].map((r) => r.seed);
+  return seeds.length > 0 ? seeds : [manifest.seed];
+}
+
+function replicatesText(results: readonly PointResult[]): string {
+  const groups = groupReplicates(results);
+  return groups.length < results.length ? ` (${groups.length} configurations × up to ${Math.max(...groups.map((g) => g.results.length))} seeds)` : '';
 }
 
 const COLUMNS: [string, (r: PointResult) => number | null, number][] = [
@@ -89,18 +101,32 @@ function columnsFor(results: readonly PointResult[]): typeof COLUMNS {
 
 function resultsTable(results: readonly PointResult[]): string {
   const COLUMNS = columnsFor(results);
-  const swept = [...new Set(results.flatMap((r) => Object.keys(r.point)))];
-  const keys = swept.length > 0 ? swept : ['policy'];
+  const groups = groupReplicates(results);
+  const replicated = groups.length < results.length;
+  const swept = [...new Set(groups.flatMap((g) => Object.keys(g.point)))];
+  const keys = [...(swept.length > 0 ? swept : ['policy']), ...(replicated ? ['seeds'] : [])];
   const head = `<tr>${keys.map((k) => `<th>${esc(k)}</th>`).join('')}${COLUMNS.map(([h]) => `<th>${esc(h)}</th>`).join('')}</tr>`;
-  const rows = results.map((r) => {
-    const vals = swept.length > 0 ? swept.map((k) => cell(r.point[k])) : [r.policy];
+  // With replicates, one row per configuration: the mean ± the 95% CI half width over its seeds.
+  const rows = groups.map((g) => {
+    const r = g.results[0];
+    const vals = swept.length > 0 ? swept.map((k) => cell(g.point[k])) : [r.policy];
+    if (replicated) vals.push(String(g.results.length));
     const nums = COLUMNS.map(([, f, d]) => {
-      const v = f(r);
-      return v === null || !Number.isFinite(v) ? '-' : v.toFixed(d);
+      const m = meanCi(g.results.map(f));
+      if (m === null) return '-';
+      return m.n > 1 ? `${m.mean.toFixed(d)} ± ${m.half.toFixed(d)}` : m.mean.toFixed(d);
     });
     return `<tr>${vals.map((v) => `<td>${esc(v)}</td>`).join('')}${nums.map((v) => `<td>${v}</td>`).join('')}</tr>`;
   });
-  return `<table>\n${head}\n${rows.join('\n')}\n</table>`;
+  const note = replicated ? '\n<p class="meta">Mean ± 95% confidence interval (Student t) over each configuration\'s seeds.</p>' : '';
+  return `<table>\n${head}\n${rows.join('\n')}\n</table>${note}`;
+}
+
+/** Rows of data a spec draws (its own and its layers'): no mark group may draw more marks than this. */
+function dataRows(spec: unknown): number {
+  if (!spec || typeof spec !== 'object') return 0;
+  const o = spec as { data?: { values?: unknown[] }; layer?: unknown[]; spec?: unknown };
+  return (o.data?.values?.length ?? 0) + (o.layer ?? []).reduce((a: number, l) => a + dataRows(l), 0) + dataRows(o.spec);
 }
 
 function cell(v: unknown): string {

@@ -2,7 +2,8 @@
  * Vega-Lite specs of the report's plots. Each takes the points it plots and returns a spec with
  * its data inlined, so a spec alone renders the figure.
  */
-import type { PlotPoint } from './sweep-dimensions.js';
+import { meanCi, type MeanCi } from './replicates.js';
+import { stat, type Dimension, type Layout, type PlotPoint } from './sweep-dimensions.js';
 
 export type Spec = Record<string, unknown>;
 
@@ -20,119 +21,310 @@ const base = (_title: string, data: unknown[]): Spec => ({
 });
 
 const seriesColor = { field: 'series', type: 'nominal', title: null, sort: null };
-const pct = (x: number | null) => (x === null ? null : Math.round(x * 1e5) / 1e3);
+const pct = (x: number | null | undefined) => (x === null || x === undefined ? null : Math.round(x * 1e5) / 1e3);
+const round = (x: number) => Math.round(x * 1000) / 1000;
 
-/** SLO attainment (share of requests meeting every target) against offered rate, one line per series. */
-export function attainmentVsRate(points: readonly PlotPoint[]): Spec {
+/** A value over replicates as plot fields: the mean, and the 95% CI's ends when there are several. */
+function withCi(m: MeanCi | null, k = 1): { value: number | null; lo?: number; hi?: number } {
+  if (!m) return { value: null };
+  return m.n > 1 ? { value: round(m.mean * k), lo: round((m.mean - m.half) * k), hi: round((m.mean + m.half) * k) } : { value: round(m.mean * k) };
+}
+
+/** Error bars for the rows that have a CI (replicates), drawn over the layer's marks. */
+function ciLayer(x: Spec | null, y: Spec | null): Spec {
+  const ends = (enc: Spec) => ({ ...enc, field: 'lo' });
+  return {
+    transform: [{ filter: 'isValid(datum.lo)' }],
+    mark: { type: 'errorbar', ticks: true },
+    encoding: {
+      ...(x && { x }),
+      ...(y && { y }),
+      ...(y && y.field === 'value' ? { y: ends(y), y2: { field: 'hi' } } : {}),
+      ...(x && x.field === 'value' ? { x: ends(x), x2: { field: 'hi' } } : {}),
+    },
+  };
+}
+
+/** A dashed rule at an SLO target, on the x or y axis. */
+function targetRule(axis: 'x' | 'y', target: number | undefined, enc: Spec): Spec[] {
+  if (target === undefined) return [];
+  return [
+    {
+      data: { values: [{ target }] },
+      mark: { type: 'rule', strokeDash: [5, 4], color: '#c33' },
+      encoding: { [axis]: { ...enc, field: 'target' } },
+    },
+  ];
+}
+
+/** The layers as one view, or in panels by the layout's column and row dimensions. */
+function panels(lay: Layout, view: Spec, width = WIDTH, height = HEIGHT): Spec {
+  const col = lay.column;
+  const row = lay.row && lay.row.length > 0 ? lay.row : undefined;
+  if (!col && !row) return { width, height, ...view };
+  if (!row && col) {
+    return {
+      facet: { field: 'column', type: 'nominal', title: col.title, sort: col.values },
+      columns: 3,
+      spec: { width: FACET_WIDTH, height: 170, ...view },
+    };
+  }
+  return {
+    facet: {
+      ...(col && { column: { field: 'column', type: 'nominal', title: col.title, sort: col.values } }),
+      ...(row && { row: { field: 'row', type: 'nominal', title: row.map((d) => d.title).join(' · '), sort: null } }),
+    },
+    spec: { width: FACET_WIDTH, height: 170, ...view },
+    resolve: { axis: { x: 'independent' } },
+  };
+}
+
+/** True when the positive values span more than a factor of 20: a log axis shows body and tail. */
+function spansDecades(values: readonly (number | null | undefined)[]): boolean {
+  const v = values.filter((x): x is number => typeof x === 'number' && x > 0);
+  return v.length > 1 && Math.max(...v) / Math.min(...v) > 20;
+}
+
+/** SLO attainment (rejected requests count as misses) against offered rate, one line per colour. */
+export function attainmentVsRate(points: readonly PlotPoint[], lay: Layout): Spec {
   const data = points
     .filter((p) => p.result.metrics.slo_attainment !== null)
-    .map((p) => ({ series: p.series, rate: p.rate, attainment: pct(p.result.metrics.slo_attainment) }));
+    .map((p) => ({ ...lay.place(p), rate: p.rate, ...withCi(stat(p, (r) => r.metrics.slo_attainment), 100) }));
+  const x = { field: 'rate', type: 'quantitative', title: 'Request rate (req/s)', scale: { zero: false } };
+  const y = { field: 'value', type: 'quantitative', title: 'SLO attainment (%)', scale: { domain: [0, 100] } };
   return {
     ...base('SLO attainment vs request rate', data),
-    width: WIDTH,
-    height: HEIGHT,
-    mark: { type: 'line', point: true },
-    encoding: {
-      x: { field: 'rate', type: 'quantitative', title: 'Request rate (req/s)', scale: { zero: false } },
-      y: { field: 'attainment', type: 'quantitative', title: 'SLO attainment (%)', scale: { domain: [0, 100] } },
-      color: seriesColor,
-    },
+    ...panels(lay, {
+      encoding: { x, color: seriesColor },
+      layer: [{ mark: { type: 'line', point: true }, encoding: { y } }, ciLayer(null, y)],
+    }),
   };
 }
 
 /** SLO attainment of each point, when the sweep does not vary the rate. */
-export function attainmentPerPoint(points: readonly PlotPoint[]): Spec {
+export function attainmentPerPoint(points: readonly PlotPoint[], lay: Layout): Spec {
   const data = points
     .filter((p) => p.result.metrics.slo_attainment !== null)
-    .map((p) => ({ series: p.series, point: p.label, attainment: pct(p.result.metrics.slo_attainment) }));
+    .map((p) => ({ ...lay.place(p), point: p.label, ...withCi(stat(p, (r) => r.metrics.slo_attainment), 100) }));
+  const x = { field: 'value', type: 'quantitative', title: 'SLO attainment (%)', scale: { domain: [0, 100] } };
+  const y = { field: 'point', type: 'nominal', title: null, sort: null, axis: { labelLimit: 320 } };
   return {
     ...base('SLO attainment per point', data),
     width: WIDTH,
     height: Math.max(60, 22 * data.length),
+    encoding: { y },
+    layer: [{ mark: 'bar', encoding: { x, color: seriesColor } }, ciLayer(x, null)],
+  };
+}
+
+/**
+ * CDF of TTFT, TPOT or latency per token from each point's 101 stored quantiles (averaged over
+ * replicates), one line per colour, panels by the other dimensions; a log axis when the values
+ * span decades; the SLO target as a dashed rule.
+ */
+export function latencyCdf(points: readonly PlotPoint[], metric: 'ttft' | 'tpot' | 'tpat', lay: Layout, target?: number): Spec {
+  const data = points.flatMap((p) => {
+    const qs = p.results.map((r) => r.summary.cdf?.[`${metric}_ms`] ?? []).filter((q) => q.length > 0);
+    if (qs.length === 0) return [];
+    const q = qs[0].map((_, i) => qs.reduce((a, x) => a + x[i], 0) / qs.length);
+    return q.map((v, i) => ({ ...lay.place(p), ms: round(v), share: i / (q.length - 1) }));
+  });
+  const log = spansDecades(data.map((d) => d.ms));
+  const name = metric === 'ttft' ? 'TTFT' : metric === 'tpot' ? 'TPOT' : 'Latency per token';
+  const x = { type: 'quantitative', title: `${name} (ms${log ? ', log scale' : ''})`, scale: log ? { type: 'log', nice: false } : { zero: true } };
+  const values = log ? data.filter((d) => d.ms > 0) : data;
+  return {
+    ...base(`${name} CDF`, values),
+    ...panels(lay, {
+      layer: [
+        {
+          mark: { type: 'line', interpolate: 'step-after' },
+          encoding: {
+            x: { ...x, field: 'ms' },
+            y: { field: 'share', type: 'quantitative', title: 'Share of requests', axis: { format: '%' } },
+            color: seriesColor,
+          },
+        },
+        ...targetRule('x', target, x),
+      ],
+    }),
+  };
+}
+
+/**
+ * P99 TTFT over the run: each point's requests binned by arrival time, one line per colour
+ * (replicates averaged per window), the TTFT target as a rule. Windows where nothing completed
+ * leave a gap rather than a zero.
+ */
+export function latencyOverTime(points: readonly PlotPoint[], lay: Layout, target?: number): Spec {
+  const data = points.flatMap((p) => {
+    const tls = p.results.map((r) => r.timeline).filter((t) => t !== undefined);
+    if (tls.length === 0) return [];
+    const w = tls[0].window_s;
+    return tls[0].ttft_p99_ms.map((_, i) => {
+      const m = meanCi(tls.map((t) => t.ttft_p99_ms[i]));
+      return { ...lay.place(p), t: round((i + 0.5) * w), value: m ? round(m.mean) : null };
+    });
+  });
+  const log = spansDecades([...data.map((d) => d.value), target]);
+  const y = { type: 'quantitative', title: `P99 TTFT (ms${log ? ', log scale' : ''})`, ...(log && { scale: { type: 'log' } }) };
+  return {
+    ...base('P99 TTFT over time', data),
+    ...panels(lay, {
+      layer: [
+        {
+          mark: { type: 'line', point: false },
+          encoding: {
+            x: { field: 't', type: 'quantitative', title: 'Arrival time (s)' },
+            y: { ...y, field: 'value' },
+            color: seriesColor,
+          },
+        },
+        ...targetRule('y', target, y),
+      ],
+    }),
+  };
+}
+
+/** P99 TPOT of the requests each GPU type served, bars side by side per colour; the TPOT target as a rule. */
+export function tpotP99PerGpu(points: readonly PlotPoint[], lay: Layout, target?: number): Spec {
+  const gpus = [...new Set(points.flatMap((p) => Object.keys(p.result.summary.gpu_types)))].sort();
+  const data = points.flatMap((p) =>
+    gpus.flatMap((gpu) => {
+      const m = stat(p, (r) => r.summary.gpu_types[gpu]?.tpot_ms.p99);
+      return m ? [{ ...lay.place(p), gpu, ...withCi(m) }] : [];
+    }),
+  );
+  const log = spansDecades([...data.map((d) => d.value), target]);
+  const y = { field: 'value', type: 'quantitative', title: `P99 TPOT (ms${log ? ', log scale' : ''})`, ...(log && { scale: { type: 'log' } }) };
+  return {
+    ...base('P99 TPOT per GPU type', data),
+    ...panels(lay, {
+      layer: [
+        { mark: 'bar', encoding: { x: { field: 'gpu', type: 'nominal', title: 'GPU type' }, xOffset: seriesColor, y, color: seriesColor } },
+        {
+          transform: [{ filter: 'isValid(datum.lo)' }],
+          mark: { type: 'errorbar', ticks: true },
+          encoding: { x: { field: 'gpu', type: 'nominal' }, xOffset: seriesColor, y: { ...y, field: 'lo' }, y2: { field: 'hi' } },
+        },
+        ...targetRule('y', target, y),
+      ],
+    }),
+  };
+}
+
+/**
+ * Where each point's requests went: served per GPU type, and rejected, as one stacked bar per
+ * point (the parts of one point add up to its requests), so a policy's low tail latency cannot
+ * hide the requests it turned away.
+ */
+export function servedPerGpu(points: readonly PlotPoint[]): Spec {
+  const gpus = [...new Set(points.flatMap((p) => Object.keys(p.result.summary.gpu_types)))].sort().map((g) => `served on ${g}`).concat('rejected');
+  const data = points.flatMap((p) => {
+    const served = Object.keys(p.result.summary.gpu_types).sort().map((gpu) => ({
+      part: `served on ${gpu}`,
+      value: stat(p, (r) => Object.values(r.summary.gpu_types[gpu]?.served_by_class ?? {}).reduce((a, b) => a + b, 0))?.mean ?? 0,
+    }));
+    const rejected = { part: 'rejected', value: stat(p, (r) => r.rejected)?.mean ?? 0 };
+    const total = round([...served, rejected].reduce((a, d) => a + d.value, 0));
+    return [...served, rejected].filter((d) => d.value > 0).map((d) => ({ point: p.label, ...d, order: gpus.indexOf(d.part), value: round(d.value), total }));
+  });
+  const parts = [...gpus];
+  return {
+    ...base('Requests served per GPU type, and rejected', data),
+    width: WIDTH,
+    height: Math.max(60, 22 * points.length),
+    encoding: { y: { field: 'point', type: 'nominal', title: null, sort: null, axis: { labelLimit: 320 } } },
+    layer: [
+      {
+        mark: 'bar',
+        encoding: {
+      x: { field: 'value', type: 'quantitative', title: 'Requests', stack: 'zero' },
+      color: { field: 'part', type: 'nominal', title: null, scale: { domain: parts, range: parts.map((p, i) => (p === 'rejected' ? '#d62728' : SERVED_COLORS[i % SERVED_COLORS.length])) } },
+      order: { field: 'order' },
+        },
+      },
+      // Rejections are often few: say how many beside the bar, so a thin red sliver is not missed.
+      {
+        transform: [{ filter: "datum.part === 'rejected'" }],
+        mark: { type: 'text', align: 'left', dx: 4, fontSize: 10, color: '#d62728' },
+        encoding: { x: { field: 'total', type: 'quantitative' }, text: { field: 'value', type: 'quantitative', format: ',.0f' } },
+      },
+    ],
+  };
+}
+
+const SERVED_COLORS = ['#4c78a8', '#72b7b2', '#54a24b', '#eeca3b', '#b279a2', '#9d755d'];
+
+/** Mean parts of a disaggregated request's time to first token, stacked per point (they add up within it). */
+export function pdBreakdown(points: readonly PlotPoint[], dims: readonly Dimension[], column?: Dimension): Spec {
+  const parts = [
+    ['prefill queue', 'prefill_queue_ms'],
+    ['prefill', 'prefill_compute_ms'],
+    ['KV wait', 'kv_wait_ms'],
+    ['transfer', 'transfer_ms'],
+    ['decode wait', 'decode_wait_ms'],
+  ] as const;
+  const data = points.flatMap((p) =>
+    parts.flatMap(([part, key], order) => {
+      const m = stat(p, (r) => r.summary.pd?.[key].mean);
+      const label = dims.filter((d) => d !== column).map((d) => p.at[d.title]).join(' · ') || p.label;
+      return m ? [{ column: column ? p.at[column.title] : '', point: label, part, order, value: round(m.mean) }] : [];
+    }),
+  );
+  const rows = new Set(data.map((d) => d.point)).size;
+  const view = {
     mark: 'bar',
     encoding: {
       y: { field: 'point', type: 'nominal', title: null, sort: null, axis: { labelLimit: 260 } },
-      x: { field: 'attainment', type: 'quantitative', title: 'SLO attainment (%)', scale: { domain: [0, 100] } },
-      color: seriesColor,
+      x: { field: 'value', type: 'quantitative', title: 'Mean time (ms)', stack: 'zero' },
+      color: { field: 'part', type: 'nominal', title: null, sort: parts.map(([p]) => p) },
+      order: { field: 'order' },
     },
   };
-}
-
-/**
- * CDF of TTFT or TPOT from each point's 101 stored quantiles, one line per series, one panel per
- * rate when the sweep varies it. A log axis when the values span more than a factor of 20, so the body and the tail both show.
- */
-export function latencyCdf(points: readonly PlotPoint[], metric: 'ttft' | 'tpot' | 'tpat'): Spec {
-  const data = points.flatMap((p) => {
-    const q = p.result.summary.cdf?.[`${metric}_ms`] ?? [];
-    return q.map((v, i) => ({ series: p.series, id: p.result.id, rate: p.rate, ms: v, share: i / (q.length - 1) }));
-  });
-  const positive = data.map((d) => d.ms).filter((v) => v > 0);
-  const log = positive.length > 0 && Math.max(...positive) / Math.min(...positive) > 20;
-  const faceted = points.some((p) => p.rate !== undefined);
-  // tpat: AIBrix's "latency per token", E2E / (prompt + output), as in its SLO-routing CDF figure.
-  const name = metric === 'ttft' ? 'TTFT' : metric === 'tpot' ? 'TPOT' : 'Latency per token';
-  const layer = {
-    mark: { type: 'line', interpolate: 'step-after' },
-    encoding: {
-      x: {
-        field: 'ms',
-        type: 'quantitative',
-        title: `${name} (ms${log ? ', log scale' : ''})`,
-        scale: log ? { type: 'log', nice: false } : { zero: true },
-      },
-      y: { field: 'share', type: 'quantitative', title: 'Share of requests', axis: { format: '%' } },
-      color: seriesColor,
-      detail: { field: 'id', type: 'nominal' },
-    },
-  };
-  const values = log ? data.filter((d) => d.ms > 0) : data;
-  if (!faceted) return { ...base(`${name} CDF`, values), width: WIDTH, height: HEIGHT, ...layer };
+  const height = Math.max(60, 16 * rows);
+  if (!column) return { ...base('Time to first token, prefill/decode parts', data), width: WIDTH, height, ...view };
   return {
-    ...base(`${name} CDF per request rate`, values),
-    facet: { field: 'rate', type: 'ordinal', title: 'Request rate (req/s)' },
-    columns: 3,
-    spec: { width: FACET_WIDTH, height: 180, ...layer },
+    ...base('Time to first token, prefill/decode parts', data),
+    facet: { column: { field: 'column', type: 'nominal', title: column.title, sort: column.values } },
+    spec: { width: FACET_WIDTH, height, ...view },
+    // A saturated rate's waits are minutes: its own scale keeps the other rates' parts readable.
+    resolve: { scale: { x: 'independent' } },
   };
 }
 
-/** P99 TPOT on each GPU type, bars grouped by series, one panel per rate when the sweep varies it. */
-export function tpotP99PerGpu(points: readonly PlotPoint[]): Spec {
+/** SLO attainment of each class (rejections count as misses), one panel per class, one bar per point. */
+export function attainmentPerClass(points: readonly PlotPoint[], lay: Layout): Spec {
+  const classes = [...new Set(points.flatMap((p) => Object.keys(p.result.summary.classes)))];
   const data = points.flatMap((p) =>
-    Object.entries(p.result.summary.gpu_types)
-      .filter(([, g]) => Number.isFinite(g.tpot_ms.p99))
-      .map(([gpu, g]) => ({ series: p.series, gpu, rate: p.rate, p99: g.tpot_ms.p99 })),
+    classes.flatMap((c) => {
+      const m = stat(p, (r) => r.summary.classes[c]?.slo_attainment);
+      return m ? [{ class: c, point: p.label, ...lay.place(p), ...withCi(m, 100) }] : [];
+    }),
   );
-  const faceted = points.some((p) => p.rate !== undefined);
-  const layer = {
-    mark: 'bar',
-    encoding: {
-      x: { field: 'gpu', type: 'nominal', title: 'GPU type' },
-      xOffset: seriesColor,
-      y: { field: 'p99', type: 'quantitative', title: 'P99 TPOT (ms)' },
-      color: seriesColor,
-    },
-  };
-  if (!faceted) return { ...base('P99 TPOT per GPU type', data), width: WIDTH, height: HEIGHT, ...layer };
+  const x = { field: 'value', type: 'quantitative', title: 'SLO attainment (%)', scale: { domain: [0, 100] } };
   return {
-    ...base('P99 TPOT per GPU type and request rate', data),
-    facet: { field: 'rate', type: 'ordinal', title: 'Request rate (req/s)' },
-    columns: 3,
-    spec: { width: FACET_WIDTH, height: 180, ...layer },
+    ...base('SLO attainment per class', data),
+    facet: { column: { field: 'class', type: 'nominal', title: 'class' } },
+    spec: {
+      width: FACET_WIDTH,
+      height: Math.max(60, 18 * points.length),
+      encoding: { y: { field: 'point', type: 'nominal', title: null, sort: null, axis: { labelLimit: 300 } } },
+      layer: [{ mark: 'bar', encoding: { x, color: seriesColor } }, ciLayer(x, null)],
+    },
   };
 }
 
 /**
- * Prefill count × decode count, coloured by SLO attainment (goodput without an SLO), one panel
- * per series and rate.
+ * Prefill count × decode count, coloured by SLO attainment (throughput without an SLO), one
+ * panel per value of the other dimensions.
  */
-export function xpydHeatmap(points: readonly PlotPoint[], hasSlo: boolean): Spec {
-  const value = (p: PlotPoint) => (hasSlo ? pct(p.result.metrics.slo_attainment) : Math.round(p.result.metrics.throughput_rps * 100) / 100);
+export function xpydHeatmap(points: readonly PlotPoint[], hasSlo: boolean, others: readonly Dimension[]): Spec {
   const data = points.map((p) => ({
-    panel: [p.series, p.rate !== undefined ? `${p.rate} req/s` : ''].filter(Boolean).join(' · '),
+    panel: others.map((d) => p.at[d.title]).join(' · ') || 'all',
     prefill: p.prefill,
     decode: p.decode,
-    value: value(p),
+    value: withCi(stat(p, (r) => (hasSlo ? r.metrics.slo_attainment : r.metrics.throughput_rps)), hasSlo ? 100 : 1).value,
   }));
   const title = hasSlo ? 'SLO attainment (%)' : 'Throughput (req/s)';
   return {
@@ -159,11 +351,11 @@ export function xpydHeatmap(points: readonly PlotPoint[], hasSlo: boolean): Spec
   };
 }
 
-/** Fleet cost per hour against SLO attainment: which fleets buy how much attainment. */
-export function costVsAttainment(points: readonly PlotPoint[]): Spec {
+/** Fleet cost per hour against SLO attainment: one mark per point, never joined. */
+export function costVsAttainment(points: readonly PlotPoint[], lay: Layout | null): Spec {
   const data = points
     .filter((p) => p.result.metrics.slo_attainment !== null)
-    .map((p) => ({ series: p.series, point: p.label, cost: p.result.cost_per_hour, attainment: pct(p.result.metrics.slo_attainment) }));
+    .map((p) => ({ series: lay ? lay.place(p).series : p.result.policy, point: p.label, cost: p.result.cost_per_hour, ...withCi(stat(p, (r) => r.metrics.slo_attainment), 100) }));
   return {
     ...base('Cost vs SLO attainment', data),
     width: WIDTH,
@@ -171,8 +363,9 @@ export function costVsAttainment(points: readonly PlotPoint[]): Spec {
     mark: { type: 'point', filled: true, size: 70 },
     encoding: {
       x: { field: 'cost', type: 'quantitative', title: 'Fleet cost ($/hour)', scale: { zero: false } },
-      y: { field: 'attainment', type: 'quantitative', title: 'SLO attainment (%)', scale: { domain: [0, 100] } },
+      y: { field: 'value', type: 'quantitative', title: 'SLO attainment (%)', scale: { domain: [0, 100] } },
       color: seriesColor,
+      tooltip: [{ field: 'point' }],
     },
   };
 }

@@ -59,6 +59,7 @@ describe('choosing plots from what the sweep varies', () => {
       'ttft-cdf',
       'tpot-cdf',
       'tpot-p99-per-gpu',
+      'served-per-gpu',
       'xpyd-heatmap',
       'cost-vs-attainment',
     ]);
@@ -82,7 +83,7 @@ describe('choosing plots from what the sweep varies', () => {
 describe('report files', () => {
   it('every plot renders to a well-formed SVG with marks', async () => {
     const files = await buildReport(stored(everything()));
-    expect(files.svgs).toHaveLength(6);
+    expect(files.svgs).toHaveLength(7);
     for (const { name, svg } of files.svgs) expectSvgWithMarks(svg, name);
   });
 
@@ -97,7 +98,7 @@ describe('report files', () => {
     const refs = [...html.matchAll(/(?:src|href)="([^"]*)"/g)].map((m) => m[1]);
     for (const r of refs) expect(r, r.slice(0, 40)).toMatch(/^(data:image\/svg\+xml;base64,|plots\/[a-z0-9-]+\.svg$)/);
     const embedded = refs.filter((r) => r.startsWith('data:'));
-    expect(embedded).toHaveLength(6);
+    expect(embedded).toHaveLength(7);
     for (const r of embedded) expectSvgWithMarks(Buffer.from(r.split(',')[1], 'base64').toString('utf8'), 'embedded');
     // A missing point is called out rather than silently left out.
     expect(html).toMatch(/Incomplete: 12 of 13 points have results/);
@@ -127,7 +128,7 @@ describe('sim report and sim run (the built CLI)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe(join(results, 'report.html'));
     const svgs = readdirSync(join(results, 'plots'));
-    expect(svgs.sort()).toEqual(['attainment-vs-rate.svg', 'cost-vs-attainment.svg', 'tpot-cdf.svg', 'tpot-p99-per-gpu.svg', 'ttft-cdf.svg']);
+    expect(svgs.sort()).toEqual(['attainment-vs-rate.svg', 'cost-vs-attainment.svg', 'served-per-gpu.svg', 'tpot-cdf.svg', 'tpot-p99-per-gpu.svg', 'ttft-cdf.svg', 'ttft-over-time.svg']);
     for (const f of svgs) expectSvgWithMarks(readFileSync(join(results, 'plots', f), 'utf8'), f);
     const html = readFileSync(join(results, 'report.html'), 'utf8');
     expect(html).toContain('<h1>mixed</h1>');
@@ -159,9 +160,10 @@ describe('series labels', () => {
       });
     const d = sweepDimensions([mk(64, 1), mk(256, 1), mk(64, 2)]);
     expect(d.points.map((p) => p.series)).toEqual([
-      '1×H100-SXM · engine.maxNumSeqs=64',
-      '1×H100-SXM · engine.maxNumSeqs=256',
-      '2×H100-SXM · engine.maxNumSeqs=64',
+      // Not a full product of the two fields: they vary together, as one dimension.
+      '1×H100-SXM engine.maxNumSeqs=64',
+      '1×H100-SXM engine.maxNumSeqs=256',
+      '2×H100-SXM engine.maxNumSeqs=64',
     ]);
   });
 });

@@ -36,7 +36,7 @@ describe('sim run: sweeps from the command line', () => {
     const r = sim(['run', file, '--out', join(dir, 'with'), '--workers', '2']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Report:\s+\S+reported\/report\.html/);
-    expect(readdirSync(join(dir, 'with', 'reported', 'plots')).sort()).toEqual(['attainment-vs-rate.svg', 'tpot-cdf.svg', 'ttft-cdf.svg']);
+    expect(readdirSync(join(dir, 'with', 'reported', 'plots')).sort()).toEqual(['attainment-vs-rate.svg', 'tpot-cdf.svg', 'ttft-cdf.svg', 'ttft-over-time.svg']);
     const quiet = sim(['run', file, '--out', join(dir, 'without'), '--no-report', '--json']);
     expect(quiet.code).toBe(0);
     expect(quiet.stdout.trim().split('\n').map((l) => JSON.parse(l).point)).toEqual([{ rate: 3 }, { rate: 6 }]);
