@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../input-error.js';
-import { generateAibrixProfile, powersOfTwo, type ProfileSloKind } from '../plan/aibrix-profile.js';
+import { benchmarkGrid, genProfile, powersOfTwo, PROFILE_SLO_KINDS, type ProfileSloKind } from '../plan/aibrix-profile.js';
+import { lookupHardware } from '../plan/simulate.js';
 import { serializeAibrixProfile } from '../routing/index.js';
 import { action } from './errors.js';
 
@@ -18,9 +19,11 @@ interface ProfileFlags {
   cost?: string;
   created?: string;
   out?: string;
+  deployment?: string;
+  benchmarkOut?: string;
 }
 
-const SLO_KINDS: readonly ProfileSloKind[] = ['e2e', 'ttft', 'tpot', 'tpat'];
+const SLO_KINDS = PROFILE_SLO_KINDS;
 
 /** "4..4096" (powers of two) or "4,8,16". */
 function parseGrid(text: string, flag: string): number[] {
@@ -37,8 +40,11 @@ function parseSlos(items: string[]): Partial<Record<ProfileSloKind, number>> {
   for (const item of items) {
     const m = /^(\w+)=([\d.e+-]+)$/.exec(item);
     const kind = m?.[1] as ProfileSloKind;
-    if (!m || !SLO_KINDS.includes(kind) || !(Number(m[2]) > 0)) {
-      throw new InputError(`--slo expects <kind>=<seconds> with kind one of ${SLO_KINDS.join(', ')}, got "${item}"`, undefined, '--slo');
+    if (m && !SLO_KINDS.includes(kind)) {
+      throw new InputError(`"${m[1]}" is not one of AIBrix's profile SLOs (${SLO_KINDS.join(', ')}; gen_profile.py --e2e, --ttft, --tpot, --tpat)`, undefined, '--slo');
+    }
+    if (!m || !(Number(m[2]) > 0)) {
+      throw new InputError(`--slo expects <kind>=<seconds> with kind one of ${SLO_KINDS.join(', ')} and seconds > 0, got "${item}"`, undefined, '--slo');
     }
     slos[kind] = Number(m[2]);
   }
@@ -54,7 +60,12 @@ export function registerProfile(program: Command): void {
     .requiredOption('--gpu <name>', 'GPU type from the catalog')
     .requiredOption('--model <name>', 'model from the catalog')
     .option('--tp <n>', 'tensor parallelism', '1')
-    .option('--slo <kind=seconds...>', 'latency SLO(s): e2e, ttft, tpot or tpat, e.g. tpot=0.05', [])
+    .option('--deployment <name>', "value of the profile's gpu field: the AIBrix deployment name (default: the GPU type)")
+    .option(
+      '--slo <kind=seconds...>',
+      'latency SLO(s), as gen_profile.py: tpat (E2E/(input+output)), tpot (pooled inter-token gaps), e2e or ttft, e.g. tpat=0.05',
+      [],
+    )
     .option('--percentile <p>', '0 (mean), 50, 90 or 99', '99')
     .option('--inputs <grid>', 'input lengths: a..b (powers of two) or a list', '4..4096')
     .option('--outputs <grid>', 'output lengths', '4..4096')
@@ -63,6 +74,7 @@ export function registerProfile(program: Command): void {
     .option('--cost <usd>', "cost per replica-hour (default: the catalog's GPU cost x tp)")
     .option('--created <unix-seconds>', 'value of the created field (default: now)')
     .option('-o, --out <file>', 'write the profile here instead of stdout')
+    .option('--benchmark-out <file>', "also write the benchmark rows as gpu_benchmark.py's JSONL (input for AIBrix's gen_profile.py)")
     .action(
       action((flags: ProfileFlags) => {
         const percentile = Number(flags.percentile);
@@ -71,17 +83,30 @@ export function registerProfile(program: Command): void {
         if (!Number.isInteger(tp) || tp < 1) throw new InputError('--tp must be a positive integer', undefined, '--tp');
         const requests = Number(flags.requests);
         if (!Number.isInteger(requests) || requests < 1) throw new InputError('--requests must be a positive integer', undefined, '--requests');
-        const result = generateAibrixProfile({
+        const slos = parseSlos(flags.slo);
+        const { gpu } = lookupHardware(flags.gpu, flags.model);
+        const rows = benchmarkGrid({
           gpu: flags.gpu,
           model: flags.model,
           tp,
-          slos: parseSlos(flags.slo),
+          slos,
           percentile: percentile as 0 | 50 | 90 | 99,
           inputs: parseGrid(flags.inputs, '--inputs'),
           outputs: parseGrid(flags.outputs, '--outputs'),
           rates: parseGrid(flags.rates, '--rates'),
           requests,
-          cost: flags.cost !== undefined ? Number(flags.cost) : undefined,
+        });
+        if (flags.benchmarkOut) {
+          const seed = 1;
+          const lines = rows.map((r) => JSON.stringify({ ...r, seed, model: flags.model, samples: requests }));
+          writeFileSync(flags.benchmarkOut, lines.join('\n') + '\n');
+          process.stderr.write(`wrote ${flags.benchmarkOut}\n`);
+        }
+        const result = genProfile(rows, {
+          deployment: flags.deployment ?? gpu.name,
+          cost: flags.cost !== undefined ? Number(flags.cost) : gpu.costPerHour * tp,
+          slos,
+          percentile: percentile as 0 | 50 | 90 | 99,
           created: flags.created !== undefined ? Number(flags.created) : Math.floor(Date.now() / 1000),
         });
         const text = serializeAibrixProfile(result);

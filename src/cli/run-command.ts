@@ -37,10 +37,12 @@ function jsonLine(r: PointRecord): string {
     policy: r.policy,
     completed: r.completed,
     rejected: r.rejected,
+    rejections_by_kind: r.summary.rejections_by_kind,
     metrics: {
       ttft_ms: m.ttft_ms,
       tpot_ms: m.tpot_ms,
       e2e_ms: m.e2e_ms,
+      tpat_ms: m.tpat_ms,
       queue_ms: m.queue_ms,
       router_queue_ms: m.router_queue_ms,
       instance_queue_ms: m.instance_queue_ms,

@@ -90,7 +90,7 @@ export function registerTools(program: Command): void {
   const workload = program.command('workload').description('workload definitions');
   workload
     .command('derive')
-    .description('regenerate workloads/sharegpt.yaml and workloads/bird.yaml from the source data')
+    .description('regenerate the shipped workload definitions (sharegpt, bird, bird-aibrix, sharegpt-aibrix) from the source data')
     .option('--data <dir>', 'directory holding sharegpt_sarathi/ and bird_minidev/', '../shared/data')
     .option('--out <dir>', 'output directory', SHIPPED_WORKLOADS_DIR)
     .action(

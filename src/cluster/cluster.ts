@@ -11,6 +11,7 @@ import {
   type PdRoutingPolicy,
   type ProfileSet,
   type PullCapacity,
+  type RejectionKind,
   type RequestView,
   type RouterMode,
   type RoutingPolicy,
@@ -44,7 +45,15 @@ export interface InstanceSpec {
 
 /** The router in front of the fleet: one policy over unified servers, or a PD policy over prefill and decode servers. */
 export type RouterSpec =
-  | { kind: 'unified'; policy: RoutingPolicy; pullCapacity?: PullCapacity; profiles?: ProfileSet; model?: string }
+  | {
+      kind: 'unified';
+      policy: RoutingPolicy;
+      pullCapacity?: PullCapacity;
+      profiles?: ProfileSet;
+      model?: string;
+      /** Gateway timeout for requests waiting in a router queue, seconds (none when absent). */
+      timeoutS?: number;
+    }
   | { kind: 'pd'; policy: PdRoutingPolicy; link(prefill: string, decode: string): LinkSpec };
 
 export interface ClusterOptions {
@@ -99,6 +108,8 @@ export class Cluster {
   private stream: RequestStream | undefined;
   private inflight = 0;
   private arrivalsDone = false;
+  /** Set while the run's leftovers are rejected: they were never dispatchable. */
+  private ending = false;
   private readonly completion = { outputTokens: 0, ttft: 0, e2e: 0 };
   /** Decode side: disaggregated requests waiting for KV blocks, per decode endpoint, FIFO. */
   private readonly awaitingKv = new Map<InstanceEndpoint, PdFlight[]>();
@@ -110,7 +121,8 @@ export class Cluster {
     this.refresher = new MetricRefresher(this.sim, this.endpoints, opts.refresh, () => this.active());
     const sim = this.sim;
     const ctx = { now: () => sim.now, random: opts.random, warn: opts.warn };
-    const reject = (req: unknown, reason: string) => this.reject(req as RequestSpec, reason, undefined);
+    const reject = (req: unknown, reason: string, kind?: RejectionKind) =>
+      this.reject(req as RequestSpec, reason, undefined, this.ending ? 'never-dispatchable' : (kind ?? 'other'));
     const router = opts.router;
     if (router.kind === 'unified') {
       this.gateway = new Gateway({
@@ -119,6 +131,8 @@ export class Cluster {
         pullCapacity: router.pullCapacity,
         profiles: router.profiles,
         model: router.model,
+        timeoutS: router.timeoutS,
+        timer: (at, fn, req) => sim.schedule(at, fn as (r: unknown) => void, req),
         endpoints: this.endpoints,
         ctx,
         dispatch: (req, endpoint) => this.dispatch(req as RequestSpec, endpoint as InstanceEndpoint),
@@ -194,6 +208,7 @@ export class Cluster {
     // Requests left in the router queue can never be dispatched now: no arrival or completion
     // is coming to wake the queue. They end as rejections, as clients whose deadline passed.
     const reason = 'still waiting in the router queue when the run ended (no endpoint ever had capacity for it)';
+    this.ending = true;
     this.gateway?.abandonQueued(reason);
     this.pd?.abandonQueued(reason);
     if (this.inflight > 0) {
@@ -231,7 +246,7 @@ export class Cluster {
       // A router queue would hold a request that no server can ever take until the end of time.
       const error = this.unservable(req);
       if (error) {
-        this.reject(req, error, undefined);
+        this.reject(req, error, undefined, 'too-long');
         this.scheduleNextArrival();
         return;
       }
@@ -268,7 +283,7 @@ export class Cluster {
       // The engine answers with an error at once; the gateway sees the request end.
       this.fillCompletion(0, 0, 0);
       this.gateway!.complete(req, endpoint, this.completion);
-      this.reject(req, error, endpoint.id);
+      this.reject(req, error, endpoint.id, 'too-long');
       return;
     }
     endpoint.engine.enqueue(req, endpoint);
@@ -281,7 +296,7 @@ export class Cluster {
     if (error) {
       this.fillCompletion(0, 0, 0);
       this.pd!.complete(req, decode, this.completion);
-      this.reject(req, error, decode.id);
+      this.reject(req, error, decode.id, 'too-long');
       return;
     }
     if (!info.disaggregated || prefill === decode) {
@@ -371,9 +386,9 @@ export class Cluster {
     return link;
   }
 
-  private reject(req: RequestSpec, reason: string, instance: string | undefined): void {
+  private reject(req: RequestSpec, reason: string, instance: string | undefined, kind: RejectionKind): void {
     this.inflight--;
-    this.opts.collector.recordRejection(this.classOf(req), reason);
+    this.opts.collector.recordRejection(this.classOf(req), reason, kind);
     this.opts.onRequestEnd?.(req, undefined, instance, reason);
   }
 

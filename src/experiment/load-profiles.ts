@@ -4,17 +4,29 @@ import { InputError } from '../input-error.js';
 import { parseAibrixProfile, ProfileSet, RoutingConfigError } from '../routing/index.js';
 
 /**
- * Loads AIBrix-format profiles from a file or a directory of `.json` files. A profile's `gpu`
- * field names the GPU type (deployment) it describes; profiles for GPU types not in the fleet
- * are skipped with a warning.
+ * Loads AIBrix-format profiles from a file or a directory of `.json` files, all stored under
+ * `model` (AIBrix's Redis key carries the model; a file does not). A profile's `gpu` field is
+ * AIBrix's deployment name: it is the fleet GPU type of that name (exactly, as AIBrix matches
+ * deployment names), or the one `deployments` maps it to. Other profiles are skipped with a
+ * warning. `deployments` values must name fleet GPU types (`deploymentsField` locates them).
  */
 export function loadProfiles(
   path: string,
   model: string,
   fleetGpus: readonly string[],
   warn: (message: string) => void,
-  where: { file: string; field: string },
+  where: { file: string; field: string; deploymentsField?: (name: string) => string },
+  deployments: Readonly<Record<string, string>> = {},
 ): ProfileSet {
+  for (const [name, gpu] of Object.entries(deployments)) {
+    if (!fleetGpus.includes(gpu)) {
+      throw new InputError(
+        `deployment "${name}" maps to "${gpu}", which names no fleet entry (fleet GPU types: ${fleetGpus.join(', ')})`,
+        where.file,
+        where.deploymentsField?.(name) ?? `router.deployments.${name}`,
+      );
+    }
+  }
   let files: string[];
   try {
     files = statSync(path).isDirectory()
@@ -35,9 +47,14 @@ export function loadProfiles(
       if (err instanceof RoutingConfigError) throw new InputError(err.format(), where.file, where.field);
       throw err;
     }
-    const gpu = fleetGpus.find((g) => g.toLowerCase() === profile.gpu.toLowerCase());
+    const gpu = Object.hasOwn(deployments, profile.gpu) ? deployments[profile.gpu] : fleetGpus.find((g) => g === profile.gpu);
     if (!gpu) {
-      warn(`profile ${basename(file)} is for GPU "${profile.gpu}", which is not in the fleet (${fleetGpus.join(', ')}); ignored`);
+      const near = fleetGpus.find((g) => g.toLowerCase() === profile.gpu.toLowerCase());
+      warn(
+        `profile ${basename(file)} is for deployment "${profile.gpu}", which is no fleet GPU type (${fleetGpus.join(', ')}) ` +
+          `and not mapped in router.deployments; ignored` +
+          (near ? ` (deployment names match case-sensitively, as in AIBrix; map it to ${near} if that is meant)` : ''),
+      );
       continue;
     }
     set.add(model, gpu, profile, warn);

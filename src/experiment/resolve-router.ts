@@ -85,7 +85,10 @@ export async function resolveRouter(
         ctx.where(['router', 'pullCapacity']),
       );
     }
-    return { kind: 'unified', policy: await unified(), pullCapacity: cfg.router.pullCapacity, profiles, model };
+    return { kind: 'unified', policy: await unified(), pullCapacity: cfg.router.pullCapacity, profiles, model, timeoutS: cfg.router.timeoutS };
+  }
+  if (cfg.router.timeoutS !== undefined) {
+    throw new InputError('router.timeoutS applies to unified fleets only (the prefill/decode gateway has no timeout)', ctx.file, ctx.where(['router', 'timeoutS']));
   }
   if (!hasPdPolicy(name)) {
     throw new InputError(

@@ -63,13 +63,19 @@ export async function preparePoint(exp: LoadedExperiment, point: ExperimentPoint
   const warn = (m: string) => {
     if (!warnings.includes(m)) warnings.push(m);
   };
+  if (!cfg.router.profiles) {
+    for (const k of ['profileModel', 'deployments'] as const) {
+      if (cfg.router[k] !== undefined) throw new InputError(`router.${k} needs router.profiles`, file, where(['router', k]));
+    }
+  }
   const profiles = cfg.router.profiles
     ? loadProfiles(
         isAbsolute(cfg.router.profiles) ? cfg.router.profiles : resolve(baseDir, cfg.router.profiles),
-        model.name,
+        cfg.router.profileModel ?? model.name,
         [...new Set(instances.map((i) => i.gpuType))],
         warn,
-        { file, field: where(['router', 'profiles']) },
+        { file, field: where(['router', 'profiles']), deploymentsField: (name) => where(['router', 'deployments', name]) },
+        cfg.router.deployments,
       )
     : undefined;
   const router = await resolveRouter(
@@ -166,10 +172,11 @@ async function buildPolicy(
 
 function sloSpec(cfg: ExperimentConfig): SloSpec {
   const s = cfg.slo;
-  const targets = (t: { ttftMs?: number; tpotMs?: number; e2eMs?: number } | undefined) => ({
+  const targets = (t: { ttftMs?: number; tpotMs?: number; e2eMs?: number; tpatMs?: number } | undefined) => ({
     ...(t?.ttftMs !== undefined && { ttft: t.ttftMs / 1000 }),
     ...(t?.tpotMs !== undefined && { tpot: t.tpotMs / 1000 }),
     ...(t?.e2eMs !== undefined && { e2e: t.e2eMs / 1000 }),
+    ...(t?.tpatMs !== undefined && { tpat: t.tpatMs / 1000 }),
   });
   return {
     targets: targets(s),

@@ -100,6 +100,20 @@ export const routerSchema = z.strictObject({
     .describe("Pull mode: 'instance' = free batch slot and KV headroom (default); 'pending-load' = AIBrix profile load <= 1"),
   options: z.record(z.string(), z.unknown()).optional().describe("The policy's own settings"),
   profiles: z.string().min(1).optional().describe('Directory or file of AIBrix-format profiles'),
+  profileModel: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Model name the profiles are stored under (AIBrix key aibrix:profile_<model>_<deployment>, matched case-sensitively against model; default: model)"),
+  deployments: z
+    .record(z.string().min(1), z.string().min(1))
+    .optional()
+    .describe("AIBrix deployment name (a profile's gpu field) -> GPU type of a fleet entry"),
+  timeoutS: z
+    .number()
+    .positive()
+    .optional()
+    .describe('Gateway timeout for requests waiting in a router queue, s (AIBrix ext_proc messageTimeout 60 s; default: none)'),
   refreshMs: refreshSchema.optional(),
 });
 
@@ -107,6 +121,7 @@ const targetsSchema = z.strictObject({
   ttftMs: z.number().positive().optional(),
   tpotMs: z.number().positive().optional(),
   e2eMs: z.number().positive().optional(),
+  tpatMs: z.number().positive().optional().describe("Per-token latency E2E / (prompt + output), ms (AIBrix's TPAT)"),
 });
 
 export const sloSchema = targetsSchema

@@ -52,6 +52,14 @@ export interface InstanceInfo {
   ranks?: number;
 }
 
+/**
+ * Why rejected requests were not served, in the order reports show them: the profiles said no
+ * endpoint could meet the SLO; the gateway timeout passed; still queued when the run ended; too
+ * long for any server; anything else.
+ */
+export const REJECTION_KINDS = ['slo-infeasible', 'timed-out', 'never-dispatchable', 'too-long', 'other'] as const;
+export type RejectionKind = (typeof REJECTION_KINDS)[number];
+
 export interface ClassSummary {
   completed: number;
   rejected: number;
@@ -65,6 +73,8 @@ export interface RunMetrics {
   ttft_ms: Distribution;
   tpot_ms: Distribution;
   e2e_ms: Distribution;
+  /** Per-token latency E2E / (prompt + output tokens) (AIBrix's TPAT). */
+  tpat_ms: Distribution;
   /** Arrival to first scheduling (router queue + instance queue). */
   queue_ms: Distribution;
   router_queue_ms: Distribution;
@@ -84,15 +94,17 @@ export interface RunSummary {
   completed: number;
   rejected: number;
   rejections: Record<string, number>;
+  /** Rejected requests by kind (every kind present, 0 when none). */
+  rejections_by_kind: Record<RejectionKind, number>;
   /** From the first arrival to the last completion, seconds. */
   duration_s: number;
   metrics: RunMetrics;
   /** The run's latencies at the SLO percentile, and whether each meets its target. */
   slo: null | {
     percentile: number;
-    targets_ms: { ttft?: number; tpot?: number; e2e?: number };
-    at_percentile_ms: { ttft: number; tpot: number; e2e: number };
-    met: { ttft?: boolean; tpot?: boolean; e2e?: boolean };
+    targets_ms: { ttft?: number; tpot?: number; e2e?: number; tpat?: number };
+    at_percentile_ms: { ttft: number; tpot: number; e2e: number; tpat: number };
+    met: { ttft?: boolean; tpot?: boolean; e2e?: boolean; tpat?: boolean };
   };
   classes: Record<string, ClassSummary>;
   /** Disaggregated requests: the parts of their time to first token. Null when none ran. */
@@ -118,7 +130,7 @@ export interface RunSummary {
   }[];
   gpu_types: Record<string, { served_by_class: Record<string, number>; tpot_ms: Distribution; ttft_ms: Distribution }>;
   /** 101 quantiles (p0, p1, ..., p100) of TTFT and TPOT in ms, for CDF plots without per-request data. */
-  cdf: { ttft_ms: number[]; tpot_ms: number[] };
+  cdf: { ttft_ms: number[]; tpot_ms: number[]; tpat_ms: number[] };
 }
 
 /**
@@ -129,6 +141,7 @@ export class MetricsCollector {
   private readonly ttft = new Column();
   private readonly tpot = new Column();
   private readonly e2e = new Column();
+  private readonly tpat = new Column();
   private readonly routerQueue = new Column();
   private readonly instanceQueue = new Column();
   private readonly classOf = new Column();
@@ -158,6 +171,7 @@ export class MetricsCollector {
   private metCount = 0;
   private readonly rejectedByClass: number[];
   private readonly rejections = new Map<string, number>();
+  private readonly rejectionKinds = REJECTION_KINDS.map(() => 0);
 
   constructor(
     readonly classes: readonly string[],
@@ -180,12 +194,14 @@ export class MetricsCollector {
     this.ttft.push(ttft);
     this.tpot.push(tpot);
     this.e2e.push(e2e);
+    const tpat = e2e / (r.promptTokens + r.outputTokens);
+    this.tpat.push(tpat);
     this.routerQueue.push(r.dispatched - r.arrival);
     this.instanceQueue.push(r.firstScheduled - r.enqueued);
     this.classOf.push(r.classIndex);
     this.instanceOf.push(r.instanceIndex);
     const targets = this.classTargets[r.classIndex];
-    const ok = meetsSlo(targets, ttft, tpot, e2e);
+    const ok = meetsSlo(targets, ttft, tpot, e2e, tpat);
     this.judge(targets);
     if (targets.ttft !== undefined && ttft <= targets.ttft) this.passed.ttft++;
     if (targets.tpot !== undefined && (Number.isNaN(tpot) || tpot <= targets.tpot)) this.passed.tpot++;
@@ -206,8 +222,9 @@ export class MetricsCollector {
     this.preemptions += r.preemptions;
   }
 
-  recordRejection(classIndex: number, reason: string): void {
+  recordRejection(classIndex: number, reason: string, kind: RejectionKind = 'other'): void {
     this.rejectedByClass[classIndex]++;
+    this.rejectionKinds[REJECTION_KINDS.indexOf(kind)]++;
     this.judge(this.classTargets[classIndex]);
     this.rejections.set(reason, (this.rejections.get(reason) ?? 0) + 1);
   }
@@ -237,6 +254,7 @@ export class MetricsCollector {
     // SLO percentile read the same copy); every other column is summarized by selection.
     const ttft = sortedFinite(this.ttft.values());
     const tpot = sortedFinite(this.tpot.values());
+    const tpat = sortedFinite(this.tpat.values());
     const msSorted = (sorted: Float64Array) => scale(describeSorted(sorted), 1000);
     const ms = (v: Float64Array) => scale(describe(v), 1000);
     const instanceQueue = ms(this.instanceQueue.values());
@@ -290,16 +308,19 @@ export class MetricsCollector {
       ttft: quantile(ttft, p / 100) * 1000,
       tpot: quantile(tpot, p / 100) * 1000,
       e2e: percentileOf(this.e2e.values(), p) * 1000,
+      tpat: quantile(tpat, p / 100) * 1000,
     };
     return {
       completed,
       rejected,
       rejections: Object.fromEntries([...this.rejections].sort(([a], [b]) => (a < b ? -1 : 1))),
+      rejections_by_kind: Object.fromEntries(REJECTION_KINDS.map((k, i) => [k, this.rejectionKinds[i]])) as Record<RejectionKind, number>,
       duration_s: duration,
       metrics: {
         ttft_ms: whole.get(this.ttft)!,
         tpot_ms: whole.get(this.tpot)!,
         e2e_ms: e2eMs,
+        tpat_ms: msSorted(tpat),
         queue_ms: this.routerQueueIsZero() ? instanceQueue : ms(sum(this.routerQueue.values(), this.instanceQueue.values())),
         router_queue_ms: ms(this.routerQueue.values()),
         instance_queue_ms: instanceQueue,
@@ -344,7 +365,7 @@ export class MetricsCollector {
         prefills: x.prefills ?? 0,
       })),
       gpu_types: gpuTypes,
-      cdf: { ttft_ms: quantileGrid(ttft, 101, 1000), tpot_ms: quantileGrid(tpot, 101, 1000) },
+      cdf: { ttft_ms: quantileGrid(ttft, 101, 1000), tpot_ms: quantileGrid(tpot, 101, 1000), tpat_ms: quantileGrid(tpat, 101, 1000) },
     };
   }
 }
@@ -367,10 +388,10 @@ function sum(a: Float64Array, b: Float64Array): Float64Array {
 
 function mapDefined<R>(
   t: SloTargets,
-  f: (x: number, k: 'ttft' | 'tpot' | 'e2e') => R,
-): { ttft?: R; tpot?: R; e2e?: R } {
-  const out: { ttft?: R; tpot?: R; e2e?: R } = {};
-  for (const k of ['ttft', 'tpot', 'e2e'] as const) if (t[k] !== undefined) out[k] = f(t[k]!, k);
+  f: (x: number, k: 'ttft' | 'tpot' | 'e2e' | 'tpat') => R,
+): { ttft?: R; tpot?: R; e2e?: R; tpat?: R } {
+  const out: { ttft?: R; tpot?: R; e2e?: R; tpat?: R } = {};
+  for (const k of ['ttft', 'tpot', 'e2e', 'tpat'] as const) if (t[k] !== undefined) out[k] = f(t[k]!, k);
   return out;
 }
 

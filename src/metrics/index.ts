@@ -1,4 +1,4 @@
-export { MetricsCollector, type CompletedRequest, type PdTimes, type InstanceInfo, type RunSummary, type RunMetrics, type ClassSummary } from './collector.js';
+export { MetricsCollector, type CompletedRequest, type PdTimes, type InstanceInfo, type RunSummary, type RunMetrics, type ClassSummary, REJECTION_KINDS, type RejectionKind } from './collector.js';
 export { summarize, percentile, quantile, sortedFinite, describeSorted, quantileGrid, type Distribution } from './stats.js';
 export { meetsSlo, hasTargets, type SloSpec, type SloTargets } from './slo.js';
 export { Column } from './column.js';

@@ -59,6 +59,16 @@ export function choosePlots(results: readonly PointResult[]): Plot[] {
       spec: latencyCdf(points, 'tpot'),
     });
   }
+  if (results.some((r) => r.summary.slo?.targets_ms.tpat !== undefined && (r.summary.cdf?.tpat_ms?.length ?? 0) > 0)) {
+    plots.push({
+      name: 'tpat-cdf',
+      title: 'Latency per token distribution',
+      caption:
+        "Cumulative distribution of latency per token, E2E / (prompt + output tokens) per completed request (AIBrix's TPAT), " +
+        "one line per point, as in AIBrix's SLO-routing comparison.",
+      spec: latencyCdf(points, 'tpat'),
+    });
+  }
   if (varies.gpuTypes) {
     plots.push({
       name: 'tpot-p99-per-gpu',

@@ -1,7 +1,9 @@
 import type { PointFailure } from '../experiment/point-record.js';
 import type { Manifest } from '../experiment/results-dir.js';
 import type { PointResult } from '../experiment/run-point.js';
+import { REJECTION_KINDS, type RejectionKind } from '../metrics/index.js';
 import type { Plot } from './choose-plots.js';
+import { REJECTION_HEADERS } from './run-table.js';
 
 export interface HtmlReportInput {
   manifest: Manifest;
@@ -76,7 +78,17 @@ const COLUMNS: [string, (r: PointResult) => number | null, number][] = [
   ['$/hour', (r) => r.cost_per_hour, 2],
 ];
 
+/** The columns, with one per rejection kind that some point has, after "rejected". */
+function columnsFor(results: readonly PointResult[]): typeof COLUMNS {
+  const count = (r: PointResult, k: RejectionKind) => r.summary.rejections_by_kind?.[k] ?? 0;
+  const kinds = REJECTION_KINDS.filter((k) => results.some((r) => count(r, k) > 0)).map(
+    (k): (typeof COLUMNS)[number] => [REJECTION_HEADERS[k], (r) => count(r, k), 0],
+  );
+  return [...COLUMNS.slice(0, 2), ...kinds, ...COLUMNS.slice(2)];
+}
+
 function resultsTable(results: readonly PointResult[]): string {
+  const COLUMNS = columnsFor(results);
   const swept = [...new Set(results.flatMap((r) => Object.keys(r.point)))];
   const keys = swept.length > 0 ? swept : ['policy'];
   const head = `<tr>${keys.map((k) => `<th>${esc(k)}</th>`).join('')}${COLUMNS.map(([h]) => `<th>${esc(h)}</th>`).join('')}</tr>`;

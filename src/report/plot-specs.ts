@@ -62,7 +62,7 @@ export function attainmentPerPoint(points: readonly PlotPoint[]): Spec {
  * CDF of TTFT or TPOT from each point's 101 stored quantiles, one line per series, one panel per
  * rate when the sweep varies it. A log axis when the values span more than a factor of 20, so the body and the tail both show.
  */
-export function latencyCdf(points: readonly PlotPoint[], metric: 'ttft' | 'tpot'): Spec {
+export function latencyCdf(points: readonly PlotPoint[], metric: 'ttft' | 'tpot' | 'tpat'): Spec {
   const data = points.flatMap((p) => {
     const q = p.result.summary.cdf?.[`${metric}_ms`] ?? [];
     return q.map((v, i) => ({ series: p.series, id: p.result.id, rate: p.rate, ms: v, share: i / (q.length - 1) }));
@@ -70,7 +70,8 @@ export function latencyCdf(points: readonly PlotPoint[], metric: 'ttft' | 'tpot'
   const positive = data.map((d) => d.ms).filter((v) => v > 0);
   const log = positive.length > 0 && Math.max(...positive) / Math.min(...positive) > 20;
   const faceted = points.some((p) => p.rate !== undefined);
-  const name = metric === 'ttft' ? 'TTFT' : 'TPOT';
+  // tpat: AIBrix's "latency per token", E2E / (prompt + output), as in its SLO-routing CDF figure.
+  const name = metric === 'ttft' ? 'TTFT' : metric === 'tpot' ? 'TPOT' : 'Latency per token';
   const layer = {
     mark: { type: 'line', interpolate: 'step-after' },
     encoding: {

@@ -1,4 +1,5 @@
 import type { PointResult } from '../experiment/run-point.js';
+import { REJECTION_KINDS, type RejectionKind } from '../metrics/index.js';
 import { formatTable, type Column } from './table.js';
 
 const pct = (x: number | null) => (x === null ? null : x * 100);
@@ -12,12 +13,17 @@ export function formatRunTable(results: readonly PointResult[]): string {
       : [{ header: 'policy', value: (r: PointResult) => r.policy }]),
     { header: 'done', value: (r) => r.completed, digits: 0 },
     { header: 'rej', value: (r) => r.rejected, digits: 0 },
+    ...rejectionColumns(results),
     { header: 'TTFT p50', value: (r) => r.metrics.ttft_ms.p50, digits: 0 },
     { header: 'TTFT p99', value: (r) => r.metrics.ttft_ms.p99, digits: 0 },
     { header: 'TPOT p50', value: (r) => r.metrics.tpot_ms.p50 },
     { header: 'TPOT p99', value: (r) => r.metrics.tpot_ms.p99 },
     { header: 'E2E p50', value: (r) => r.metrics.e2e_ms.p50, digits: 0 },
     { header: 'E2E p99', value: (r) => r.metrics.e2e_ms.p99, digits: 0 },
+    // AIBrix's per-token latency E2E / (prompt + output), once some point targets it.
+    ...(results.some((r) => r.summary.slo?.targets_ms.tpat !== undefined)
+      ? ([{ header: 'TPAT p99', value: (r) => r.metrics.tpat_ms?.p99 ?? null, digits: 2 }] as Column<PointResult>[])
+      : []),
     // Queueing at the router and at the instance, separately, once some point queues at the router.
     ...(results.some((r) => r.metrics.router_queue_ms.p99 > 0)
       ? ([
@@ -31,6 +37,25 @@ export function formatRunTable(results: readonly PointResult[]): string {
     { header: 'goodput', value: (r) => r.metrics.goodput_rps, digits: 2 },
   ];
   return formatTable(results, columns);
+}
+
+/** Short headers of the rejection kinds, for tables. */
+export const REJECTION_HEADERS: Record<RejectionKind, string> = {
+  'slo-infeasible': 'rej SLO',
+  'timed-out': 'rej timeout',
+  'never-dispatchable': 'rej never',
+  'too-long': 'rej long',
+  other: 'rej other',
+};
+
+/** One column per rejection kind that some point has (none when nothing was rejected). */
+export function rejectionColumns(results: readonly PointResult[]): Column<PointResult>[] {
+  const count = (r: PointResult, k: RejectionKind) => r.summary.rejections_by_kind?.[k] ?? 0;
+  return REJECTION_KINDS.filter((k) => results.some((r) => count(r, k) > 0)).map((k) => ({
+    header: REJECTION_HEADERS[k],
+    value: (r: PointResult) => count(r, k),
+    digits: 0,
+  }));
 }
 
 /** A point's name in tables: its swept values, or its policy when nothing is swept. */

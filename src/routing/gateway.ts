@@ -4,7 +4,7 @@ import type { RoutingPolicy } from './policy.js';
 import type { ProfileSet } from './profiles.js';
 import { PullQueue } from './pull-queue.js';
 import { RerunGuard } from './rerun-guard.js';
-import type { CompletionInfo, EndpointView, RequestView, RoutingContext } from './types.js';
+import type { CompletionInfo, EndpointView, RejectionKind, RequestView, RoutingContext } from './types.js';
 
 export type RouterMode = 'push' | 'pull';
 
@@ -26,8 +26,8 @@ export interface GatewayOptions {
    * and for policies with their own queue, this is the moment the request leaves the router queue.
    */
   dispatch(req: RequestView, endpoint: EndpointView): void;
-  /** The request cannot be routed (push: policy returned nothing; a policy queue rejected it). */
-  reject(req: RequestView, reason: string): void;
+  /** The request cannot be routed (push: policy returned nothing; a policy queue rejected it; it timed out). */
+  reject(req: RequestView, reason: string, kind?: RejectionKind): void;
   /** Pull mode, 'instance' capacity: whether the endpoint can take this request now. */
   hasCapacity?(req: RequestView, endpoint: EndpointView): boolean;
   /** Pull mode capacity notion for policies without their own queue. Default 'instance'. */
@@ -46,6 +46,15 @@ export interface GatewayOptions {
   model?: string;
   /** Output predictor settings for the gateway's own pending-load accounting. */
   pendingLoadOptions?: PendingLoadOptions;
+  /**
+   * Gateway timeout, seconds (AIBrix: the Envoy ext_proc messageTimeout, 60 s,
+   * vllm-project/aibrix@e3e10f9e:config/gateway/gateway-plugin/gateway-plugin.yaml). A request
+   * still waiting in a router queue this long after it arrived is rejected ('timed-out'). Needs
+   * `timer`. Default: none (requests wait as long as it takes).
+   */
+  timeoutS?: number;
+  /** Calls `fn(req)` at time `at` (the host's clock); required with `timeoutS`. */
+  timer?(at: number, fn: (req: RequestView) => void, req: RequestView): void;
 }
 
 /**
@@ -63,6 +72,17 @@ export class Gateway {
   /** One guard for both drains (the gateway's queue and a policy's), so passes never nest. */
   private readonly drains = new RerunGuard();
   private readonly hasCapacity: (req: RequestView, endpoint: EndpointView) => boolean;
+  /** With a timeout: requests waiting in a router queue whose client still waits for them. */
+  private readonly waiting = new Set<number>();
+  /**
+   * Requests whose client timed out but that are still in a policy queue. AIBrix's SLO queue keeps
+   * them (vllm-project/aibrix@e3e10f9e: pkg/types/router_context.go `TargetPod` gives up on the
+   * context's deadline; pkg/plugins/gateway/algorithms/queue_router.go and queue/slo_queue.go never
+   * remove the request; pkg/cache/cache_impl.go `AddRequestCount` skips unrouted contexts): they keep
+   * their place as sub-queue heads and leave only when the queue next decides on them, without
+   * taking any capacity.
+   */
+  private readonly expired = new Set<number>();
 
   constructor(private readonly opts: GatewayOptions) {
     const { policy } = opts;
@@ -83,6 +103,10 @@ export class Gateway {
       );
     }
     this.hasCapacity = opts.hasCapacity ?? defaultHasCapacity;
+    if (opts.timeoutS !== undefined) {
+      if (!(opts.timeoutS > 0)) throw new RoutingConfigError(`gateway timeout must be > 0 s, got ${opts.timeoutS}`, undefined, 'timeoutS');
+      if (!opts.timer) throw new RoutingConfigError('a gateway timeout needs a timer from the host', undefined, 'timeoutS');
+    }
   }
 
   /** Requests waiting in the router queue (the gateway's or the policy's). */
@@ -95,11 +119,19 @@ export class Gateway {
    * deadline passed would give up. Returns how many there were. A host calls this when it knows
    * nothing will ever free capacity for them (e.g. its run ended with the endpoints idle).
    */
-  abandonQueued(reason: string): number {
+  abandonQueued(reason: string, kind: RejectionKind = 'never-dispatchable'): number {
     const { policy } = this.opts;
     const reqs = policy.queue ? policy.queue.removeAll() : this.queue.removeAll();
-    for (const r of reqs) this.rejectReq(r, reason);
-    return reqs.length;
+    let n = 0;
+    for (const r of reqs) {
+      if (this.expired.delete(r.id)) {
+        this.pendingLoad?.forget(r); // its client already had its answer
+        continue;
+      }
+      this.rejectReq(r, reason, kind);
+      n++;
+    }
+    return n;
   }
 
   /** A request arrives at the gateway. */
@@ -110,21 +142,40 @@ export class Gateway {
       this.commit(req, endpoints[0], false);
       return;
     }
+    const timeout = this.opts.timeoutS;
     if (policy.queue) {
       try {
         policy.queue.enqueue(req, this.opts.ctx);
       } catch (err) {
         throw new PolicyRuntimeError(policy.name, req.id, 'queue.enqueue', err);
       }
+      if (timeout !== undefined) this.waiting.add(req.id);
       this.drainPolicyQueue(req.id);
     } else if (mode === 'push') {
       const e = this.select(req, endpoints);
       if (e) this.commit(req, e, true);
-      else this.rejectReq(req, `policy ${policy.name} selected no endpoint`);
+      else this.rejectReq(req, `policy ${policy.name} selected no endpoint`, 'other');
+      return;
     } else {
       this.queue.push(req);
+      if (timeout !== undefined) this.waiting.add(req.id);
       this.drain();
     }
+    if (timeout !== undefined && this.waiting.has(req.id)) this.opts.timer!(this.opts.ctx.now() + timeout, this.expireFn, req);
+  }
+
+  private readonly expireFn = (req: RequestView): void => this.expire(req);
+
+  /**
+   * The gateway timeout of `req` passed. If it still waits, its client gets an error now. In a
+   * policy queue (AIBrix's SLO queue) it stays where it is (see `expired`); in the gateway's own
+   * pull queue it leaves at the next pass, which runs now.
+   */
+  private expire(req: RequestView): void {
+    if (!this.waiting.delete(req.id)) return;
+    this.expired.add(req.id);
+    this.opts.reject(req, `timed out after ${this.opts.timeoutS} s waiting at the gateway`, 'timed-out');
+    if (!this.opts.policy.queue) this.drain();
   }
 
   /** `req` produced its first token on `endpoint` (optional; some policies track prefill work). */
@@ -178,8 +229,9 @@ export class Gateway {
     this.queue.offer(this.decidePull, this.takePull, this.opts.pullSkipBlocked ?? false);
   };
 
-  /** An endpoint among those with capacity now, SLO_REJECT, or undefined to leave `req` queued. */
-  private readonly decidePull = (req: RequestView): EndpointView | typeof SLO_REJECT | undefined => {
+  /** An endpoint among those with capacity now, SLO_REJECT or GONE, or undefined to leave `req` queued. */
+  private readonly decidePull = (req: RequestView): EndpointView | typeof SLO_REJECT | typeof GONE | undefined => {
+    if (this.expired.size > 0 && this.expired.has(req.id)) return GONE;
     const { endpoints } = this.opts;
     const usePending = this.opts.pullCapacity === 'pending-load';
     const eligible = this.eligible;
@@ -200,10 +252,17 @@ export class Gateway {
     return usePending && sloFailures === endpoints.length && endpoints.length > 0 ? SLO_REJECT : undefined;
   };
 
-  private readonly takePull = (req: RequestView, d: EndpointView | typeof SLO_REJECT): void => {
-    if (d === SLO_REJECT) this.rejectReq(req, 'no endpoint can serve this request within its SLO (profile throughput 0)');
+  private readonly takePull = (req: RequestView, d: EndpointView | typeof SLO_REJECT | typeof GONE): void => {
+    if (d === GONE) this.dropExpired(req);
+    else if (d === SLO_REJECT) this.rejectReq(req, 'no endpoint can serve this request within its SLO (profile throughput 0)', 'slo-infeasible');
     else this.commit(req, d, true);
   };
+
+  /** A timed-out request leaves its queue: nothing is dispatched or counted, its client has its answer. */
+  private dropExpired(req: RequestView): void {
+    this.expired.delete(req.id);
+    this.pendingLoad?.forget(req);
+  }
 
   /** Drains a policy-owned queue until it has nothing to dispatch now. */
   private drainPolicyQueue(triggerId: number): void {
@@ -218,8 +277,9 @@ export class Gateway {
           throw new PolicyRuntimeError(policy.name, triggerId, 'queue.next', err);
         }
         if (!d) break;
-        if (d.kind === 'dispatch') this.commit(d.req, d.endpoint, true);
-        else this.rejectReq(d.req, d.reason);
+        if (this.expired.size > 0 && this.expired.has(d.req.id)) this.dropExpired(d.req);
+        else if (d.kind === 'dispatch') this.commit(d.req, d.endpoint, true);
+        else this.rejectReq(d.req, d.reason, d.rejection ?? 'other');
       }
     });
   }
@@ -236,6 +296,7 @@ export class Gateway {
   /** Dispatch: counters, pending load, the policy's onDispatch, then the host's dispatch. */
   private commit(req: RequestView, endpoint: EndpointView, notifyPolicy: boolean): void {
     const { policy, ctx } = this.opts;
+    if (this.waiting.size > 0) this.waiting.delete(req.id);
     const c = endpoint.counters as MutableCounters;
     c.inflight++;
     c.inflightPromptTokens += req.promptTokens;
@@ -251,14 +312,17 @@ export class Gateway {
     this.opts.dispatch(req, endpoint);
   }
 
-  private rejectReq(req: RequestView, reason: string): void {
+  private rejectReq(req: RequestView, reason: string, kind: RejectionKind): void {
+    if (this.waiting.size > 0) this.waiting.delete(req.id);
     this.pendingLoad?.forget(req);
-    this.opts.reject(req, reason);
+    this.opts.reject(req, reason, kind);
   }
 }
 
 /** Pull decision: reject the request, as no endpoint can ever serve it within its SLO. */
 const SLO_REJECT = Symbol('slo-reject');
+/** Pull decision: the request timed out; it leaves the queue without dispatch. */
+const GONE = Symbol('gone');
 
 type MutableCounters = { -readonly [K in keyof EndpointView['counters']]: EndpointView['counters'][K] };
 

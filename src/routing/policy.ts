@@ -1,5 +1,5 @@
 import type { PendingLoad } from './pending-load.js';
-import type { CompletionInfo, EndpointView, RequestView, RoutingContext } from './types.js';
+import type { CompletionInfo, EndpointView, RejectionKind, RequestView, RoutingContext } from './types.js';
 
 /**
  * A routing policy: picks an endpoint for a request. One file per policy, registered by name.
@@ -68,7 +68,7 @@ export function isScoringPolicy(p: RoutingPolicy): p is ScoringPolicy {
 /** One decision of a router-side queue. The object may be reused by the queue on the next call. */
 export type QueueDecision =
   | { kind: 'dispatch'; req: RequestView; endpoint: EndpointView }
-  | { kind: 'reject'; req: RequestView; reason: string };
+  | { kind: 'reject'; req: RequestView; reason: string; rejection?: RejectionKind };
 
 /** A router-side queue owned by a policy (pull semantics). */
 export interface RouterQueue {

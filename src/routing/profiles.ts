@@ -99,7 +99,11 @@ export function parseAibrixProfile(
         break;
       case 'slos':
         if (v === null) break;
-        out.slos = parseSlos(v, fail, (k) => warn?.(`${where(source)}unknown SLO field "slos.${k}" ignored`));
+        // Go's decoder would ignore an unknown SLO key, and the queue would then fall back to FIFO
+        // for lack of a target: a misspelled metric is an error here instead.
+        out.slos = parseSlos(v, fail, (k) =>
+          fail(`slos.${k}`, `"${k}" is not one of AIBrix's profile SLOs (${SLO_KEYS.join(', ')})`),
+        );
         break;
       default:
         warn?.(`${where(source)}unknown field "${key}" ignored (AIBrix's gateway ignores it too)`);
@@ -275,10 +279,13 @@ export class ProfileTable {
 }
 
 /**
- * Profiles keyed by (model, GPU type). AIBrix keys them by (model, deployment name); here a
- * deployment is the set of endpoints with the same `gpuType`. When several profiles are added for
- * the same key the newest by `created` wins, as in AIBrix's profile cache. Profiles AIBrix could
- * not load (NaN/Infinity) are not added.
+ * Profiles keyed by (model, GPU type). AIBrix keys them by (model, deployment name), exactly and
+ * case-sensitively (the Redis key `aibrix:profile_<model>_<deployment>`,
+ * vllm-project/aibrix@e3e10f9e:pkg/cache/model_gpu_profile.go ModelGPUProfileKey, looked up in
+ * pkg/cache/cache_impl.go GetModelProfileByDeploymentName); here a deployment is the set of
+ * endpoints with the same `gpuType`. When several profiles are added for the same key the newest
+ * by `created` wins, as in AIBrix's profile cache. Profiles AIBrix could not load (NaN/Infinity)
+ * are not added.
  */
 export class ProfileSet {
   private readonly byModel = new Map<string, Map<string, ProfileTable>>();
@@ -319,19 +326,13 @@ export class ProfileSet {
     return n;
   }
 
-  /** Resolves the model a policy uses, or throws a config error naming the choices. */
+  /**
+   * The profiles of the model a policy uses. A model with no profile under exactly that name is
+   * AIBrix's profile miss: an empty map (the SLO queue then warns and falls back to FIFO +
+   * least-request). Without `model`, the only model's; several models are a config error.
+   */
   resolveModel(model: string | undefined, who: string): ReadonlyMap<string, ProfileTable> {
-    if (model !== undefined) {
-      const m = this.byModel.get(model);
-      if (!m) {
-        throw new RoutingConfigError(
-          `${who}: no profiles for model "${model}"; profiles exist for: ${this.models().join(', ') || '(none)'}`,
-          undefined,
-          'model',
-        );
-      }
-      return m;
-    }
+    if (model !== undefined) return this.byModel.get(model) ?? new Map();
     if (this.byModel.size === 0) return new Map();
     if (this.byModel.size > 1) {
       throw new RoutingConfigError(

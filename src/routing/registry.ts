@@ -2,6 +2,7 @@ import { RoutingConfigError, UnknownPolicyError } from './errors.js';
 import { withOptionCheck } from './option-check.js';
 import { createMultiStrategy, parseStrategy } from './multi-strategy.js';
 import type { PolicyFactory, PolicyOptions, RoutingPolicy } from './policy.js';
+import { createClassToGpu } from './policies/class-to-gpu.js';
 import { createDynamoKv } from './policies/dynamo-kv.js';
 import { createLeastGpuCache } from './policies/least-gpu-cache.js';
 import { createLeastKvCache } from './policies/least-kv-cache.js';
@@ -47,6 +48,8 @@ const factories = new Map<string, PolicyFactory>([
   ['llm-d', createLlmD],
   // NVIDIA Dynamo KV router
   ['dynamo-kv', createDynamoKv],
+  // Baselines: static class -> GPU type assignment (AIBrix's Oracle and Scalar)
+  ['class-to-gpu', createClassToGpu],
 ]);
 
 export function knownPolicies(): string[] {

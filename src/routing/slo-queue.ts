@@ -2,7 +2,7 @@ import { CONSUMPTION_SLO_FAILURE, type PendingLoad } from './pending-load.js';
 import { pickMinRandomTie, WarnOnce } from './pick.js';
 import type { QueueDecision, RouterQueue } from './policy.js';
 import { chosenSlo, type ProfileTable } from './profiles.js';
-import type { EndpointView, RequestView, RoutingContext } from './types.js';
+import type { EndpointView, RejectionKind, RequestView, RoutingContext } from './types.js';
 
 /**
  * AIBrix's SLO queue router (`pkg/plugins/gateway/queue/slo_queue.go`, `queue_router.go`, and the
@@ -116,10 +116,11 @@ export class SloQueue implements RouterQueue {
     req: RequestView;
     endpoint: EndpointView;
   };
-  private readonly rejectDecision = { kind: 'reject', req: undefined, reason: '' } as unknown as {
+  private readonly rejectDecision = { kind: 'reject', req: undefined, reason: '', rejection: 'other' } as unknown as {
     kind: 'reject';
     req: RequestView;
     reason: string;
+    rejection: RejectionKind;
   };
 
   constructor(
@@ -129,6 +130,8 @@ export class SloQueue implements RouterQueue {
     readonly load: PendingLoad | undefined,
     /** Let an endpoint without pending load take a request whatever its consumption (not AIBrix). */
     readonly admitIdle = false,
+    /** The model the queue serves, for AIBrix's warnings. */
+    readonly modelName = '(unnamed model)',
   ) {}
 
   get length(): number {
@@ -201,15 +204,16 @@ export class SloQueue implements RouterQueue {
     if (nc === 0) {
       if (!fb) return undefined;
       if (this.available === 0 && !this.noProfileWarned) {
+        // AIBrix logs this on every Peek (pkg/plugins/gateway/queue/slo_queue.go); once is enough here.
         this.noProfileWarned = true;
         ctx.warn(
-          `${this.policyName}: no AIBrix profile for any GPU type of the endpoints ` +
-            `(${deps.map((d) => d.gpuType).join(', ') || 'none'}); falling back to FIFO + least-request, as AIBrix does`,
+          `${this.policyName}: SLOQueue found no profile available for model ${this.modelName}, fallback to FIFO queue ` +
+            `(no profile under exactly this model name for the endpoints' deployments ${deps.map((d) => d.gpuType).join(', ') || '(none)'}; routed by least-request)`,
         );
       }
       const req = this.dequeue(fb);
       const e = pickMinRandomTie(endpoints, inflight, ctx);
-      if (!e) return this.reject(req, REASONS[NO_POD]);
+      if (!e) return this.reject(req, NO_POD);
       return this.dispatch(req, e);
     }
     // Most urgent first: descending rank of each head's best GPU type, stable.
@@ -229,7 +233,7 @@ export class SloQueue implements RouterQueue {
       const cand = sorted[c];
       const e = this.routeCandidate(cand, deps, ctx);
       if (e) return this.dispatch(this.dequeue(cand.sub), e);
-      if (this.lastCode !== CAPACITY) return this.reject(this.dequeue(cand.sub), REASONS[this.lastCode]);
+      if (this.lastCode !== CAPACITY) return this.reject(this.dequeue(cand.sub), this.lastCode);
     }
     return undefined;
   }
@@ -405,8 +409,8 @@ export class SloQueue implements RouterQueue {
         this.warned.warn(
           ctx,
           `missing:${d.gpuType}`,
-          `${this.policyName}: no AIBrix profile for GPU type "${d.gpuType}"; the SLO queue never routes to its ` +
-            'endpoints (AIBrix skips deployments without a profile)',
+          `${this.policyName}: profile not available for aibrix:profile_${this.modelName}_${d.gpuType}; the SLO queue never ` +
+            'routes to its endpoints (AIBrix skips deployments without a profile)',
         );
       }
     }
@@ -433,10 +437,11 @@ export class SloQueue implements RouterQueue {
     return d;
   }
 
-  private reject(req: RequestView, reason: string): QueueDecision {
+  private reject(req: RequestView, code: number): QueueDecision {
     const d = this.rejectDecision;
     d.req = req;
-    d.reason = `${this.policyName}: ${reason}`;
+    d.reason = `${this.policyName}: ${REASONS[code]}`;
+    d.rejection = code === SLO_FAILURE ? 'slo-infeasible' : 'other';
     return d;
   }
 }

@@ -161,3 +161,13 @@ export interface CompletionInfo {
   /** Seconds from arrival to completion. */
   readonly e2e: number;
 }
+
+/**
+ * Why a request ended without being served, for reporting:
+ * - 'slo-infeasible': the profiles say no endpoint can meet its SLO (AIBrix ErrorSLOFailureRequest);
+ * - 'timed-out': it waited at the gateway longer than the gateway timeout;
+ * - 'never-dispatchable': still waiting when nothing could ever dispatch it (the run ended);
+ * - 'too-long': no server can hold it (prompt + output beyond the context or the KV capacity);
+ * - 'other': anything else (no endpoint, a policy that picked none, a profile error).
+ */
+export type RejectionKind = 'slo-infeasible' | 'timed-out' | 'never-dispatchable' | 'too-long' | 'other';

@@ -304,3 +304,22 @@ describe('percentiles', () => {
     expect([...v]).toEqual([3, 1, 2]);
   });
 });
+
+describe('rejections by kind and latency per token', () => {
+  it('counts rejections per kind and judges E2E / (prompt + output) against the tpat target', () => {
+    const slo: SloSpec = { targets: { tpat: 0.01 }, perClass: {}, percentile: 99 };
+    const c = new MetricsCollector(['chat'], slo);
+    // 2 s over 100 + 100 tokens = 10 ms per token: meets; 3 s: 15 ms, misses.
+    c.recordCompletion(req({ arrival: 0, firstToken: 0.5, finished: 2, outputTokens: 100 }));
+    c.recordCompletion(req({ arrival: 0, firstToken: 0.5, finished: 3, outputTokens: 100 }));
+    c.recordRejection(0, 'timed out after 60 s', 'timed-out');
+    c.recordRejection(0, 'timed out after 60 s', 'timed-out');
+    c.recordRejection(0, 'profile throughput 0', 'slo-infeasible');
+    const s = c.summarize([inst('a', 'A10', 1)]);
+    expect(s.rejections_by_kind).toEqual({ 'slo-infeasible': 1, 'timed-out': 2, 'never-dispatchable': 0, 'too-long': 0, other: 0 });
+    expect(s.metrics.slo_attainment).toBeCloseTo(1 / 5, 12);
+    expect(s.metrics.tpat_ms.p50).toBeCloseTo(12.5, 9);
+    expect(s.slo?.targets_ms.tpat).toBe(10);
+    expect(s.cdf.tpat_ms[0]).toBe(10);
+  });
+});

@@ -26,6 +26,15 @@ describe('AIBrix least-* policies', () => {
     const ctx = makeCtx(1);
     expect(createPolicy('least-kv-cache').select(request(1), eps, ctx)!.index).toBe(1);
     expect(createPolicy('least-gpu-cache').select(request(1), eps, ctx)!.index).toBe(1);
+    // A pod lacking the metric is skipped, not scored 0.
+    eps[1].metrics.kvUsage = Number.NaN;
+    expect(createPolicy('least-kv-cache').select(request(1), eps, ctx)!.index).toBe(2);
+    // Engines without vllm:cpu_cache_usage_perc (vLLM >= 0.9): every pod lacks it -> random, warned.
+    const v1 = createPolicy('least-kv-cache', { cpuCacheMetric: false });
+    const hv = histogram(900, () => v1.select(request(1), eps, ctx));
+    expect(hv.size).toBe(3);
+    expect(ctx.warnings[0]).toMatch(/least-kv-cache: no endpoint reports cpu_cache_usage_perc/);
+    ctx.warnings.length = 0;
     for (const e of eps) e.metrics.kvUsage = Number.NaN;
     const p = createPolicy('least-gpu-cache');
     const h = histogram(900, () => p.select(request(1), eps, ctx));

@@ -78,7 +78,7 @@ describe('AIBrix prefix-cache', () => {
     expect(scores(small, r, eps, ctx)[0]).toBe(0); // block 1 gone: no consecutive match
   });
 
-  it('maps AIBrix block size onto request hash blocks (128-token blocks over 16-token hashes by default)', () => {
+  it('maps AIBrix block size onto request hash blocks (128 characters = 32 tokens over 16-token hashes by default)', () => {
     const eps = eps3();
     const ctx = makeCtx();
     const p = createPolicy('prefix-cache', { blockTokens: 32 });
@@ -86,9 +86,17 @@ describe('AIBrix prefix-cache', () => {
     // 32-token blocks are hashes [2, 4]; this prompt's are [2, 6]: 1 of 2 blocks
     expect(scores(p, request(2, { promptTokens: 64, prefixHashes: [1, 2, 5, 6] }), eps, ctx)[0]).toBe(50);
     const d = createPolicy('prefix-cache');
-    d.onDispatch!(request(1, { promptTokens: 300, prefixHashes: Array.from({ length: 16 }, (_, i) => i + 1) }), eps[1], ctx);
-    // default 128-token blocks: 300 tokens = 2 blocks, both shared (hashes 8 and 16)
-    expect(scores(d, request(2, { promptTokens: 300, prefixHashes: Array.from({ length: 16 }, (_, i) => i + 1) }), eps, ctx)[1]).toBe(100);
+    const first16 = Array.from({ length: 16 }, (_, i) => i + 1);
+    d.onDispatch!(request(1, { promptTokens: 300, prefixHashes: first16 }), eps[1], ctx);
+    // Deployed AIBrix: 128-byte blocks of the character tokenizer = 32 tokens. 300 tokens = 9
+    // blocks, 8 of them shared (hashes 2, 4, ..., 16): floor(100 x 8 / 9) = 88.
+    expect(scores(d, request(2, { promptTokens: 300, prefixHashes: first16 }), eps, ctx)[1]).toBe(88);
+    // A prompt sharing only its first 64 tokens matches 2 of 9 blocks (128-token blocks: none).
+    const diverging = [1, 2, 3, 4, ...Array.from({ length: 12 }, (_, i) => 100 + i)];
+    expect(scores(d, request(3, { promptTokens: 300, prefixHashes: diverging }), eps, ctx)[1]).toBe(22);
+    const tok = createPolicy('prefix-cache', { blockChars: 512 }); // 128 tokens
+    tok.onDispatch!(request(1, { promptTokens: 300, prefixHashes: first16 }), eps[1], ctx);
+    expect(scores(tok, request(3, { promptTokens: 300, prefixHashes: diverging }), eps, ctx)[1]).toBe(0);
     const odd = createPolicy('prefix-cache', { blockTokens: 24 });
     odd.select(request(3, { promptTokens: 64 }), eps, ctx);
     expect(ctx.warnings[0]).toMatch(/24-token blocks are approximated by 32-token blocks/);

@@ -21,7 +21,7 @@ describe('policy registry', () => {
     } catch (e) {
       expect(e).toBeInstanceOf(UnknownPolicyError);
       expect(e).toBeInstanceOf(RoutingConfigError);
-      expect((e as Error).message).toMatch(/^unknown routing policy "least-requests"; known policies: cache_aware, dynamo-kv, /);
+      expect((e as Error).message).toMatch(/^unknown routing policy "least-requests"; known policies: cache_aware, class-to-gpu, dynamo-kv, /);
     }
     expect(() => createPolicy('prefix-cache', { blockTokens: 'big' })).toThrow(/prefix-cache: option "blockTokens" must be a number/);
     expect(() => createPolicy('cache_aware', { cacheThreshold: 2 })).toThrow(/must be <= 1/);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -70,5 +70,29 @@ describe('deriveWorkloads', () => {
     for (const f of ['sharegpt.yaml', 'bird.yaml', 'samples/mooncake-sample.jsonl']) {
       expect(readFileSync(join(out, f), 'utf8')).toBe(readFileSync(join(SHIPPED_WORKLOADS_DIR, f), 'utf8'));
     }
+  });
+});
+
+describe('deriveBirdAibrix', () => {
+  it("keeps the questions AIBrix's generator would pick (full-schema prompt in 4096 +- 50 %), SQL within 32-64", async () => {
+    const { deriveBirdAibrix } = await import('../../src/workload/index.js');
+    const data = join(tmp.dir, 'rich');
+    mkdirSync(join(data, 'bird_minidev'), { recursive: true });
+    const rows = [
+      'db_id,prompt_tokens_llama3,prompt_rich_tokens_llama3,sql_tokens_llama3',
+      // formula_1: DDL 1098; suffix = prompt - 1098; full schema = rich - suffix = 4000
+      'formula_1,1198,4100,40', // suffix 100, kept, SQL kept
+      'formula_1,1298,4200,70', // suffix 200, kept, SQL 70 outside 32-64
+      'toxicology,297,1100,50', // rich 1100 < 2048: dropped
+      'card_games,1148,6144,33', // DDL 1048, suffix 100, rich at the window's edge: kept
+    ];
+    writeFileSync(join(data, 'bird_minidev', 'bird_minidev_token_lengths.csv'), rows.join('\n') + '\n');
+    const d = deriveBirdAibrix(data, 3).definition;
+    expect(d.prefixes!.groups).toEqual([
+      { name: 'card_games', tokens: 6044, weight: 1 / 3 },
+      { name: 'formula_1', tokens: 4000, weight: 2 / 3 },
+    ]);
+    expect(d.suffixTokens!.quantiles).toEqual([100, 100, 200]);
+    expect(d.outputTokens.quantiles).toEqual([33, 36.5, 40]);
   });
 });

@@ -74,7 +74,7 @@ class RolesetBest {
  *
  * Every "first pod" rule over AIBrix's shuffled pod lists is a uniform choice among exact ties.
  * Prefix matching is the `prefix-cache` policy's gateway-side hash index (its options apply:
- * blockTokens 128, evictionS, capacityBlocks).
+ * blockChars 128 with the character tokenizer = 32-token blocks, evictionS, capacityBlocks).
  */
 export function createAibrixPd(options: PolicyOptions = {}): PdRoutingPolicy {
   const P = 'pd';

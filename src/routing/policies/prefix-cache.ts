@@ -1,4 +1,4 @@
-import { blockHash, blockStride, sharedBlocks } from '../blocks.js';
+import { blockHash, blockStride, CHARS_PER_TOKEN, characterBlockTokens, sharedBlocks } from '../blocks.js';
 import { Lru } from '../lru.js';
 import { numberOption } from '../options.js';
 import { growF64, growU8 } from '../pick.js';
@@ -24,11 +24,15 @@ interface Block {
  * 4. After routing the prompt's blocks are added for the chosen endpoint. Blocks idle (not re-added)
  *    for evictionS seconds are dropped, and the index holds at most capacityBlocks blocks (LRU).
  *
- * Defaults are the deployed gateway yaml: imbalanceAbsCount 16, stdDevFactor 2, blockTokens 128
- * (the Go code defaults are 8, 1 and 4); evictionS 1200, capacityBlocks 200000.
+ * Defaults are the deployed gateway yaml: imbalanceAbsCount 16, stdDevFactor 2, block size 128
+ * (the Go code defaults are 8, 1 and 4); evictionS 1200, capacityBlocks 200000. The deployed
+ * tokenizer is "character" (vllm-project/aibrix@e3e10f9e:config/gateway/gateway-plugin/gateway-plugin.yaml
+ * AIBRIX_PREFIX_CACHE_TOKENIZER_TYPE, pkg/utils/tokenizer/local_characters.go: the prompt's
+ * bytes), so a block is 128 characters: blockChars 128 / charsPerToken 4 = 32-token blocks
+ * (blocks.ts). `blockTokens` sets the block in tokens directly (AIBrix's tiktoken tokenizer).
  *
- * Deviation: AIBrix tokenizes the message and chains xxhash64 over its blocks; here the request's
- * `prefixHashes` stand in for those hashes (see blocks.ts). The blocks after the shared prefix are
+ * Deviation: AIBrix chains xxhash64 over the prompt's bytes; here the request's `prefixHashes`
+ * stand in for those hashes (see blocks.ts), and characters are tokens x charsPerToken. The blocks after the shared prefix are
  * unique to the prompt: they never match, but they count in match% denominators and take index
  * capacity as one LRU entry per prompt. ScoreAll: match% per endpoint, polarity most.
  */
@@ -36,7 +40,9 @@ export function createPrefixCache(options: PolicyOptions = {}): ScoringPolicy {
   const P = 'prefix-cache';
   const imbalanceAbs = numberOption(options, 'imbalanceAbsCount', 16, { min: 0 }, P);
   const stdFactor = numberOption(options, 'stdDevFactor', 2, { min: 0 }, P);
-  const blockTokens = numberOption(options, 'blockTokens', 128, { min: 1, integer: true }, P);
+  const blockChars = numberOption(options, 'blockChars', 128, { min: 1, integer: true }, P);
+  const charsPerToken = numberOption(options, 'charsPerToken', CHARS_PER_TOKEN, { min: 0.1 }, P);
+  const blockTokens = numberOption(options, 'blockTokens', characterBlockTokens(blockChars, charsPerToken), { min: 1, integer: true }, P);
   const evictionS = numberOption(options, 'evictionS', 1200, { min: 0 }, P);
   const capacity = numberOption(options, 'capacityBlocks', 200000, { min: 1, integer: true }, P);
 

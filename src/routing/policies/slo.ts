@@ -51,7 +51,8 @@ export function createSlo(name: SloPolicyName, options: PolicyOptions = {}): Rou
   const load =
     tables && tables.size > 0 ? new PendingLoad(tables, { sampleOnce, windowS, startTime }) : undefined;
   const admitIdle = boolOption(options, 'admitIdle', false, name);
-  const queue = new SloQueue(name, SUB_ROUTER[name], load, admitIdle);
+  const only = profiles?.models();
+  const queue = new SloQueue(name, SUB_ROUTER[name], load, admitIdle, model ?? (only?.length === 1 ? only[0] : undefined));
   return {
     name,
     queue,

@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomStream } from '../../engine/random.js';
 import { DatasetSource } from '../dataset-source.js';
 import type { WorkloadDefinition } from '../definition.js';
-import { deriveBird } from './bird.js';
+import { BIRD_FILE, deriveBird } from './bird.js';
+import { BIRD_RICH_COLUMN, deriveBirdAibrix } from './bird-aibrix.js';
 import { definitionToYaml } from './definition-yaml.js';
 import { summarize, type SampleStats } from './sample-stats.js';
 import { sampleMooncakeTrace } from './sample-trace.js';
@@ -44,6 +45,8 @@ const HEADER = [
 export function deriveWorkloads(opts: DeriveOptions): DeriveReport {
   const share = deriveShareGpt(opts.dataDir, opts.shareGptQuantiles);
   const bird = deriveBird(opts.dataDir, opts.birdQuantiles);
+  // bird-aibrix needs the full-schema column; a data directory without it still derives the others.
+  const birdAibrix = hasBirdRichColumn(opts.dataDir) ? deriveBirdAibrix(opts.dataDir, opts.birdQuantiles) : undefined;
   // AIBrix's ShareGPT sample is optional: a data directory without it still derives the others.
   const hasAibrix = SHAREGPT_AIBRIX_FILES.every((f) => existsSync(join(opts.dataDir, f)));
   const shareAibrix = hasAibrix ? deriveShareGptAibrix(opts.dataDir, opts.shareGptQuantiles) : undefined;
@@ -51,9 +54,13 @@ export function deriveWorkloads(opts: DeriveOptions): DeriveReport {
   const files = [join(opts.outDir, 'sharegpt.yaml'), join(opts.outDir, 'bird.yaml')];
   writeFileSync(files[0], definitionToYaml(share.definition, HEADER));
   writeFileSync(files[1], definitionToYaml(bird.definition, HEADER));
+  if (birdAibrix) {
+    files.push(join(opts.outDir, 'bird-aibrix.yaml'));
+    writeFileSync(files[files.length - 1], definitionToYaml(birdAibrix.definition, HEADER));
+  }
   if (shareAibrix) {
     files.push(join(opts.outDir, 'sharegpt-aibrix.yaml'));
-    writeFileSync(files[2], definitionToYaml(shareAibrix.definition, HEADER));
+    writeFileSync(files[files.length - 1], definitionToYaml(shareAibrix.definition, HEADER));
   }
   const sample = join(opts.outDir, 'samples', 'mooncake-sample.jsonl');
   writeFileSync(sample, sampleMooncakeTrace());
@@ -61,6 +68,7 @@ export function deriveWorkloads(opts: DeriveOptions): DeriveReport {
   const n = opts.checkSamples ?? 200_000;
   const shareDerived = sampleStats(share.definition, n);
   const birdDerived = sampleStats(bird.definition, n);
+  const birdAibrixDerived = birdAibrix ? sampleStats(birdAibrix.definition, n) : undefined;
   const shareAibrixDerived = shareAibrix ? sampleStats(shareAibrix.definition, n) : undefined;
   return {
     files,
@@ -69,6 +77,12 @@ export function deriveWorkloads(opts: DeriveOptions): DeriveReport {
       { dataset: 'sharegpt', quantity: 'output', source: share.sourceStats.output, derived: shareDerived.output },
       { dataset: 'bird', quantity: 'prompt', source: bird.sourceStats.prompt, derived: birdDerived.prompt },
       { dataset: 'bird', quantity: 'output', source: bird.sourceStats.output, derived: birdDerived.output },
+      ...(birdAibrix && birdAibrixDerived
+        ? ([
+            { dataset: 'bird-aibrix', quantity: 'prompt', source: birdAibrix.sourceStats.prompt, derived: birdAibrixDerived.prompt },
+            { dataset: 'bird-aibrix', quantity: 'output', source: birdAibrix.sourceStats.output, derived: birdAibrixDerived.output },
+          ] as DeriveStatsRow[])
+        : []),
       ...(shareAibrix && shareAibrixDerived
         ? ([
             { dataset: 'sharegpt-aibrix', quantity: 'prompt', source: shareAibrix.sourceStats.prompt, derived: shareAibrixDerived.prompt },
@@ -78,6 +92,13 @@ export function deriveWorkloads(opts: DeriveOptions): DeriveReport {
     ],
     birdTemplateTokens: bird.sourceStats.templateTokens,
   };
+}
+
+function hasBirdRichColumn(dataDir: string): boolean {
+  const file = join(dataDir, BIRD_FILE);
+  if (!existsSync(file)) return false;
+  const header = readFileSync(file, 'utf8').split('\n', 1)[0];
+  return header.split(',').map((c) => c.trim()).includes(BIRD_RICH_COLUMN);
 }
 
 /** Prompt and output stats of `n` requests drawn from a definition. */

@@ -6,3 +6,4 @@ export { definitionToYaml } from './definition-yaml.js';
 export { sampleMooncakeTrace } from './sample-trace.js';
 export { summarize, percentile, quantileValues, type SampleStats } from './sample-stats.js';
 export { deriveShareGptAibrix, SHAREGPT_AIBRIX_FILES } from './sharegpt-aibrix.js';
+export { deriveBirdAibrix, AIBRIX_BIRD_OUTPUT, AIBRIX_BIRD_PROMPT_TARGET } from './bird-aibrix.js';
