@@ -1,6 +1,6 @@
 import { Simulator, type Random } from '../engine/index.js';
 import type { TimingModel } from '../hardware/types.js';
-import type { InstanceInfo, MetricsCollector, PdTimes } from '../metrics/index.js';
+import { blankOutcome, resetOutcome, type InstanceInfo, type MetricsCollector, type RequestOutcome } from '../metrics/index.js';
 import {
   createDpDispatcher,
   defaultDecodeHeadroom,
@@ -67,8 +67,10 @@ export interface ClusterOptions {
   /** Class names, in the collector's order. */
   classes: readonly string[];
   warn(message: string): void;
-  /** Called for every request that ends, completed or rejected (e.g. to write requests.csv). */
+  /** Called for every request that ends, completed or rejected. */
   onRequestEnd?(req: RequestSpec, seq: Sequence | undefined, instance: string | undefined, rejection?: string): void;
+  /** Called with the outcome record of every request that ends (e.g. to write requests.csv); the record is reused. */
+  onOutcome?(outcome: RequestOutcome): void;
 }
 
 /** Pull mode PD: KV tokens of output a decode instance must have room for beyond the prompt (the PD gateway's default). */
@@ -110,10 +112,11 @@ export class Cluster {
   private arrivalsDone = false;
   /** Set while the run's leftovers are rejected: they were never dispatchable. */
   private ending = false;
-  private readonly completion = { outputTokens: 0, ttft: 0, e2e: 0 };
+  private readonly completion = { outputTokens: 0, ttft: 0, e2e: 0, failed: false };
+  /** The outcome record of the request ending now (one object, refilled per request). */
+  private readonly outcome = blankOutcome();
   /** Decode side: disaggregated requests waiting for KV blocks, per decode endpoint, FIFO. */
   private readonly awaitingKv = new Map<InstanceEndpoint, PdFlight[]>();
-  private readonly pdTimes: PdTimes = { prefillIndex: 0, prefillQueue: 0, prefillCompute: 0, kvWait: 0, transfer: 0, decodeWait: 0 };
 
   constructor(private readonly opts: ClusterOptions) {
     this.endpoints = opts.instances.map((spec, i) => this.buildEndpoint(spec, i));
@@ -280,10 +283,10 @@ export class Cluster {
   private dispatch(req: RequestSpec, endpoint: InstanceEndpoint): void {
     const error = endpoint.engine.admissionError(req);
     if (error) {
-      // The engine answers with an error at once; the gateway sees the request end.
-      this.fillCompletion(0, 0, 0);
+      // The engine answers with an error at once: the gateway sees the request fail (not complete).
+      this.fillCompletion(0, NaN, NaN, true);
       this.gateway!.complete(req, endpoint, this.completion);
-      this.reject(req, error, endpoint.id, 'too-long');
+      this.reject(req, error, endpoint, 'too-long', this.sim.now);
       return;
     }
     endpoint.engine.enqueue(req, endpoint);
@@ -294,9 +297,9 @@ export class Cluster {
     flight.dispatchedAt = this.sim.now;
     const error = prefill.engine.admissionError(req) ?? decode.engine.admissionError(req);
     if (error) {
-      this.fillCompletion(0, 0, 0);
+      this.fillCompletion(0, NaN, NaN, true);
       this.pd!.complete(req, decode, this.completion);
-      this.reject(req, error, decode.id, 'too-long');
+      this.reject(req, error, decode, 'too-long', this.sim.now);
       return;
     }
     if (!info.disaggregated || prefill === decode) {
@@ -386,10 +389,33 @@ export class Cluster {
     return link;
   }
 
-  private reject(req: RequestSpec, reason: string, instance: string | undefined, kind: RejectionKind): void {
+  private reject(req: RequestSpec, reason: string, instance: InstanceEndpoint | undefined, kind: RejectionKind, dispatched = -1): void {
     this.inflight--;
-    this.opts.collector.recordRejection(this.classOf(req), reason, kind);
-    this.opts.onRequestEnd?.(req, undefined, instance, reason);
+    const o = this.startOutcome(req);
+    o.dispatched = dispatched;
+    if (instance) {
+      o.instanceIndex = instance.index;
+      o.instanceId = instance.id;
+    }
+    o.rejection = { reason, kind };
+    this.endOutcome(o);
+    this.opts.onRequestEnd?.(req, undefined, instance?.id, reason);
+  }
+
+  private startOutcome(req: RequestSpec): RequestOutcome {
+    const o = resetOutcome(this.outcome);
+    o.id = req.id;
+    o.classIndex = this.classOf(req);
+    o.className = req.workloadClass;
+    o.promptTokens = req.promptTokens;
+    o.outputTokens = req.outputTokens;
+    o.arrival = req.arrival;
+    return o;
+  }
+
+  private endOutcome(o: RequestOutcome): void {
+    this.opts.collector.record(o);
+    this.opts.onOutcome?.(o);
   }
 
   private onFirstToken(seq: Sequence): void {
@@ -420,49 +446,40 @@ export class Cluster {
       endpoint.windowTpotCount++;
       endpoint.windowTpotSum += (e2e - ttft) / (req.outputTokens - 1);
     }
-    const split = flight?.seqPrefill !== undefined ? this.pdBreakdown(flight) : undefined;
-    this.opts.collector.recordCompletion(
-      {
-        classIndex: this.classOf(req),
-        instanceIndex: endpoint.index,
-        arrival: req.arrival,
-        dispatched: flight ? flight.dispatchedAt : seq.enqueuedAt,
-        enqueued: split ? flight!.seqPrefill!.enqueuedAt : seq.enqueuedAt,
-        firstScheduled: split ? flight!.seqPrefill!.firstScheduledAt : seq.firstScheduledAt,
-        firstToken: seq.firstTokenAt,
-        finished: seq.finishedAt,
-        promptTokens: req.promptTokens,
-        outputTokens: req.outputTokens,
-        cachedTokens: split ? flight!.seqPrefill!.cachedTokens : seq.cachedTokens,
-        preemptions: seq.preemptions + (split ? flight!.seqPrefill!.preemptions : 0),
-      },
-      split,
-    );
+    // Disaggregated: the prompt's queue, scheduling and cache hits happened on the prefill side.
+    const p = flight?.seqPrefill;
+    const o = this.startOutcome(req);
+    o.dispatched = flight ? flight.dispatchedAt : seq.enqueuedAt;
+    o.instanceIndex = endpoint.index;
+    o.instanceId = endpoint.id;
+    o.enqueued = p ? p.enqueuedAt : seq.enqueuedAt;
+    o.firstScheduled = p ? p.firstScheduledAt : seq.firstScheduledAt;
+    o.firstToken = seq.firstTokenAt;
+    o.finished = seq.finishedAt;
+    o.cachedTokens = p ? p.cachedTokens : seq.cachedTokens;
+    o.preemptions = seq.preemptions + (p ? p.preemptions : 0);
+    if (p) {
+      o.prefillInstanceIndex = flight!.prefill.index;
+      o.prefillInstanceId = flight!.prefill.id;
+      o.prefillDone = flight!.prefillDoneAt;
+      o.kvReserved = flight!.reservedAt;
+      o.transferDone = flight!.transferDoneAt;
+      o.decodeJoined = flight!.seqDecode!.transferredAt;
+      o.bootstrap = flight!.bootstrap;
+    }
+    this.endOutcome(o);
     this.opts.onRequestEnd?.(req, seq, endpoint.id);
     this.fillCompletion(req.outputTokens, ttft, e2e);
     if (this.gateway) this.gateway.complete(req, endpoint, this.completion);
     else this.pd!.complete(req, endpoint, this.completion);
   }
 
-  /** Where a disaggregated request's time to first token went. */
-  private pdBreakdown(f: PdFlight): PdTimes {
-    const p = f.seqPrefill!;
-    const t = this.pdTimes;
-    t.prefillIndex = f.prefill.index;
-    t.prefillQueue = p.firstScheduledAt - p.enqueuedAt;
-    t.prefillCompute = f.prefillDoneAt - p.firstScheduledAt;
-    // Bootstrapped (SGLang), the KV wait comes before the prefill and the transfer follows it.
-    t.kvWait = f.bootstrap ? f.reservedAt - f.dispatchedAt : f.reservedAt - f.prefillDoneAt;
-    t.transfer = f.transferDoneAt - (f.bootstrap ? f.prefillDoneAt : f.reservedAt);
-    t.decodeWait = f.seqDecode!.transferredAt - f.transferDoneAt;
-    return t;
-  }
-
-  private fillCompletion(outputTokens: number, ttft: number, e2e: number): void {
-    const c = this.completion as { outputTokens: number; ttft: number; e2e: number };
+  private fillCompletion(outputTokens: number, ttft: number, e2e: number, failed = false): void {
+    const c = this.completion;
     c.outputTokens = outputTokens;
     c.ttft = ttft;
     c.e2e = e2e;
+    c.failed = failed;
   }
 
   private classOf(req: RequestSpec): number {

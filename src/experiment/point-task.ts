@@ -2,7 +2,7 @@ import { InputError } from '../input-error.js';
 import { RoutingError } from '../routing/index.js';
 import type { ExperimentPoint, LoadedExperiment } from './load.js';
 import type { PointRecord } from './point-record.js';
-import { RequestLog, requestRow } from './request-log.js';
+import { outcomeRow, RequestLog } from './request-log.js';
 import { runPoint } from './run-point.js';
 
 /** A point's record, plus the stack of an unexpected error (a bug deserves its trace; kept out of results). */
@@ -19,7 +19,7 @@ export interface PointOutcome {
 export async function executePoint(exp: LoadedExperiment, point: ExperimentPoint, requestsCsv?: string): Promise<PointOutcome> {
   const log = requestsCsv ? new RequestLog(requestsCsv) : undefined;
   try {
-    const record = await runPoint(exp, point, log ? { onRequestEnd: requestRow(log) } : {});
+    const record = await runPoint(exp, point, log ? { onOutcome: outcomeRow(log) } : {});
     log?.close();
     return { record };
   } catch (err) {

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import { join } from 'node:path';
 import { InputError } from '../input-error.js';
 import { isFailure, type PointFailure, type PointRecord } from './point-record.js';
+import { csvField } from './csv-field.js';
 import { PARTIAL_SUFFIX } from './request-log.js';
 import type { PointResult } from './run-point.js';
 import type { PointValues } from './sweep.js';
@@ -201,8 +202,7 @@ export function summaryCsv(records: readonly PointRecord[]): string {
 
 function csvCell(v: unknown): string {
   if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) return '';
-  const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  return csvField(typeof v === 'object' ? JSON.stringify(v) : String(v));
 }
 
 export type { PointFailure, PointRecord };

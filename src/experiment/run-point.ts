@@ -2,7 +2,7 @@ import { Cluster, SIGNALS, type RefreshIntervals } from '../cluster/index.js';
 import { randomStream } from '../engine/index.js';
 import { loadGpuCatalog, loadModelCatalog, type ModelSpec } from '../hardware/index.js';
 import { InputError } from '../input-error.js';
-import { MetricsCollector, type RunSummary, type SloSpec } from '../metrics/index.js';
+import { MetricsCollector, type RequestOutcome, type RunSummary, type SloSpec } from '../metrics/index.js';
 import { createPolicy, loadPolicyModule, RoutingConfigError, UnknownOptionError, type RoutingPolicy } from '../routing/index.js';
 import type { Sequence } from '../serving/index.js';
 import { openWorkload, type RequestSpec, type RequestStream } from '../workload/index.js';
@@ -35,6 +35,8 @@ export interface PointResult {
 export interface RunHooks {
   /** Per-request output (requests.csv). */
   onRequestEnd?(req: RequestSpec, seq: Sequence | undefined, instance: string | undefined, rejection?: string): void;
+  /** The outcome record of every request as it ends (requests.csv); reused, copy to keep. */
+  onOutcome?(outcome: RequestOutcome): void;
 }
 
 /** Default engine-metric refresh interval, as AIBrix's gateway (AIBIX_POD_METRIC_REFRESH_INTERVAL_MS). */
@@ -104,6 +106,7 @@ export async function preparePoint(exp: LoadedExperiment, point: ExperimentPoint
     classes,
     warn,
     onRequestEnd: hooks.onRequestEnd,
+    onOutcome: hooks.onOutcome,
   });
   const stream = openWorkload(cfg.workload, { seed: cfg.seed, baseDir, file });
   return { cluster, collector, stream, entries, warnings };

@@ -1,4 +1,5 @@
 import { Column } from './column.js';
+import type { RequestOutcome } from './outcome.js';
 import { hasTargets, meetsSlo, type SloSpec, type SloTargets } from './slo.js';
 import { describe, describeSorted, percentileOf, quantile, quantileGrid, scale, sortedFinite, type Distribution } from './stats.js';
 
@@ -187,6 +188,34 @@ export class MetricsCollector {
     if (t < this.firstArrival) this.firstArrival = t;
   }
 
+  private readonly scratch: CompletedRequest = {
+    classIndex: 0, instanceIndex: 0, arrival: 0, dispatched: 0, enqueued: 0, firstScheduled: 0,
+    firstToken: 0, finished: 0, promptTokens: 0, outputTokens: 0, cachedTokens: 0, preemptions: 0,
+  };
+  private readonly scratchPd: PdTimes = { prefillIndex: 0, prefillQueue: 0, prefillCompute: 0, kvWait: 0, transfer: 0, decodeWait: 0 };
+
+  /** One request's outcome record: a completion, or a rejection (with its reason and kind). */
+  record(o: RequestOutcome): void {
+    if (o.rejection) {
+      this.recordRejection(o.classIndex, o.rejection.reason, o.rejection.kind);
+      return;
+    }
+    const r = this.scratch;
+    r.classIndex = o.classIndex;
+    r.instanceIndex = o.instanceIndex;
+    r.arrival = o.arrival;
+    r.dispatched = o.dispatched;
+    r.enqueued = o.enqueued;
+    r.firstScheduled = o.firstScheduled;
+    r.firstToken = o.firstToken;
+    r.finished = o.finished;
+    r.promptTokens = o.promptTokens;
+    r.outputTokens = o.outputTokens;
+    r.cachedTokens = o.cachedTokens;
+    r.preemptions = o.preemptions;
+    this.recordCompletion(r, o.prefillInstanceIndex >= 0 ? pdTimes(o, this.scratchPd) : undefined);
+  }
+
   recordCompletion(r: CompletedRequest, pd?: PdTimes): void {
     const ttft = r.firstToken - r.arrival;
     const e2e = r.finished - r.arrival;
@@ -368,6 +397,18 @@ export class MetricsCollector {
       cdf: { ttft_ms: quantileGrid(ttft, 101, 1000), tpot_ms: quantileGrid(tpot, 101, 1000), tpat_ms: quantileGrid(tpat, 101, 1000) },
     };
   }
+}
+
+/** Where a disaggregated request's time to first token went, from its outcome record. */
+export function pdTimes(o: RequestOutcome, t: PdTimes): PdTimes {
+  t.prefillIndex = o.prefillInstanceIndex;
+  t.prefillQueue = o.firstScheduled - o.enqueued;
+  t.prefillCompute = o.prefillDone - o.firstScheduled;
+  // Bootstrapped (SGLang), the KV wait comes before the prefill and the transfer follows it.
+  t.kvWait = o.bootstrap ? o.kvReserved - o.dispatched : o.kvReserved - o.prefillDone;
+  t.transfer = o.transferDone - (o.bootstrap ? o.prefillDone : o.kvReserved);
+  t.decodeWait = o.decodeJoined - o.transferDone;
+  return t;
 }
 
 function select(col: Column, key: Column, value: number): Float64Array {
