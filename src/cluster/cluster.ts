@@ -21,6 +21,7 @@ import type { RequestSpec, RequestStream } from '../workload/index.js';
 import { InstanceEndpoint } from './endpoint.js';
 import { KvLink, type LinkSpec } from './kv-link.js';
 import { MetricRefresher, type RefreshIntervals } from './metric-refresher.js';
+import { StepGaps } from './step-gaps.js';
 
 /** One server of the fleet, fully resolved (timing model and KV capacity already computed). */
 export interface InstanceSpec {
@@ -170,7 +171,7 @@ export class Cluster {
         new Instance({
           id: dp === 1 ? spec.id : `${spec.id}/dp${r}`,
           sim: this.sim,
-          timing: spec.timing,
+          timing: new StepGaps(spec.timing, this.opts.collector.itl),
           config: spec.config,
           kvCapacityTokens: spec.kvCapacityTokens,
           maxModelLen: spec.maxModelLen,

@@ -1,4 +1,5 @@
 import { Column } from './column.js';
+import { GapPool } from './gap-pool.js';
 import type { RequestOutcome } from './outcome.js';
 import { hasTargets, meetsSlo, type SloSpec, type SloTargets } from './slo.js';
 import { describe, describeSorted, percentileOf, quantile, quantileGrid, scale, sortedFinite, type Distribution } from './stats.js';
@@ -89,6 +90,11 @@ export interface RunMetrics {
   goodput_rps: number | null;
   preemptions: number;
   prefix_cache_hit_rate: number;
+  /** Inter-token latency: every gap between consecutive output tokens of every request, pooled. */
+  itl_ms: Distribution;
+  /** Prompt tokens, and prompt + output tokens, of completed requests per second of the run. */
+  input_tokens_per_s: number;
+  total_tokens_per_s: number;
 }
 
 export interface RunSummary {
@@ -148,6 +154,11 @@ export class MetricsCollector {
   private readonly classOf = new Column();
   private readonly instanceOf = new Column();
   private readonly met: Column;
+  /** Inter-token gaps, fed per step by the servers (see GapPool). */
+  readonly itl = new GapPool();
+  /** Over completed requests: Σ (last token − first token) and Σ (output − 1), the gaps' sum and count. */
+  private decodeSpan = 0;
+  private gapCount = 0;
   /**
    * Requests judged against each SLO, and those that met it. Only classes with that target count
    * (a class without targets neither meets nor misses); rejections count as misses.
@@ -249,6 +260,20 @@ export class MetricsCollector {
     this.promptTokens += r.promptTokens;
     this.cachedTokens += r.cachedTokens;
     this.preemptions += r.preemptions;
+    if (r.outputTokens > 1) {
+      this.decodeSpan += r.finished - r.firstToken;
+      this.gapCount += r.outputTokens - 1;
+    }
+  }
+
+  /**
+   * ITL over all gaps. The steps fed the pool every gap of a sequence decoding in consecutive
+   * steps; the gaps they cannot see (the token recomputed after a preemption, whose gap spans
+   * the wait) are the remainder of the requests' known total, each taken at their mean.
+   */
+  private itlDistribution(): Distribution {
+    const missing = this.gapCount - this.itl.count;
+    return missing > 0 ? this.itl.distribution((this.decodeSpan - this.itl.sum) / missing, missing) : this.itl.distribution();
   }
 
   recordRejection(classIndex: number, reason: string, kind: RejectionKind = 'other'): void {
@@ -361,6 +386,9 @@ export class MetricsCollector {
         goodput_rps: this.anySlo ? (duration > 0 ? this.metCount / duration : 0) : null,
         preemptions: this.preemptions,
         prefix_cache_hit_rate: this.promptTokens > 0 ? this.cachedTokens / this.promptTokens : 0,
+        itl_ms: scale(this.itlDistribution(), 1000),
+        input_tokens_per_s: duration > 0 ? this.promptTokens / duration : 0,
+        total_tokens_per_s: duration > 0 ? (this.promptTokens + this.outputTokens) / duration : 0,
       },
       slo: hasTargets(t)
         ? {

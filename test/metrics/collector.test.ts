@@ -265,7 +265,7 @@ describe('edge cases', () => {
 
   it('a single value is every percentile', () => {
     const d = summarize(Float64Array.of(3));
-    expect(d).toEqual({ mean: 3, p50: 3, p90: 3, p95: 3, p99: 3 });
+    expect(d).toEqual({ mean: 3, std: 0, median: 3, p50: 3, p90: 3, p95: 3, p99: 3 });
   });
 });
 

@@ -80,6 +80,14 @@ describe('outcome record on a PD run', async () => {
     expect(done.some((o) => queueTime(o) < ttft(o) - 1e-3)).toBe(true);
   });
 
+  it('pools every inter-token gap: the ITL mean is the decode time over the gaps', () => {
+    const multi = done.filter((o) => o.outputTokens > 1);
+    const span = multi.reduce((a, o) => a + o.finished - o.firstToken, 0);
+    const gaps = multi.reduce((a, o) => a + o.outputTokens - 1, 0);
+    expect(r.metrics.itl_ms.mean).toBeCloseTo((span / gaps) * 1000, 6);
+    expect(r.metrics.itl_ms.p99).toBeGreaterThanOrEqual(r.metrics.itl_ms.median);
+  });
+
   it('names both instances: prefill side and decode side, as the summary counts them', () => {
     const role = new Map(r.summary.instances.map((i) => [i.id, i.role]));
     for (const o of done) {
