@@ -92,6 +92,9 @@ export interface RunMetrics {
   prefix_cache_hit_rate: number;
   /** Inter-token latency: every gap between consecutive output tokens of every request, pooled. */
   itl_ms: Distribution;
+  /** Prompt and output tokens of the completed requests. */
+  input_tokens: number;
+  output_tokens: number;
   /** Prompt tokens, and prompt + output tokens, of completed requests per second of the run. */
   input_tokens_per_s: number;
   total_tokens_per_s: number;
@@ -387,6 +390,8 @@ export class MetricsCollector {
         preemptions: this.preemptions,
         prefix_cache_hit_rate: this.promptTokens > 0 ? this.cachedTokens / this.promptTokens : 0,
         itl_ms: scale(this.itlDistribution(), 1000),
+        input_tokens: this.promptTokens,
+        output_tokens: this.outputTokens,
         input_tokens_per_s: duration > 0 ? this.promptTokens / duration : 0,
         total_tokens_per_s: duration > 0 ? (this.promptTokens + this.outputTokens) / duration : 0,
       },

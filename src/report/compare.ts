@@ -95,9 +95,14 @@ export function compareResults(baseline: StoredResults, candidate: StoredResults
 }
 
 function compareMetric(id: string, m: CompareMetric, base: PointResult, cand: PointResult, tolerance: number): CompareRow {
+  return compareValues(id, m, m.get(base), m.get(cand), tolerance);
+}
+
+/** One metric's verdict from its baseline and candidate values (null or not finite: no value). */
+export function compareValues(id: string, m: CompareMetric, baseline: number | null, candidate: number | null, tolerance: number): CompareRow {
   const finite = (x: number | null) => (x === null || !Number.isFinite(x) ? null : x);
-  const bv = finite(m.get(base));
-  const cv = finite(m.get(cand));
+  const bv = finite(baseline);
+  const cv = finite(candidate);
   const row = { id, metric: m.name, baseline: bv, candidate: cv };
   if (bv === null) return { ...row, change: null, verdict: 'ok' };
   if (cv === null) return { ...row, change: null, verdict: 'worse', note: 'no value in the candidate' };
