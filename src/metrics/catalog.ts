@@ -90,6 +90,8 @@ export const METRICS: readonly MetricDef[] = [
   { name: 'slo_attainment', unit: 'share', better: 'higher', description: 'share of requests (rejections count as misses) meeting every target of their class', get: (r) => r.metrics.slo_attainment },
   { name: 'slo_attainment_ttft', unit: 'share', better: 'higher', description: 'share of requests meeting the TTFT target', get: (r) => r.metrics.slo_attainment_ttft },
   { name: 'slo_attainment_tpot', unit: 'share', better: 'higher', description: 'share of requests meeting the TPOT target', get: (r) => r.metrics.slo_attainment_tpot },
+  { name: 'slo_attainment_e2e', unit: 'share', better: 'higher', description: 'share of requests meeting the E2E target', get: (r) => num(r.metrics.slo_attainment_e2e) },
+  { name: 'slo_attainment_tpat', unit: 'share', better: 'higher', description: 'share of requests meeting the TPAT target', get: (r) => num(r.metrics.slo_attainment_tpat) },
   ...REJECTION_KINDS.map(
     (k): MetricDef => ({
       name: `rejected_${k.replace(/-/g, '_')}`,

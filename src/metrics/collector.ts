@@ -98,6 +98,9 @@ export interface RunMetrics {
   /** Prompt tokens, and prompt + output tokens, of completed requests per second of the run. */
   input_tokens_per_s: number;
   total_tokens_per_s: number;
+  /** Share of requests meeting the E2E target alone, and the TPAT target alone (null when not set). */
+  slo_attainment_e2e: number | null;
+  slo_attainment_tpat: number | null;
 }
 
 export interface RunSummary {
@@ -166,8 +169,8 @@ export class MetricsCollector {
    * Requests judged against each SLO, and those that met it. Only classes with that target count
    * (a class without targets neither meets nor misses); rejections count as misses.
    */
-  private readonly judged = { all: 0, ttft: 0, tpot: 0 };
-  private readonly passed = { ttft: 0, tpot: 0 };
+  private readonly judged = { all: 0, ttft: 0, tpot: 0, e2e: 0, tpat: 0 };
+  private readonly passed = { ttft: 0, tpot: 0, e2e: 0, tpat: 0 };
   private readonly pdCols = {
     prefillQueue: new Column(16),
     prefillCompute: new Column(16),
@@ -248,6 +251,8 @@ export class MetricsCollector {
     this.judge(targets);
     if (targets.ttft !== undefined && ttft <= targets.ttft) this.passed.ttft++;
     if (targets.tpot !== undefined && (Number.isNaN(tpot) || tpot <= targets.tpot)) this.passed.tpot++;
+    if (targets.e2e !== undefined && e2e <= targets.e2e) this.passed.e2e++;
+    if (targets.tpat !== undefined && tpat <= targets.tpat) this.passed.tpat++;
     if (pd) {
       const c = this.pdCols;
       c.prefillQueue.push(pd.prefillQueue);
@@ -290,6 +295,8 @@ export class MetricsCollector {
     if (hasTargets(targets)) this.judged.all++;
     if (targets.ttft !== undefined) this.judged.ttft++;
     if (targets.tpot !== undefined) this.judged.tpot++;
+    if (targets.e2e !== undefined) this.judged.e2e++;
+    if (targets.tpat !== undefined) this.judged.tpat++;
   }
 
   get completedCount(): number {
@@ -394,6 +401,8 @@ export class MetricsCollector {
         output_tokens: this.outputTokens,
         input_tokens_per_s: duration > 0 ? this.promptTokens / duration : 0,
         total_tokens_per_s: duration > 0 ? (this.promptTokens + this.outputTokens) / duration : 0,
+        slo_attainment_e2e: this.judged.e2e > 0 ? this.passed.e2e / this.judged.e2e : null,
+        slo_attainment_tpat: this.judged.tpat > 0 ? this.passed.tpat / this.judged.tpat : null,
       },
       slo: hasTargets(t)
         ? {

@@ -3,7 +3,7 @@
 // simulator: `node test/serving/golden/vllm-world.mjs <dist dir>` prints the digest.
 import { createHash } from 'node:crypto';
 
-const ADDED_METRICS = new Set(['tpat_ms', 'std', 'median', 'itl_ms', 'input_tokens', 'output_tokens', 'input_tokens_per_s', 'total_tokens_per_s']);
+const ADDED_METRICS = new Set(['tpat_ms', 'std', 'median', 'itl_ms', 'input_tokens', 'output_tokens', 'input_tokens_per_s', 'total_tokens_per_s', 'slo_attainment_e2e', 'slo_attainment_tpat']);
 
 export function vllmWorldDigest(mod) {
   const { Cluster, SIGNALS, randomStream, MetricsCollector, createPolicy, VLLM_DEFAULTS } = mod;
