@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { findResultDirs, readResults } from '../experiment/results-dir.js';
 import { InputError } from '../input-error.js';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { compareWithBenchmark, parseBenchmarkFile } from '../report/benchmark-format.js';
 import { compareResults, parseMetrics, parseTolerance } from '../report/compare.js';
 import { formatComparison } from '../report/compare-table.js';
 import { action, EXIT_FAILED } from './errors.js';
@@ -19,7 +21,7 @@ export function registerCompare(program: Command): void {
   program
     .command('compare')
     .description('compare candidate results with a baseline; exit 1 when a metric is worse beyond the tolerance')
-    .argument('<baseline>', 'results directory (results/<experiment>) or a root of several')
+    .argument('<baseline>', 'results directory (results/<experiment>), a root of several, or a vLLM benchmark_serving / SGLang bench_serving result file')
     .argument('<candidate>', 'results directory of the same experiment(s)')
     .option('--tolerance <t>', 'allowed relative change in the worse direction, e.g. 2% or 0.02', '2%')
     .option('--metrics <names...>', 'metrics to check (comma or space separated; default: latency p50/p99, throughput, SLO attainment, goodput)')
@@ -27,6 +29,15 @@ export function registerCompare(program: Command): void {
       action((baseline: string, candidate: string, flags: CompareFlags) => {
         const tolerance = parseTolerance(flags.tolerance);
         const metrics = parseMetrics(flags.metrics);
+        if (existsSync(baseline) && statSync(baseline).isFile()) {
+          // A measured run (vLLM benchmark_serving or SGLang bench_serving) against a simulated one.
+          const runs = parseBenchmarkFile(readFileSync(baseline, 'utf8'), baseline);
+          const cand = findResultDirs(candidate);
+          if (cand.size !== 1) throw new InputError(`${candidate} holds ${cand.size} experiments; give one experiment's results directory to hold against ${baseline}`);
+          const cmp = compareWithBenchmark(runs, baseline, readResults([...cand.values()][0]), metrics, tolerance);
+          process.stdout.write(formatComparison(cmp, tolerance) + '\n');
+          return cmp.regressions > 0 ? EXIT_FAILED : 0;
+        }
         const base = findResultDirs(baseline);
         const cand = findResultDirs(candidate);
         // One experiment on each side: compareResults says so if they are different ones.

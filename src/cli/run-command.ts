@@ -7,6 +7,7 @@ import { DEFAULT_POINT_TIMEOUT_S, runExperimentFile, type ExperimentRun } from '
 import type { PointResult } from '../experiment/run-point.js';
 import { parseShard } from '../experiment/shard.js';
 import { InputError } from '../input-error.js';
+import { vllmLine } from '../report/benchmark-format.js';
 import { formatPdTable } from '../report/pd-table.js';
 import { formatRunTable, formatServedTable, pointLabel } from '../report/run-table.js';
 import { action, EXIT_BAD_INPUT, EXIT_FAILED, reportError } from './errors.js';
@@ -18,6 +19,7 @@ const EXIT_INTERRUPTED = 130;
 
 interface RunFlags {
   json?: boolean;
+  format?: string;
   out?: string;
   requestsCsv?: boolean;
   workers?: string;
@@ -44,13 +46,16 @@ function jsonLine(r: PointRecord): string {
     metrics: {
       ttft_ms: m.ttft_ms,
       tpot_ms: m.tpot_ms,
+      itl_ms: m.itl_ms,
       e2e_ms: m.e2e_ms,
       tpat_ms: m.tpat_ms,
       queue_ms: m.queue_ms,
       router_queue_ms: m.router_queue_ms,
       instance_queue_ms: m.instance_queue_ms,
       throughput_rps: m.throughput_rps,
+      input_tokens_per_s: m.input_tokens_per_s,
       output_tokens_per_s: m.output_tokens_per_s,
+      total_tokens_per_s: m.total_tokens_per_s,
       slo_attainment: m.slo_attainment,
       slo_attainment_ttft: m.slo_attainment_ttft,
       slo_attainment_tpot: m.slo_attainment_tpot,
@@ -76,7 +81,8 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('simulate experiment files and print their results')
     .argument('<files...>', 'experiment YAML files')
-    .option('--json', 'print one JSON object per point instead of tables')
+    .option('--json', 'print one JSON object per point instead of tables (same as --format json)')
+    .addOption(new Option('--format <f>', 'output: table, json (one object per point), vllm (one object per point with vLLM benchmark_serving keys)').choices(['table', 'json', 'vllm']))
     .option('--out <dir>', 'results root directory (default: results/)')
     .option('--requests-csv', 'also write one row per request to requests.csv')
     .addOption(new Option('--workers <n>', 'worker threads running points in parallel').default(undefined, 'number of cores'))
@@ -87,6 +93,7 @@ export function registerRun(program: Command): void {
     .option('--replicates <n>', "runs of each point, seeds seed..seed+n-1 (overrides the file's replicates)")
     .action(
       action(async (files: string[], flags: RunFlags) => {
+        if (flags.format === 'json') flags.json = true;
         const workers = parseWorkers(flags.workers);
         const shard = flags.shard !== undefined ? parseShard(flags.shard) : undefined;
         const pointTimeoutS = parseTimeout(flags.pointTimeout);
@@ -120,6 +127,9 @@ async function runOne(
   pointTimeoutS: number | undefined,
 ): Promise<'ok' | 'failed' | 'interrupted'> {
   const abort = new AbortController();
+  // Machine-readable output: one line per point, nothing else on stdout.
+  const lines = flags.format === 'vllm' ? vllmLine : flags.json ? jsonLine : undefined;
+  if (lines) flags.json = true;
   const progress = createProgress(file, !flags.json);
   const pointProgress = createPointProgress(file, !flags.json);
   let interrupts = 0;
@@ -150,7 +160,7 @@ async function runOne(
         if (total > 1) progress.start(total, resumed);
       },
       onPoint: (r) => {
-        if (flags.json) process.stdout.write(jsonLine(r) + '\n');
+        if (lines) process.stdout.write(lines(r) + '\n');
       },
       onProgress: (p) => progress.update(p),
       onPointProgress: (done, total, unit) => pointProgress.update(done, total, unit),

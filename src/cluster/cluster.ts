@@ -1,6 +1,6 @@
 import { Simulator, type Random } from '../engine/index.js';
 import type { TimingModel } from '../hardware/types.js';
-import type { InstanceInfo, MetricsCollector, PdTimes } from '../metrics/index.js';
+import { blankOutcome, resetOutcome, type InstanceInfo, type MetricsCollector, type RequestOutcome } from '../metrics/index.js';
 import {
   createDpDispatcher,
   defaultDecodeHeadroom,
@@ -22,6 +22,7 @@ import { InstanceEndpoint } from './endpoint.js';
 import type { FrontendLatency } from './frontend.js';
 import { KvLink, type LinkSpec } from './kv-link.js';
 import { MetricRefresher, type RefreshIntervals } from './metric-refresher.js';
+import { StepGaps } from './step-gaps.js';
 
 /** One server of the fleet, fully resolved (timing model and KV capacity already computed). */
 export interface InstanceSpec {
@@ -77,10 +78,12 @@ export interface ClusterOptions {
   classes: readonly string[];
   warn(message: string): void;
   /**
-   * Called for every request that ends, completed or rejected (e.g. to write requests.csv).
+   * Called for every request that ends, completed or rejected.
    * `responseS`: the delay from the engine's token times to the client's.
    */
   onRequestEnd?(req: RequestSpec, seq: Sequence | undefined, instance: string | undefined, rejection?: string, responseS?: number): void;
+  /** Called with the outcome record of every request that ends (e.g. to write requests.csv); the record is reused. */
+  onOutcome?(outcome: RequestOutcome): void;
 }
 
 /** Pull mode PD: KV tokens of output a decode instance must have room for beyond the prompt (the PD gateway's default). */
@@ -124,10 +127,11 @@ export class Cluster {
   private ending = false;
   /** Closed loop: the stream has more to send once a client is free. */
   private awaitingClient = false;
-  private readonly completion = { outputTokens: 0, ttft: 0, e2e: 0 };
+  private readonly completion = { outputTokens: 0, ttft: 0, e2e: 0, failed: false };
+  /** The outcome record of the request ending now (one object, refilled per request). */
+  private readonly outcome = blankOutcome();
   /** Decode side: disaggregated requests waiting for KV blocks, per decode endpoint, FIFO. */
   private readonly awaitingKv = new Map<InstanceEndpoint, PdFlight[]>();
-  private readonly pdTimes: PdTimes = { prefillIndex: 0, prefillQueue: 0, prefillCompute: 0, kvWait: 0, transfer: 0, decodeWait: 0 };
 
   constructor(private readonly opts: ClusterOptions) {
     this.endpoints = opts.instances.map((spec, i) => this.buildEndpoint(spec, i));
@@ -181,7 +185,7 @@ export class Cluster {
         new Instance({
           id: dp === 1 ? spec.id : `${spec.id}/dp${r}`,
           sim: this.sim,
-          timing: spec.timing,
+          timing: new StepGaps(spec.timing, this.opts.collector.itl),
           config: spec.config,
           kvCapacityTokens: spec.kvCapacityTokens,
           maxModelLen: spec.maxModelLen,
@@ -306,10 +310,10 @@ export class Cluster {
   private dispatch(req: RequestSpec, endpoint: InstanceEndpoint): void {
     const error = endpoint.engine.admissionError(req);
     if (error) {
-      // The engine answers with an error at once; the gateway sees the request end.
-      this.fillCompletion(0, 0, 0);
+      // The engine answers with an error at once: the gateway sees the request fail (not complete).
+      this.fillCompletion(0, NaN, NaN, true);
       this.gateway!.complete(req, endpoint, this.completion);
-      this.reject(req, error, endpoint.id, 'too-long');
+      this.reject(req, error, endpoint, 'too-long', this.sim.now);
       return;
     }
     // Hashes made at a block size the engine's blocks are no multiple of: re-express them at its own.
@@ -330,9 +334,9 @@ export class Cluster {
     flight.dispatchedAt = this.sim.now;
     const error = prefill.engine.admissionError(req) ?? decode.engine.admissionError(req);
     if (error) {
-      this.fillCompletion(0, 0, 0);
+      this.fillCompletion(0, NaN, NaN, true);
       this.pd!.complete(req, decode, this.completion);
-      this.reject(req, error, decode.id, 'too-long');
+      this.reject(req, error, decode, 'too-long', this.sim.now);
       return;
     }
     if (!info.disaggregated || prefill === decode) {
@@ -422,11 +426,34 @@ export class Cluster {
     return link;
   }
 
-  private reject(req: RequestSpec, reason: string, instance: string | undefined, kind: RejectionKind): void {
+  private reject(req: RequestSpec, reason: string, instance: InstanceEndpoint | undefined, kind: RejectionKind, dispatched = -1): void {
     this.inflight--;
-    this.opts.collector.recordRejection(this.classOf(req), reason, kind);
-    this.opts.onRequestEnd?.(req, undefined, instance, reason);
+    const o = this.startOutcome(req);
+    o.dispatched = dispatched;
+    if (instance) {
+      o.instanceIndex = instance.index;
+      o.instanceId = instance.id;
+    }
+    o.rejection = { reason, kind };
+    this.endOutcome(o);
+    this.opts.onRequestEnd?.(req, undefined, instance?.id, reason);
     this.clientFree(this.sim.now);
+  }
+
+  private startOutcome(req: RequestSpec): RequestOutcome {
+    const o = resetOutcome(this.outcome);
+    o.id = req.id;
+    o.classIndex = this.classOf(req);
+    o.className = req.workloadClass;
+    o.promptTokens = req.promptTokens;
+    o.outputTokens = req.outputTokens;
+    o.arrival = req.arrival;
+    return o;
+  }
+
+  private endOutcome(o: RequestOutcome): void {
+    this.opts.collector.record(o);
+    this.opts.onOutcome?.(o);
   }
 
   private onFirstToken(seq: Sequence): void {
@@ -457,28 +484,33 @@ export class Cluster {
       endpoint.windowTpotCount++;
       endpoint.windowTpotSum += (e2e - ttft) / (req.outputTokens - 1);
     }
-    const split = flight?.seqPrefill !== undefined ? this.pdBreakdown(flight) : undefined;
+    // Disaggregated: the prompt's queue, scheduling and cache hits happened on the prefill side.
+    const p = flight?.seqPrefill;
     // The client sees each token later by the response path, and sent the request earlier by the request path.
     const frontend = this.opts.instances[endpoint.index].frontend;
     const responseS = frontend?.responseS ?? 0;
     const requestS = flight ? 0 : (frontend?.requestS ?? 0);
-    this.opts.collector.recordCompletion(
-      {
-        classIndex: this.classOf(req),
-        instanceIndex: endpoint.index,
-        arrival: req.arrival,
-        dispatched: flight ? flight.dispatchedAt : seq.enqueuedAt - requestS,
-        enqueued: split ? flight!.seqPrefill!.enqueuedAt : seq.enqueuedAt,
-        firstScheduled: split ? flight!.seqPrefill!.firstScheduledAt : seq.firstScheduledAt,
-        firstToken: seq.firstTokenAt + responseS,
-        finished: seq.finishedAt + responseS,
-        promptTokens: req.promptTokens,
-        outputTokens: req.outputTokens,
-        cachedTokens: split ? flight!.seqPrefill!.cachedTokens : seq.cachedTokens,
-        preemptions: seq.preemptions + (split ? flight!.seqPrefill!.preemptions : 0),
-      },
-      split,
-    );
+    const o = this.startOutcome(req);
+    o.dispatched = flight ? flight.dispatchedAt : seq.enqueuedAt - requestS;
+    o.instanceIndex = endpoint.index;
+    o.instanceId = endpoint.id;
+    o.enqueued = p ? p.enqueuedAt : seq.enqueuedAt;
+    o.firstScheduled = p ? p.firstScheduledAt : seq.firstScheduledAt;
+    o.firstToken = seq.firstTokenAt + responseS;
+    o.finished = seq.finishedAt + responseS;
+    o.clientFirstTokenOffset = responseS;
+    o.cachedTokens = p ? p.cachedTokens : seq.cachedTokens;
+    o.preemptions = seq.preemptions + (p ? p.preemptions : 0);
+    if (p) {
+      o.prefillInstanceIndex = flight!.prefill.index;
+      o.prefillInstanceId = flight!.prefill.id;
+      o.prefillDone = flight!.prefillDoneAt;
+      o.kvReserved = flight!.reservedAt;
+      o.transferDone = flight!.transferDoneAt;
+      o.decodeJoined = flight!.seqDecode!.transferredAt;
+      o.bootstrap = flight!.bootstrap;
+    }
+    this.endOutcome(o);
     this.opts.onRequestEnd?.(req, seq, endpoint.id, undefined, responseS);
     this.fillCompletion(req.outputTokens, ttft, e2e);
     if (this.gateway) this.gateway.complete(req, endpoint, this.completion);
@@ -486,25 +518,12 @@ export class Cluster {
     this.clientFree(seq.finishedAt + responseS);
   }
 
-  /** Where a disaggregated request's time to first token went. */
-  private pdBreakdown(f: PdFlight): PdTimes {
-    const p = f.seqPrefill!;
-    const t = this.pdTimes;
-    t.prefillIndex = f.prefill.index;
-    t.prefillQueue = p.firstScheduledAt - p.enqueuedAt;
-    t.prefillCompute = f.prefillDoneAt - p.firstScheduledAt;
-    // Bootstrapped (SGLang), the KV wait comes before the prefill and the transfer follows it.
-    t.kvWait = f.bootstrap ? f.reservedAt - f.dispatchedAt : f.reservedAt - f.prefillDoneAt;
-    t.transfer = f.transferDoneAt - (f.bootstrap ? f.prefillDoneAt : f.reservedAt);
-    t.decodeWait = f.seqDecode!.transferredAt - f.transferDoneAt;
-    return t;
-  }
-
-  private fillCompletion(outputTokens: number, ttft: number, e2e: number): void {
-    const c = this.completion as { outputTokens: number; ttft: number; e2e: number };
+  private fillCompletion(outputTokens: number, ttft: number, e2e: number, failed = false): void {
+    const c = this.completion;
     c.outputTokens = outputTokens;
     c.ttft = ttft;
     c.e2e = e2e;
+    c.failed = failed;
   }
 
   private classOf(req: RequestSpec): number {

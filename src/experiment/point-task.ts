@@ -2,7 +2,7 @@ import { fileSystemError, InputError } from '../input-error.js';
 import { RoutingError } from '../routing/index.js';
 import type { ExperimentPoint, LoadedExperiment } from './load.js';
 import type { PointRecord } from './point-record.js';
-import { RequestLog, requestRow } from './request-log.js';
+import { outcomeRow, RequestLog } from './request-log.js';
 import { runPoint, type RunHooks } from './run-point.js';
 
 /** A point's record, plus the stack of an unexpected error (a bug deserves its trace; kept out of results). */
@@ -20,12 +20,9 @@ export async function executePoint(exp: LoadedExperiment, point: ExperimentPoint
   let log: RequestLog | undefined;
   try {
     log = requestsCsv ? new RequestLog(requestsCsv) : undefined;
-    const row = log ? requestRow(log) : undefined;
     const record = await runPoint(exp, point, {
-      onRequestEnd(req, seq, instance, rejection) {
-        row?.(req, seq, instance, rejection);
-        watch?.onRequestEnd?.(req, seq, instance, rejection);
-      },
+      ...(log && { onOutcome: outcomeRow(log) }),
+      ...(watch?.onRequestEnd && { onRequestEnd: watch.onRequestEnd }),
     });
     log?.close();
     return { record };

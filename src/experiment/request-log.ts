@@ -1,6 +1,6 @@
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import type { Sequence } from '../serving/index.js';
-import type { RequestSpec } from '../workload/index.js';
+import { e2e, tpot, ttft, type RequestOutcome } from '../metrics/index.js';
+import { csvField, quoted } from './csv-field.js';
 
 /** Suffix of a request log still being written; a run that stops early leaves it, never a finished-looking CSV. */
 export const PARTIAL_SUFFIX = '.partial';
@@ -18,7 +18,7 @@ export class RequestLog {
     rmSync(this.tmp, { force: true });
     this.fd = openSync(this.tmp, 'wx');
     this.write(
-      'id,class,arrival_s,instance,prompt_tokens,output_tokens,cached_tokens,ttft_ms,tpot_ms,e2e_ms,queue_ms,preemptions,rejection\n',
+      'id,class,arrival_s,instance,prompt_tokens,output_tokens,cached_tokens,ttft_ms,tpot_ms,e2e_ms,queue_ms,preemptions,rejection,prefill_instance,router_queue_ms,rejection_kind\n',
     );
   }
 
@@ -55,19 +55,20 @@ export class RequestLog {
   }
 }
 
-/** The run hook that writes one CSV row per request as it ends. */
-export function requestRow(log: RequestLog) {
-  return (req: RequestSpec, seq: Sequence | undefined, instance: string | undefined, rejection?: string, responseS = 0) => {
+/** The run hook that writes one CSV row per request as it ends, from its outcome record. */
+export function outcomeRow(log: RequestLog) {
+  return (o: RequestOutcome) => {
     const ms = (s: number) => (s * 1000).toFixed(3);
-    if (!seq) {
-      log.write(`${req.id},${req.workloadClass},${req.arrival.toFixed(6)},${instance ?? ''},${req.promptTokens},${req.outputTokens},,,,,,,"${rejection ?? ''}"\n`);
+    const head = `${o.id},${csvField(o.className)},${o.arrival.toFixed(6)},${csvField(o.instanceId)},${o.promptTokens},${o.outputTokens}`;
+    if (o.rejection) {
+      log.write(`${head},,,,,,,${quoted(o.rejection.reason)},${csvField(o.prefillInstanceId)},,${o.rejection.kind}\n`);
       return;
     }
-    const ttft = seq.firstTokenAt + responseS - req.arrival;
-    const e2e = seq.finishedAt + responseS - req.arrival;
-    const tpot = req.outputTokens > 1 ? ms((e2e - ttft) / (req.outputTokens - 1)) : '';
+    const tpotS = tpot(o);
+    // Queue time: at the router, then at the instance that computed the prompt (the prefill side when disaggregated).
+    const queue = o.firstScheduled - o.arrival - (o.enqueued - o.dispatched);
     log.write(
-      `${req.id},${req.workloadClass},${req.arrival.toFixed(6)},${instance},${req.promptTokens},${req.outputTokens},${seq.cachedTokens},${ms(ttft)},${tpot},${ms(e2e)},${ms(seq.firstScheduledAt - req.arrival)},${seq.preemptions},\n`,
+      `${head},${o.cachedTokens},${ms(ttft(o))},${Number.isNaN(tpotS) ? '' : ms(tpotS)},${ms(e2e(o))},${ms(queue)},${o.preemptions},,${csvField(o.prefillInstanceId)},${ms(o.dispatched - o.arrival)},\n`,
     );
   };
 }

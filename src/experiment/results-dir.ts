@@ -3,6 +3,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileSystemError, InputError } from '../input-error.js';
 import { isFailure, type PointFailure, type PointRecord } from './point-record.js';
 import { processAlive } from './process-alive.js';
+import { classMetrics, csvMetrics } from '../metrics/index.js';
+import { csvField } from './csv-field.js';
 import { PARTIAL_SUFFIX } from './request-log.js';
 import { isLockFile } from './results-lock.js';
 import type { PointResult } from './run-point.js';
@@ -330,22 +332,8 @@ function parseJson(path: string): unknown {
   }
 }
 
-/** The metrics columns of summary.csv, by name; `sim compare` uses the same names. */
-export const SUMMARY_METRICS: [string, (r: PointResult) => number | null][] = [
-  ['completed', (r) => r.completed],
-  ['rejected', (r) => r.rejected],
-  ['ttft_p50_ms', (r) => r.metrics.ttft_ms.p50],
-  ['ttft_p99_ms', (r) => r.metrics.ttft_ms.p99],
-  ['tpot_p50_ms', (r) => r.metrics.tpot_ms.p50],
-  ['tpot_p99_ms', (r) => r.metrics.tpot_ms.p99],
-  ['e2e_p50_ms', (r) => r.metrics.e2e_ms.p50],
-  ['e2e_p99_ms', (r) => r.metrics.e2e_ms.p99],
-  ['throughput_rps', (r) => r.metrics.throughput_rps],
-  ['output_tokens_per_s', (r) => r.metrics.output_tokens_per_s],
-  ['slo_attainment', (r) => r.metrics.slo_attainment],
-  ['goodput_rps', (r) => r.metrics.goodput_rps],
-  ['cost_per_hour', (r) => r.cost_per_hour],
-];
+/** The metrics columns of summary.csv, by name, from the metric catalog (`sim compare` uses the same names). */
+export const SUMMARY_METRICS: [string, (r: PointResult) => number | null][] = csvMetrics().map((m) => [m.name, (r) => m.get(r)]);
 
 /**
  * One row per point: its id, the swept values as columns, then the headline metrics; an error
@@ -354,11 +342,17 @@ export const SUMMARY_METRICS: [string, (r: PointResult) => number | null][] = [
 export function summaryCsv(records: readonly PointRecord[]): string {
   const swept = [...new Set(records.flatMap((r) => Object.keys(r.point)))];
   const anyFailed = records.some(isFailure);
-  const header = ['id', ...swept, ...SUMMARY_METRICS.map(([h]) => h), ...(anyFailed ? ['error'] : [])];
+  // Per-class columns once there is more than one class.
+  const classes = [...new Set(records.flatMap((r) => (isFailure(r) ? [] : Object.keys(r.summary.classes ?? {}))))];
+  const metrics: [string, (r: PointResult) => number | null][] = [
+    ...SUMMARY_METRICS,
+    ...(classes.length > 1 ? classMetrics(classes).map((m): [string, (r: PointResult) => number | null] => [m.name, (r) => m.get(r)]) : []),
+  ];
+  const header = ['id', ...swept, ...metrics.map(([h]) => csvField(h)), ...(anyFailed ? ['error'] : [])];
   const rows = records.map((r) => [
     r.id,
     ...swept.map((k) => csvCell(r.point[k])),
-    ...SUMMARY_METRICS.map(([, f]) => (isFailure(r) ? '' : csvCell(f(r)))),
+    ...metrics.map(([, f]) => (isFailure(r) ? '' : csvCell(f(r)))),
     ...(anyFailed ? [isFailure(r) ? csvCell(r.error) : ''] : []),
   ]);
   return [header, ...rows].map((row) => row.join(',')).join('\n') + '\n';
@@ -366,8 +360,7 @@ export function summaryCsv(records: readonly PointRecord[]): string {
 
 function csvCell(v: unknown): string {
   if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) return '';
-  const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  return csvField(typeof v === 'object' ? JSON.stringify(v) : String(v));
 }
 
 export type { PointFailure, PointRecord };

@@ -3,7 +3,7 @@ import { randomStream } from '../engine/index.js';
 import type { GpuCatalog, ModelCatalog, ModelSpec } from '../hardware/index.js';
 import { experimentCatalogs } from './experiment-catalogs.js';
 import { InputError } from '../input-error.js';
-import { MetricsCollector, type RunSummary, type SloSpec } from '../metrics/index.js';
+import { MetricsCollector, type RequestOutcome, type RunSummary, type SloSpec } from '../metrics/index.js';
 import { createPolicy, loadPolicyModule, RoutingConfigError, UnknownOptionError, type RoutingPolicy } from '../routing/index.js';
 import type { Sequence } from '../serving/index.js';
 import { openWorkload, type RequestSpec, type RequestStream } from '../workload/index.js';
@@ -41,6 +41,8 @@ export interface RunHooks {
   gpus?: GpuCatalog;
   /** Per-request output (requests.csv). */
   onRequestEnd?(req: RequestSpec, seq: Sequence | undefined, instance: string | undefined, rejection?: string, responseS?: number): void;
+  /** The outcome record of every request as it ends (requests.csv); reused, copy to keep. */
+  onOutcome?(outcome: RequestOutcome): void;
 }
 
 /** Default engine-metric refresh interval, as AIBrix's gateway (AIBIX_POD_METRIC_REFRESH_INTERVAL_MS). */
@@ -111,6 +113,7 @@ export async function preparePoint(exp: LoadedExperiment, point: ExperimentPoint
     classes,
     warn,
     onRequestEnd: hooks.onRequestEnd,
+    onOutcome: hooks.onOutcome,
   });
   const stream = openWorkload(cfg.workload, { seed: cfg.seed, baseDir, file, blockTokens: commonBlockTokens(entries) });
   return { cluster, collector, stream, entries, warnings };
@@ -121,9 +124,10 @@ export async function runPoint(exp: LoadedExperiment, point: ExperimentPoint, ho
   const cfg = point.config;
   const timeline = new TimelineCollector();
   const { cluster, collector, stream, entries, warnings } = await preparePoint(exp, point, {
-    onRequestEnd(req, seq, instance, rejection) {
+    ...hooks,
+    onRequestEnd(req, seq, instance, rejection, responseS) {
       timeline.onRequestEnd(req, seq, instance, rejection);
-      hooks.onRequestEnd?.(req, seq, instance, rejection);
+      hooks.onRequestEnd?.(req, seq, instance, rejection, responseS);
     },
   });
   cluster.run(stream);

@@ -1,4 +1,6 @@
 import { Column } from './column.js';
+import { GapPool } from './gap-pool.js';
+import type { RequestOutcome } from './outcome.js';
 import { hasTargets, meetsSlo, type SloSpec, type SloTargets } from './slo.js';
 import { LogSketch } from './log-sketch.js';
 import { describe, describeSorted, percentileOf, quantile, quantileGrid, scale, sortedFinite, type Distribution } from './stats.js';
@@ -96,6 +98,17 @@ export interface RunMetrics {
   goodput_rps: number | null;
   preemptions: number;
   prefix_cache_hit_rate: number;
+  /** Inter-token latency: every gap between consecutive output tokens of every request, pooled. */
+  itl_ms: Distribution;
+  /** Prompt and output tokens of the completed requests. */
+  input_tokens: number;
+  output_tokens: number;
+  /** Prompt tokens, and prompt + output tokens, of completed requests per second of the run. */
+  input_tokens_per_s: number;
+  total_tokens_per_s: number;
+  /** Share of requests meeting the E2E target alone, and the TPAT target alone (null when not set). */
+  slo_attainment_e2e: number | null;
+  slo_attainment_tpat: number | null;
 }
 
 export interface RunSummary {
@@ -155,12 +168,17 @@ export class MetricsCollector {
   private readonly classOf = new Column();
   private readonly instanceOf = new Column();
   private readonly met: Column;
+  /** Inter-token gaps, fed per step by the servers (see GapPool). */
+  readonly itl = new GapPool();
+  /** Over completed requests: Σ (last token − first token) and Σ (output − 1), the gaps' sum and count. */
+  private decodeSpan = 0;
+  private gapCount = 0;
   /**
    * Requests judged against each SLO, and those that met it. Only classes with that target count
    * (a class without targets neither meets nor misses); rejections count as misses.
    */
-  private readonly judged = { all: 0, ttft: 0, tpot: 0 };
-  private readonly passed = { ttft: 0, tpot: 0 };
+  private readonly judged = { all: 0, ttft: 0, tpot: 0, e2e: 0, tpat: 0 };
+  private readonly passed = { ttft: 0, tpot: 0, e2e: 0, tpat: 0 };
   private readonly pdCols = {
     prefillQueue: new Column(16),
     prefillCompute: new Column(16),
@@ -205,6 +223,34 @@ export class MetricsCollector {
 
   noteArrival(t: number): void {
     if (t < this.firstArrival) this.firstArrival = t;
+  }
+
+  private readonly scratch: CompletedRequest = {
+    classIndex: 0, instanceIndex: 0, arrival: 0, dispatched: 0, enqueued: 0, firstScheduled: 0,
+    firstToken: 0, finished: 0, promptTokens: 0, outputTokens: 0, cachedTokens: 0, preemptions: 0,
+  };
+  private readonly scratchPd: PdTimes = { prefillIndex: 0, prefillQueue: 0, prefillCompute: 0, kvWait: 0, transfer: 0, decodeWait: 0 };
+
+  /** One request's outcome record: a completion, or a rejection (with its reason and kind). */
+  record(o: RequestOutcome): void {
+    if (o.rejection) {
+      this.recordRejection(o.classIndex, o.rejection.reason, o.rejection.kind);
+      return;
+    }
+    const r = this.scratch;
+    r.classIndex = o.classIndex;
+    r.instanceIndex = o.instanceIndex;
+    r.arrival = o.arrival;
+    r.dispatched = o.dispatched;
+    r.enqueued = o.enqueued;
+    r.firstScheduled = o.firstScheduled;
+    r.firstToken = o.firstToken;
+    r.finished = o.finished;
+    r.promptTokens = o.promptTokens;
+    r.outputTokens = o.outputTokens;
+    r.cachedTokens = o.cachedTokens;
+    r.preemptions = o.preemptions;
+    this.recordCompletion(r, o.prefillInstanceIndex >= 0 ? pdTimes(o, this.scratchPd) : undefined);
   }
 
   recordCompletion(r: CompletedRequest, pd?: PdTimes): void {
@@ -254,6 +300,8 @@ export class MetricsCollector {
     this.judge(targets);
     if (targets.ttft !== undefined && ttft <= targets.ttft) this.passed.ttft++;
     if (targets.tpot !== undefined && (Number.isNaN(tpot) || tpot <= targets.tpot)) this.passed.tpot++;
+    if (targets.e2e !== undefined && e2e <= targets.e2e) this.passed.e2e++;
+    if (targets.tpat !== undefined && tpat <= targets.tpat) this.passed.tpat++;
     if (pd) {
       this.pdCount++;
       if (sk) {
@@ -278,6 +326,20 @@ export class MetricsCollector {
     this.promptTokens += r.promptTokens;
     this.cachedTokens += r.cachedTokens;
     this.preemptions += r.preemptions;
+    if (r.outputTokens > 1) {
+      this.decodeSpan += r.finished - r.firstToken;
+      this.gapCount += r.outputTokens - 1;
+    }
+  }
+
+  /**
+   * ITL over all gaps. The steps fed the pool every gap of a sequence decoding in consecutive
+   * steps; the gaps they cannot see (the token recomputed after a preemption, whose gap spans
+   * the wait) are the remainder of the requests' known total, each taken at their mean.
+   */
+  private itlDistribution(): Distribution {
+    const missing = this.gapCount - this.itl.count;
+    return missing > 0 ? this.itl.distribution((this.decodeSpan - this.itl.sum) / missing, missing) : this.itl.distribution();
   }
 
   /** Moves every kept value into sketches and drops the columns (once, at the exact limit). */
@@ -330,6 +392,8 @@ export class MetricsCollector {
     if (hasTargets(targets)) this.judged.all++;
     if (targets.ttft !== undefined) this.judged.ttft++;
     if (targets.tpot !== undefined) this.judged.tpot++;
+    if (targets.e2e !== undefined) this.judged.e2e++;
+    if (targets.tpat !== undefined) this.judged.tpat++;
   }
 
   get completedCount(): number {
@@ -517,6 +581,13 @@ export class MetricsCollector {
         goodput_rps: this.anySlo ? (duration > 0 ? this.metCount / duration : 0) : null,
         preemptions: this.preemptions,
         prefix_cache_hit_rate: this.promptTokens > 0 ? this.cachedTokens / this.promptTokens : 0,
+        itl_ms: scale(this.itlDistribution(), 1000),
+        input_tokens: this.promptTokens,
+        output_tokens: this.outputTokens,
+        input_tokens_per_s: duration > 0 ? this.promptTokens / duration : 0,
+        total_tokens_per_s: duration > 0 ? (this.promptTokens + this.outputTokens) / duration : 0,
+        slo_attainment_e2e: this.judged.e2e > 0 ? this.passed.e2e / this.judged.e2e : null,
+        slo_attainment_tpat: this.judged.tpat > 0 ? this.passed.tpat / this.judged.tpat : null,
       },
       slo: hasTargets(t)
         ? {
@@ -604,11 +675,12 @@ function sketchesOf(list: Sketches['byInstance'], i: number): { ttft: LogSketch;
 
 /** A sketch's distribution in milliseconds (mean exact, percentiles within the relative error). */
 function sketchMs(s: LogSketch): Distribution {
-  if (s.count === 0) return { mean: NaN, p50: NaN, p90: NaN, p95: NaN, p99: NaN };
-  return scale(
-    { mean: s.sum / s.count, p50: s.quantile(0.5), p90: s.quantile(0.9), p95: s.quantile(0.95), p99: s.quantile(0.99) },
-    1000,
-  );
+  if (s.count === 0) return { mean: NaN, std: NaN, median: NaN, p50: NaN, p90: NaN, p95: NaN, p99: NaN };
+  const mean = s.sum / s.count;
+  // Population std from the exact sums (numerically fine at latency magnitudes).
+  const std = Math.sqrt(Math.max(0, s.sumSq / s.count - mean * mean));
+  const median = s.quantile(0.5);
+  return scale({ mean, std, median, p50: median, p90: s.quantile(0.9), p95: s.quantile(0.95), p99: s.quantile(0.99) }, 1000);
 }
 
 /** quantileGrid (101 quantiles, ms, 3 decimals) from a sketch. */
@@ -625,6 +697,18 @@ function gpuTypeNames(instances: readonly InstanceInfo[]): string[] {
 
 function membersOf(instances: readonly InstanceInfo[], gpu: string): Set<number> {
   return new Set(instances.flatMap((x, i) => (x.gpuType === gpu ? [i] : [])));
+}
+
+/** Where a disaggregated request's time to first token went, from its outcome record. */
+export function pdTimes(o: RequestOutcome, t: PdTimes): PdTimes {
+  t.prefillIndex = o.prefillInstanceIndex;
+  t.prefillQueue = o.firstScheduled - o.enqueued;
+  t.prefillCompute = o.prefillDone - o.firstScheduled;
+  // Bootstrapped (SGLang), the KV wait comes before the prefill and the transfer follows it.
+  t.kvWait = o.bootstrap ? o.kvReserved - o.dispatched : o.kvReserved - o.prefillDone;
+  t.transfer = o.transferDone - (o.bootstrap ? o.prefillDone : o.kvReserved);
+  t.decodeWait = o.decodeJoined - o.transferDone;
+  return t;
 }
 
 function select(col: Column, key: Column, value: number): Float64Array {

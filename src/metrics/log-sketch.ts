@@ -70,9 +70,10 @@ export class LogSketch {
   private readonly pos = new Store();
   private readonly neg = new Store();
   private zeros = 0;
-  /** Exact count, sum (in insertion order), minimum and maximum of the values added. */
+  /** Exact count, sum and sum of squares (in insertion order), minimum and maximum of the values added. */
   count = 0;
   sum = 0;
+  sumSq = 0;
   min = Infinity;
   max = -Infinity;
 
@@ -102,6 +103,7 @@ export class LogSketch {
     if (x !== x) return;
     this.count++;
     this.sum += x;
+    this.sumSq += x * x;
     if (x < this.min) this.min = x;
     if (x > this.max) this.max = x;
     if (x > MIN_MAGNITUDE) this.pos.add(key);
@@ -114,6 +116,7 @@ export class LogSketch {
     if (o.relativeError !== this.relativeError) throw new Error('cannot merge sketches of different relative errors');
     this.count += o.count;
     this.sum += o.sum;
+    this.sumSq += o.sumSq;
     if (o.min < this.min) this.min = o.min;
     if (o.max > this.max) this.max = o.max;
     this.zeros += o.zeros;

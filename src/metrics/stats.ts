@@ -3,6 +3,10 @@ import { quickselect, quantileSorted } from 'd3-array';
 /** The distribution summary reported for every latency metric. */
 export interface Distribution {
   mean: number;
+  /** Population standard deviation (numpy's np.std, as vLLM's and SGLang's benchmarks report it). */
+  std: number;
+  median: number;
+  /** The median under its older name (the report, plans and stored results read it). */
   p50: number;
   p90: number;
   p95: number;
@@ -27,16 +31,37 @@ export function sortedFinite(values: Float64Array): Float64Array {
 
 /** Mean and percentiles of sorted values (linear interpolation between order statistics, as numpy's default). */
 export function describeSorted(sorted: Float64Array): Distribution {
-  if (sorted.length === 0) return { mean: NaN, p50: NaN, p90: NaN, p95: NaN, p99: NaN };
-  let sum = 0;
-  for (let i = 0; i < sorted.length; i++) sum += sorted[i];
+  if (sorted.length === 0) return emptyDistribution();
+  const mean = meanOf(sorted);
+  const median = quantile(sorted, 0.5);
   return {
-    mean: sum / sorted.length,
-    p50: quantile(sorted, 0.5),
+    mean,
+    std: stdOf(sorted, mean),
+    median,
+    p50: median,
     p90: quantile(sorted, 0.9),
     p95: quantile(sorted, 0.95),
     p99: quantile(sorted, 0.99),
   };
+}
+
+/** The distribution of no values. */
+export function emptyDistribution(): Distribution {
+  return { mean: NaN, std: NaN, median: NaN, p50: NaN, p90: NaN, p95: NaN, p99: NaN };
+}
+
+/** The mean of finite values. */
+export function meanOf(a: Float64Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i];
+  return sum / a.length;
+}
+
+/** Population standard deviation of finite values around their mean (two passes, as numpy). */
+export function stdOf(a: Float64Array, mean: number): number {
+  let ss = 0;
+  for (let i = 0; i < a.length; i++) ss += (a[i] - mean) * (a[i] - mean);
+  return Math.sqrt(ss / a.length);
 }
 
 /** Mean and percentiles of the finite values. */
@@ -57,7 +82,7 @@ export function quantile(sorted: Float64Array, p: number): number {
 
 /** Scales every field (e.g. seconds to milliseconds). */
 export function scale(d: Distribution, k: number): Distribution {
-  return { mean: d.mean * k, p50: d.p50 * k, p90: d.p90 * k, p95: d.p95 * k, p99: d.p99 * k };
+  return { mean: d.mean * k, std: d.std * k, median: d.median * k, p50: d.p50 * k, p90: d.p90 * k, p95: d.p95 * k, p99: d.p99 * k };
 }
 
 /**
@@ -88,15 +113,15 @@ function finiteCopy(values: Float64Array): Float64Array {
  */
 export function describe(values: Float64Array): Distribution {
   const a = finiteCopy(values);
-  if (a.length === 0) return { mean: NaN, p50: NaN, p90: NaN, p95: NaN, p99: NaN };
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i];
+  if (a.length === 0) return emptyDistribution();
+  const mean = meanOf(a);
+  const std = stdOf(a, mean);
   // Increasing percentiles: each selection only needs the part right of the previous one.
   const p50 = selectQuantile(a, 0.5, 0);
   const p90 = selectQuantile(a, 0.9, Math.floor((a.length - 1) * 0.5));
   const p95 = selectQuantile(a, 0.95, Math.floor((a.length - 1) * 0.9));
   const p99 = selectQuantile(a, 0.99, Math.floor((a.length - 1) * 0.95));
-  return { mean: sum / a.length, p50, p90, p95, p99 };
+  return { mean, std, median: p50, p50, p90, p95, p99 };
 }
 
 /** Percentile `p` (0..100) of the finite values, by selection. */

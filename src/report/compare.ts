@@ -1,32 +1,17 @@
 import { InputError } from '../input-error.js';
+import { findMetric, METRICS, type MetricDef } from '../metrics/index.js';
 import type { PointFailure, PointRecord } from '../experiment/point-record.js';
 import type { StoredResults } from '../experiment/results-dir.js';
 import type { PointResult } from '../experiment/run-point.js';
 import { groupReplicates, meanCi } from './replicates.js';
 
-/** A metric `sim compare` can check, and which way is better. */
-export interface CompareMetric {
-  name: string;
-  better: 'lower' | 'higher';
-  get(r: PointResult): number | null;
-}
+/** A metric `sim compare` can check, and which way is better (an entry of the metric catalog). */
+export type CompareMetric = MetricDef;
 
-/** Named as summary.csv's columns. Lower is better for latencies, higher for attainment and rates. */
-export const COMPARE_METRICS: readonly CompareMetric[] = [
-  { name: 'ttft_p50_ms', better: 'lower', get: (r) => r.metrics.ttft_ms.p50 },
-  { name: 'ttft_p99_ms', better: 'lower', get: (r) => r.metrics.ttft_ms.p99 },
-  { name: 'tpot_p50_ms', better: 'lower', get: (r) => r.metrics.tpot_ms.p50 },
-  { name: 'tpot_p99_ms', better: 'lower', get: (r) => r.metrics.tpot_ms.p99 },
-  { name: 'e2e_p50_ms', better: 'lower', get: (r) => r.metrics.e2e_ms.p50 },
-  { name: 'e2e_p99_ms', better: 'lower', get: (r) => r.metrics.e2e_ms.p99 },
-  { name: 'queue_p99_ms', better: 'lower', get: (r) => r.metrics.queue_ms.p99 },
-  { name: 'throughput_rps', better: 'higher', get: (r) => r.metrics.throughput_rps },
-  { name: 'output_tokens_per_s', better: 'higher', get: (r) => r.metrics.output_tokens_per_s },
-  { name: 'slo_attainment', better: 'higher', get: (r) => r.metrics.slo_attainment },
-  { name: 'goodput_rps', better: 'higher', get: (r) => r.metrics.goodput_rps },
-];
+/** Every catalog metric; older names (ttft_p50_ms, ...) select the median. */
+export const COMPARE_METRICS: readonly CompareMetric[] = METRICS;
 
-export const DEFAULT_COMPARE_METRICS = ['ttft_p50_ms', 'ttft_p99_ms', 'tpot_p50_ms', 'tpot_p99_ms', 'e2e_p99_ms', 'throughput_rps', 'slo_attainment', 'goodput_rps'];
+export const DEFAULT_COMPARE_METRICS = ['ttft_median_ms', 'ttft_p99_ms', 'tpot_median_ms', 'tpot_p99_ms', 'e2e_p99_ms', 'throughput_rps', 'slo_attainment', 'goodput_rps'];
 
 export type Verdict = 'ok' | 'better' | 'worse' | 'failed' | 'missing';
 
@@ -65,7 +50,7 @@ export function parseMetrics(spec: string | readonly string[] | undefined): Comp
     .map((n) => n.trim())
     .filter(Boolean)
     .map((n) => {
-      const m = COMPARE_METRICS.find((x) => x.name === n);
+      const m = findMetric(n);
       if (!m) throw new InputError(`unknown metric "${n}" (known: ${COMPARE_METRICS.map((x) => x.name).join(', ')})`);
       return m;
     });
@@ -115,9 +100,14 @@ export function compareResults(baseline: StoredResults, candidate: StoredResults
 }
 
 function compareMetric(id: string, m: CompareMetric, base: PointResult, cand: PointResult, tolerance: number): CompareRow {
+  return compareValues(id, m, m.get(base), m.get(cand), tolerance);
+}
+
+/** One metric's verdict from its baseline and candidate values (null or not finite: no value). */
+export function compareValues(id: string, m: CompareMetric, baseline: number | null, candidate: number | null, tolerance: number): CompareRow {
   const finite = (x: number | null) => (x === null || !Number.isFinite(x) ? null : x);
-  const bv = finite(m.get(base));
-  const cv = finite(m.get(cand));
+  const bv = finite(baseline);
+  const cv = finite(candidate);
   const row = { id, metric: m.name, baseline: bv, candidate: cv };
   if (bv === null) return { ...row, change: null, verdict: 'ok' };
   if (cv === null) return { ...row, change: null, verdict: 'worse', note: 'no value in the candidate' };

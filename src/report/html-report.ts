@@ -1,7 +1,7 @@
 import type { PointFailure } from '../experiment/point-record.js';
 import type { Manifest } from '../experiment/results-dir.js';
 import type { PointResult } from '../experiment/run-point.js';
-import { REJECTION_KINDS, type RejectionKind } from '../metrics/index.js';
+import { findMetric, REJECTION_KINDS, type RejectionKind } from '../metrics/index.js';
 import type { Plot } from './choose-plots.js';
 import { REJECTION_HEADERS } from './run-table.js';
 import { groupReplicates, meanCi, seedsText } from './replicates.js';
@@ -76,19 +76,31 @@ function replicatesText(results: readonly PointResult[]): string {
   return groups.length < results.length ? ` (${groups.length} configurations × up to ${Math.max(...groups.map((g) => g.results.length))} seeds)` : '';
 }
 
-const COLUMNS: [string, (r: PointResult) => number | null, number][] = [
-  ['done', (r) => r.completed, 0],
-  ['rejected', (r) => r.rejected, 0],
-  ['TTFT p50 ms', (r) => r.metrics.ttft_ms.p50, 0],
-  ['TTFT p99 ms', (r) => r.metrics.ttft_ms.p99, 0],
-  ['TPOT p50 ms', (r) => r.metrics.tpot_ms.p50, 1],
-  ['TPOT p99 ms', (r) => r.metrics.tpot_ms.p99, 1],
-  ['E2E p99 ms', (r) => r.metrics.e2e_ms.p99, 0],
-  ['req/s', (r) => r.metrics.throughput_rps, 2],
-  ['SLO %', (r) => (r.metrics.slo_attainment === null ? null : r.metrics.slo_attainment * 100), 1],
-  ['goodput req/s', (r) => r.metrics.goodput_rps, 2],
-  ['$/hour', (r) => r.cost_per_hour, 2],
-];
+/** The results table: catalog metrics, with a header and the digits shown. */
+const COLUMNS: [string, (r: PointResult) => number | null, number][] = (
+  [
+    ['done', 'completed', 0],
+    ['rejected', 'rejected', 0],
+    ['TTFT median ms', 'ttft_median_ms', 0],
+    ['TTFT p99 ms', 'ttft_p99_ms', 0],
+    ['TPOT median ms', 'tpot_median_ms', 1],
+    ['TPOT p99 ms', 'tpot_p99_ms', 1],
+    ['ITL p99 ms', 'itl_p99_ms', 1],
+    ['E2E p99 ms', 'e2e_p99_ms', 0],
+    ['req/s', 'throughput_rps', 2],
+    ['SLO %', 'slo_attainment', 1],
+    ['goodput req/s', 'goodput_rps', 2],
+    ['$/hour', 'cost_per_hour', 2],
+  ] as const
+).map(([header, name, digits]) => {
+  const m = findMetric(name)!;
+  const k = m.unit === 'share' ? 100 : 1;
+  const value = (r: PointResult) => {
+    const v = m.get(r);
+    return v === null ? null : v * k;
+  };
+  return [header, value, digits];
+});
 
 /** The columns, with one per rejection kind that some point has, after "rejected". */
 function columnsFor(results: readonly PointResult[]): typeof COLUMNS {

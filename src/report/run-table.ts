@@ -1,8 +1,15 @@
 import type { PointResult } from '../experiment/run-point.js';
-import { REJECTION_KINDS, type RejectionKind } from '../metrics/index.js';
+import { findMetric, REJECTION_KINDS, type RejectionKind } from '../metrics/index.js';
 import { formatTable, type Column } from './table.js';
 
 const pct = (x: number | null) => (x === null ? null : x * 100);
+
+/** A catalog metric's value, for a table column. */
+function get(name: string): (r: PointResult) => number | null {
+  const m = findMetric(name);
+  if (!m) throw new Error(`no metric "${name}" in the catalog`);
+  return (r) => m.get(r);
+}
 
 /** The table `sim run` prints: one row per point, latency percentiles in ms, attainment in %. */
 export function formatRunTable(results: readonly PointResult[]): string {
@@ -11,30 +18,31 @@ export function formatRunTable(results: readonly PointResult[]): string {
     ...(swept.length > 0
       ? swept.map((k) => ({ header: columnName(k, swept), value: (r: PointResult) => fmt(r.point[k]) }))
       : [{ header: 'policy', value: (r: PointResult) => r.policy }]),
-    { header: 'done', value: (r) => r.completed, digits: 0 },
-    { header: 'rej', value: (r) => r.rejected, digits: 0 },
+    { header: 'done', value: get('completed'), digits: 0 },
+    { header: 'rej', value: get('rejected'), digits: 0 },
     ...rejectionColumns(results),
-    { header: 'TTFT p50', value: (r) => r.metrics.ttft_ms.p50, digits: 0 },
-    { header: 'TTFT p99', value: (r) => r.metrics.ttft_ms.p99, digits: 0 },
-    { header: 'TPOT p50', value: (r) => r.metrics.tpot_ms.p50 },
-    { header: 'TPOT p99', value: (r) => r.metrics.tpot_ms.p99 },
-    { header: 'E2E p50', value: (r) => r.metrics.e2e_ms.p50, digits: 0 },
-    { header: 'E2E p99', value: (r) => r.metrics.e2e_ms.p99, digits: 0 },
+    { header: 'TTFT med', value: get('ttft_median_ms'), digits: 0 },
+    { header: 'TTFT p99', value: get('ttft_p99_ms'), digits: 0 },
+    { header: 'TPOT med', value: get('tpot_median_ms') },
+    { header: 'TPOT p99', value: get('tpot_p99_ms') },
+    { header: 'ITL p99', value: get('itl_p99_ms') },
+    { header: 'E2E med', value: get('e2e_median_ms'), digits: 0 },
+    { header: 'E2E p99', value: get('e2e_p99_ms'), digits: 0 },
     // AIBrix's per-token latency E2E / (prompt + output), once some point targets it.
     ...(results.some((r) => r.summary.slo?.targets_ms.tpat !== undefined)
-      ? ([{ header: 'TPAT p99', value: (r) => r.metrics.tpat_ms?.p99 ?? null, digits: 2 }] as Column<PointResult>[])
+      ? ([{ header: 'TPAT p99', value: get('tpat_p99_ms'), digits: 2 }] as Column<PointResult>[])
       : []),
     // Queueing at the router and at the instance, separately, once some point queues at the router.
     ...(results.some((r) => r.metrics.router_queue_ms.p99 > 0)
       ? ([
-          { header: 'router q p99', value: (r) => r.metrics.router_queue_ms.p99, digits: 0 },
-          { header: 'inst q p99', value: (r) => r.metrics.instance_queue_ms.p99, digits: 0 },
+          { header: 'router q p99', value: get('router_queue_p99_ms'), digits: 0 },
+          { header: 'inst q p99', value: get('instance_queue_p99_ms'), digits: 0 },
         ] as Column<PointResult>[])
       : []),
-    { header: 'req/s', value: (r) => r.metrics.throughput_rps, digits: 2 },
-    { header: 'tok/s', value: (r) => r.metrics.output_tokens_per_s, digits: 0 },
-    { header: 'SLO %', value: (r) => pct(r.metrics.slo_attainment) },
-    { header: 'goodput', value: (r) => r.metrics.goodput_rps, digits: 2 },
+    { header: 'req/s', value: get('throughput_rps'), digits: 2 },
+    { header: 'tok/s', value: get('output_tokens_per_s'), digits: 0 },
+    { header: 'SLO %', value: (r) => pct(get('slo_attainment')(r)) },
+    { header: 'goodput', value: get('goodput_rps'), digits: 2 },
   ];
   return formatTable(results, columns);
 }

@@ -195,11 +195,12 @@ export class Gateway {
     const c = endpoint.counters as MutableCounters;
     c.inflight--;
     c.inflightPromptTokens -= req.promptTokens;
-    c.completed++;
+    if (!info.failed) c.completed++;
     let released = 0;
     if (this.pendingLoad) {
       released = this.pendingLoad.release(req, endpoint);
-      this.pendingLoad.observe(req.promptTokens, info.outputTokens, ctx.now());
+      // A refused request produced no output: the output predictor must not learn 0 tokens from it.
+      if (!info.failed) this.pendingLoad.observe(req.promptTokens, info.outputTokens, ctx.now());
     }
     if (policy.onComplete) {
       try {

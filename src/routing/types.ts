@@ -160,6 +160,11 @@ export interface CompletionInfo {
   readonly ttft: number;
   /** Seconds from arrival to completion. */
   readonly e2e: number;
+  /**
+   * The request ended without being served (the engine refused it at dispatch): not a completion.
+   * Policies still get onComplete to release per-request state; nothing should learn from it.
+   */
+  readonly failed?: boolean;
 }
 
 /**

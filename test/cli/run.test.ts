@@ -6,7 +6,7 @@ import { lines, sim } from './harness.js';
 
 afterAll(cleanup);
 
-const DIST_KEYS = ['mean', 'p50', 'p90', 'p95', 'p99'];
+const DIST_KEYS = ['mean', 'median', 'std', 'p50', 'p90', 'p95', 'p99'];
 
 describe('sim run --json', () => {
   it('prints one JSON object per run with the documented keys, matching summary.json', async () => {
@@ -90,6 +90,6 @@ describe('sim run --json', () => {
     const r = await sim('run', write(dir, 'small.yaml', SMALL), '--out', out, '--no-report');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(join(out, 'small', 'summary.json'));
-    expect(r.stdout).toMatch(/TTFT p50/);
+    expect(r.stdout).toMatch(/TTFT med/);
   });
 });

@@ -89,9 +89,21 @@ describe('Cluster', () => {
     expect(w.byId(0).seq).toBeDefined();
     expect(w.byId(2).instance).toBe('i0');
     expect(w.cluster.endpoints.map((e) => e.counters.inflight)).toEqual([0, 0]);
+    // A refusal is a failure, not a completion: i1 completed nothing.
+    expect(w.cluster.endpoints.map((e) => e.counters.completed)).toEqual([2, 0]);
     expect(w.collector.summarize(w.cluster.endpoints.map((e) => ({ id: e.id, gpuType: 'G', role: 'unified', busyTime: 0, preemptions: 0, promptTokensComputed: 0, tokensGenerated: 0 }))).rejections).toEqual({
       'prompt + output = 1005 tokens exceeds max_model_len 1000': 1,
     });
+  });
+
+  it('a refusal at dispatch reaches the policy as a failure with no output', () => {
+    const infos: { id: number; failed?: boolean; outputTokens: number }[] = [];
+    const rr = createPolicy('round-robin', {});
+    const policy: RoutingPolicy = { ...rr, select: rr.select.bind(rr), onComplete: (req, _e, info) => void infos.push({ id: req.id, failed: info.failed, outputTokens: info.outputTokens }) };
+    const w = world({ n: 2, policy, maxModelLen: 1000 });
+    w.cluster.run(arrayStream([request(0, 0, 10, 5), request(1, 0.001, 995, 10)]));
+    expect(infos.find((i) => i.id === 1)).toEqual({ id: 1, failed: true, outputTokens: 0 });
+    expect(infos.find((i) => i.id === 0)?.failed).toBe(false);
   });
 
   it('pull mode: requests wait in the router queue until an instance has a free slot', () => {

@@ -42,7 +42,7 @@ describe('compare verdicts', () => {
     const c = compareResults(stored(base()), stored(cand), metrics, 0.02);
     expect(c.regressions).toBe(0);
     expect(c.rows.filter((r) => r.verdict === 'better').map((r) => `${r.id}:${r.metric}`)).toEqual([
-      'a:tpot_p50_ms',
+      'a:tpot_median_ms',
       'a:slo_attainment',
       'b:throughput_rps',
     ]);

@@ -143,6 +143,27 @@ function checkWorld(spec: WorldSpec, res: WorldResult): void {
   expect(res.summary.completed + res.summary.rejected).toBe(n);
   expect(Object.values(res.summary.rejections).reduce((a, b) => a + b, 0)).toBe(rejected.length);
 
+  // The outcome records say the same: one per request, a rejection exactly when no completion,
+  // and the instants of a completion in order.
+  expect(res.outcomes.map((o) => o.id).sort((a, b) => a - b)).toEqual(res.requests.map((r) => r.id));
+  const endingOf = new Map(res.endings.map((e) => [e.id, e]));
+  for (const o of res.outcomes) {
+    const e = endingOf.get(o.id)!;
+    expect(o.rejection === null).toBe(e.kind === 'completed');
+    if (o.rejection) {
+      expect(o.rejection.reason).toBe(e.reason);
+      expect(o.firstToken).toBe(-1);
+      continue;
+    }
+    expect(o.instanceId).toBe(e.instance);
+    expect(o.cachedTokens).toBe(e.seq!.cachedTokens);
+    expect(o.dispatched).toBeGreaterThanOrEqual(o.arrival);
+    expect(o.enqueued).toBeGreaterThanOrEqual(o.dispatched);
+    expect(o.firstScheduled).toBeGreaterThanOrEqual(o.enqueued);
+    expect(o.firstToken).toBeGreaterThan(o.firstScheduled);
+    expect(o.finished).toBeGreaterThanOrEqual(o.firstToken);
+  }
+
   const byId = new Map(res.endings.map((e) => [e.id, e]));
   const instIndex = (id: string) => Number(id.slice(1));
   for (const r of res.requests) {

@@ -6,7 +6,7 @@
 import { Cluster, SIGNALS, type InstanceSpec, type RefreshIntervals } from '../../src/cluster/index.js';
 import { randomStream } from '../../src/engine/index.js';
 import type { BatchShape, TimingModel } from '../../src/hardware/types.js';
-import { MetricsCollector, type RunSummary } from '../../src/metrics/index.js';
+import { MetricsCollector, type RequestOutcome, type RunSummary } from '../../src/metrics/index.js';
 import { createPolicy, type RouterMode } from '../../src/routing/index.js';
 import type { InstanceEndpoint } from '../../src/cluster/index.js';
 import { DpGroup, KvCache, type EngineConfig, type Instance, type Sequence } from '../../src/serving/index.js';
@@ -62,6 +62,8 @@ export interface Ending {
 }
 
 export interface WorldResult {
+  /** The outcome record of every request, as the cluster emitted it (copies). */
+  outcomes: RequestOutcome[];
   cluster: Cluster;
   summary: RunSummary;
   requests: RequestSpec[];
@@ -159,6 +161,7 @@ export function runWorld(spec: WorldSpec): WorldResult {
   const classes = [...new Set(spec.requests.map((r) => r.workloadClass))].sort();
   const collector = new MetricsCollector(classes, { targets: { ttft: 0.05 }, perClass: {}, percentile: 99 });
   const endings: Ending[] = [];
+  const outcomes: RequestOutcome[] = [];
   cluster = new Cluster({
     instances,
     router: { kind: 'unified', policy: createPolicy(spec.policy, {}) },
@@ -168,6 +171,7 @@ export function runWorld(spec: WorldSpec): WorldResult {
     collector,
     classes,
     warn: () => {},
+    onOutcome: (o) => void outcomes.push({ ...o }),
     onRequestEnd: (req, seq, instance, rejection) => {
       endings.push(
         seq ? { id: req.id, kind: 'completed', instance, seq } : { id: req.id, kind: 'rejected', reason: rejection, instance },
@@ -202,5 +206,5 @@ export function runWorld(spec: WorldSpec): WorldResult {
       tokensGenerated: e.engine.tokensGenerated,
     })),
   );
-  return { cluster, summary, requests, endings, violations, steps, events };
+  return { cluster, summary, requests, endings, outcomes, violations, steps, events };
 }

@@ -226,7 +226,8 @@ export class PdGateway {
     else (f.decode.counters as MutableCounters).decodeRunning--;
     this.release(f.prefill, req);
     if (f.decode !== f.prefill) this.release(f.decode, req);
-    (this.state.get(f.decode) as EndpointState).completions.push(this.opts.ctx.now());
+    // A request refused at dispatch drained nothing from the decode side.
+    if (!info.failed) (this.state.get(f.decode) as EndpointState).completions.push(this.opts.ctx.now());
     this.drainDirty = true;
     this.flights.delete(req.id);
     const { policy, ctx } = this.opts;
