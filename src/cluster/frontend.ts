@@ -8,11 +8,13 @@ export interface FrontendLatency {
 
 /**
  * Default front-end latency of a vLLM OpenAI-compatible server (docs/timing.md, "Front end"):
- * 6.7 ms in all, fitted on the 15 real H100 runs of sim2real_trainval by `sim fidelity --fit`
- * (with the H100 step overhead, docs/fidelity.md: the weighted-median TTFT-mean gap). The data
+ * 7.29 ms in all, fitted on the 15 real H100 runs of sim2real_trainval by `sim fidelity --fit`
+ * (at the H100 step overhead 0.25 ms + 5 us per sequence, on the step-time model with GiB KV
+ * capacity, FP8 GEMM efficiency and page-sized KV padding; docs/fidelity.md: the
+ * weighted-median TTFT-mean gap). The data
  * fixes only the sum; it is split evenly between the request and the response path.
  */
-export const DEFAULT_FRONTEND: Readonly<FrontendLatency> = Object.freeze({ requestS: 0.00337, responseS: 0.00337 });
+export const DEFAULT_FRONTEND: Readonly<FrontendLatency> = Object.freeze({ requestS: 0.003645, responseS: 0.003645 });
 
 /** A fleet entry's front-end setting (ms, either part optional) over the defaults. */
 export function resolveFrontend(given: { requestMs?: number; responseMs?: number } | undefined): FrontendLatency {

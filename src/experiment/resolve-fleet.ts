@@ -58,7 +58,7 @@ export function resolveFleet(
     }
     const kvTokens = kvCapacityTokens(gpu, model, entry.tp, engine.gpuMemoryUtilization, engine.maxNumBatchedTokens);
     if (kvTokens < engine.blockSize) {
-      const weightsGB = deriveModel(model).weightBytes / 1e9;
+      const weightsGB = deriveModel(model).weightBytes / 2 ** 30; // GiB, as the memory figure (kv-capacity.ts)
       const usableGB = gpu.memoryGB * engine.gpuMemoryUtilization * entry.tp;
       throw new InputError(
         `${model.name} does not fit on ${entry.tp}x ${gpu.name}: weights need ${weightsGB.toFixed(1)} GB of ${usableGB.toFixed(1)} GB usable, leaving no room for KV cache (raise tp or gpuMemoryUtilization)`,

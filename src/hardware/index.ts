@@ -13,7 +13,7 @@ export { loadModelCatalog, type ModelCatalog } from './model-catalog.js';
 export type { NamedCatalog } from './named-catalog.js';
 export { loadCatalogs, type CatalogFiles, type Catalogs } from './catalogs.js';
 export { deriveModel } from './model-derived.js';
-export { kvCapacityTokens, DEFAULT_MAX_NUM_BATCHED_TOKENS } from './kv-capacity.js';
+export { kvCapacityTokens, DEFAULT_MAX_NUM_BATCHED_TOKENS, BYTES_PER_GB } from './kv-capacity.js';
 export { createRooflineTiming } from './roofline.js';
 export { createTableTiming } from './table-timing.js';
 export type { TableSelect } from './timing-table.js';

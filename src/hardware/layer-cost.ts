@@ -4,7 +4,7 @@
  * rotary, activation, residual add). This is the quantity Vidur profiles per operator, so the
  * roofline and its calibration share this one definition.
  */
-import { peakFlops, type LayerEfficiency } from './efficiency.js';
+import { FP8_GEMM_EXTRA_S, FP8_MBU_SHARE, FP8_MFU_SHARE, peakFlops, runsFp8Gemm, type LayerEfficiency } from './efficiency.js';
 import type { GpuSpec } from './types.js';
 
 /** What one layer's matmuls and per-token kernels touch, in elements per token or parameters. */
@@ -22,6 +22,8 @@ export interface LayerShape {
   rotaryElems: number;
   /** MLP width the activation works on per token (split across ranks). */
   activationWidth: number;
+  /** Matmul kernel calls per token pass (QKV, O, gate+up, down; a fused MoE call counts once per projection). */
+  gemmCalls: number;
   /** Bytes per weight element and per activation element. */
   weightBytes: number;
   activationBytes: number;
@@ -46,6 +48,7 @@ export function denseLayerShape(d: {
     expertParams: 0,
     rotaryElems: d.qDim + d.kvDim,
     activationWidth: d.intermediate,
+    gemmCalls: 4,
     weightBytes: d.dtypeBytes,
     activationBytes: d.dtypeBytes,
   };
@@ -80,13 +83,19 @@ export interface LayerCost {
   elementwisePerToken: number;
   /** Fixed seconds per layer. */
   overhead: number;
+  /** Fixed seconds per layer of FP8 GEMMs beyond what BF16 ones cost (0 for BF16). */
+  fp8Extra: number;
   /** Token counts are rounded up to a multiple of this for the compute term. */
   tile: number;
 }
 
 export function layerCost(s: LayerShape, tp: number, gpu: GpuSpec, eff: LayerEfficiency, expertParallel = false): LayerCost {
+  // FP8 GEMMs reach a smaller share of both peaks than the BF16 ones the factors were fitted
+  // on, and quantize their input first (efficiency.ts).
+  const fp8 = runsFp8Gemm(gpu, s.weightBytes);
   const bandwidth = gpu.memoryBandwidthGBs * 1e9;
-  const flops = peakFlops(gpu, s.weightBytes) * eff.mfu;
+  const weightBandwidth = bandwidth * (fp8 ? FP8_MBU_SHARE : 1);
+  const flops = peakFlops(gpu, s.weightBytes) * eff.mfu * (fp8 ? FP8_MFU_SHARE : 1);
   const everyToken = s.replicatedParams + s.shardedParams / tp;
   const ep = expertParallel && s.experts > 0 && tp > 1;
   // Bytes read per touched expert on one rank: a 1/tp shard, or the whole expert under EP.
@@ -100,14 +109,15 @@ export function layerCost(s: LayerShape, tp: number, gpu: GpuSpec, eff: LayerEff
     computePerToken: (2 * everyToken) / flops,
     // Expert FLOPs per token spread over the ranks either way (uniform routing).
     expertComputePerToken: (2 * s.activeExperts * s.expertParams) / tp / flops,
-    weightStream: (everyToken * s.weightBytes) / (bandwidth * eff.mbu),
-    expertStream: (expertShard * s.weightBytes) / (bandwidth * eff.mbu),
+    weightStream: (everyToken * s.weightBytes) / (weightBandwidth * eff.mbu),
+    expertStream: (expertShard * s.weightBytes) / (weightBandwidth * eff.mbu),
     experts: s.experts,
     logMissPerToken: s.experts > 0 ? Math.log1p(-s.activeExperts / s.experts) : 0,
     expertsPerRank: ep ? s.experts / tp : 0,
     busiestRankZ: ep ? Math.sqrt(2 * Math.log(tp)) : 0,
     elementwisePerToken: elementwiseBytes / (bandwidth * eff.elementwiseMbu),
     overhead: eff.layerOverheadS,
+    fp8Extra: fp8 ? s.gemmCalls * FP8_GEMM_EXTRA_S : 0,
     tile: eff.gemmTileTokens,
   };
 }
@@ -137,7 +147,7 @@ export function layerWork(c: LayerCost, tokens: number): number {
   const rounded = c.tile > 1 ? Math.ceil(tokens / c.tile) * c.tile : tokens;
   const compute = rounded * c.computePerToken + tokens * c.expertComputePerToken;
   const stream = c.weightStream + c.expertStream * expertsTouched(c, tokens);
-  return Math.sqrt(compute * compute + stream * stream) + tokens * c.elementwisePerToken;
+  return Math.sqrt(compute * compute + stream * stream) + tokens * c.elementwisePerToken + c.fp8Extra;
 }
 
 /** One layer run eagerly, as Vidur profiles it: the work plus the eager per-layer floor. */

@@ -67,6 +67,7 @@ export function modelLayers(spec: ModelSpec): ModelLayers {
     activeExperts: 0,
     expertParams: 0,
     activationWidth: spec.intermediateSize,
+    gemmCalls: 4,
   };
   const moe = spec.moe;
   if (!moe) return { dense, denseLayers: spec.layers, moeLayers: 0 };
@@ -83,6 +84,8 @@ export function modelLayers(spec: ModelSpec): ModelLayers {
       activeExperts: moe.activeExperts,
       expertParams: 3 * h * moe.expertIntermediateSize,
       activationWidth: sharedWidth + moe.activeExperts * moe.expertIntermediateSize,
+      // QKV and O; the shared experts' gate+up and down; the fused routed experts' two calls.
+      gemmCalls: 2 + (sharedWidth > 0 ? 2 : 0) + 2,
     },
     moeLayers: spec.layers - denseLayers,
   };

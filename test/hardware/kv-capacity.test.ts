@@ -9,7 +9,7 @@ describe('kvCapacityTokens', () => {
     const model = models.get('Llama-3-8B');
     const weights = 2 * (32 * (4096 * 6144 + 4096 * 4096 + 3 * 4096 * 14336 + 2 * 4096) + 2 * 128256 * 4096 + 4096);
     const activation = 8192 * (2 * 4096 + 3 * 14336) * 2;
-    const expected = Math.floor((80e9 * 0.9 - weights - 1e9 - activation) / 131072);
+    const expected = Math.floor((80 * 2 ** 30 * 0.9 - weights - 1e9 - activation) / 131072);
     expect(kvCapacityTokens(gpus.get('H100-SXM'), model, 1, 0.9)).toBe(expected);
     expect(expected).toBeGreaterThan(400_000);
   });

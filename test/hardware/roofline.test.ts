@@ -12,6 +12,9 @@ import {
   type ModelSpec,
 } from '../../src/hardware/index.js';
 import { InputError } from '../../src/input-error.js';
+import { resolveEfficiency } from '../../src/hardware/efficiency.js';
+import { layerCost } from '../../src/hardware/layer-cost.js';
+import { modelLayers } from '../../src/hardware/model-derived.js';
 
 // Round numbers so the expected values can be worked out by hand.
 const gpu: GpuSpec = {
@@ -181,6 +184,24 @@ describe('roofline timing', () => {
     const decode = (m: ModelSpec): number => createRooflineTiming(h200, m, 1).stepTime(decodeStep(1, 1000));
     expect(decode({ ...llama, dtypeBytes: 1, kvDtypeBytes: 2 })).toBeLessThan(0.75 * decode(llama));
     expect(step('Qwen3-235B-A22B-FP8', freshPrefill(2048))).toBeLessThan(0.9 * step('Qwen3-235B-A22B', freshPrefill(2048)));
+  });
+
+  it('FP8 GEMMs: weights stream at 0.89 of the BF16 rate, compute at 0.72 of its mfu, 2.2 us more per call', () => {
+    const h100 = loadGpuCatalog().get('H100-SXM');
+    const eff = resolveEfficiency(h100);
+    const llama = loadModelCatalog().get('Llama-3.1-8B');
+    const fp8 = { ...llama, dtypeBytes: 1, kvDtypeBytes: 2 };
+    const bf = layerCost(modelLayers(llama).dense, 1, h100, eff);
+    const f8 = layerCost(modelLayers(fp8).dense, 1, h100, eff);
+    // Half the bytes at 0.89 of the bandwidth share; twice the peak at 0.72 of the mfu.
+    expect(f8.weightStream / bf.weightStream).toBeCloseTo(0.5 / 0.89, 10);
+    expect(f8.computePerToken / bf.computePerToken).toBeCloseTo((989 / 1979) / 0.72, 10);
+    // QKV, O, gate+up, down: four quantized inputs per layer.
+    expect(f8.fp8Extra).toBeCloseTo(4 * 2.2e-6, 12);
+    expect(bf.fp8Extra).toBe(0);
+    // Scout's MoE layers: attention 2 + shared experts 2 + fused routed experts 2.
+    const scout = modelLayers(loadModelCatalog().get('Llama-4-Scout-17B-16E-FP8')).moe!;
+    expect(layerCost(scout, 2, h100, eff).fp8Extra).toBeCloseTo(6 * 2.2e-6, 12);
   });
 
   it('step overhead: a base per step plus a term per sequence in the step', () => {
