@@ -71,7 +71,7 @@ describe('sim load', () => {
       const cmp = await sim('compare', join(dir, 'sim', 'load-check'), out);
       expect(cmp.thrown).toBeUndefined();
       expect([0, 1]).toContain(cmp.code); // a verdict (better or worse), not a read error
-      expect(cmp.stdout).toContain('ttft_p50_ms');
+      expect(cmp.stdout).toContain('ttft_median_ms');
       expect(summary.runs[0].id).toBe(JSON.parse(simulated.stdout.trim()).id);
     } finally {
       await gw.close();

@@ -31,6 +31,11 @@ function skipReason(cmd: string): string | undefined {
   if (cmd.startsWith('npx sim slurm submit') && !has('sbatch')) return 'needs Slurm (sbatch)';
   if (cmd.startsWith('npx sim slurm merge')) return 'needs the job array that sim slurm submit starts';
   if (cmd.includes('big.yaml') || cmd.includes('shards/')) return 'illustrates sharding a big sweep (docs/distributed.md); test/sweep runs shards and merges';
+  if (/<[a-z-]+>/.test(cmd)) return 'placeholder arguments (<dir>)';
+  if (/^npx sim (serve|gateway) /.test(cmd)) return 'a server that runs until stopped; test/gateway runs it end to end';
+  if (cmd.startsWith('npx sim replay')) return 'needs the decision log of a running gateway; test/gateway replays one';
+  if (cmd.startsWith('npx sim fidelity runs.csv')) return 'needs a CSV of real runs (docs/fidelity.md); test/fidelity runs the runner on a fixture';
+  if (cmd.includes('--models my-models.yaml')) return 'a catalog file of your own; test/hardware covers --models';
   if (cmd.includes('experiments/*.yaml') && !long) return 'runs every shipped experiment, minutes (ROUTESIM_README_LONG=1 runs it; sim validate experiments/*.yaml is checked instead)';
   return undefined;
 }
