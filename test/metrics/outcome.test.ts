@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseCsv } from '../helpers/csv.js';
 import { loadExperiment, runPoint } from '../../src/experiment/index.js';
 import { outcomeRow, RequestLog } from '../../src/experiment/request-log.js';
 import { queueTime, ttft, type RequestOutcome } from '../../src/metrics/index.js';
@@ -29,25 +30,6 @@ slo:
   ttftMs: 1000
 `;
 
-/** RFC 4180 rows (quoted fields, doubled quotes, commas inside quotes). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(field), (field = '');
-    else if (c === '\n') row.push(field), rows.push(row), (row = []), (field = '');
-    else field += c;
-  }
-  return rows;
-}
 
 describe('outcome record on a PD run', async () => {
   const dir = tempDir();

@@ -1,28 +1,10 @@
 /** summary.csv from the metric catalog: RFC 4180 fields, headline columns first, old results still read. */
 import { describe, expect, it } from 'vitest';
+import { parseCsv } from '../helpers/csv.js';
 import { summaryCsv } from '../../src/experiment/results-dir.js';
 import { csvMetrics, HEADLINE } from '../../src/metrics/index.js';
 import { fakeFailure, fakeResult } from '../report/fixtures.js';
 
-/** RFC 4180 rows. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(field), (field = '');
-    else if (c === '\n') row.push(field), rows.push(row), (row = []), (field = '');
-    else field += c;
-  }
-  return rows;
-}
 
 const cls = (completed: number, attainment: number) => ({ completed, rejected: 0, slo_attainment: attainment, ttft_ms: { mean: 1, p50: 1, p90: 1, p95: 1, p99: 7 }, tpot_ms: { mean: 1, p50: 1, p90: 1, p95: 1, p99: 2 }, e2e_ms: { mean: 1, p50: 1, p90: 1, p95: 1, p99: 1 } });
 
