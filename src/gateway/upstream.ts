@@ -1,5 +1,5 @@
 import { request, type Agent, type ClientRequest } from 'node:http';
-import { chunkTokens, SseParser, usageCompletionTokens } from '../llm-http/index.js';
+import { CompletionStreamReader, usageCompletionTokens } from '../llm-http/index.js';
 import type { Flight } from './flight.js';
 import type { LiveEndpoint } from './live-endpoint.js';
 
@@ -63,18 +63,7 @@ export class Upstream {
       const sse = ctype.startsWith('text/event-stream');
       let whole = '';
       const parser = sse
-        ? new SseParser((data) => {
-            if (data === '[DONE]') return;
-            let chunk: unknown;
-            try {
-              chunk = JSON.parse(data);
-            } catch {
-              return;
-            }
-            const n = chunkTokens(chunk);
-            const usage = usageCompletionTokens(chunk);
-            if (usage !== undefined) f.usageTokens = usage;
-            if (n === 0) return;
+        ? new CompletionStreamReader((n) => {
             const t = this.o.clock();
             if (f.tokens === 0) {
               f.firstTokenAt = t;
@@ -86,8 +75,10 @@ export class Upstream {
         : undefined;
       r.setEncoding('utf8');
       r.on('data', (c: string) => {
-        if (parser) parser.push(c);
-        else if (whole.length < 1 << 20) whole += c;
+        if (parser) {
+          parser.push(c);
+          if (parser.usageTokens !== undefined) f.usageTokens = parser.usageTokens;
+        } else if (whole.length < 1 << 20) whole += c;
         f.res.write(c);
       });
       r.on('end', () => {

@@ -71,3 +71,34 @@ export function usageCompletionTokens(body: unknown): number | undefined {
   const u = (body as { usage?: { completion_tokens?: unknown } } | null)?.usage;
   return typeof u?.completion_tokens === 'number' ? u.completion_tokens : undefined;
 }
+
+/**
+ * The completion stream of an OpenAI-style server, read chunk by chunk: calls `onTokens(n)` for
+ * every chunk that carries output tokens and keeps the last `usage.completion_tokens` seen.
+ * Chunks that are not JSON and the final `[DONE]` are skipped.
+ */
+export class CompletionStreamReader {
+  /** usage.completion_tokens of the last chunk that had one. */
+  usageTokens: number | undefined;
+  private readonly sse: SseParser;
+
+  constructor(onTokens: (n: number) => void) {
+    this.sse = new SseParser((data) => {
+      if (data === '[DONE]') return;
+      let chunk: unknown;
+      try {
+        chunk = JSON.parse(data);
+      } catch {
+        return;
+      }
+      const usage = usageCompletionTokens(chunk);
+      if (usage !== undefined) this.usageTokens = usage;
+      const n = chunkTokens(chunk);
+      if (n > 0) onTokens(n);
+    });
+  }
+
+  push(chunk: string): void {
+    this.sse.push(chunk);
+  }
+}

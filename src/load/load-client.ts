@@ -1,6 +1,6 @@
 import { Agent, request } from 'node:http';
 import type { ExperimentConfig } from '../experiment/schema.js';
-import { chunkTokens, SseParser, usageCompletionTokens } from '../llm-http/index.js';
+import { CompletionStreamReader } from '../llm-http/index.js';
 import { MetricsCollector, type RunSummary, type SloSpec } from '../metrics/index.js';
 import type { RequestSpec, RequestStream } from '../workload/index.js';
 
@@ -118,22 +118,11 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       const sentAt = wall() - t0;
       let firstToken = NaN;
       let tokens = 0;
-      let usage: number | undefined;
       const up = request(`${opts.url}/v1/completions`, { method: 'POST', agent, headers }, (res) => {
         const status = res.statusCode ?? 0;
         let text = '';
-        const parser = new SseParser((data) => {
-          if (data === '[DONE]') return;
-          let chunk: unknown;
-          try {
-            chunk = JSON.parse(data);
-          } catch {
-            return;
-          }
-          const u = usageCompletionTokens(chunk);
-          if (u !== undefined) usage = u;
-          const n = chunkTokens(chunk);
-          if (n > 0 && tokens === 0) firstToken = wall() - t0;
+        const parser = new CompletionStreamReader((n) => {
+          if (tokens === 0) firstToken = wall() - t0;
           tokens += n;
         });
         res.setEncoding('utf8');
@@ -148,7 +137,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
               message = text.slice(0, 200) || undefined;
             }
           }
-          resolve({ status, message, sentAt, firstToken: Number.isNaN(firstToken) ? finished : firstToken, finished, tokens: usage ?? tokens });
+          resolve({ status, message, sentAt, firstToken: Number.isNaN(firstToken) ? finished : firstToken, finished, tokens: parser.usageTokens ?? tokens });
         });
         res.on('error', reject);
       });
