@@ -1,7 +1,7 @@
 /**
  * What `sim run` of one point loads: the plotting libraries (vega, vega-lite) only at the report
  * stage, the worker-thread pool (piscina) only for points that run on threads, the progress bar
- * library only on a terminal. Start-up time is measured by `npm run bench`; this checks the module
+ * library only on a terminal, never the calibration or dataset-deriving code. Start-up time is measured by `npm run bench`; this checks the module
  * graph behind it, so an eager import of one of them fails here.
  */
 import { createRequire } from 'node:module';
@@ -22,6 +22,14 @@ vi.mock('vega-lite', async (original) => {
 });
 vi.mock('piscina', async (original) => {
   loaded.add('piscina');
+  return original();
+});
+vi.mock('../../src/hardware/calibrate.js', async (original) => {
+  loaded.add('hardware/calibrate');
+  return original();
+});
+vi.mock('../../src/workload/derive/index.js', async (original) => {
+  loaded.add('workload/derive');
   return original();
 });
 
@@ -49,6 +57,8 @@ describe('modules loaded by sim run', () => {
     expect(loaded.has('vega')).toBe(true);
     expect(loaded.has('vega-lite')).toBe(true);
     expect(loaded.has('piscina')).toBe(false);
+    expect(loaded.has('hardware/calibrate')).toBe(false);
+    expect(loaded.has('workload/derive')).toBe(false);
   });
 
   it('a sweep of two points loads the thread pool', async () => {
@@ -56,5 +66,11 @@ describe('modules loaded by sim run', () => {
     const r = await sim('run', file, '--out', tempDir(), '--no-report', '--workers', '1');
     expect(r.code).toBe(0);
     expect(loaded.has('piscina')).toBe(true);
+  });
+
+  it('the calibration code loads when a command asks for the hardware index', async () => {
+    const r = await sim('list', 'gpus');
+    expect(r.code).toBe(0);
+    expect(loaded.has('hardware/calibrate')).toBe(true);
   });
 });
