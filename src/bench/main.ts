@@ -2,8 +2,9 @@
  * `npm run bench`: speed and memory of the simulator on fixed scenarios. Prints figures; asserts
  * nothing (speed is tracked here, never in tests).
  *
- * Flags: --scaling-only (policy x instances, request ladder, start-up), --ladder (the request
- * ladder up to 50 M requests; long), --parallel-only, --plan-only.
+ * Flags: --scaling-only (policy x instances, request ladder, start-up), --startup-only (the
+ * start-up figure alone: a few seconds), --ladder (the request ladder up to 50 M requests; long),
+ * --parallel-only, --plan-only.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -189,6 +190,7 @@ async function main(): Promise<void> {
   if (cellAt > 0) return runCell(process.argv[cellAt + 1], process.argv[cellAt + 2]);
   const dir = mkdtempSync(join(tmpdir(), 'routesim-bench-'));
   try {
+    if (process.argv.includes('--startup-only')) return startupTime(join(dir, 'startup'), 9);
     if (process.argv.includes('--scaling-only')) return await scaling(dir);
     if (process.argv.includes('--parallel-only')) return await parallelSweep(dir);
     if (process.argv.includes('--plan-only')) return await planBench();

@@ -1,10 +1,6 @@
 import type { Command } from 'commander';
-import { findResultDirs, readResults } from '../experiment/results-dir.js';
 import { InputError } from '../input-error.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { compareWithBenchmark, parseBenchmarkFile } from '../report/benchmark-format.js';
-import { compareResults, parseMetrics, parseTolerance } from '../report/compare.js';
-import { formatComparison } from '../report/compare-table.js';
 import { action, EXIT_FAILED } from './errors.js';
 
 interface CompareFlags {
@@ -26,7 +22,12 @@ export function registerCompare(program: Command): void {
     .option('--tolerance <t>', 'allowed relative change in the worse direction, e.g. 2% or 0.02', '2%')
     .option('--metrics <names...>', 'metrics to check (comma or space separated; default: latency p50/p99, throughput, SLO attainment, goodput)')
     .action(
-      action((baseline: string, candidate: string, flags: CompareFlags) => {
+      action(async (baseline: string, candidate: string, flags: CompareFlags) => {
+        // Loaded on use, as every command's own code: `sim run` should not pay for the others.
+        const { findResultDirs, readResults } = await import('../experiment/results-dir.js');
+        const { compareWithBenchmark, parseBenchmarkFile } = await import('../report/benchmark-format.js');
+        const { compareResults, parseMetrics, parseTolerance } = await import('../report/compare.js');
+        const { formatComparison } = await import('../report/compare-table.js');
         const tolerance = parseTolerance(flags.tolerance);
         const metrics = parseMetrics(flags.metrics);
         if (existsSync(baseline) && statSync(baseline).isFile()) {

@@ -1,9 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { loadModelCatalog } from '../hardware/index.js';
 import { InputError } from '../input-error.js';
-import { catalogModel, experimentYaml, fitConstants, fitFrontendMs, formatFidelity, formatFidelityMarkdown, readRealRuns, runFidelity } from '../fidelity/index.js';
 import { action } from './errors.js';
 
 interface FidelityFlags {
@@ -40,6 +38,8 @@ export function registerFidelity(program: Command): void {
         const n = Number(flags.seeds);
         if (!Number.isInteger(n) || n < 1 || n > 100) throw new InputError(`--seeds must be an integer from 1 to 100, got "${flags.seeds}"`);
         const only = flags.only?.flatMap((s) => s.split(',')).filter(Boolean);
+        const { catalogModel, experimentYaml, fitConstants, fitFrontendMs, formatFidelity, formatFidelityMarkdown, readRealRuns, runFidelity } = await import('../fidelity/index.js');
+        const { loadModelCatalog } = await import('../hardware/index.js');
         const runs = readRealRuns(path);
         if (flags.write) {
           mkdirSync(flags.experiments, { recursive: true });

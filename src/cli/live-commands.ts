@@ -1,12 +1,6 @@
 import type { Command } from 'commander';
-import { randomStream } from '../engine/index.js';
-import { readDecisionLog, replayDecisions, startGateway } from '../gateway/index.js';
 import { InputError } from '../input-error.js';
-import { startServe } from '../serve/index.js';
 import { action } from './errors.js';
-import { loadGatewayConfig } from './gateway-config.js';
-import { loadCommand } from './load-command.js';
-import { loadServeFleet } from './serve-fleet.js';
 
 /** Resolves when the process is asked to stop (Ctrl-C, SIGTERM). */
 function untilSignal(): Promise<void> {
@@ -38,6 +32,9 @@ export function registerLive(program: Command): void {
     .option('--port <n>', 'override the port of the config', (v) => Number(v))
     .action(
       action(async (o: { config: string; port?: number }) => {
+        const { loadGatewayConfig } = await import('./gateway-config.js');
+        const { startGateway } = await import('../gateway/index.js');
+        const { randomStream } = await import('../engine/index.js');
         const { config, router } = await loadGatewayConfig(o.config, warn);
         if (port('--port', o.port) !== undefined) config.port = o.port!;
         const gw = await startGateway({ config, router, random: randomStream(config.seed, 'router'), warn });
@@ -53,6 +50,8 @@ export function registerLive(program: Command): void {
     .option('--base-port <n>', 'override basePort of the file', (v) => Number(v))
     .action(
       action(async (o: { fleet: string; basePort?: number }) => {
+        const { loadServeFleet } = await import('./serve-fleet.js');
+        const { startServe } = await import('../serve/index.js');
         const serve = await startServe(loadServeFleet(o.fleet, port('--base-port', o.basePort)));
         for (const e of serve.endpoints) process.stdout.write(`serving ${e.id} (${e.gpuType}, ${e.role}) at ${e.url}\n`);
         await untilSignal();
@@ -70,6 +69,7 @@ export function registerLive(program: Command): void {
     .option('--model <name>', 'model name to send (default: the experiment model)')
     .action(
       action(async (file: string, o: { url: string; out?: string; point?: string; requests?: number; model?: string }) => {
+        const { loadCommand } = await import('./load-command.js');
         const { result, dir, failures } = await loadCommand(file, o);
         const m = result.metrics;
         process.stdout.write(
@@ -85,6 +85,9 @@ export function registerLive(program: Command): void {
     .requiredOption('--config <file>', 'the gateway config that made the log (its router and policy options)')
     .action(
       action(async (log: string, o: { config: string }) => {
+        const { loadGatewayConfig } = await import('./gateway-config.js');
+        const { readDecisionLog, replayDecisions } = await import('../gateway/index.js');
+        const { randomStream } = await import('../engine/index.js');
         const { config, router } = await loadGatewayConfig(o.config, warn);
         let parsed;
         try {

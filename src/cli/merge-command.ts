@@ -1,7 +1,5 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { mergeResults } from '../experiment/merge.js';
-import { readResults } from '../experiment/results-dir.js';
 import { action, EXIT_FAILED } from './errors.js';
 import { writeReport } from './report-command.js';
 
@@ -20,6 +18,8 @@ export function registerMerge(program: Command): void {
     .option('--no-report', 'do not write report.html and plots')
     .action(
       action(async (dirs: string[], flags: MergeFlags) => {
+        const { mergeResults } = await import('../experiment/merge.js');
+        const { readResults } = await import('../experiment/results-dir.js');
         const m = mergeResults(dirs, join(flags.out, readResults(dirs[0]).manifest.name));
         process.stdout.write(`${m.dir}: ${m.recorded} of ${m.manifest.points.length} points${m.failed.length > 0 ? ` (${m.failed.length} failed)` : ''}\n`);
         if (m.missing.length > 0) {

@@ -2,22 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { loadExperiment, writeFileAtomic } from '../experiment/index.js';
 import { InputError } from '../input-error.js';
-import { loadPlan } from '../plan/load-plan.js';
-import { paretoPoints } from '../plan/pareto.js';
-import { formatPdRatio, planPdRatio } from '../plan/pd-ratio.js';
-import { formatPlan } from '../plan/plan-table.js';
-import { createPlanProgressBar } from '../plan/progress-bar.js';
-import { runPlan } from '../plan/run-plan.js';
-import { runPlanShared } from '../plan/run-plan-shared.js';
-import { SimStore } from '../plan/sim-store.js';
 import { parseShard, type Shard } from '../experiment/shard.js';
 import type { LoadedPlan } from '../plan/load-plan.js';
 import type { PlanResult } from '../plan/plan-result.js';
 import type { PendingUnit } from '../plan/sim-share.js';
-import { costVsSustainableRate } from '../report/plot-specs.js';
-import { renderSvg } from '../report/render-svg.js';
 import { action, EXIT_FAILED } from './errors.js';
 
 interface PdRatioFlags {
@@ -86,6 +75,12 @@ async function plan(file: string, flags: PlanFlags): Promise<number> {
   const precision = positive(flags.precision, '--precision');
   if (precision !== undefined && precision >= 1) throw new InputError(`--precision must be below 1, got "${flags.precision}"`, undefined, '--precision');
   const shard = flags.shard !== undefined ? parseShard(flags.shard) : undefined;
+  // The planner (and its worker pool, progress bar, plots) loads only for this command.
+  const { loadPlan } = await import('../plan/load-plan.js');
+  const { createPlanProgressBar } = await import('../plan/progress-bar.js');
+  const { runPlan } = await import('../plan/run-plan.js');
+  const { runPlanShared } = await import('../plan/run-plan-shared.js');
+  const { SimStore } = await import('../plan/sim-store.js');
   const loaded = loadPlan(file);
   const dir = planDir(loaded, flags.out);
   const bar = createPlanProgressBar(!flags.json);
@@ -129,9 +124,14 @@ export function planDir(loaded: LoadedPlan, out: string | undefined): string {
 
 /** Writes plan.json and the Pareto plot, prints the plan; exit code 1 when a target is infeasible. */
 export async function writePlanOutputs(loaded: LoadedPlan, result: PlanResult, dir: string, flags: Pick<PlanFlags, 'plot' | 'json'>): Promise<number> {
+  const { writeFileAtomic } = await import('../experiment/results-dir.js');
+  const { formatPlan } = await import('../plan/plan-table.js');
   mkdirSync(dir, { recursive: true });
   let pareto: string | undefined;
   if (flags.plot !== false && !result.infeasible) {
+    const { paretoPoints } = await import('../plan/pareto.js');
+    const { costVsSustainableRate } = await import('../report/plot-specs.js');
+    const { renderSvg } = await import('../report/render-svg.js');
     const spec = costVsSustainableRate(
       paretoPoints(loaded, result),
       loaded.targets,
@@ -157,6 +157,8 @@ export async function writePlanOutputs(loaded: LoadedPlan, result: PlanResult, d
 }
 
 async function pdRatio(file: string, flags: PdRatioFlags): Promise<number> {
+  const { loadExperiment } = await import('../experiment/load.js');
+  const { formatPdRatio, planPdRatio } = await import('../plan/pd-ratio.js');
   const exp = loadExperiment(file);
   const result = await planPdRatio(exp, {
     rate: positive(flags.rate, '--rate'),

@@ -1,9 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../input-error.js';
-import { benchmarkGrid, genProfile, powersOfTwo, PROFILE_SLO_KINDS, type ProfileSloKind } from '../plan/aibrix-profile.js';
-import { lookupHardware } from '../plan/simulate.js';
-import { serializeAibrixProfile } from '../routing/index.js';
+import type { ProfileSloKind } from '../plan/aibrix-profile.js';
 import { action } from './errors.js';
 
 interface ProfileFlags {
@@ -23,10 +21,8 @@ interface ProfileFlags {
   benchmarkOut?: string;
 }
 
-const SLO_KINDS = PROFILE_SLO_KINDS;
-
 /** "4..4096" (powers of two) or "4,8,16". */
-function parseGrid(text: string, flag: string): number[] {
+function parseGrid(text: string, flag: string, powersOfTwo: (from: number, to: number) => number[]): number[] {
   const range = /^(\d+(?:\.\d+)?)\.\.(\d+(?:\.\d+)?)$/.exec(text);
   const values = range ? powersOfTwo(Number(range[1]), Number(range[2])) : text.split(',').map(Number);
   if (values.length === 0 || values.some((v) => !(v > 0))) {
@@ -35,7 +31,7 @@ function parseGrid(text: string, flag: string): number[] {
   return values;
 }
 
-function parseSlos(items: string[]): Partial<Record<ProfileSloKind, number>> {
+function parseSlos(items: string[], SLO_KINDS: readonly ProfileSloKind[]): Partial<Record<ProfileSloKind, number>> {
   const slos: Partial<Record<ProfileSloKind, number>> = {};
   for (const item of items) {
     const m = /^(\w+)=([\d.e+-]+)$/.exec(item);
@@ -76,14 +72,17 @@ export function registerProfile(program: Command): void {
     .option('-o, --out <file>', 'write the profile here instead of stdout')
     .option('--benchmark-out <file>', "also write the benchmark rows as gpu_benchmark.py's JSONL (input for AIBrix's gen_profile.py)")
     .action(
-      action((flags: ProfileFlags) => {
+      action(async (flags: ProfileFlags) => {
+        const { benchmarkGrid, genProfile, powersOfTwo, PROFILE_SLO_KINDS } = await import('../plan/aibrix-profile.js');
+        const { lookupHardware } = await import('../plan/simulate.js');
+        const { serializeAibrixProfile } = await import('../routing/index.js');
         const percentile = Number(flags.percentile);
         if (![0, 50, 90, 99].includes(percentile)) throw new InputError('--percentile must be 0, 50, 90 or 99', undefined, '--percentile');
         const tp = Number(flags.tp);
         if (!Number.isInteger(tp) || tp < 1) throw new InputError('--tp must be a positive integer', undefined, '--tp');
         const requests = Number(flags.requests);
         if (!Number.isInteger(requests) || requests < 1) throw new InputError('--requests must be a positive integer', undefined, '--requests');
-        const slos = parseSlos(flags.slo);
+        const slos = parseSlos(flags.slo, PROFILE_SLO_KINDS);
         const { gpu } = lookupHardware(flags.gpu, flags.model);
         const rows = benchmarkGrid({
           gpu: flags.gpu,
@@ -91,9 +90,9 @@ export function registerProfile(program: Command): void {
           tp,
           slos,
           percentile: percentile as 0 | 50 | 90 | 99,
-          inputs: parseGrid(flags.inputs, '--inputs'),
-          outputs: parseGrid(flags.outputs, '--outputs'),
-          rates: parseGrid(flags.rates, '--rates'),
+          inputs: parseGrid(flags.inputs, '--inputs', powersOfTwo),
+          outputs: parseGrid(flags.outputs, '--outputs', powersOfTwo),
+          rates: parseGrid(flags.rates, '--rates', powersOfTwo),
           requests,
         });
         if (flags.benchmarkOut) {

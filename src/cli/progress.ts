@@ -1,5 +1,11 @@
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgressModule from 'cli-progress';
 import type { RunProgress } from '../experiment/run-experiment.js';
+
+/** cli-progress, loaded only when a bar is drawn: piped and --json runs never pay for it. */
+function cliProgress(): typeof cliProgressModule {
+  return createRequire(import.meta.url)('cli-progress') as typeof cliProgressModule;
+}
 
 /** What `sim run` shows while points run; a no-op when there is no terminal to draw on. */
 export interface Progress {
@@ -16,7 +22,7 @@ const NONE: Progress = { start() {}, update() {}, stop() {} };
  */
 export function createProgress(label: string, enabled: boolean): Progress {
   if (!enabled || !process.stdout.isTTY) return NONE;
-  const bar = new cliProgress.SingleBar({
+  const bar = new (cliProgress().SingleBar)({
     format: `${label} [{bar}] {value}/{total} points | {running} running | {failed} failed | ETA {remaining}`,
     stream: process.stdout,
     hideCursor: true,
@@ -62,12 +68,12 @@ export interface PointProgress {
  */
 export function createPointProgress(label: string, enabled: boolean): PointProgress {
   if (!enabled || !process.stdout.isTTY) return { update() {}, stop() {} };
-  let bar: cliProgress.SingleBar | undefined;
+  let bar: cliProgressModule.SingleBar | undefined;
   let t0 = 0;
   return {
     update(done, total, unit) {
       if (!bar) {
-        bar = new cliProgress.SingleBar({
+        bar = new (cliProgress().SingleBar)({
           format: `${label} [{bar}] {value}/{total} ${unit === 's' ? 's of arrivals' : 'requests'} simulated | ETA {remaining}`,
           stream: process.stdout,
           hideCursor: true,

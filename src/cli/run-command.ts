@@ -1,15 +1,12 @@
 import { availableParallelism } from 'node:os';
 import { Option, type Command } from 'commander';
-import { loadExperiment, type LoadedExperiment } from '../experiment/load.js';
-import { uncalibratedGpuWarning } from '../experiment/uncalibrated.js';
+import type { LoadedExperiment } from '../experiment/load.js';
 import { isFailure, type PointRecord } from '../experiment/point-record.js';
-import { DEFAULT_POINT_TIMEOUT_S, runExperimentFile, type ExperimentRun } from '../experiment/run-experiment.js';
+import { DEFAULT_POINT_TIMEOUT_S } from '../experiment/point-timeout.js';
+import type { ExperimentRun } from '../experiment/run-experiment.js';
 import type { PointResult } from '../experiment/run-point.js';
 import { parseShard } from '../experiment/shard.js';
 import { InputError } from '../input-error.js';
-import { vllmLine } from '../report/benchmark-format.js';
-import { formatPdTable } from '../report/pd-table.js';
-import { formatRunTable, formatServedTable, pointLabel } from '../report/run-table.js';
 import { action, EXIT_BAD_INPUT, EXIT_FAILED, reportError } from './errors.js';
 import { createPointProgress, createProgress } from './progress.js';
 import { writeReport } from './report-command.js';
@@ -126,9 +123,13 @@ async function runOne(
   shard: ReturnType<typeof parseShard> | undefined,
   pointTimeoutS: number | undefined,
 ): Promise<'ok' | 'failed' | 'interrupted'> {
+  // Loaded here rather than at start-up, so that other commands do not load the runner.
+  const { loadExperiment } = await import('../experiment/load.js');
+  const { uncalibratedGpuWarning } = await import('../experiment/uncalibrated.js');
+  const { runExperimentFile } = await import('../experiment/run-experiment.js');
   const abort = new AbortController();
   // Machine-readable output: one line per point, nothing else on stdout.
-  const lines = flags.format === 'vllm' ? vllmLine : flags.json ? jsonLine : undefined;
+  const lines = flags.format === 'vllm' ? (await import('../report/benchmark-format.js')).vllmLine : flags.json ? jsonLine : undefined;
   if (lines) flags.json = true;
   const progress = createProgress(file, !flags.json);
   const pointProgress = createPointProgress(file, !flags.json);
@@ -172,7 +173,7 @@ async function runOne(
   }
   const exp = run.experiment;
   if (run.staleLock) process.stderr.write(`note: replaced the lock of a run that is gone (${run.staleLock}) in ${run.dir}\n`);
-  if (!flags.json) printTables(exp, run.results, run.complete ? `${run.dir}/summary.json` : `${run.dir}/points/`);
+  if (!flags.json) await printTables(exp, run.results, run.complete ? `${run.dir}/summary.json` : `${run.dir}/points/`);
   if (run.resumed > 0) process.stderr.write(`resumed: ${run.resumed} point${run.resumed === 1 ? '' : 's'} already done in ${run.dir}\n`);
   if (run.interrupted) {
     const done = run.results.length + run.failures.length;
@@ -201,7 +202,9 @@ function indent(s: string): string {
     .join('\n');
 }
 
-function printTables(exp: LoadedExperiment, results: PointResult[], where: string): void {
+async function printTables(exp: LoadedExperiment, results: PointResult[], where: string): Promise<void> {
+  const { formatRunTable, formatServedTable, pointLabel } = await import('../report/run-table.js');
+  const { formatPdTable } = await import('../report/pd-table.js');
   const description = exp.base.description;
   const out: string[] = [`${exp.name}${description ? ` — ${description.trim()}` : ''}`, ''];
   if (results.length === 0) {

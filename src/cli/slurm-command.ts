@@ -1,15 +1,8 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadExperiment } from '../experiment/index.js';
-import { mergeResults } from '../experiment/merge.js';
 import { InputError } from '../input-error.js';
-import { loadPlan, type LoadedPlan } from '../plan/load-plan.js';
-import { runPlanShared } from '../plan/run-plan-shared.js';
-import { SimStore } from '../plan/sim-store.js';
+import type { LoadedPlan } from '../plan/load-plan.js';
 import { readJobSpec, SCRIPT_FILE, shardRoot, type JobSpec } from '../slurm/job-spec.js';
-import { sweepStatus } from '../slurm/job-status.js';
-import { submitJob } from '../slurm/submit.js';
-import { readYamlFile } from '../yaml-input.js';
 import { action, EXIT_FAILED } from './errors.js';
 import { pendingLine, writePlanOutputs } from './plan-command.js';
 import { writeReport } from './report-command.js';
@@ -34,7 +27,8 @@ function wholeNumber(value: string, flag: string, min: number): number {
 }
 
 /** A plan names candidate GPU types; an experiment names a fleet. */
-function isPlan(file: string): boolean {
+async function isPlan(file: string): Promise<boolean> {
+  const { readYamlFile } = await import('../yaml-input.js');
   const data = readYamlFile(file).data;
   return data !== null && typeof data === 'object' && 'candidates' in data && !('fleet' in data);
 }
@@ -66,7 +60,10 @@ export function registerSlurm(program: Command): void {
         const shards = wholeNumber(flags.shards, '--shards', 1);
         const cpusPerTask = wholeNumber(flags.cpusPerTask, '--cpus-per-task', 1);
         // Bad input fails here, not on every task of the array.
-        const plan = isPlan(file) ? loadPlan(file) : undefined;
+        const { loadPlan } = await import('../plan/load-plan.js');
+        const { loadExperiment } = await import('../experiment/load.js');
+        const { submitJob } = await import('../slurm/submit.js');
+        const plan = (await isPlan(file)) ? loadPlan(file) : undefined;
         const name = plan ? plan.name : loadExperiment(file).name;
         const s = submitJob({
           kind: plan ? 'plan' : 'run',
@@ -106,6 +103,8 @@ function rerunHint(dir: string, shards: number[]): string {
 }
 
 async function mergeSweep(dir: string, spec: JobSpec, out: string, report: boolean): Promise<number> {
+  const { sweepStatus } = await import('../slurm/job-status.js');
+  const { mergeResults } = await import('../experiment/merge.js');
   const status = sweepStatus(dir, spec);
   const incomplete = status.shards.filter((s) => !s.started || s.missing.length > 0);
   if (incomplete.length > 0) {
@@ -130,6 +129,9 @@ async function mergeSweep(dir: string, spec: JobSpec, out: string, report: boole
 }
 
 async function mergePlan(dir: string, spec: JobSpec, out: string): Promise<number> {
+  const { loadPlan } = await import('../plan/load-plan.js');
+  const { runPlanShared } = await import('../plan/run-plan-shared.js');
+  const { SimStore } = await import('../plan/sim-store.js');
   const plan = loadPlan(resolve(spec.cwd, spec.file));
   const store = new SimStore(join(shardRoot(dir, spec, 0), spec.name, 'sims'));
   const r = await runPlanShared(plan, store, { index: 1, count: spec.shards }, { workers: 0, run: false });

@@ -1,27 +1,11 @@
 import type { Command } from 'commander';
-import { z } from 'zod';
-import { checkPoints } from '../experiment/check-points.js';
-import { loadPlan } from '../plan/load-plan.js';
-import { readYamlFile } from '../yaml-input.js';
-import { experimentSchema, loadExperiment } from '../experiment/index.js';
-import {
-  calibrateAgainstMeasurements,
-  calibrateAgainstVidur,
-  deriveModel,
-  formatMeasurementsReport,
-  formatCalibrationReport,
-  loadCatalogs,
-  type CatalogFiles,
-  type ModelSpec,
-} from '../hardware/index.js';
-import { knownPdPolicies, knownPolicies } from '../routing/index.js';
-import { deriveWorkloads, formatDeriveReport, SHIPPED_WORKLOADS_DIR } from '../workload/index.js';
+import type { z } from 'zod';
+import type { CatalogFiles, ModelSpec } from '../hardware/index.js';
+import { SHIPPED_WORKLOADS_DIR } from '../workload/shipped.js';
 import { action } from './errors.js';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { editorJsonSchema } from '../experiment/json-schema.js';
 import { InputError } from '../input-error.js';
-import { planSchema } from '../plan/plan-schema.js';
 import { starterExperiment } from './starter-experiment.js';
 
 /** Commands around the simulation: checking files, listing catalogs, calibrating, deriving. */
@@ -32,8 +16,13 @@ export function registerTools(program: Command): void {
     .argument('<files...>')
     .action(
       action(async (files: string[]) => {
+        // Each command loads its own code when it runs (start-up of the others stays small).
+        const { loadPlan } = await import('../plan/load-plan.js');
+        const { loadExperiment } = await import('../experiment/load.js');
+        const { checkPoints } = await import('../experiment/check-points.js');
+        const { readYamlFile } = await import('../yaml-input.js');
         for (const f of files) {
-          if (isPlanFile(f)) {
+          if (isPlanFile(readYamlFile(f).data)) {
             const plan = loadPlan(f);
             process.stdout.write(`${f}: ok (plan, ${plan.candidates.length} candidate GPU type${plan.candidates.length === 1 ? '' : 's'})\n`);
             continue;
@@ -53,7 +42,9 @@ export function registerTools(program: Command): void {
     .option('--gpus <file>', 'a GPU catalog file merged over the shipped one (as an experiment names it)')
     .option('--models <file>', 'a model catalog file merged over the shipped one')
     .action(
-      action((what: string, flags: CatalogFiles) => {
+      action(async (what: string, flags: CatalogFiles) => {
+        const { deriveModel, loadCatalogs } = await import('../hardware/index.js');
+        const { knownPdPolicies, knownPolicies } = await import('../routing/index.js');
         const catalogs = loadCatalogs(flags);
         if (what === 'gpus') {
           const c = catalogs.gpus;
@@ -66,7 +57,7 @@ export function registerTools(program: Command): void {
           }
         } else if (what === 'models') {
           const c = catalogs.models;
-          for (const n of c.names()) process.stdout.write(`${describeModel(c.get(n))}\n`);
+          for (const n of c.names()) process.stdout.write(`${describeModel(c.get(n), deriveModel)}\n`);
         } else if (what === 'policies') {
           for (const n of knownPolicies()) process.stdout.write(`${n}\n`);
           // Prefill/decode policies route fleets with prefill and decode roles.
@@ -84,7 +75,10 @@ export function registerTools(program: Command): void {
     .option('--plan', 'the schema of sim plan files')
     .option('--write <dir>', 'write experiment.schema.json and plan.schema.json into <dir> instead')
     .action(
-      action((flags: { plan?: boolean; write?: string }) => {
+      action(async (flags: { plan?: boolean; write?: string }) => {
+        const { editorJsonSchema } = await import('../experiment/json-schema.js');
+        const { experimentSchema } = await import('../experiment/schema.js');
+        const { planSchema } = await import('../plan/plan-schema.js');
         const text = (s: z.ZodType) => JSON.stringify(editorJsonSchema(s), null, 2) + '\n';
         if (flags.write !== undefined) {
           mkdirSync(flags.write, { recursive: true });
@@ -115,11 +109,12 @@ export function registerTools(program: Command): void {
     .option('--measurements <dir>', 'the gpu_measurements directory (attention, all-reduce and A10 operator tables)')
     .option('--all-points', 'print every measured point, not a sample')
     .action(
-      action((flags: { vidur?: string; measurements?: string; allPoints?: boolean }) => {
+      action(async (flags: { vidur?: string; measurements?: string; allPoints?: boolean }) => {
         if (!flags.vidur && !flags.measurements) {
           process.stderr.write('error: give --vidur <dir>, --measurements <dir> or both\n');
           return 2;
         }
+        const { calibrateAgainstMeasurements, calibrateAgainstVidur, formatCalibrationReport, formatMeasurementsReport } = await import('../hardware/index.js');
         if (flags.vidur) {
           const report = calibrateAgainstVidur(flags.vidur);
           process.stdout.write(formatCalibrationReport(report, { tokens: flags.allPoints ? 'all' : undefined }) + '\n');
@@ -137,7 +132,8 @@ export function registerTools(program: Command): void {
     .option('--data <dir>', 'directory holding sharegpt_sarathi/ and bird_minidev/', '../shared/data')
     .option('--out <dir>', 'output directory', SHIPPED_WORKLOADS_DIR)
     .action(
-      action((flags: { data: string; out: string }) => {
+      action(async (flags: { data: string; out: string }) => {
+        const { deriveWorkloads, formatDeriveReport } = await import('../workload/index.js');
         const report = deriveWorkloads({ dataDir: flags.data, outDir: flags.out });
         process.stdout.write(formatDeriveReport(report) + '\n');
       }),
@@ -145,13 +141,12 @@ export function registerTools(program: Command): void {
 }
 
 /** A plan file names candidate GPU types; an experiment file names a fleet. */
-function isPlanFile(file: string): boolean {
-  const data = readYamlFile(file).data;
+function isPlanFile(data: unknown): boolean {
   return data !== null && typeof data === 'object' && 'candidates' in data && !('fleet' in data);
 }
 
 /** One line of `sim list models`: name, size (active size for MoE), weight and KV formats. */
-function describeModel(m: ModelSpec): string {
+function describeModel(m: ModelSpec, deriveModel: typeof import('../hardware/index.js').deriveModel): string {
   const d = deriveModel(m);
   const b = (x: number): string => `${(x / 1e9).toFixed(1)}B`;
   const size = m.moe ? `${b(d.params)} (${b(d.activeParams)} active, ${m.moe.activeExperts}/${m.moe.experts} experts)` : b(d.params);

@@ -17,7 +17,9 @@ import {
   type RoutingPolicy,
 } from '../routing/index.js';
 import { DpGroup, Instance, type Engine, type EngineConfig, type InstanceObserver, type Sequence } from '../serving/index.js';
-import { alignBlockHashes, type RequestSpec, type RequestStream } from '../workload/index.js';
+import type { RequestSpec, RequestStream } from '../workload/index.js';
+// The module itself, not the workload index: a run should not load the dataset-deriving code.
+import { alignBlockHashes } from '../workload/prefix-hash.js';
 import { InstanceEndpoint } from './endpoint.js';
 import type { FrontendLatency } from './frontend.js';
 import { KvLink, type LinkSpec } from './kv-link.js';

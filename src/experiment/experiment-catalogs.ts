@@ -4,7 +4,8 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { loadCatalogs, type Catalogs } from '../hardware/index.js';
+// The catalogs module itself, not the hardware index: a run should not load the calibration code.
+import { loadCatalogs, type Catalogs } from '../hardware/catalogs.js';
 import { InputError } from '../input-error.js';
 import type { ExperimentConfig } from './schema.js';
 

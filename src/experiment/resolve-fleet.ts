@@ -1,11 +1,8 @@
-import {
-  createTimingModel,
-  deriveModel,
-  kvCapacityTokens,
-  type GpuCatalog,
-  type GpuSpec,
-  type ModelSpec,
-} from '../hardware/index.js';
+// The modules themselves, not the hardware index: a run should not load the calibration code.
+import type { GpuCatalog, GpuSpec, ModelSpec } from '../hardware/index.js';
+import { kvCapacityTokens } from '../hardware/kv-capacity.js';
+import { deriveModel } from '../hardware/model-derived.js';
+import { createTimingModel } from '../hardware/timing-model.js';
 import { DEFAULT_ASYNC_SCHEDULING, resolveFrontend, type InstanceSpec } from '../cluster/index.js';
 import { InputError } from '../input-error.js';
 import { engineConfigFrom, type EngineConfig } from '../serving/index.js';

@@ -5,7 +5,8 @@ import { checkPoints } from './check-points.js';
 import { loadExperiment, type ExperimentPoint, type LoadedExperiment } from './load.js';
 import { isFailure, type PointFailure, type PointRecord } from './point-record.js';
 import { executePoint, type PointOutcome } from './point-task.js';
-import { PointPool } from './pool.js';
+import type { PointPool } from './pool.js';
+import { DEFAULT_POINT_TIMEOUT_S } from './point-timeout.js';
 import type { PointTask } from './point-worker.js';
 import { ResultsDir, type Manifest } from './results-dir.js';
 import { ResultsLock } from './results-lock.js';
@@ -74,8 +75,7 @@ export interface ExperimentRun {
   staleLock?: string;
 }
 
-/** Default --point-timeout: far beyond any point the shipped experiments run (seconds). */
-export const DEFAULT_POINT_TIMEOUT_S = 3600;
+export { DEFAULT_POINT_TIMEOUT_S };
 
 /**
  * Where an experiment's results go: `<root>/<name>` for --out, else outputs.dir resolved against
@@ -123,7 +123,8 @@ export async function runExperimentFile(file: string, opts: RunOptions = {}): Pr
   // Custom policy code could loop forever: only a worker thread can be stopped, so it runs on one.
   const parallel = todo.length > 1 || (timeoutS > 0 && todo.some((i) => usesPolicyModule(selected[i])));
   // The threads start (and load the experiment) while this one checks the input.
-  const pool = parallel ? new PointPool(threads, file, opts.replicates) : undefined;
+  // The pool (and its thread library) loads only when points run on threads: one point runs here.
+  const pool = parallel ? new (await import('./pool.js')).PointPool(threads, file, opts.replicates) : undefined;
   let lock: ResultsLock | undefined;
   try {
     // Bad input is reported before anything is written or run (unless only some sweep points are

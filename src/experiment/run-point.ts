@@ -6,7 +6,9 @@ import { InputError } from '../input-error.js';
 import { MetricsCollector, type RequestOutcome, type RunSummary, type SloSpec } from '../metrics/index.js';
 import { createPolicy, loadPolicyModule, RoutingConfigError, UnknownOptionError, type RoutingPolicy } from '../routing/index.js';
 import type { Sequence } from '../serving/index.js';
-import { openWorkload, type RequestSpec, type RequestStream } from '../workload/index.js';
+import type { RequestSpec, RequestStream } from '../workload/index.js';
+// The module itself, not the workload index: a run should not load the dataset-deriving code.
+import { openWorkload } from '../workload/open-workload.js';
 import type { ExperimentPoint, LoadedExperiment } from './load.js';
 import { loadProfiles } from './load-profiles.js';
 import { withTranspiledModule } from './typescript-module.js';

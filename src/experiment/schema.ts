@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SGLANG_ONLY, VLLM_ONLY } from '../serving/index.js';
-import { workloadSchema } from '../workload/index.js';
+// The module itself, not the workload index: a run should not load the dataset-deriving code.
+import { workloadSchema } from '../workload/config.js';
 import { SAFE_NAME_MAX } from './safe-name.js';
 
 const positiveInt = z.int().positive();
