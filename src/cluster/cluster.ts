@@ -78,11 +78,9 @@ export interface ClusterOptions {
   classes: readonly string[];
   warn(message: string): void;
   /**
-   * Called for every request that ends, completed or rejected.
-   * `responseS`: the delay from the engine's token times to the client's.
+   * Called with the outcome record of every request that ends, completed or rejected (requests.csv,
+   * progress, timelines); the record is reused, so a reader that keeps it must copy it.
    */
-  onRequestEnd?(req: RequestSpec, seq: Sequence | undefined, instance: string | undefined, rejection?: string, responseS?: number): void;
-  /** Called with the outcome record of every request that ends (e.g. to write requests.csv); the record is reused. */
   onOutcome?(outcome: RequestOutcome): void;
 }
 
@@ -436,7 +434,6 @@ export class Cluster {
     }
     o.rejection = { reason, kind };
     this.endOutcome(o);
-    this.opts.onRequestEnd?.(req, undefined, instance?.id, reason);
     this.clientFree(this.sim.now);
   }
 
@@ -511,7 +508,6 @@ export class Cluster {
       o.bootstrap = flight!.bootstrap;
     }
     this.endOutcome(o);
-    this.opts.onRequestEnd?.(req, seq, endpoint.id, undefined, responseS);
     this.fillCompletion(req.outputTokens, ttft, e2e);
     if (this.gateway) this.gateway.complete(req, endpoint, this.completion);
     else this.pd!.complete(req, endpoint, this.completion);

@@ -1,6 +1,4 @@
-import { Column, quantile, sortedFinite } from '../metrics/index.js';
-import type { RequestSpec } from '../workload/index.js';
-import type { Sequence } from '../serving/index.js';
+import { Column, quantile, sortedFinite, type RequestOutcome } from '../metrics/index.js';
 
 /** Tail latency over the run, by arrival time: what a latency-over-time plot draws. */
 export interface LatencyTimeline {
@@ -22,15 +20,16 @@ export class TimelineCollector {
   private readonly ttft = new Column();
   private readonly e2e = new Column();
 
-  onRequestEnd(req: RequestSpec, seq: Sequence | undefined, _instance: string | undefined, rejection?: string): void {
-    this.arrival.push(req.arrival);
-    if (rejection !== undefined || !seq) {
+  onOutcome(o: RequestOutcome): void {
+    this.arrival.push(o.arrival);
+    if (o.rejection) {
       this.ttft.push(NaN);
       this.e2e.push(NaN);
       return;
     }
-    this.ttft.push(seq.firstTokenAt - req.arrival);
-    this.e2e.push(seq.finishedAt - req.arrival);
+    // As the client sees them, like the run's TTFT and E2E (and the SLO they are judged by).
+    this.ttft.push(o.firstToken - o.arrival);
+    this.e2e.push(o.finished - o.arrival);
   }
 
   summarize(): LatencyTimeline {

@@ -1,21 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { TimelineCollector } from '../../src/experiment/latency-timeline.js';
-import type { Sequence } from '../../src/serving/index.js';
-import type { RequestSpec } from '../../src/workload/index.js';
+import { blankOutcome, type RequestOutcome } from '../../src/metrics/index.js';
 import { choosePlots } from '../../src/report/choose-plots.js';
 import { fakeResult } from './fixtures.js';
 
-const req = (arrival: number) => ({ arrival }) as RequestSpec;
-const seq = (firstTokenAt: number, finishedAt: number) => ({ firstTokenAt, finishedAt }) as Sequence;
+/** A request arriving at `arrival`, its first token at `firstToken` and last at `finished` (rejected when absent). */
+const ended = (arrival: number, firstToken?: number, finished?: number): RequestOutcome => ({
+  ...blankOutcome(),
+  arrival,
+  ...(firstToken === undefined ? { rejection: { reason: 'timed out', kind: 'timed-out' as const } } : { firstToken, finished: finished! }),
+});
 
 describe('latency over time', () => {
   it('bins requests by arrival: p99 TTFT and E2E per window, rejections counted, empty windows null', () => {
     const t = new TimelineCollector();
     // 120 s of arrivals → 60 windows would be 2 s wide.
-    t.onRequestEnd(req(0.5), seq(0.6, 1.5), 'a'); // ttft 100 ms, e2e 1000 ms
-    t.onRequestEnd(req(1.0), seq(1.3, 2.0), 'a'); // ttft 300 ms, e2e 1000 ms
-    t.onRequestEnd(req(5.0), undefined, undefined, 'timed-out');
-    t.onRequestEnd(req(120), seq(120.05, 121), 'a');
+    t.onOutcome(ended(0.5, 0.6, 1.5)); // ttft 100 ms, e2e 1000 ms
+    t.onOutcome(ended(1.0, 1.3, 2.0)); // ttft 300 ms, e2e 1000 ms
+    t.onOutcome(ended(5.0));
+    t.onOutcome(ended(120, 120.05, 121));
     const s = t.summarize();
     expect(s.window_s).toBe(2);
     expect(s.ttft_p99_ms).toHaveLength(61);
