@@ -170,26 +170,25 @@ export class Cluster {
 
   private buildEndpoint(spec: InstanceSpec, index: number): InstanceEndpoint {
     let endpoint: InstanceEndpoint | undefined;
-    const observer: InstanceObserver = {
+    const observer: Omit<InstanceObserver, 'onComplete'> = {
       onFirstToken: (seq) => this.onFirstToken(seq),
-      onComplete: (seq) => this.onComplete(seq),
       onPrefillDone: (seq) => this.onPrefillDone(seq),
       onKvFreed: () => this.retryReservations(endpoint!),
     };
     const dp = spec.dp ?? 1;
-    const members = Array.from(
-      { length: dp },
-      (_, r) =>
-        new Instance({
-          id: dp === 1 ? spec.id : `${spec.id}/dp${r}`,
-          sim: this.sim,
-          timing: new StepGaps(spec.timing, this.opts.collector.itl),
-          config: spec.config,
-          kvCapacityTokens: spec.kvCapacityTokens,
-          maxModelLen: spec.maxModelLen,
-          observer,
-        }),
-    );
+    const members = Array.from({ length: dp }, (_, r) => {
+      // Each rank logs its decode steps: a completion there names its log (per-class ITL).
+      const log = this.opts.collector.classGaps.newLog();
+      return new Instance({
+        id: dp === 1 ? spec.id : `${spec.id}/dp${r}`,
+        sim: this.sim,
+        timing: new StepGaps(spec.timing, this.opts.collector.itl, this.opts.collector.classGaps, log),
+        config: spec.config,
+        kvCapacityTokens: spec.kvCapacityTokens,
+        maxModelLen: spec.maxModelLen,
+        observer: { ...observer, onComplete: (seq) => this.onComplete(seq, log) },
+      });
+    });
     let engine: Engine = members[0];
     if (dp > 1) {
       const dispatcher = createDpDispatcher(spec.dpDispatch ?? 'round_robin', this.opts.warn);
@@ -462,7 +461,7 @@ export class Cluster {
     }
   }
 
-  private onComplete(seq: Sequence): void {
+  private onComplete(seq: Sequence, gapLog: number): void {
     const req = seq.req as RequestSpec;
     const flight = seq.owner instanceof PdFlight ? seq.owner : undefined;
     const endpoint = flight ? flight.decode : (seq.owner as InstanceEndpoint);
@@ -498,6 +497,9 @@ export class Cluster {
     o.clientFirstTokenOffset = responseS;
     o.cachedTokens = p ? p.cachedTokens : seq.cachedTokens;
     o.preemptions = seq.preemptions + (p ? p.preemptions : 0);
+    // Not preempted on the decode rank: its gaps are that rank's decode steps since its first token.
+    o.gapLog = gapLog;
+    o.gapCount = seq.preemptions === 0 && req.outputTokens > 1 ? req.outputTokens - 1 : 0;
     if (p) {
       o.prefillInstanceIndex = flight!.prefill.index;
       o.prefillInstanceId = flight!.prefill.id;

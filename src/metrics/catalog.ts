@@ -150,5 +150,6 @@ export function classMetrics(classes: readonly string[]): MetricDef[] {
     { name: `slo_attainment.${c}`, unit: 'share', better: 'higher', description: `SLO attainment of class ${c}`, get: (r) => num(r.summary.classes?.[c]?.slo_attainment) },
     { name: `ttft_p99_ms.${c}`, unit: 'ms', better: 'lower', description: `99th percentile TTFT of class ${c}`, get: (r) => statOf(r.summary.classes?.[c]?.ttft_ms, 'p99') },
     { name: `tpot_p99_ms.${c}`, unit: 'ms', better: 'lower', description: `99th percentile TPOT of class ${c}`, get: (r) => statOf(r.summary.classes?.[c]?.tpot_ms, 'p99') },
+    { name: `itl_p99_ms.${c}`, unit: 'ms', better: 'lower', description: `99th percentile ITL of class ${c} (its requests' gaps pooled)`, get: (r) => statOf(r.summary.classes?.[c]?.itl_ms, 'p99') },
   ]);
 }

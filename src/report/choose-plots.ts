@@ -90,7 +90,7 @@ export function choosePlots(results: readonly PointResult[]): Plot[] {
       name: 'ttft-over-time',
       title: 'P99 TTFT over time',
       caption:
-        `P99 time to first token of the requests arriving in each ${timed.timeline!.window_s}-second window (completed ones; rejections are in the attainment plots).` +
+        `Rolling P99 time to first token: every ${timed.timeline!.step_s ?? timed.timeline!.window_s} s, over the requests arriving in the ${timed.timeline!.window_s}-second window around it (completed ones; rejections are in the attainment plots). The window is sized from the run's length and request count (docs/metrics.md).` +
         (targets.ttft !== undefined ? ` The dashed line is the SLO target (${targets.ttft} ms).` : '') +
         (replicated ? ' Means over seeds.' : ''),
       spec: latencyOverTime(points, none, targets.ttft),

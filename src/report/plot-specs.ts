@@ -152,15 +152,15 @@ export function latencyCdf(points: readonly PlotPoint[], metric: 'ttft' | 'tpot'
 }
 
 /**
- * P99 TTFT over the run: each point's requests binned by arrival time, one line per colour
- * (replicates averaged per window), the TTFT target as a rule. Windows where nothing completed
- * leave a gap rather than a zero.
+ * Rolling P99 TTFT over the run (the timeline's windows by arrival time, placed at their centres),
+ * one line per colour (replicates averaged per window), the TTFT target as a rule. Windows where
+ * nothing completed leave a gap rather than a zero.
  */
 export function latencyOverTime(points: readonly PlotPoint[], lay: Layout, target?: number): Spec {
   const data = points.flatMap((p) => {
     const tls = p.results.map((r) => r.timeline).filter((t) => t !== undefined);
     if (tls.length === 0) return [];
-    const w = tls[0].window_s;
+    const w = tls[0].step_s ?? tls[0].window_s;
     return tls[0].ttft_p99_ms.map((_, i) => {
       const m = meanCi(tls.map((t) => t.ttft_p99_ms[i]));
       return { ...lay.place(p), t: round((i + 0.5) * w), value: m ? round(m.mean) : null };
