@@ -80,11 +80,9 @@ export interface ClusterOptions {
   classes: readonly string[];
   warn(message: string): void;
   /**
-   * Called for every request that ends, completed or rejected.
-   * `responseS`: the delay from the engine's token times to the client's.
+   * Called with the outcome record of every request that ends, completed or rejected (requests.csv,
+   * progress, timelines); the record is reused, so a reader that keeps it must copy it.
    */
-  onRequestEnd?(req: RequestSpec, seq: Sequence | undefined, instance: string | undefined, rejection?: string, responseS?: number): void;
-  /** Called with the outcome record of every request that ends (e.g. to write requests.csv); the record is reused. */
   onOutcome?(outcome: RequestOutcome): void;
 }
 
@@ -174,26 +172,25 @@ export class Cluster {
 
   private buildEndpoint(spec: InstanceSpec, index: number): InstanceEndpoint {
     let endpoint: InstanceEndpoint | undefined;
-    const observer: InstanceObserver = {
+    const observer: Omit<InstanceObserver, 'onComplete'> = {
       onFirstToken: (seq) => this.onFirstToken(seq),
-      onComplete: (seq) => this.onComplete(seq),
       onPrefillDone: (seq) => this.onPrefillDone(seq),
       onKvFreed: () => this.retryReservations(endpoint!),
     };
     const dp = spec.dp ?? 1;
-    const members = Array.from(
-      { length: dp },
-      (_, r) =>
-        new Instance({
-          id: dp === 1 ? spec.id : `${spec.id}/dp${r}`,
-          sim: this.sim,
-          timing: new StepGaps(spec.timing, this.opts.collector.itl),
-          config: spec.config,
-          kvCapacityTokens: spec.kvCapacityTokens,
-          maxModelLen: spec.maxModelLen,
-          observer,
-        }),
-    );
+    const members = Array.from({ length: dp }, (_, r) => {
+      // Each rank logs its decode steps: a completion there names its log (per-class ITL).
+      const log = this.opts.collector.classGaps.newLog();
+      return new Instance({
+        id: dp === 1 ? spec.id : `${spec.id}/dp${r}`,
+        sim: this.sim,
+        timing: new StepGaps(spec.timing, this.opts.collector.itl, this.opts.collector.classGaps, log),
+        config: spec.config,
+        kvCapacityTokens: spec.kvCapacityTokens,
+        maxModelLen: spec.maxModelLen,
+        observer: { ...observer, onComplete: (seq) => this.onComplete(seq, log) },
+      });
+    });
     let engine: Engine = members[0];
     if (dp > 1) {
       const dispatcher = createDpDispatcher(spec.dpDispatch ?? 'round_robin', this.opts.warn);
@@ -438,7 +435,6 @@ export class Cluster {
     }
     o.rejection = { reason, kind };
     this.endOutcome(o);
-    this.opts.onRequestEnd?.(req, undefined, instance?.id, reason);
     this.clientFree(this.sim.now);
   }
 
@@ -467,7 +463,7 @@ export class Cluster {
     }
   }
 
-  private onComplete(seq: Sequence): void {
+  private onComplete(seq: Sequence, gapLog: number): void {
     const req = seq.req as RequestSpec;
     const flight = seq.owner instanceof PdFlight ? seq.owner : undefined;
     const endpoint = flight ? flight.decode : (seq.owner as InstanceEndpoint);
@@ -503,6 +499,9 @@ export class Cluster {
     o.clientFirstTokenOffset = responseS;
     o.cachedTokens = p ? p.cachedTokens : seq.cachedTokens;
     o.preemptions = seq.preemptions + (p ? p.preemptions : 0);
+    // Not preempted on the decode rank: its gaps are that rank's decode steps since its first token.
+    o.gapLog = gapLog;
+    o.gapCount = seq.preemptions === 0 && req.outputTokens > 1 ? req.outputTokens - 1 : 0;
     if (p) {
       o.prefillInstanceIndex = flight!.prefill.index;
       o.prefillInstanceId = flight!.prefill.id;
@@ -513,7 +512,6 @@ export class Cluster {
       o.bootstrap = flight!.bootstrap;
     }
     this.endOutcome(o);
-    this.opts.onRequestEnd?.(req, seq, endpoint.id, undefined, responseS);
     this.fillCompletion(req.outputTokens, ttft, e2e);
     if (this.gateway) this.gateway.complete(req, endpoint, this.completion);
     else this.pd!.complete(req, endpoint, this.completion);

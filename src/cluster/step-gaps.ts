@@ -1,5 +1,5 @@
 import type { BatchShape, TimingModel } from '../hardware/types.js';
-import type { GapPool } from '../metrics/index.js';
+import type { ClassGaps, GapPool } from '../metrics/index.js';
 
 /**
  * A server's timing model that also feeds the run's inter-token gap pool. A decoding sequence's
@@ -14,13 +14,19 @@ export class StepGaps implements TimingModel {
   constructor(
     private readonly inner: TimingModel,
     private readonly pool: GapPool,
+    /** The per-class gaps' step log of this rank, and its index there. */
+    private readonly classGaps: ClassGaps,
+    private readonly log: number,
   ) {
     this.name = inner.name;
   }
 
   stepTime(batch: BatchShape): number {
     const d = this.inner.stepTime(batch);
-    if (batch.decodeSeqs > 0) this.pool.add(d, batch.decodeSeqs);
+    if (batch.decodeSeqs > 0) {
+      this.pool.add(d, batch.decodeSeqs);
+      this.classGaps.step(this.log, d);
+    }
     return d;
   }
 }

@@ -1,4 +1,5 @@
 import { fileSystemError, InputError } from '../input-error.js';
+import type { RequestOutcome } from '../metrics/index.js';
 import { RoutingError } from '../routing/index.js';
 import type { ExperimentPoint, LoadedExperiment } from './load.js';
 import type { PointRecord } from './point-record.js';
@@ -20,9 +21,15 @@ export async function executePoint(exp: LoadedExperiment, point: ExperimentPoint
   let log: RequestLog | undefined;
   try {
     log = requestsCsv ? new RequestLog(requestsCsv) : undefined;
+    const row = log && outcomeRow(log);
+    const progress = watch?.onOutcome;
     const record = await runPoint(exp, point, {
-      ...(log && { onOutcome: outcomeRow(log) }),
-      ...(watch?.onRequestEnd && { onRequestEnd: watch.onRequestEnd }),
+      ...((row || progress) && {
+        onOutcome: (o: RequestOutcome) => {
+          row?.(o);
+          progress?.(o);
+        },
+      }),
     });
     log?.close();
     return { record };

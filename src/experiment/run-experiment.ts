@@ -176,9 +176,9 @@ export async function runExperimentFile(file: string, opts: RunOptions = {}): Pr
         const w = selected[i].config.workload;
         let ended = 0;
         const watch = opts.onPointProgress && {
-          onRequestEnd: (req: { arrival: number }) => {
+          onOutcome: (o: { arrival: number }) => {
             ended++;
-            if (w.duration !== undefined) opts.onPointProgress!(Math.min(req.arrival, w.duration), w.duration, 's');
+            if (w.duration !== undefined) opts.onPointProgress!(Math.min(o.arrival, w.duration), w.duration, 's');
             else if (w.requests !== undefined) opts.onPointProgress!(ended, w.requests, 'requests');
           },
         };

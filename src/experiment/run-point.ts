@@ -5,8 +5,7 @@ import { experimentCatalogs } from './experiment-catalogs.js';
 import { InputError } from '../input-error.js';
 import { MetricsCollector, type RequestOutcome, type RunSummary, type SloSpec } from '../metrics/index.js';
 import { createPolicy, loadPolicyModule, RoutingConfigError, UnknownOptionError, type RoutingPolicy } from '../routing/index.js';
-import type { Sequence } from '../serving/index.js';
-import type { RequestSpec, RequestStream } from '../workload/index.js';
+import type { RequestStream } from '../workload/index.js';
 // The module itself, not the workload index: a run should not load the dataset-deriving code.
 import { openWorkload } from '../workload/open-workload.js';
 import type { ExperimentPoint, LoadedExperiment } from './load.js';
@@ -41,9 +40,7 @@ export interface PointResult {
 export interface RunHooks {
   /** The GPU catalog to resolve the fleet in (default: the shipped one); fits try constants through it. */
   gpus?: GpuCatalog;
-  /** Per-request output (requests.csv). */
-  onRequestEnd?(req: RequestSpec, seq: Sequence | undefined, instance: string | undefined, rejection?: string, responseS?: number): void;
-  /** The outcome record of every request as it ends (requests.csv); reused, copy to keep. */
+  /** The outcome record of every request as it ends (requests.csv, progress); reused, copy to keep. */
   onOutcome?(outcome: RequestOutcome): void;
 }
 
@@ -114,7 +111,6 @@ export async function preparePoint(exp: LoadedExperiment, point: ExperimentPoint
     collector,
     classes,
     warn,
-    onRequestEnd: hooks.onRequestEnd,
     onOutcome: hooks.onOutcome,
   });
   const stream = openWorkload(cfg.workload, { seed: cfg.seed, baseDir, file, blockTokens: commonBlockTokens(entries) });
@@ -127,9 +123,9 @@ export async function runPoint(exp: LoadedExperiment, point: ExperimentPoint, ho
   const timeline = new TimelineCollector();
   const { cluster, collector, stream, entries, warnings } = await preparePoint(exp, point, {
     ...hooks,
-    onRequestEnd(req, seq, instance, rejection, responseS) {
-      timeline.onRequestEnd(req, seq, instance, rejection);
-      hooks.onRequestEnd?.(req, seq, instance, rejection, responseS);
+    onOutcome(o) {
+      timeline.onOutcome(o);
+      hooks.onOutcome?.(o);
     },
   });
   cluster.run(stream);

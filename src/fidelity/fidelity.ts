@@ -164,11 +164,12 @@ async function simulateRun(
   const e2e: number[][] = Array.from({ length: scopes }, () => []);
   await runPoint(exp, { ...point, config }, {
     gpus,
-    onRequestEnd(req, seq, _instance, _rejection, responseS = 0) {
-      if (!seq) return;
-      const a = req.arrival;
-      const f = (seq.firstTokenAt + responseS - a) * 1000;
-      const e = (seq.finishedAt + responseS - a) * 1000;
+    onOutcome(o) {
+      if (o.rejection) return;
+      const a = o.arrival;
+      // The outcome's first and last token are the client's (the front end's response delay added).
+      const f = (o.firstToken - a) * 1000;
+      const e = (o.finished - a) * 1000;
       let k = 0;
       while (k < ends.length - 1 && a > ends[k]) k++;
       ttft[0].push(f);

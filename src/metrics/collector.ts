@@ -1,4 +1,5 @@
 import { Column } from './column.js';
+import { ClassGaps } from './class-gaps.js';
 import { GapPool } from './gap-pool.js';
 import type { RequestOutcome } from './outcome.js';
 import { hasTargets, meetsSlo, type SloSpec, type SloTargets } from './slo.js';
@@ -77,6 +78,8 @@ export interface ClassSummary {
   ttft_ms: Distribution;
   tpot_ms: Distribution;
   e2e_ms: Distribution;
+  /** The class's inter-token gaps, pooled as the run's itl_ms (absent in results written before it existed). */
+  itl_ms?: Distribution;
 }
 
 export interface RunMetrics {
@@ -173,6 +176,10 @@ export class MetricsCollector {
   /** Over completed requests: Σ (last token − first token) and Σ (output − 1), the gaps' sum and count. */
   private decodeSpan = 0;
   private gapCount = 0;
+  /** The same per class, and the per-class gaps (kept only with several classes). */
+  private readonly classDecodeSpan: number[];
+  private readonly classGapCount: number[];
+  readonly classGaps: ClassGaps;
   /**
    * Requests judged against each SLO, and those that met it. Only classes with that target count
    * (a class without targets neither meets nor misses); rejections count as misses.
@@ -219,6 +226,9 @@ export class MetricsCollector {
     this.met = new Column();
     this.rejectedByClass = classes.map(() => 0);
     this.metByClass = classes.map(() => 0);
+    this.classDecodeSpan = classes.map(() => 0);
+    this.classGapCount = classes.map(() => 0);
+    this.classGaps = new ClassGaps(classes.length, classes.length > 1);
   }
 
   noteArrival(t: number): void {
@@ -250,6 +260,7 @@ export class MetricsCollector {
     r.outputTokens = o.outputTokens;
     r.cachedTokens = o.cachedTokens;
     r.preemptions = o.preemptions;
+    this.classGaps.add(o.classIndex, o.gapLog, o.gapCount);
     this.recordCompletion(r, o.prefillInstanceIndex >= 0 ? pdTimes(o, this.scratchPd) : undefined);
   }
 
@@ -329,6 +340,8 @@ export class MetricsCollector {
     if (r.outputTokens > 1) {
       this.decodeSpan += r.finished - r.firstToken;
       this.gapCount += r.outputTokens - 1;
+      this.classDecodeSpan[r.classIndex] += r.finished - r.firstToken;
+      this.classGapCount[r.classIndex] += r.outputTokens - 1;
     }
   }
 
@@ -340,6 +353,17 @@ export class MetricsCollector {
   private itlDistribution(): Distribution {
     const missing = this.gapCount - this.itl.count;
     return missing > 0 ? this.itl.distribution((this.decodeSpan - this.itl.sum) / missing, missing) : this.itl.distribution();
+  }
+
+  /**
+   * ITL of one class, as the run's: the gaps of its requests' decode steps (ClassGaps), the rest
+   * of its known total (preempted requests) each at their mean. One class: the run's own.
+   */
+  private classItl(c: number): Distribution {
+    if (!this.classGaps.enabled) return this.itlDistribution();
+    const missing = this.classGapCount[c] - this.classGaps.counted[c];
+    if (missing <= 0) return this.classGaps.distribution(c);
+    return this.classGaps.distribution(c, (this.classDecodeSpan[c] - this.classGaps.countedSum(c)) / missing, missing);
   }
 
   /** Moves every kept value into sketches and drops the columns (once, at the exact limit). */
@@ -543,6 +567,7 @@ export class MetricsCollector {
         ttft_ms: parts.classes[ci].ttft,
         tpot_ms: parts.classes[ci].tpot,
         e2e_ms: parts.classes[ci].e2e,
+        itl_ms: scale(this.classItl(ci), 1000),
       };
     });
 

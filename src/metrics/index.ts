@@ -4,4 +4,5 @@ export { meetsSlo, hasTargets, type SloSpec, type SloTargets } from './slo.js';
 export { Column } from './column.js';
 export { blankOutcome, resetOutcome, queueTime, ttft, tpot, e2e, type RequestOutcome } from './outcome.js';
 export { GapPool, weightedDistribution } from './gap-pool.js';
-export { METRICS, HEADLINE, STATS, findMetric, csvMetrics, classMetrics, statOf, type MetricDef, type MetricSource, type Stat } from './catalog.js';
+export { ClassGaps } from './class-gaps.js';
+export { METRICS, HEADLINE, STATS, LATENCIES, PD_PARTS, findMetric, metric, latencyFamily, unitAxis, csvMetrics, classMetrics, statOf, type LatencyFamily, type MetricDef, type MetricSource, type Stat } from './catalog.js';

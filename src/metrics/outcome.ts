@@ -49,6 +49,13 @@ export interface RequestOutcome {
   cachedTokens: number;
   /** Preemptions on both sides. */
   preemptions: number;
+  /**
+   * Its inter-token gaps: the durations of the last `gapCount` decode steps of step log `gapLog`
+   * (its decode rank) as it ended (see ClassGaps). A request preempted on the decode side has
+   * none here (gapCount 0): its gaps are taken at the class's mean remainder. -1 / 0 when none.
+   */
+  gapLog: number;
+  gapCount: number;
   /** Null for a completed request. */
   rejection: null | { reason: string; kind: RejectionKind };
 }
@@ -80,6 +87,8 @@ export function blankOutcome(): RequestOutcome {
     finished: -1,
     cachedTokens: 0,
     preemptions: 0,
+    gapLog: -1,
+    gapCount: 0,
     rejection: null,
   };
 }

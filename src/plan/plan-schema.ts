@@ -37,7 +37,7 @@ export const candidateSchema = z
 export const policyChoiceSchema = z.union([
   z.string().min(1),
   z.strictObject({
-    policy: z.string().min(1),
+    policy: z.string().min(1).describe('Routing policy name, mix or module path, as router.policy in experiments'),
     mode: routerSchema.shape.mode,
     options: routerSchema.shape.options,
     pullCapacity: routerSchema.shape.pullCapacity,
@@ -50,8 +50,8 @@ export const planSchema = z
       .string()
       .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, dot, dash and underscore only')
       .describe('Name of the plan; results go to results/<name>'),
-    description: z.string().optional(),
-    seed: z.int().nonnegative().default(1),
+    description: z.string().optional().describe('One line on what the plan sizes'),
+    seed: z.int().nonnegative().default(1).describe('Seed of every simulation (workload and router streams)'),
     model: z.string().min(1).describe('Model from the catalog, e.g. Llama-3.1-8B'),
     workload: z
       .preprocess(
@@ -72,7 +72,7 @@ export const planSchema = z
       .enum(['catalog', 'plan'])
       .default('catalog')
       .describe("catalog: a candidate without costPerHour costs the catalog's example price; plan: every candidate must give costPerHour"),
-    candidates: z.array(candidateSchema).min(1),
+    candidates: z.array(candidateSchema).min(1).describe('GPU types (with TP, engine, price, count bounds) fleets are built from'),
     shapes: z
       .strictObject({
         aggregated: z
@@ -81,22 +81,26 @@ export const planSchema = z
             mixed: z.boolean().default(true).describe('Allow pools of several GPU types'),
             maxTypes: positiveInt.default(2).describe('At most this many GPU types in one pool'),
           })
-          .optional(),
+          .optional()
+          .describe('Unified pools of the candidates'),
         disaggregated: z
           .strictObject({
             prefill: z.array(z.string().min(1)).min(1).describe('Candidates for prefill instances'),
             decode: z.array(z.string().min(1)).min(1).describe('Candidates for decode instances'),
           })
-          .optional(),
+          .optional()
+          .describe('Prefill/decode (xPyD) fleets of the candidates'),
       })
       .refine((s) => s.aggregated !== undefined || s.disaggregated !== undefined, 'give aggregated, disaggregated or both')
-      .default({ aggregated: { mixed: true, maxTypes: 2 } }),
+      .default({ aggregated: { mixed: true, maxTypes: 2 } })
+      .describe('Fleet shapes to consider (default: aggregated pools of up to 2 types)'),
     policies: z
       .strictObject({
         aggregated: z.array(policyChoiceSchema).min(1).default(['least-request']).describe('Unified policies to verify pools with'),
         disaggregated: z.array(policyChoiceSchema).min(1).default(['pd']).describe('PD policies to verify xPyD fleets with; the first also routes the decode probes'),
       })
-      .prefault({}),
+      .prefault({})
+      .describe('Policies each shape is verified with'),
     pd: pdSchema.optional().describe('KV transfer paths, as in experiments'),
     search: z
       .strictObject({
@@ -104,8 +108,12 @@ export const planSchema = z
         verify: positiveInt.default(5).describe('Fleets simulated whole (each with every policy)'),
         maxHeadroom: z.number().gt(1).default(4).describe('Fleet capacity is measured up to this multiple of the target'),
       })
-      .prefault({}),
-    outputs: z.strictObject({ dir: z.string().optional().describe('Results directory (default results/<name>)') }).prefault({}),
+      .prefault({})
+      .describe('How the sustainable rate is searched and how many fleets are verified'),
+    outputs: z
+      .strictObject({ dir: z.string().optional().describe('Results directory (default results/<name>)') })
+      .prefault({})
+      .describe('Where results are written'),
   })
   .superRefine((p, ctx) => {
     const seen = new Map<string, number>();

@@ -61,17 +61,17 @@ export async function executeSimTask(task: SimTask): Promise<SimOutcome> {
       exp,
       { id: task.label, values: {}, config: task.config },
       {
-        onRequestEnd(req, seq) {
-          cls.push(req.workloadClass);
-          if (!seq) {
+        onOutcome(o) {
+          cls.push(o.className);
+          if (o.rejection) {
             // Rejected: no first token, ever.
             ttft.push(Infinity);
             tpot.push(Infinity);
             return;
           }
-          const first = seq.firstTokenAt - req.arrival;
+          const first = o.firstToken - o.arrival;
           ttft.push(first);
-          tpot.push(req.outputTokens > 1 ? (seq.finishedAt - req.arrival - first) / (req.outputTokens - 1) : NaN);
+          tpot.push(o.outputTokens > 1 ? (o.finished - o.arrival - first) / (o.outputTokens - 1) : NaN);
         },
       },
     );

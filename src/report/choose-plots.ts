@@ -13,6 +13,7 @@ import {
   type Spec,
 } from './plot-specs.js';
 import { layout, sweepDimensions } from './sweep-dimensions.js';
+import { latencyFamily, metric } from '../metrics/index.js';
 
 /** One figure of the report: its file name (without .svg), a title, what it shows, and its spec. */
 export interface Plot {
@@ -41,19 +42,21 @@ export function choosePlots(results: readonly PointResult[]): Plot[] {
   const targets = results.find((r) => r.summary.slo)?.summary.slo?.targets_ms ?? {};
   const rateDim = dims.find((d) => d.kind === 'rate');
   const none = layout(dims, []);
+  // Names, units and axes come from the metric catalog (src/metrics/catalog.ts).
+  const attainment = metric('slo_attainment').label;
 
   const byRate = rateDim ? layout(dims, [rateDim]) : null;
   if (hasSlo && rateDim && byRate) {
     plots.push({
       name: 'attainment-vs-rate',
-      title: 'SLO attainment vs request rate',
+      title: `${attainment} vs request rate`,
       caption: `Share of requests meeting every SLO target (rejected requests count as misses) at each offered rate.${ci}`,
       spec: attainmentVsRate(points, byRate),
     });
   } else if (hasSlo && points.length > 1 && points.length <= MAX_BARS && none) {
     plots.push({
       name: 'attainment',
-      title: 'SLO attainment per point',
+      title: `${attainment} per point`,
       caption: `Share of requests meeting every SLO target (rejected requests count as misses).${ci}`,
       spec: attainmentPerPoint(points, none),
     });
@@ -62,7 +65,7 @@ export function choosePlots(results: readonly PointResult[]): Plot[] {
   if (hasSlo && classes.size > 1 && points.length <= MAX_BARS && none) {
     plots.push({
       name: 'attainment-per-class',
-      title: 'SLO attainment per class',
+      title: `${attainment} per class`,
       caption: `Share of each class's requests meeting its SLO targets; rejected requests count as misses.${ci}`,
       spec: attainmentPerClass(points, none),
     });
@@ -73,13 +76,13 @@ export function choosePlots(results: readonly PointResult[]): Plot[] {
     const rule = target !== undefined ? ` The dashed line is the SLO target (${target} ms).` : '';
     plots.push({ name, title, caption: caption + rule + cdfNote, spec: latencyCdf(points, metric, none, target) });
   };
-  cdf('ttft', 'ttft-cdf', 'TTFT distribution', 'Cumulative distribution of time to first token of completed requests, from 101 quantiles stored per point.', targets.ttft);
-  cdf('tpot', 'tpot-cdf', 'TPOT distribution', 'Cumulative distribution of time per output token (completed requests with more than one output token).', targets.tpot);
+  cdf('ttft', 'ttft-cdf', `${latencyFamily('ttft').label} distribution`, 'Cumulative distribution of time to first token of completed requests, from 101 quantiles stored per point.', targets.ttft);
+  cdf('tpot', 'tpot-cdf', `${latencyFamily('tpot').label} distribution`, 'Cumulative distribution of time per output token (completed requests with more than one output token).', targets.tpot);
   if (targets.tpat !== undefined) {
     cdf(
       'tpat',
       'tpat-cdf',
-      'Latency per token distribution',
+      `${latencyFamily('tpat').label} distribution`,
       "Cumulative distribution of latency per token, E2E / (prompt + output tokens) per completed request (AIBrix's TPAT), as in AIBrix's SLO-routing comparison.",
       targets.tpat,
     );
@@ -88,9 +91,9 @@ export function choosePlots(results: readonly PointResult[]): Plot[] {
   if (timed && none) {
     plots.push({
       name: 'ttft-over-time',
-      title: 'P99 TTFT over time',
+      title: `${metric('ttft_p99_ms').label} over time`,
       caption:
-        `P99 time to first token of the requests arriving in each ${timed.timeline!.window_s}-second window (completed ones; rejections are in the attainment plots).` +
+        `Rolling P99 time to first token: every ${timed.timeline!.step_s ?? timed.timeline!.window_s} s, over the requests arriving in the ${timed.timeline!.window_s}-second window around it (completed ones; rejections are in the attainment plots). The window is sized from the run's length and request count (docs/metrics.md).` +
         (targets.ttft !== undefined ? ` The dashed line is the SLO target (${targets.ttft} ms).` : '') +
         (replicated ? ' Means over seeds.' : ''),
       spec: latencyOverTime(points, none, targets.ttft),
@@ -100,7 +103,7 @@ export function choosePlots(results: readonly PointResult[]): Plot[] {
   if (varies.gpuTypes && gpuLayout) {
     plots.push({
       name: 'tpot-p99-per-gpu',
-      title: 'P99 TPOT per GPU type',
+      title: `${metric('tpot_p99_ms').label} per GPU type`,
       caption: `Tail time per output token of the requests each GPU type served (rejected requests have none: see the next plot).${ci}`,
       spec: tpotP99PerGpu(points, gpuLayout, targets.tpot),
     });
@@ -135,7 +138,7 @@ export function choosePlots(results: readonly PointResult[]): Plot[] {
   if (varies.cost && hasSlo) {
     plots.push({
       name: 'cost-vs-attainment',
-      title: 'Cost vs SLO attainment',
+      title: `${metric('cost_per_hour').label} vs ${attainment}`,
       caption: 'Fleet cost per hour (catalog or costPerHour prices) against SLO attainment, one mark per point; up and to the left is better.',
       spec: costVsAttainment(points, layout(dims, dims.filter((d) => d.kind !== 'policy'))),
     });

@@ -2,6 +2,7 @@
  * Vega-Lite specs of the report's plots. Each takes the points it plots and returns a spec with
  * its data inlined, so a spec alone renders the figure.
  */
+import { classMetrics, latencyFamily, metric, PD_PARTS, statOf, unitAxis, type MetricDef } from '../metrics/index.js';
 import { meanCi, type MeanCi } from './replicates.js';
 import { stat, type Dimension, type Layout, type PlotPoint } from './sweep-dimensions.js';
 
@@ -79,6 +80,23 @@ function panels(lay: Layout, view: Spec, width = WIDTH, height = HEIGHT): Spec {
   };
 }
 
+/** An axis title from the catalog: "P99 TTFT (ms, log scale)", "SLO attainment (%)". */
+export function axisTitle(m: Pick<MetricDef, 'label' | 'unit'>, log = false): string {
+  const unit = [unitAxis(m.unit).text, log ? 'log scale' : ''].filter((x) => x !== '').join(', ');
+  return unit ? `${m.label} (${unit})` : m.label;
+}
+
+/** Whether the catalog asks for a log axis and these values (with any target) span decades. */
+function logAxis(m: MetricDef, values: readonly (number | null | undefined)[]): boolean {
+  return m.log === 'auto' && spansDecades(values);
+}
+
+/** A share metric's axis runs 0..100 %; others start where the data does. */
+const shareDomain = (m: MetricDef) => (m.unit === 'share' ? { domain: [0, 100] } : { zero: false });
+
+/** The metric over a point's replicates, in axis units. */
+const valueOf = (p: PlotPoint, m: MetricDef) => withCi(stat(p, (r) => m.get(r)), unitAxis(m.unit).factor);
+
 /** True when the positive values span more than a factor of 20: a log axis shows body and tail. */
 function spansDecades(values: readonly (number | null | undefined)[]): boolean {
   const v = values.filter((x): x is number => typeof x === 'number' && x > 0);
@@ -86,14 +104,12 @@ function spansDecades(values: readonly (number | null | undefined)[]): boolean {
 }
 
 /** SLO attainment (rejected requests count as misses) against offered rate, one line per colour. */
-export function attainmentVsRate(points: readonly PlotPoint[], lay: Layout): Spec {
-  const data = points
-    .filter((p) => p.result.metrics.slo_attainment !== null)
-    .map((p) => ({ ...lay.place(p), rate: p.rate, ...withCi(stat(p, (r) => r.metrics.slo_attainment), 100) }));
+export function attainmentVsRate(points: readonly PlotPoint[], lay: Layout, m: MetricDef = metric('slo_attainment')): Spec {
+  const data = points.filter((p) => m.get(p.result) !== null).map((p) => ({ ...lay.place(p), rate: p.rate, ...valueOf(p, m) }));
   const x = { field: 'rate', type: 'quantitative', title: 'Request rate (req/s)', scale: { zero: false } };
-  const y = { field: 'value', type: 'quantitative', title: 'SLO attainment (%)', scale: { domain: [0, 100] } };
+  const y = { field: 'value', type: 'quantitative', title: axisTitle(m), scale: shareDomain(m) };
   return {
-    ...base('SLO attainment vs request rate', data),
+    ...base(`${m.label} vs request rate`, data),
     ...panels(lay, {
       encoding: { x, color: seriesColor },
       layer: [{ mark: { type: 'line', point: true }, encoding: { y } }, ciLayer(null, y)],
@@ -102,14 +118,12 @@ export function attainmentVsRate(points: readonly PlotPoint[], lay: Layout): Spe
 }
 
 /** SLO attainment of each point, when the sweep does not vary the rate. */
-export function attainmentPerPoint(points: readonly PlotPoint[], lay: Layout): Spec {
-  const data = points
-    .filter((p) => p.result.metrics.slo_attainment !== null)
-    .map((p) => ({ ...lay.place(p), point: p.label, ...withCi(stat(p, (r) => r.metrics.slo_attainment), 100) }));
-  const x = { field: 'value', type: 'quantitative', title: 'SLO attainment (%)', scale: { domain: [0, 100] } };
+export function attainmentPerPoint(points: readonly PlotPoint[], lay: Layout, m: MetricDef = metric('slo_attainment')): Spec {
+  const data = points.filter((p) => m.get(p.result) !== null).map((p) => ({ ...lay.place(p), point: p.label, ...valueOf(p, m) }));
+  const x = { field: 'value', type: 'quantitative', title: axisTitle(m), scale: shareDomain(m) };
   const y = { field: 'point', type: 'nominal', title: null, sort: null, axis: { labelLimit: 320 } };
   return {
-    ...base('SLO attainment per point', data),
+    ...base(`${m.label} per point`, data),
     width: WIDTH,
     height: Math.max(60, 22 * data.length),
     encoding: { y },
@@ -130,8 +144,8 @@ export function latencyCdf(points: readonly PlotPoint[], metric: 'ttft' | 'tpot'
     return q.map((v, i) => ({ ...lay.place(p), ms: round(v), share: i / (q.length - 1) }));
   });
   const log = spansDecades(data.map((d) => d.ms));
-  const name = metric === 'ttft' ? 'TTFT' : metric === 'tpot' ? 'TPOT' : 'Latency per token';
-  const x = { type: 'quantitative', title: `${name} (ms${log ? ', log scale' : ''})`, scale: log ? { type: 'log', nice: false } : { zero: true } };
+  const name = latencyFamily(metric).label;
+  const x = { type: 'quantitative', title: axisTitle({ label: name, unit: 'ms' }, log), scale: log ? { type: 'log', nice: false } : { zero: true } };
   const values = log ? data.filter((d) => d.ms > 0) : data;
   return {
     ...base(`${name} CDF`, values),
@@ -152,24 +166,24 @@ export function latencyCdf(points: readonly PlotPoint[], metric: 'ttft' | 'tpot'
 }
 
 /**
- * P99 TTFT over the run: each point's requests binned by arrival time, one line per colour
- * (replicates averaged per window), the TTFT target as a rule. Windows where nothing completed
- * leave a gap rather than a zero.
+ * Rolling P99 TTFT over the run (the timeline's windows by arrival time, placed at their centres),
+ * one line per colour (replicates averaged per window), the TTFT target as a rule. Windows where
+ * nothing completed leave a gap rather than a zero.
  */
-export function latencyOverTime(points: readonly PlotPoint[], lay: Layout, target?: number): Spec {
+export function latencyOverTime(points: readonly PlotPoint[], lay: Layout, target?: number, m: MetricDef = metric('ttft_p99_ms')): Spec {
   const data = points.flatMap((p) => {
     const tls = p.results.map((r) => r.timeline).filter((t) => t !== undefined);
     if (tls.length === 0) return [];
-    const w = tls[0].window_s;
+    const w = tls[0].step_s ?? tls[0].window_s;
     return tls[0].ttft_p99_ms.map((_, i) => {
       const m = meanCi(tls.map((t) => t.ttft_p99_ms[i]));
       return { ...lay.place(p), t: round((i + 0.5) * w), value: m ? round(m.mean) : null };
     });
   });
-  const log = spansDecades([...data.map((d) => d.value), target]);
-  const y = { type: 'quantitative', title: `P99 TTFT (ms${log ? ', log scale' : ''})`, ...(log && { scale: { type: 'log' } }) };
+  const log = logAxis(m, [...data.map((d) => d.value), target]);
+  const y = { type: 'quantitative', title: axisTitle(m, log), ...(log && { scale: { type: 'log' } }) };
   return {
-    ...base('P99 TTFT over time', data),
+    ...base(`${m.label} over time`, data),
     ...panels(lay, {
       layer: [
         {
@@ -187,18 +201,20 @@ export function latencyOverTime(points: readonly PlotPoint[], lay: Layout, targe
 }
 
 /** P99 TPOT of the requests each GPU type served, bars side by side per colour; the TPOT target as a rule. */
-export function tpotP99PerGpu(points: readonly PlotPoint[], lay: Layout, target?: number): Spec {
+export function tpotP99PerGpu(points: readonly PlotPoint[], lay: Layout, target?: number, metricDef: MetricDef = metric('tpot_p99_ms')): Spec {
+  const of = metricDef.of!;
+  const field = of.field as 'ttft_ms' | 'tpot_ms';
   const gpus = [...new Set(points.flatMap((p) => Object.keys(p.result.summary.gpu_types)))].sort();
   const data = points.flatMap((p) =>
     gpus.flatMap((gpu) => {
-      const m = stat(p, (r) => r.summary.gpu_types[gpu]?.tpot_ms.p99);
+      const m = stat(p, (r) => statOf(r.summary.gpu_types[gpu]?.[field], of.stat));
       return m ? [{ ...lay.place(p), gpu, ...withCi(m) }] : [];
     }),
   );
-  const log = spansDecades([...data.map((d) => d.value), target]);
-  const y = { field: 'value', type: 'quantitative', title: `P99 TPOT (ms${log ? ', log scale' : ''})`, ...(log && { scale: { type: 'log' } }) };
+  const log = logAxis(metricDef, [...data.map((d) => d.value), target]);
+  const y = { field: 'value', type: 'quantitative', title: axisTitle(metricDef, log), ...(log && { scale: { type: 'log' } }) };
   return {
-    ...base('P99 TPOT per GPU type', data),
+    ...base(`${metricDef.label} per GPU type`, data),
     ...panels(lay, {
       layer: [
         { mark: 'bar', encoding: { x: { field: 'gpu', type: 'nominal', title: 'GPU type' }, xOffset: seriesColor, y, color: seriesColor } },
@@ -258,13 +274,7 @@ const SERVED_COLORS = ['#4c78a8', '#72b7b2', '#54a24b', '#eeca3b', '#b279a2', '#
 
 /** Mean parts of a disaggregated request's time to first token, stacked per point (they add up within it). */
 export function pdBreakdown(points: readonly PlotPoint[], dims: readonly Dimension[], column?: Dimension): Spec {
-  const parts = [
-    ['prefill queue', 'prefill_queue_ms'],
-    ['prefill', 'prefill_compute_ms'],
-    ['KV wait', 'kv_wait_ms'],
-    ['transfer', 'transfer_ms'],
-    ['decode wait', 'decode_wait_ms'],
-  ] as const;
+  const parts = PD_PARTS.map((x) => [x.label, x.key] as const);
   const data = points.flatMap((p) =>
     parts.flatMap(([part, key], order) => {
       const m = stat(p, (r) => r.summary.pd?.[key].mean);
@@ -294,17 +304,19 @@ export function pdBreakdown(points: readonly PlotPoint[], dims: readonly Dimensi
 }
 
 /** SLO attainment of each class (rejections count as misses), one panel per class, one bar per point. */
-export function attainmentPerClass(points: readonly PlotPoint[], lay: Layout): Spec {
+export function attainmentPerClass(points: readonly PlotPoint[], lay: Layout, name = 'slo_attainment'): Spec {
+  const m = metric(name);
   const classes = [...new Set(points.flatMap((p) => Object.keys(p.result.summary.classes)))];
   const data = points.flatMap((p) =>
     classes.flatMap((c) => {
-      const m = stat(p, (r) => r.summary.classes[c]?.slo_attainment);
-      return m ? [{ class: c, point: p.label, ...lay.place(p), ...withCi(m, 100) }] : [];
+      const perClass = classMetrics([c]).find((d) => d.name === `${name}.${c}`)!;
+      const v = stat(p, (r) => perClass.get(r));
+      return v ? [{ class: c, point: p.label, ...lay.place(p), ...withCi(v, unitAxis(m.unit).factor) }] : [];
     }),
   );
-  const x = { field: 'value', type: 'quantitative', title: 'SLO attainment (%)', scale: { domain: [0, 100] } };
+  const x = { field: 'value', type: 'quantitative', title: axisTitle(m), scale: shareDomain(m) };
   return {
-    ...base('SLO attainment per class', data),
+    ...base(`${m.label} per class`, data),
     facet: { column: { field: 'class', type: 'nominal', title: 'class' } },
     spec: {
       width: FACET_WIDTH,
@@ -320,13 +332,14 @@ export function attainmentPerClass(points: readonly PlotPoint[], lay: Layout): S
  * panel per value of the other dimensions.
  */
 export function xpydHeatmap(points: readonly PlotPoint[], hasSlo: boolean, others: readonly Dimension[]): Spec {
+  const m = metric(hasSlo ? 'slo_attainment' : 'throughput_rps');
   const data = points.map((p) => ({
     panel: others.map((d) => p.at[d.title]).join(' · ') || 'all',
     prefill: p.prefill,
     decode: p.decode,
-    value: withCi(stat(p, (r) => (hasSlo ? r.metrics.slo_attainment : r.metrics.throughput_rps)), hasSlo ? 100 : 1).value,
+    value: valueOf(p, m).value,
   }));
-  const title = hasSlo ? 'SLO attainment (%)' : 'Throughput (req/s)';
+  const title = axisTitle(m);
   return {
     ...base(`xPyD: ${title} by prefill and decode instances`, data),
     facet: { field: 'panel', type: 'nominal', title: null, sort: null },
@@ -342,7 +355,7 @@ export function xpydHeatmap(points: readonly PlotPoint[], hasSlo: boolean, other
         {
           mark: 'rect',
           encoding: {
-            color: { field: 'value', type: 'quantitative', title, scale: hasSlo ? { domain: [0, 100], scheme: 'viridis' } : { scheme: 'viridis' } },
+            color: { field: 'value', type: 'quantitative', title, scale: m.unit === 'share' ? { domain: [0, 100], scheme: 'viridis' } : { scheme: 'viridis' } },
           },
         },
         { mark: { type: 'text', fontSize: 10 }, encoding: { text: { field: 'value', type: 'quantitative', format: '.3~r' }, color: { value: 'white' } } },
@@ -353,17 +366,19 @@ export function xpydHeatmap(points: readonly PlotPoint[], hasSlo: boolean, other
 
 /** Fleet cost per hour against SLO attainment: one mark per point, never joined. */
 export function costVsAttainment(points: readonly PlotPoint[], lay: Layout | null): Spec {
+  const cost = metric('cost_per_hour');
+  const m = metric('slo_attainment');
   const data = points
-    .filter((p) => p.result.metrics.slo_attainment !== null)
-    .map((p) => ({ series: lay ? lay.place(p).series : p.result.policy, point: p.label, cost: p.result.cost_per_hour, ...withCi(stat(p, (r) => r.metrics.slo_attainment), 100) }));
+    .filter((p) => m.get(p.result) !== null)
+    .map((p) => ({ series: lay ? lay.place(p).series : p.result.policy, point: p.label, cost: cost.get(p.result), ...valueOf(p, m) }));
   return {
-    ...base('Cost vs SLO attainment', data),
+    ...base(`${cost.label} vs ${m.label}`, data),
     width: WIDTH,
     height: HEIGHT,
     mark: { type: 'point', filled: true, size: 70 },
     encoding: {
-      x: { field: 'cost', type: 'quantitative', title: 'Fleet cost ($/hour)', scale: { zero: false } },
-      y: { field: 'value', type: 'quantitative', title: 'SLO attainment (%)', scale: { domain: [0, 100] } },
+      x: { field: 'cost', type: 'quantitative', title: axisTitle(cost), scale: { zero: false } },
+      y: { field: 'value', type: 'quantitative', title: axisTitle(m), scale: shareDomain(m) },
       color: seriesColor,
       tooltip: [{ field: 'point' }],
     },

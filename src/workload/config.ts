@@ -15,11 +15,11 @@ export const arrivalSchema = z
     z.discriminatedUnion(
       'process',
       [
-        z.strictObject({ process: z.literal('poisson') }),
-        z.strictObject({ process: z.literal('constant') }),
-        z.strictObject({ process: z.literal('conditioned-poisson') }),
+        z.strictObject({ process: z.literal('poisson').describe('Exponential gaps at the rate') }),
+        z.strictObject({ process: z.literal('constant').describe('Equal gaps of 1 / rate') }),
+        z.strictObject({ process: z.literal('conditioned-poisson').describe('Exactly floor(rate x duration) arrivals per stage, at uniform times') }),
         z.strictObject({
-          process: z.literal('gamma'),
+          process: z.literal('gamma').describe('Gamma-distributed gaps with coefficient of variation cv'),
           cv: z.number().positive().describe('Coefficient of variation of the gaps (1 = Poisson)'),
         }),
       ],
@@ -29,7 +29,7 @@ export const arrivalSchema = z
   .describe('Arrival process; default poisson');
 
 export const traceSchema = z.strictObject({
-  format: z.enum(TRACE_FORMATS as ['mooncake', 'azure', 'vidur', 'aibrix']),
+  format: z.enum(TRACE_FORMATS as ['mooncake', 'azure', 'vidur', 'aibrix']).describe('Column layout of the trace file (docs/workloads.md)'),
   path: z.string().min(1).describe('Trace file, relative to the experiment file'),
   speedup: z.number().positive().optional().describe('Divides trace timestamps: 2 halves the gaps'),
   loop: z.boolean().optional().describe('Restart the trace when it ends (only with synthetic arrivals)'),
@@ -55,8 +55,8 @@ export const poolSchema = z.strictObject({
 
 /** Every request the same length, sharing nothing. */
 export const fixedSchema = z.strictObject({
-  promptTokens: z.int().positive(),
-  outputTokens: z.int().positive(),
+  promptTokens: z.int().positive().describe('Prompt tokens of every request'),
+  outputTokens: z.int().positive().describe('Tokens every request generates'),
 });
 
 /** One stage of a piecewise-constant rate schedule. */
@@ -68,7 +68,7 @@ export const stageSchema = z.strictObject({
 export const sourceSchema = z.strictObject({
   class: z.string().min(1).describe('Workload class name for metrics and SLOs'),
   dataset: z.string().min(1).optional().describe('Shipped definition name (sharegpt, bird) or a definition file path'),
-  trace: traceSchema.optional(),
+  trace: traceSchema.optional().describe('Requests (and, without a rate, their times) from a trace file'),
   pool: poolSchema.optional().describe('A fixed prompt pool: S shared prefixes x Q questions'),
   fixed: fixedSchema.optional().describe('Fixed prompt and output lengths'),
   rate: z.number().positive().optional().describe('Requests per second of this source'),
@@ -100,7 +100,7 @@ export const workloadSchema = z
       .optional()
       .describe('Closed loop: this many concurrent users, each sending its next request when the last one ends'),
     arrival: arrivalSchema.optional(),
-    sources: z.array(sourceSchema).min(1),
+    sources: z.array(sourceSchema).min(1).describe('Where requests come from: one or more sources, each of one class'),
   })
   .superRefine((w, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });

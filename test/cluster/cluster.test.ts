@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Cluster, SIGNALS, type RefreshIntervals } from '../../src/cluster/index.js';
 import { randomStream } from '../../src/engine/index.js';
-import { MetricsCollector } from '../../src/metrics/index.js';
+import { MetricsCollector, type RequestOutcome } from '../../src/metrics/index.js';
 import { createPolicy, type RouterMode, type RoutingPolicy } from '../../src/routing/index.js';
-import { VLLM_DEFAULTS, type EngineConfig, type Sequence } from '../../src/serving/index.js';
+import { VLLM_DEFAULTS, type EngineConfig } from '../../src/serving/index.js';
 import type { RequestSpec } from '../../src/workload/index.js';
 import { arrayStream, fakeTiming } from '../invariants/world.js';
 import { instanceOf } from '../invariants/world.js';
@@ -17,7 +17,7 @@ function request(id: number, arrival: number, promptTokens: number, outputTokens
 interface Ended {
   id: number;
   instance?: string;
-  seq?: Sequence;
+  outcome?: RequestOutcome;
   rejection?: string;
 }
 
@@ -49,7 +49,8 @@ function world(opts: {
     collector,
     classes: ['a'],
     warn: () => {},
-    onRequestEnd: (req, seq, instance, rejection) => ended.push({ id: req.id, instance, seq, rejection }),
+    onOutcome: (o) =>
+      ended.push({ id: o.id, instance: o.instanceIndex >= 0 ? o.instanceId : undefined, outcome: o.rejection ? undefined : { ...o }, rejection: o.rejection?.reason }),
   });
   const byId = (id: number) => ended.find((e) => e.id === id)!;
   return { cluster, collector, ended, byId };
@@ -67,12 +68,12 @@ describe('Cluster', () => {
   it('times one request exactly: 1 ms + 0.01 ms per token per step', () => {
     const w = world({ n: 1, policy: createPolicy('round-robin', {}) });
     w.cluster.run(arrayStream([request(0, 0.5, 100, 4)]));
-    const s = w.byId(0).seq!;
+    const s = w.byId(0).outcome!;
     // Prefill 100 tokens: 2 ms; then 3 decode steps of 1.01 ms.
-    expect(s.enqueuedAt).toBe(0.5);
-    expect(s.firstScheduledAt).toBe(0.5);
-    expect(s.firstTokenAt).toBeCloseTo(0.502, 12);
-    expect(s.finishedAt).toBeCloseTo(0.502 + 3 * 0.00101, 12);
+    expect(s.enqueued).toBe(0.5);
+    expect(s.firstScheduled).toBe(0.5);
+    expect(s.firstToken).toBeCloseTo(0.502, 12);
+    expect(s.finished).toBeCloseTo(0.502 + 3 * 0.00101, 12);
     const m = w.collector.summarize([{ id: 'i0', gpuType: 'G', role: 'unified', busyTime: instanceOf(w.cluster.endpoints[0]).busyTime, preemptions: 0, promptTokensComputed: 0, tokensGenerated: 0 }]);
     expect(m.metrics.ttft_ms.mean).toBeCloseTo(2, 9);
     expect(m.metrics.tpot_ms.mean).toBeCloseTo(1.01, 9);
@@ -86,7 +87,7 @@ describe('Cluster', () => {
     w.cluster.run(arrayStream([request(0, 0, 10, 5), request(1, 0.001, 995, 10), request(2, 0.002, 10, 5)]));
     expect(w.byId(1).rejection).toBe('prompt + output = 1005 tokens exceeds max_model_len 1000');
     expect(w.byId(1).instance).toBe('i1');
-    expect(w.byId(0).seq).toBeDefined();
+    expect(w.byId(0).outcome).toBeDefined();
     expect(w.byId(2).instance).toBe('i0');
     expect(w.cluster.endpoints.map((e) => e.counters.inflight)).toEqual([0, 0]);
     // A refusal is a failure, not a completion: i1 completed nothing.
@@ -112,15 +113,15 @@ describe('Cluster', () => {
     // Each request: prefill 10 tokens (1.1 ms), one decode step (1.01 ms): done at 2.11 ms.
     const [r0, r1, r2, r3] = [0, 1, 2, 3].map((i) => w.byId(i));
     expect([r0.instance, r1.instance]).toEqual(['i0', 'i1']);
-    expect(r0.seq!.enqueuedAt).toBe(0);
-    expect(r1.seq!.enqueuedAt).toBe(0);
-    expect(r0.seq!.finishedAt).toBeCloseTo(0.00211, 12);
+    expect(r0.outcome!.enqueued).toBe(0);
+    expect(r1.outcome!.enqueued).toBe(0);
+    expect(r0.outcome!.finished).toBeCloseTo(0.00211, 12);
     // r2 and r3 leave the router queue when r0 and r1 complete, in that order.
     expect(r2.instance).toBe('i0');
     expect(r3.instance).toBe('i1');
-    expect(r2.seq!.enqueuedAt).toBeCloseTo(0.00211, 12);
-    expect(r3.seq!.enqueuedAt).toBeCloseTo(0.00211, 12);
-    expect(r2.seq!.finishedAt).toBeCloseTo(0.00422, 12);
+    expect(r2.outcome!.enqueued).toBeCloseTo(0.00211, 12);
+    expect(r3.outcome!.enqueued).toBeCloseTo(0.00211, 12);
+    expect(r2.outcome!.finished).toBeCloseTo(0.00422, 12);
     const s = w.collector.summarize(w.cluster.endpoints.map((e) => ({ id: e.id, gpuType: 'G', role: 'unified', busyTime: 0, preemptions: 0, promptTokensComputed: 0, tokensGenerated: 0 })));
     // Router queue: 0, 0, 2.11, 2.11 ms.
     expect(s.metrics.router_queue_ms.mean).toBeCloseTo(2.11 / 2, 9);
@@ -131,7 +132,7 @@ describe('Cluster', () => {
     const w = world({ n: 2, policy: createPolicy('round-robin', {}), mode: 'pull', kvTokens: 256, refreshS: 0.05 });
     w.cluster.run(arrayStream([request(0, 0, 300, 5), request(1, 0.001, 10, 5)]));
     expect(w.byId(0).rejection).toMatch(/exceeds the KV capacity of 256 tokens/);
-    expect(w.byId(1).seq).toBeDefined();
+    expect(w.byId(1).outcome).toBeDefined();
     expect(w.cluster.sim.pending).toBe(0);
   });
 

@@ -40,15 +40,15 @@ function run(stream: RequestStream, opts: { config?: Partial<EngineConfig>; fron
     collector,
     classes: ['a'],
     warn: () => {},
-    onRequestEnd(req, seq, _instance, _rejection, responseS = 0) {
-      if (!seq) throw new Error(`request ${req.id} rejected`);
+    onOutcome(o) {
+      if (o.rejection) throw new Error(`request ${o.id} rejected`);
       const r = (x: number) => +x.toFixed(9);
       ends.push({
-        id: req.id,
-        arrival: r(req.arrival),
-        ttft: r(seq.firstTokenAt + responseS - req.arrival),
-        e2e: r(seq.finishedAt + responseS - req.arrival),
-        cached: seq.cachedTokens,
+        id: o.id,
+        arrival: r(o.arrival),
+        ttft: r(o.firstToken - o.arrival),
+        e2e: r(o.finished - o.arrival),
+        cached: o.cachedTokens,
       });
     },
   });

@@ -9,7 +9,7 @@ import type { BatchShape, TimingModel } from '../../src/hardware/types.js';
 import { MetricsCollector, type RequestOutcome, type RunSummary } from '../../src/metrics/index.js';
 import { createPolicy, type RouterMode } from '../../src/routing/index.js';
 import type { InstanceEndpoint } from '../../src/cluster/index.js';
-import { DpGroup, KvCache, type EngineConfig, type Instance, type Sequence } from '../../src/serving/index.js';
+import { DpGroup, KvCache, type EngineConfig, type Instance } from '../../src/serving/index.js';
 import type { RequestSpec, RequestStream } from '../../src/workload/index.js';
 
 export interface WorldRequest {
@@ -58,7 +58,8 @@ export interface Ending {
   kind: 'completed' | 'rejected';
   reason?: string;
   instance?: string;
-  seq?: Sequence;
+  /** Its outcome record (a copy). */
+  outcome?: RequestOutcome;
 }
 
 export interface WorldResult {
@@ -171,10 +172,12 @@ export function runWorld(spec: WorldSpec): WorldResult {
     collector,
     classes,
     warn: () => {},
-    onOutcome: (o) => void outcomes.push({ ...o }),
-    onRequestEnd: (req, seq, instance, rejection) => {
+    onOutcome: (o) => {
+      const copy = { ...o };
+      outcomes.push(copy);
+      const instance = o.instanceIndex >= 0 ? o.instanceId : undefined;
       endings.push(
-        seq ? { id: req.id, kind: 'completed', instance, seq } : { id: req.id, kind: 'rejected', reason: rejection, instance },
+        o.rejection ? { id: o.id, kind: 'rejected', reason: o.rejection.reason, instance } : { id: o.id, kind: 'completed', instance, outcome: copy },
       );
     },
   });

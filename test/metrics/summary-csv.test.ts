@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCsv } from '../helpers/csv.js';
 import { summaryCsv } from '../../src/experiment/results-dir.js';
-import { csvMetrics, HEADLINE } from '../../src/metrics/index.js';
+import { classMetrics, csvMetrics, HEADLINE } from '../../src/metrics/index.js';
 import { fakeFailure, fakeResult } from '../report/fixtures.js';
 
 
@@ -17,7 +17,7 @@ describe('summary.csv', () => {
     expect(rows).toHaveLength(3);
     for (const r of rows) expect(r).toHaveLength(header.length);
     expect(header.slice(2, 2 + HEADLINE.length)).toEqual(HEADLINE);
-    expect(header).toHaveLength(2 + csvMetrics().length + 8 + 1);
+    expect(header).toHaveLength(2 + csvMetrics().length + 2 * classMetrics(['x']).length + 1);
     const at = (name: string) => ra[header.indexOf(name)];
     expect(ra[1]).toBe('x, "y"');
     // The fixture, like results of earlier versions, has p50 and no median.

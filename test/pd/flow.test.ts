@@ -43,11 +43,11 @@ describe('one request, 1P1D', () => {
 
   it('TTFT = prefill + transfer + joining the decode batch; E2E = TTFT + decode steps', () => {
     const w = world();
-    const s = w.byId(0).seq!;
+    const s = w.byId(0).outcome!;
     expect(w.byId(0).instance).toBe('D0');
-    expect(s.transferredAt).toBeCloseTo(0.122, 12);
-    expect(s.firstTokenAt).toBeCloseTo(0.122, 12);
-    expect(s.finishedAt).toBeCloseTo(0.128, 12);
+    expect(s.decodeJoined).toBeCloseTo(0.122, 12);
+    expect(s.firstToken).toBeCloseTo(0.122, 12);
+    expect(s.finished).toBeCloseTo(0.128, 12);
     const m = w.summary();
     expect(m.completed).toBe(1);
     expect(m.metrics.ttft_ms.mean).toBeCloseTo(22, 9);
@@ -106,13 +106,13 @@ describe('two requests, 1P1D: prefill queue, shared link, decode wait', () => {
   it('matches the hand-computed timeline and breakdown', () => {
     const w = pdWorld({ instances: [P, D] });
     w.run([request(0, 0, 1000, 10), request(1, 0.005, 500, 2)]);
-    const a = w.byId(0).seq!;
-    const b = w.byId(1).seq!;
-    expect(a.firstTokenAt).toBeCloseTo(0.026, 12);
-    expect(a.finishedAt).toBeCloseTo(0.045, 12);
-    expect(b.transferredAt).toBeCloseTo(0.028, 12);
-    expect(b.firstTokenAt).toBeCloseTo(0.028, 12);
-    expect(b.finishedAt).toBeCloseTo(0.031, 12);
+    const a = w.byId(0).outcome!;
+    const b = w.byId(1).outcome!;
+    expect(a.firstToken).toBeCloseTo(0.026, 12);
+    expect(a.finished).toBeCloseTo(0.045, 12);
+    expect(b.decodeJoined).toBeCloseTo(0.028, 12);
+    expect(b.firstToken).toBeCloseTo(0.028, 12);
+    expect(b.finished).toBeCloseTo(0.031, 12);
     const pd = w.summary().pd!;
     expect(pd.requests).toBe(2);
     // (A, B): queue (0, 6), compute (11, 6), kv wait (0, 0), transfer (15, 10), decode wait (0, 1).
@@ -141,10 +141,10 @@ describe('transfer contention end to end', () => {
     const w = pdWorld({ instances: [P, D] });
     w.run([request(0, 0, 100, 2), request(1, 0.001, 500, 2), request(2, 0.001, 500, 2)]);
     for (const id of [1, 2]) {
-      const s = w.byId(id).seq!;
-      expect(s.enqueuedAt).toBeCloseTo(0.013, 12); // the decode side's reservation
-      expect(s.firstTokenAt).toBeCloseTo(0.024, 12);
-      expect(s.finishedAt).toBeCloseTo(0.027, 12);
+      const s = w.byId(id).outcome!;
+      expect(s.kvReserved).toBeCloseTo(0.013, 12); // the decode side's reservation
+      expect(s.firstToken).toBeCloseTo(0.024, 12);
+      expect(s.finished).toBeCloseTo(0.027, 12);
     }
     // Transfers: W 2 ms, A and B 11 ms each.
     expect(w.byId(0).pd!.transfer).toBeCloseTo(0.002, 12);
@@ -172,15 +172,15 @@ describe('decode admission blocks on KV', () => {
     for (let t = 0; t < 0.05; t += 0.0001) w.at(t, () => (maxUsed = Math.max(maxUsed, instanceOf(w.endpoint('D0')).kv.used)));
     w.run([request(0, 0, 40, 8), request(1, 0.002, 40, 8), request(2, 0.0025, 40, 8)]);
     expect(endedOnce(w.ended, 3)).toBe(true);
-    expect(w.ended.every((e) => e.seq !== undefined)).toBe(true);
-    const [a, b, c] = [0, 1, 2].map((id) => w.byId(id).seq!);
-    expect(a.finishedAt).toBeCloseTo(0.0168, 12);
-    expect(b.enqueuedAt).toBeCloseTo(0.0168, 12);
-    expect(b.firstTokenAt).toBeCloseTo(0.0182, 12);
-    expect(b.finishedAt).toBeCloseTo(0.0322, 12);
-    expect(c.enqueuedAt).toBeCloseTo(0.0322, 12);
-    expect(c.firstTokenAt).toBeCloseTo(0.0336, 12);
-    expect(c.finishedAt).toBeCloseTo(0.0476, 12);
+    expect(w.ended.every((e) => e.outcome !== undefined)).toBe(true);
+    const [a, b, c] = [0, 1, 2].map((id) => w.byId(id).outcome!);
+    expect(a.finished).toBeCloseTo(0.0168, 12);
+    expect(b.kvReserved).toBeCloseTo(0.0168, 12);
+    expect(b.firstToken).toBeCloseTo(0.0182, 12);
+    expect(b.finished).toBeCloseTo(0.0322, 12);
+    expect(c.kvReserved).toBeCloseTo(0.0322, 12);
+    expect(c.firstToken).toBeCloseTo(0.0336, 12);
+    expect(c.finished).toBeCloseTo(0.0476, 12);
     const pd = w.summary().pd!;
     // KV waits 0, 13.4, 27.4 ms; every transfer 1.4 ms, alone on the link.
     expectPd(w.byId(0).pd, { prefillQueue: 0, prefillCompute: 0.0014, kvWait: 0, transfer: 0.0014, decodeWait: 0 });
@@ -201,11 +201,11 @@ describe('decode admission blocks on KV', () => {
     const w = pdWorld({ instances: [P, { ...D, kvTokens: 64 }], link: () => ({ bandwidthGBs: 10, latencyS: 0.011 }) });
     w.run([request(0, 0, 40, 1), request(1, 0.002, 40, 1)]);
     expect(endedOnce(w.ended, 2)).toBe(true);
-    expect(w.byId(0).seq!.finishedAt).toBeCloseTo(0.0128, 12);
-    const b = w.byId(1).seq!;
-    expect(b.enqueuedAt).toBeCloseTo(0.0128, 12);
-    expect(b.firstTokenAt).toBeCloseTo(0.0242, 12);
-    expect(b.finishedAt).toBeCloseTo(0.0242, 12);
+    expect(w.byId(0).outcome!.finished).toBeCloseTo(0.0128, 12);
+    const b = w.byId(1).outcome!;
+    expect(b.kvReserved).toBeCloseTo(0.0128, 12);
+    expect(b.firstToken).toBeCloseTo(0.0242, 12);
+    expect(b.finished).toBeCloseTo(0.0242, 12);
     expect(w.byId(1).pd!.kvWait).toBeCloseTo(0.0094, 12);
     expect(w.violations).toEqual([]);
   });
@@ -224,13 +224,13 @@ describe('decode admission blocks on KV', () => {
     const w = pdWorld({ instances: [P, { ...D, kvTokens: 80, config: { maxNumSeqs: 1, maxNumBatchedTokens: 16 } }] });
     w.run([request(0, 0, 32, 20), request(1, 0.002, 32, 2)]);
     expect(endedOnce(w.ended, 2)).toBe(true);
-    const [a, b] = [w.byId(0).seq!, w.byId(1).seq!];
-    expect(a.firstTokenAt).toBeCloseTo(0.00264, 12);
+    const [a, b] = [w.byId(0).outcome!, w.byId(1).outcome!];
+    expect(a.firstToken).toBeCloseTo(0.00264, 12);
     expect(a.preemptions).toBe(1);
-    expect(b.firstTokenAt).toBeCloseTo(0.03464, 12);
-    expect(b.finishedAt).toBeCloseTo(0.03664, 12);
+    expect(b.firstToken).toBeCloseTo(0.03464, 12);
+    expect(b.finished).toBeCloseTo(0.03664, 12);
     expect(w.byId(1).pd!.decodeWait).toBeCloseTo(0.03, 12);
-    expect(a.finishedAt).toBeCloseTo(0.04513, 12);
+    expect(a.finished).toBeCloseTo(0.04513, 12);
     expect(w.violations).toEqual([]);
   });
 
@@ -241,7 +241,7 @@ describe('decode admission blocks on KV', () => {
     });
     w.run(reqs);
     expect(endedOnce(w.ended, 40)).toBe(true);
-    expect(w.ended.every((e) => e.seq !== undefined)).toBe(true);
+    expect(w.ended.every((e) => e.outcome !== undefined)).toBe(true);
     expect(w.violations).toEqual([]);
     for (const e of w.cluster.endpoints) expect(instanceOf(e).kv.used).toBe(0);
     expect(w.cluster.sim.pending).toBe(0);
@@ -259,10 +259,10 @@ describe('pull mode PD', () => {
     const w = pdWorld({ instances: [P, { ...D, kvTokens: 512 }], mode: 'pull' });
     w.run([request(0, 0, 200, 50), request(1, 0.001, 200, 50)]);
     expect(endedOnce(w.ended, 2)).toBe(true);
-    expect(w.byId(0).seq!.finishedAt).toBeCloseTo(0.104, 12);
-    const b = w.byId(1).seq!;
-    expect(b.firstTokenAt).toBeCloseTo(0.11, 12);
-    expect(b.finishedAt).toBeCloseTo(0.208, 12);
+    expect(w.byId(0).outcome!.finished).toBeCloseTo(0.104, 12);
+    const b = w.byId(1).outcome!;
+    expect(b.firstToken).toBeCloseTo(0.11, 12);
+    expect(b.finished).toBeCloseTo(0.208, 12);
     const m = w.summary().metrics;
     expect(m.router_queue_ms.mean).toBeCloseTo(51.5, 9);
     expect(w.byId(1).pd!.prefillQueue).toBeCloseTo(0, 12);
@@ -281,7 +281,7 @@ describe('pull mode PD', () => {
     expect(endedOnce(w.ended, 2)).toBe(true);
     expect(w.ended.map((e) => e.rejection)).toEqual([undefined, undefined]);
     expect(w.byId(1).record!.dispatched).toBeCloseTo(0.0168, 12);
-    expect(w.byId(1).seq!.finishedAt).toBeCloseTo(0.0336, 12);
+    expect(w.byId(1).outcome!.finished).toBeCloseTo(0.0336, 12);
   });
 
   it('a request no prefill instance can hold is refused at arrival and does not block the queue', () => {
@@ -291,7 +291,7 @@ describe('pull mode PD', () => {
     expect(w.byId(0).rejection).toBe('prompt + output = 182 tokens exceeds the KV capacity of 160 tokens');
     // Prefill 1.4 ms, transfer 1.4 ms, one decode step.
     expect(w.byId(1).record!.dispatched).toBe(0.001);
-    expect(w.byId(1).seq!.finishedAt).toBeCloseTo(0.001 + 0.0014 + 0.0014 + 0.002, 12);
+    expect(w.byId(1).outcome!.finished).toBeCloseTo(0.001 + 0.0014 + 0.0014 + 0.002, 12);
   });
 
   // P0 holds 64 tokens (4 blocks); link latency 10 ms. A (prompt 40, output 8) at 0: prefill
@@ -309,7 +309,7 @@ describe('pull mode PD', () => {
     w.run([request(0, 0, 40, 8), request(1, 0.002, 40, 8)]);
     expect(endedOnce(w.ended, 2)).toBe(true);
     expect(w.byId(1).record!.dispatched).toBeCloseTo(0.0118, 12);
-    expect(w.byId(1).seq!.firstTokenAt).toBeCloseTo(0.0238, 12);
+    expect(w.byId(1).outcome!.firstToken).toBeCloseTo(0.0238, 12);
     expect(w.byId(1).pd!.decodeWait).toBeCloseTo(0.0002, 12);
     expect(w.summary().metrics.router_queue_ms.mean).toBeCloseTo(9.8 / 2, 9);
     expect(w.violations).toEqual([]);

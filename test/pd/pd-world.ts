@@ -5,9 +5,9 @@
 import { Cluster, SIGNALS, type InstanceSpec, type LinkSpec, type RefreshIntervals } from '../../src/cluster/index.js';
 import { randomStream } from '../../src/engine/index.js';
 import type { BatchShape, TimingModel } from '../../src/hardware/types.js';
-import { MetricsCollector, type CompletedRequest, type PdTimes, type RunSummary, type SloTargets } from '../../src/metrics/index.js';
+import { MetricsCollector, type CompletedRequest, type PdTimes, type RequestOutcome, type RunSummary, type SloTargets } from '../../src/metrics/index.js';
 import { createPdPolicy, type EndpointRole, type PdRoutingPolicy, type RouterMode, type RoutingPolicy } from '../../src/routing/index.js';
-import { KvCache, VLLM_DEFAULTS, type EngineConfig, type Sequence } from '../../src/serving/index.js';
+import { KvCache, VLLM_DEFAULTS, type EngineConfig } from '../../src/serving/index.js';
 import type { RequestSpec } from '../../src/workload/index.js';
 import { arrayStream, instancesOf, kvProblem } from '../invariants/world.js';
 
@@ -33,7 +33,8 @@ export interface PdInstance {
 export interface Ended {
   id: number;
   instance?: string;
-  seq?: Sequence;
+  /** Its outcome record (a copy); undefined when rejected. */
+  outcome?: RequestOutcome;
   rejection?: string;
   /** The collector's breakdown of a disaggregated request's TTFT, seconds. */
   pd?: PdTimes;
@@ -97,8 +98,10 @@ export function pdWorld(opts: {
     collector,
     classes: ['a'],
     warn: () => {},
-    onRequestEnd: (req, seq, instance, rejection) => {
-      ended.push({ id: req.id, instance, seq, rejection, pd: seq ? lastPd : undefined, record: seq ? lastRecord : undefined });
+    onOutcome: (o) => {
+      const done = !o.rejection;
+      const instance = o.instanceIndex >= 0 ? o.instanceId : undefined;
+      ended.push({ id: o.id, instance, outcome: done ? { ...o } : undefined, rejection: o.rejection?.reason, pd: done ? lastPd : undefined, record: done ? lastRecord : undefined });
       lastPd = lastRecord = undefined;
     },
   });

@@ -33,15 +33,15 @@ describe('SGLang prefill and decode servers', () => {
     expect(endedOnce(w.ended, 2)).toBe(true);
     const a = w.byId(0);
     const b = w.byId(1);
-    expect(a.seq!.firstTokenAt).toBeCloseTo(0.012, 12);
-    expect(a.seq!.finishedAt).toBeCloseTo(0.03, 12);
+    expect(a.outcome!.firstToken).toBeCloseTo(0.012, 12);
+    expect(a.outcome!.finished).toBeCloseTo(0.03, 12);
     expect(a.pd!.kvWait).toBeCloseTo(0, 12);
     expect(b.pd!.kvWait).toBeCloseTo(0.03 - 0.0085, 12);
     expect(b.pd!.prefillQueue).toBeCloseTo(0, 12);
     expect(b.pd!.prefillCompute).toBeCloseTo(0.006, 12);
     expect(b.pd!.transfer).toBeCloseTo(0.006, 12);
-    expect(b.seq!.firstTokenAt).toBeCloseTo(0.042, 12);
-    expect(b.seq!.finishedAt).toBeCloseTo(0.046, 12);
+    expect(b.outcome!.firstToken).toBeCloseTo(0.042, 12);
+    expect(b.outcome!.finished).toBeCloseTo(0.046, 12);
     expect(a.instance).toBe('D0');
     // Both servers hold nothing at the end (the prefill side freed its copy after each transfer).
     for (const id of ['P0', 'D0']) expect(instanceOf(w.endpoint(id)).kv.used).toBe(0);
@@ -62,9 +62,9 @@ describe('SGLang prefill and decode servers', () => {
     expect(endedOnce(w.ended, 3)).toBe(true);
     expect(maxRunning).toBe(1);
     // The three decode one after another on D0.
-    const [a, b, c] = [0, 1, 2].map((id) => w.byId(id).seq!);
-    expect(b.firstTokenAt).toBeGreaterThanOrEqual(a.finishedAt);
-    expect(c.firstTokenAt).toBeGreaterThanOrEqual(b.finishedAt);
+    const [a, b, c] = [0, 1, 2].map((id) => w.byId(id).outcome!);
+    expect(b.firstToken).toBeGreaterThanOrEqual(a.finished);
+    expect(c.firstToken).toBeGreaterThanOrEqual(b.finished);
     expect(w.violations).toEqual([]);
   });
 });

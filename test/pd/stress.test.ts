@@ -105,7 +105,7 @@ describe('random PD worlds', () => {
       for (const l of w.cluster.links.values()) expect(l.busy, spec.desc).toBe(false);
       expect(w.cluster.sim.pending, spec.desc).toBe(0);
       for (const e of w.ended) {
-        if (!e.seq) {
+        if (!e.outcome) {
           // Only requests no server could ever hold; none left behind in a pull-mode router queue.
           expect(e.rejection, spec.desc).toMatch(/^prompt \+ output = \d+ tokens exceeds the KV capacity/);
           continue;

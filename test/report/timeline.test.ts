@@ -1,30 +1,64 @@
 import { describe, expect, it } from 'vitest';
-import { TimelineCollector } from '../../src/experiment/latency-timeline.js';
-import type { Sequence } from '../../src/serving/index.js';
-import type { RequestSpec } from '../../src/workload/index.js';
+import { TimelineCollector, timelineWindow } from '../../src/experiment/latency-timeline.js';
+import { blankOutcome, type RequestOutcome } from '../../src/metrics/index.js';
 import { choosePlots } from '../../src/report/choose-plots.js';
 import { fakeResult } from './fixtures.js';
 
-const req = (arrival: number) => ({ arrival }) as RequestSpec;
-const seq = (firstTokenAt: number, finishedAt: number) => ({ firstTokenAt, finishedAt }) as Sequence;
+/** A request arriving at `arrival`, its first token at `firstToken` and last at `finished` (rejected when absent). */
+const ended = (arrival: number, firstToken?: number, finished?: number): RequestOutcome => ({
+  ...blankOutcome(),
+  arrival,
+  ...(firstToken === undefined ? { rejection: { reason: 'timed out', kind: 'timed-out' as const } } : { firstToken, finished: finished! }),
+});
 
 describe('latency over time', () => {
-  it('bins requests by arrival: p99 TTFT and E2E per window, rejections counted, empty windows null', () => {
+  it('rolls a p99 over windows sized from the run: TTFT and E2E per step, rejections per step, empty windows null', () => {
     const t = new TimelineCollector();
-    // 120 s of arrivals → 60 windows would be 2 s wide.
-    t.onRequestEnd(req(0.5), seq(0.6, 1.5), 'a'); // ttft 100 ms, e2e 1000 ms
-    t.onRequestEnd(req(1.0), seq(1.3, 2.0), 'a'); // ttft 300 ms, e2e 1000 ms
-    t.onRequestEnd(req(5.0), undefined, undefined, 'timed-out');
-    t.onRequestEnd(req(120), seq(120.05, 121), 'a');
+    // Last arrival at 120 s: ~100 steps → 1 s (the nearest of 1, 2, 5 × 10^k to 1.2 s), 121 steps.
+    // 4 arrivals over 121 steps: a window would need 100 / (4/121) steps: capped at the whole run.
+    t.onOutcome(ended(0.5, 0.6, 1.5)); // ttft 100 ms, e2e 1000 ms
+    t.onOutcome(ended(1.0, 1.3, 2.0)); // ttft 300 ms, e2e 1000 ms
+    t.onOutcome(ended(5.0));
+    t.onOutcome(ended(120, 120.05, 121)); // ttft 50 ms
     const s = t.summarize();
-    expect(s.window_s).toBe(2);
-    expect(s.ttft_p99_ms).toHaveLength(61);
-    // p99 of [100, 300] by linear interpolation: 100 + 0.99 · 200 = 298
-    expect(s.ttft_p99_ms[0]).toBeCloseTo(298, 6);
-    expect(s.e2e_p99_ms[0]).toBeCloseTo(1000, 6); // both took 1 s
-    expect(s.ttft_p99_ms[1]).toBeNull();
-    expect(s.rejected[2]).toBe(1);
-    expect(s.ttft_p99_ms[60]).toBeCloseTo(50, 6);
+    expect(s.step_s).toBe(1);
+    expect(s.window_s).toBe(241);
+    expect(s.ttft_p99_ms).toHaveLength(121);
+    // Every window holds all three: p99 of [50, 100, 300] = 100 + 0.98 · 200 = 296.
+    expect(s.ttft_p99_ms[0]).toBeCloseTo(296, 6);
+    expect(s.ttft_p99_ms[60]).toBeCloseTo(296, 6);
+    expect(s.rejected[5]).toBe(1);
+    expect(s.rejected.reduce((a, b) => a + b, 0)).toBe(1);
+  });
+
+  it('a window of one step when steps are full; empty steps are null', () => {
+    const t = new TimelineCollector();
+    // 20 000 requests over 100 s, all but 2..3 s: 200 a step (≥ 100), one-step windows.
+    for (let i = 0; i < 20_000; i++) {
+      const a = (i / 20_000) * 100;
+      if (a >= 2 && a < 3) continue;
+      t.onOutcome(ended(a, a + (a < 50 ? 0.1 : 0.2), a + 1));
+    }
+    const s = t.summarize();
+    expect(s.step_s).toBe(1);
+    expect(s.window_s).toBe(1);
+    expect(s.ttft_p99_ms[2]).toBeNull();
+    expect(s.ttft_p99_ms[10]).toBeCloseTo(100, 3);
+    expect(s.ttft_p99_ms[80]).toBeCloseTo(200, 3);
+  });
+
+  it('keeps 50 to 200 values with enough requests per window for a 10-minute and a 10-hour run', () => {
+    for (const [duration, requests] of [[600, 6_000], [600, 600], [36_000, 3_600_000], [36_000, 2_000]]) {
+      const { step, span } = timelineWindow(duration, requests);
+      const points = Math.floor(duration / step) + 1;
+      expect(points).toBeGreaterThanOrEqual(50);
+      expect(points).toBeLessThanOrEqual(200);
+      expect(span % 2).toBe(1);
+      // On average at least 100 arrivals a window (unless the window is the whole run).
+      expect(Math.min((requests / points) * span, requests)).toBeGreaterThanOrEqual(Math.min(100, requests));
+    }
+    // 10 minutes at 10 req/s: 5 s steps of 50 arrivals, windows of 3 steps (150).
+    expect(timelineWindow(600, 6_000)).toEqual({ step: 5, span: 3 });
   });
 
   it('draws one line per policy, never one across policies', () => {

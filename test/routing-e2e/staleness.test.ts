@@ -26,8 +26,8 @@ async function placements(refreshMs: number): Promise<string[]> {
   const exp = loadExperiment(file);
   const where: string[] = [];
   const p = await preparePoint(exp, exp.points[0], {
-    onRequestEnd: (req, _seq, instance) => {
-      where[req.id] = instance ?? '-';
+    onOutcome: (o) => {
+      where[o.id] = o.instanceIndex >= 0 ? o.instanceId : '-';
     },
   });
   p.cluster.run(p.stream);

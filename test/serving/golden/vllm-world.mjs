@@ -14,7 +14,8 @@ export function vllmWorldDigest(mod) {
     [1, true, false, 'push'],
   ]) {
     const collector = new MetricsCollector(['a'], { targets: {}, perClass: {}, percentile: 99 });
-    const ended = [];
+    const outcomes = [];
+    const older = [];
     const cluster = new Cluster({
       instances: [0, 1].map((i) => ({
         id: `i${i}`,
@@ -32,7 +33,10 @@ export function vllmWorldDigest(mod) {
       collector,
       classes: ['a'],
       warn: () => {},
-      onRequestEnd: (req, seq, instance, rejection) => ended.push([req.id, instance, rejection ?? '', seq ? [seq.firstScheduledAt, seq.firstTokenAt, seq.finishedAt, seq.preemptions, seq.cachedTokens] : null]),
+      // Builds with the outcome record report through it; older ones through onRequestEnd.
+      onOutcome: (o) =>
+        outcomes.push([o.id, o.instanceIndex >= 0 ? o.instanceId : undefined, o.rejection?.reason ?? '', o.rejection ? null : [o.firstScheduled, o.firstToken, o.finished, o.preemptions, o.cachedTokens]]),
+      onRequestEnd: (req, seq, instance, rejection) => older.push([req.id, instance, rejection ?? '', seq ? [seq.firstScheduledAt, seq.firstTokenAt, seq.finishedAt, seq.preemptions, seq.cachedTokens] : null]),
     });
     const reqs = [];
     let t = 0;
@@ -47,6 +51,7 @@ export function vllmWorldDigest(mod) {
     }
     let i = 0;
     cluster.run({ next: () => reqs[i++] });
+    const ended = outcomes.length > 0 ? outcomes : older;
     ended.sort((a, b) => a[0] - b[0]);
     lines.push(JSON.stringify(ended));
     // Metrics added since the digest was printed are left out: the ones it had must not change.
