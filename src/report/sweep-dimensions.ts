@@ -196,11 +196,15 @@ function shortKey(k: string): string {
   return k.split('.').slice(-2).join('.');
 }
 
-/** A swept value as a reader wants it: `{}` says nothing, a mapping shows its leaves. */
+/** A swept value as a reader wants it: `{}` says nothing, a mapping shows its leaf values. */
 function valueLabel(k: string, v: unknown, beside: boolean): string {
   if (v && typeof v === 'object' && !Array.isArray(v)) {
     const leaves = flatten(v as Record<string, unknown>);
-    return leaves.length === 0 ? '' : leaves.map(([lk, lv]) => `${lk.split('.').pop()}:${lv}`).join(' ');
+    // Top-level options by value alone ("power_of_two/cache_aware": their names made legends too
+    // long to read); nested ones keep their last key, which says what the value is for ("bird:L20").
+    const top = leaves.filter(([lk]) => !lk.includes('.')).map(([, lv]) => lv);
+    const nested = leaves.filter(([lk]) => lk.includes('.')).map(([lk, lv]) => `${lk.split('.').pop()}:${lv}`);
+    return [...(top.length > 0 ? [top.join('/')] : []), ...nested].join(' ');
   }
   const s = Array.isArray(v) ? v.join(',') : String(v);
   return beside || typeof v !== 'string' ? `${shortKey(k)}=${s}` : s;

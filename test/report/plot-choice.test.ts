@@ -109,6 +109,13 @@ describe('plots of a policy comparison with options (aibrix-heterogeneous shape)
     for (const p of choosePlots(rs)) expect(JSON.stringify(p.spec), p.name).not.toMatch(/options=|\{\}/);
   });
 
+  it('top-level options show by value alone (pd-h800-h20 shape)', () => {
+    const pd = [{}, { prefill: 'power_of_two', decode: 'power_of_two' }, { source: 'profile' }].map((options, i) =>
+      fakeResult({ id: `q${i}`, point: { 'router.policy': 'sglang-pd', 'router.options': options }, policy: 'sglang-pd', ttft: [5, 10] }),
+    );
+    expect(sweepDimensions(pd).points.map((p) => p.label)).toEqual(['(default)', 'power_of_two/power_of_two', 'profile']);
+  });
+
   it('shows rejected requests beside the per-GPU tail latency; a log axis for a metric spanning decades', () => {
     const plots = choosePlots(rs);
     expect(plots.map((p) => p.name)).toEqual(['attainment', 'ttft-cdf', 'tpot-cdf', 'tpot-p99-per-gpu', 'served-per-gpu']);
