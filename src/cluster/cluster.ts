@@ -152,6 +152,7 @@ export class Cluster {
         timeoutS: router.timeoutS,
         timer: (at, fn, req) => sim.schedule(at, fn as (r: unknown) => void, req),
         endpoints: this.endpoints,
+        fixedEndpoints: true,
         ctx,
         dispatch: (req, endpoint) => this.dispatch(req as RequestSpec, endpoint as InstanceEndpoint),
         reject,

@@ -1,4 +1,5 @@
 import { PolicyRuntimeError, RoutingConfigError } from './errors.js';
+import { InflightIndex } from './inflight-index.js';
 import { CONSUMPTION_SLO_FAILURE, PendingLoad, type PendingLoadOptions } from './pending-load.js';
 import type { RoutingPolicy } from './policy.js';
 import type { ProfileSet } from './profiles.js';
@@ -55,6 +56,11 @@ export interface GatewayOptions {
   timeoutS?: number;
   /** Calls `fn(req)` at time `at` (the host's clock); required with `timeoutS`. */
   timer?(at: number, fn: (req: RequestView) => void, req: RequestView): void;
+  /**
+   * The host promises that `endpoints` never changes and that only this gateway moves their
+   * counters, so the gateway may keep an index of them for policies with `selectIndexed`.
+   */
+  fixedEndpoints?: boolean;
 }
 
 /**
@@ -83,6 +89,8 @@ export class Gateway {
    * taking any capacity.
    */
   private readonly expired = new Set<number>();
+  /** In-flight counts by endpoint, for a policy with `selectIndexed` over a fixed endpoint list. */
+  private readonly loads: InflightIndex | undefined;
 
   constructor(private readonly opts: GatewayOptions) {
     const { policy } = opts;
@@ -103,6 +111,9 @@ export class Gateway {
       );
     }
     this.hasCapacity = opts.hasCapacity ?? defaultHasCapacity;
+    if (opts.fixedEndpoints && policy.selectIndexed && opts.mode === 'push' && !policy.queue && InflightIndex.applies(opts.endpoints)) {
+      this.loads = new InflightIndex(opts.endpoints);
+    }
     if (opts.timeoutS !== undefined) {
       if (!(opts.timeoutS > 0)) throw new RoutingConfigError(`gateway timeout must be > 0 s, got ${opts.timeoutS}`, undefined, 'timeoutS');
       if (!opts.timer) throw new RoutingConfigError('a gateway timeout needs a timer from the host', undefined, 'timeoutS');
@@ -152,7 +163,7 @@ export class Gateway {
       if (timeout !== undefined) this.waiting.add(req.id);
       this.drainPolicyQueue(req.id);
     } else if (mode === 'push') {
-      const e = this.select(req, endpoints);
+      const e = this.loads ? this.selectIndexed(req, this.loads) : this.select(req, endpoints);
       if (e) this.commit(req, e, true);
       else this.rejectReq(req, `policy ${policy.name} selected no endpoint`, 'other');
       return;
@@ -196,6 +207,7 @@ export class Gateway {
     c.inflight--;
     c.inflightPromptTokens -= req.promptTokens;
     if (!info.failed) c.completed++;
+    this.loads?.moved(endpoint);
     let released = 0;
     if (this.pendingLoad) {
       released = this.pendingLoad.release(req, endpoint);
@@ -294,6 +306,15 @@ export class Gateway {
     }
   }
 
+  private selectIndexed(req: RequestView, loads: InflightIndex): EndpointView | undefined {
+    const { policy, ctx } = this.opts;
+    try {
+      return policy.selectIndexed!(req, loads, ctx);
+    } catch (err) {
+      throw new PolicyRuntimeError(policy.name, req.id, 'select', err);
+    }
+  }
+
   /** Dispatch: counters, pending load, the policy's onDispatch, then the host's dispatch. */
   private commit(req: RequestView, endpoint: EndpointView, notifyPolicy: boolean): void {
     const { policy, ctx } = this.opts;
@@ -302,6 +323,7 @@ export class Gateway {
     c.inflight++;
     c.inflightPromptTokens += req.promptTokens;
     c.dispatched++;
+    this.loads?.moved(endpoint);
     this.pendingLoad?.add(req, endpoint, ctx);
     if (notifyPolicy && policy.onDispatch) {
       try {
