@@ -55,6 +55,8 @@ export class MetricRefresher {
     intervals: RefreshIntervals,
     /** Whether more events can still come; refreshing stops once the run is over. */
     private readonly active: () => boolean,
+    /** Called after every refresh (the router's indexed scores of metrics are stale then). */
+    private readonly refreshed: () => void = () => {},
   ) {
     const byInterval = new Map<number, Signal[]>();
     for (const s of SIGNALS) {
@@ -182,5 +184,6 @@ export class MetricRefresher {
       }
       if (!(m.updatedAt > now)) m.updatedAt = now;
     }
+    this.refreshed();
   }
 }

@@ -1,4 +1,5 @@
 import { PolicyRuntimeError, RoutingConfigError } from './errors.js';
+import type { FleetIndex } from './fleet-index.js';
 import { InflightIndex } from './inflight-index.js';
 import { CONSUMPTION_SLO_FAILURE, PendingLoad, type PendingLoadOptions } from './pending-load.js';
 import type { RoutingPolicy } from './policy.js';
@@ -57,8 +58,9 @@ export interface GatewayOptions {
   /** Calls `fn(req)` at time `at` (the host's clock); required with `timeoutS`. */
   timer?(at: number, fn: (req: RequestView) => void, req: RequestView): void;
   /**
-   * The host promises that `endpoints` never changes and that only this gateway moves their
-   * counters, so the gateway may keep an index of them for policies with `selectIndexed`.
+   * The host promises that `endpoints` never changes, that only this gateway moves their
+   * counters, and that it calls `metricsRefreshed()` after every change of their metrics, so the
+   * gateway may keep them indexed for policies with `selectIndexed`.
    */
   fixedEndpoints?: boolean;
 }
@@ -89,8 +91,8 @@ export class Gateway {
    * taking any capacity.
    */
   private readonly expired = new Set<number>();
-  /** In-flight counts by endpoint, for a policy with `selectIndexed` over a fixed endpoint list. */
-  private readonly loads: InflightIndex | undefined;
+  /** For a policy with `selectIndexed` over a fixed endpoint list: what the gateway keeps indexed. */
+  private readonly fleet: { endpoints: readonly EndpointView[]; inflight: InflightIndex; metricsEpoch: number } | undefined;
 
   constructor(private readonly opts: GatewayOptions) {
     const { policy } = opts;
@@ -112,7 +114,7 @@ export class Gateway {
     }
     this.hasCapacity = opts.hasCapacity ?? defaultHasCapacity;
     if (opts.fixedEndpoints && policy.selectIndexed && opts.mode === 'push' && !policy.queue && InflightIndex.applies(opts.endpoints)) {
-      this.loads = new InflightIndex(opts.endpoints);
+      this.fleet = { endpoints: opts.endpoints, inflight: new InflightIndex(opts.endpoints), metricsEpoch: 0 };
     }
     if (opts.timeoutS !== undefined) {
       if (!(opts.timeoutS > 0)) throw new RoutingConfigError(`gateway timeout must be > 0 s, got ${opts.timeoutS}`, undefined, 'timeoutS');
@@ -163,7 +165,7 @@ export class Gateway {
       if (timeout !== undefined) this.waiting.add(req.id);
       this.drainPolicyQueue(req.id);
     } else if (mode === 'push') {
-      const e = this.loads ? this.selectIndexed(req, this.loads) : this.select(req, endpoints);
+      const e = this.fleet ? this.selectIndexed(req, this.fleet) : this.select(req, endpoints);
       if (e) this.commit(req, e, true);
       else this.rejectReq(req, `policy ${policy.name} selected no endpoint`, 'other');
       return;
@@ -207,7 +209,7 @@ export class Gateway {
     c.inflight--;
     c.inflightPromptTokens -= req.promptTokens;
     if (!info.failed) c.completed++;
-    this.loads?.moved(endpoint);
+    this.fleet?.inflight.moved(endpoint);
     let released = 0;
     if (this.pendingLoad) {
       released = this.pendingLoad.release(req, endpoint);
@@ -225,6 +227,11 @@ export class Gateway {
       const wake = policy.queue.wakeOnCompletion ? policy.queue.wakeOnCompletion(endpoint, released) : true;
       if (wake) this.drainPolicyQueue(req.id);
     } else if (this.opts.mode === 'pull') this.drain();
+  }
+
+  /** The host refreshed the endpoints' metric snapshots (see `fixedEndpoints`). */
+  metricsRefreshed(): void {
+    if (this.fleet) this.fleet.metricsEpoch++;
   }
 
   /** Pull mode: an endpoint reports new capacity without a completion (e.g. a prefill finished). */
@@ -306,10 +313,10 @@ export class Gateway {
     }
   }
 
-  private selectIndexed(req: RequestView, loads: InflightIndex): EndpointView | undefined {
+  private selectIndexed(req: RequestView, fleet: FleetIndex): EndpointView | undefined {
     const { policy, ctx } = this.opts;
     try {
-      return policy.selectIndexed!(req, loads, ctx);
+      return policy.selectIndexed!(req, fleet, ctx);
     } catch (err) {
       throw new PolicyRuntimeError(policy.name, req.id, 'select', err);
     }
@@ -323,7 +330,7 @@ export class Gateway {
     c.inflight++;
     c.inflightPromptTokens += req.promptTokens;
     c.dispatched++;
-    this.loads?.moved(endpoint);
+    this.fleet?.inflight.moved(endpoint);
     this.pendingLoad?.add(req, endpoint, ctx);
     if (notifyPolicy && policy.onDispatch) {
       try {

@@ -1,4 +1,4 @@
-import type { InflightIndex } from './inflight-index.js';
+import type { FleetIndex } from './fleet-index.js';
 import type { PendingLoad } from './pending-load.js';
 import type { CompletionInfo, EndpointView, RejectionKind, RequestView, RoutingContext } from './types.js';
 
@@ -36,11 +36,11 @@ export interface RoutingPolicy {
    */
   readonly bypassSingleEndpoint?: boolean;
   /**
-   * The same choice as `select` over the whole endpoint list, read from the gateway's index of
-   * in-flight counts instead of a scan (same result, same random draws). A gateway whose endpoint
-   * list is fixed calls it in place of `select` in push mode.
+   * The same choice as `select` over the whole endpoint list, read from what the gateway keeps
+   * indexed instead of a scan (same result, same random draws). A gateway whose endpoint list is
+   * fixed calls it in place of `select` in push mode.
    */
-  selectIndexed?(req: RequestView, loads: InflightIndex, ctx: RoutingContext): EndpointView | undefined;
+  selectIndexed?(req: RequestView, fleet: FleetIndex, ctx: RoutingContext): EndpointView | undefined;
 }
 
 export type Polarity = 'least' | 'most';

@@ -93,3 +93,45 @@ describe('in-flight index', () => {
     );
   });
 });
+
+describe('indexed scores of metric-based pickers', () => {
+  const value = fc.constantFrom<number | undefined>(undefined, Number.NaN, 0, 0.25, 0.5, 1, 3);
+  const metrics = fc.record({
+    kvUsage: value,
+    avgPromptTokensPerReq: value,
+    avgGenerationTokensPerReq: value,
+    avgQueueTimeS: value,
+    avgPrefillTimeS: value,
+    avgDecodeTimeS: value,
+  });
+  const step = fc.oneof(
+    fc.record({ kind: fc.constant('refresh' as const), at: fc.nat(), m: metrics }),
+    fc.record({ kind: fc.constant('pick' as const) }),
+  );
+
+  for (const name of ['least-kv-cache', 'least-gpu-cache', 'throughput', 'least-latency']) {
+    it(`${name}: scoring once per metrics refresh picks what scoring per pick does, draw for draw`, () => {
+      fc.assert(
+        fc.property(fc.array(metrics, { minLength: 1, maxLength: 40 }), fc.array(step, { maxLength: 80 }), fc.integer({ min: 1, max: 2 ** 31 - 1 }), (start, steps, seed) => {
+          const eps = start.map((m, i) => endpoint(i, m as Record<string, number>));
+          const scan = createPolicy(name);
+          const indexed = createPolicy(name);
+          const fleet = { endpoints: eps, inflight: new InflightIndex(eps), metricsEpoch: 0 };
+          const scanCtx = makeCtx(seed);
+          const indexCtx = makeCtx(seed);
+          const req = { id: 0, promptTokens: 10, outputTokens: 5 } as unknown as RequestView;
+          for (const s of [...steps, { kind: 'pick' as const }]) {
+            if (s.kind === 'refresh') {
+              Object.assign(eps[s.at % eps.length].metrics, s.m);
+              fleet.metricsEpoch++;
+              continue;
+            }
+            expect(indexed.selectIndexed!(req, fleet, indexCtx)).toBe(scan.select(req, eps, scanCtx));
+            expect(indexCtx.randomCalls).toBe(scanCtx.randomCalls);
+          }
+        }),
+        { numRuns: 150 },
+      );
+    });
+  }
+});

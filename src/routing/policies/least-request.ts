@@ -18,8 +18,8 @@ export function createLeastRequest(): ScoringPolicy {
     select(_req, endpoints, ctx) {
       return pickMinRandomTie(endpoints, inflight, ctx);
     },
-    selectIndexed(_req, loads, ctx) {
-      return loads.pickMinRandomTie(ctx);
+    selectIndexed(_req, fleet, ctx) {
+      return fleet.inflight.pickMinRandomTie(ctx);
     },
     scoreAll(_req, endpoints, _ctx, scores, scored) {
       for (let i = 0; i < endpoints.length; i++) {
