@@ -91,26 +91,46 @@ export function growthExponent(xs: readonly number[], ys: readonly number[]): nu
 
 const us = (r: CellResult) => (r.cpuS / r.requests) * 1e6;
 
-/** Policy x instance-count matrix at a fixed request count: CPU microseconds per request. */
+/**
+ * Policy x instance-count matrix at a fixed request count: CPU microseconds per request. At a fixed
+ * request count the simulated span shrinks as the fleet grows (6.5 s at 1,024 instances), so the
+ * large fleets' figures carry their ramp-up, drain and end-of-run summary over few requests. The
+ * last column adds the marginal cost: each policy also runs at twice the requests on 8 and 1,024
+ * instances, and (CPU(2R) - CPU(R)) / R compares what one more request costs, fixed costs cancelled.
+ */
 export function policyMatrix(dir: string, instances: readonly number[], requests: number): void {
   mkdirSync(dir, { recursive: true });
   process.stdout.write(
     `Policy x instances: ${requests} ShareGPT-like requests, H800 Qwen2.5-7B, ${RATE_PER_INSTANCE} req/s per instance; CPU us per request (req per CPU-s)\n`,
   );
-  process.stdout.write(`  ${'policy'.padEnd(15)}${instances.map((n) => String(n).padStart(16)).join('')}   exponent  1024 vs 8\n`);
+  process.stdout.write(
+    `  ${'policy'.padEnd(15)}${instances.map((n) => String(n).padStart(16)).join('')}   exponent  1024 vs 8  marginal 8 / 1024 us (ratio)\n`,
+  );
   for (const c of POLICIES) {
     const costs: number[] = [];
+    const cpus: number[] = [];
     const cells: string[] = [];
+    const name = (n: number, r: number) => `scale-${c.label.replace(/\W+/g, '-')}-${n}${r === requests ? '' : `-${r}`}`;
     for (const n of instances) {
-      const r = cell(dir, experiment(`scale-${c.label.replace(/\W+/g, '-')}-${n}`, n, requests, c));
+      const r = cell(dir, experiment(name(n, requests), n, requests, c));
       costs.push(r ? us(r) : NaN);
+      cpus.push(r ? r.cpuS : NaN);
       cells.push(r ? `${us(r).toFixed(1)} (${Math.round(r.requests / r.cpuS)})`.padStart(16) : 'failed'.padStart(16));
     }
     const ok = instances.flatMap((n, i) => (Number.isFinite(costs[i]) ? [[n, costs[i]]] : []));
     const exp = ok.length >= 2 ? growthExponent(ok.map((p) => p[0]), ok.map((p) => p[1])).toFixed(2) : '-';
     const at = (n: number) => costs[instances.indexOf(n)];
-    const ratio = instances.includes(8) && instances.includes(1024) ? `${(at(1024) / at(8)).toFixed(2)}x` : '-';
-    process.stdout.write(`  ${c.label.padEnd(15)}${cells.join('')}   ${exp.padStart(8)}  ${ratio.padStart(9)}\n`);
+    const both = instances.includes(8) && instances.includes(1024);
+    const ratio = both ? `${(at(1024) / at(8)).toFixed(2)}x` : '-';
+    let marginal = '-';
+    if (both) {
+      const m = [8, 1024].map((n) => {
+        const r = cell(dir, experiment(name(n, 2 * requests), n, 2 * requests, c));
+        return r ? ((r.cpuS - cpus[instances.indexOf(n)]) / requests) * 1e6 : NaN;
+      });
+      marginal = `${m[0].toFixed(1)} / ${m[1].toFixed(1)} (${(m[1] / m[0]).toFixed(2)}x)`;
+    }
+    process.stdout.write(`  ${c.label.padEnd(15)}${cells.join('')}   ${exp.padStart(8)}  ${ratio.padStart(9)}  ${marginal}\n`);
   }
   process.stdout.write('  (targets: slo (pull) at 8 instances >= 100,000 req per CPU-s; 1024 instances within 2x of 8)\n\n');
 }

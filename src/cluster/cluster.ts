@@ -136,7 +136,13 @@ export class Cluster {
   constructor(private readonly opts: ClusterOptions) {
     this.endpoints = opts.instances.map((spec, i) => this.buildEndpoint(spec, i));
     this.classIndex = new Map(opts.classes.map((c, i) => [c, i]));
-    this.refresher = new MetricRefresher(this.sim, this.endpoints, opts.refresh, () => this.active());
+    this.refresher = new MetricRefresher(
+      this.sim,
+      this.endpoints,
+      opts.refresh,
+      () => this.active(),
+      () => this.gateway?.metricsRefreshed(),
+    );
     const sim = this.sim;
     const ctx = { now: () => sim.now, random: opts.random, warn: opts.warn };
     const reject = (req: unknown, reason: string, kind?: RejectionKind) =>
@@ -152,6 +158,7 @@ export class Cluster {
         timeoutS: router.timeoutS,
         timer: (at, fn, req) => sim.schedule(at, fn as (r: unknown) => void, req),
         endpoints: this.endpoints,
+        fixedEndpoints: true,
         ctx,
         dispatch: (req, endpoint) => this.dispatch(req as RequestSpec, endpoint as InstanceEndpoint),
         reject,

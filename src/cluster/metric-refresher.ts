@@ -55,6 +55,8 @@ export class MetricRefresher {
     intervals: RefreshIntervals,
     /** Whether more events can still come; refreshing stops once the run is over. */
     private readonly active: () => boolean,
+    /** Called after every refresh (the router's indexed scores of metrics are stale then). */
+    private readonly refreshed: () => void = () => {},
   ) {
     const byInterval = new Map<number, Signal[]>();
     for (const s of SIGNALS) {
@@ -138,43 +140,50 @@ export class MetricRefresher {
 
   /** Copies the signals' current values, as of time `now` (a catch-up gives a past instant). */
   refresh(signals: readonly Signal[], now = this.sim.now): void {
-    for (const e of this.endpoints) {
+    // Which signals, decided once per refresh rather than once per endpoint.
+    const queue = signals.includes('queue');
+    const kvUsage = signals.includes('kvUsage');
+    const throughput = signals.includes('throughput');
+    const latency = signals.includes('latency');
+    const endpoints = this.endpoints;
+    for (let i = 0; i < endpoints.length; i++) {
+      const e = endpoints[i];
       const m = e.metrics;
       const inst = e.engine;
-      for (const s of signals) {
-        if (s === 'queue') {
-          m.running = inst.running;
-          m.waiting = inst.queued;
-          m.numTokens = inst.usedKvTokens + inst.queuedPromptTokens;
-        } else if (s === 'kvUsage') {
-          m.kvUsage = inst.kvUsage;
-        } else if (s === 'throughput') {
-          const dt = now - e.lastThroughputAt;
-          if (dt > 0) {
-            m.promptTokensPerS = (inst.promptTokensComputed - e.lastPromptTokens) / dt;
-            m.generationTokensPerS = (inst.tokensGenerated - e.lastGeneratedTokens) / dt;
-          }
-          e.lastPromptTokens = inst.promptTokensComputed;
-          e.lastGeneratedTokens = inst.tokensGenerated;
-          e.lastThroughputAt = now;
-        } else {
-          // Latency averages keep their last value through windows without completions.
-          if (e.windowCount > 0) {
-            m.avgTtftS = e.windowTtftSum / e.windowCount;
-            m.avgQueueTimeS = e.windowQueueSum / e.windowCount;
-            m.avgPrefillTimeS = e.windowPrefillSum / e.windowCount;
-            m.avgDecodeTimeS = e.windowDecodeSum / e.windowCount;
-          }
-          if (e.windowTpotCount > 0) m.avgTpotS = e.windowTpotSum / e.windowTpotCount;
-          if (e.completedCount > 0) {
-            m.avgPromptTokensPerReq = e.completedPromptTokens / e.completedCount;
-            m.avgGenerationTokensPerReq = e.completedOutputTokens / e.completedCount;
-          }
-          e.windowTtftSum = e.windowTpotSum = e.windowQueueSum = e.windowPrefillSum = e.windowDecodeSum = 0;
-          e.windowCount = e.windowTpotCount = 0;
+      if (queue) {
+        m.running = inst.running;
+        m.waiting = inst.queued;
+        m.numTokens = inst.usedKvTokens + inst.queuedPromptTokens;
+      }
+      if (kvUsage) m.kvUsage = inst.kvUsage;
+      if (throughput) {
+        const dt = now - e.lastThroughputAt;
+        if (dt > 0) {
+          m.promptTokensPerS = (inst.promptTokensComputed - e.lastPromptTokens) / dt;
+          m.generationTokensPerS = (inst.tokensGenerated - e.lastGeneratedTokens) / dt;
         }
+        e.lastPromptTokens = inst.promptTokensComputed;
+        e.lastGeneratedTokens = inst.tokensGenerated;
+        e.lastThroughputAt = now;
+      }
+      if (latency) {
+        // Latency averages keep their last value through windows without completions.
+        if (e.windowCount > 0) {
+          m.avgTtftS = e.windowTtftSum / e.windowCount;
+          m.avgQueueTimeS = e.windowQueueSum / e.windowCount;
+          m.avgPrefillTimeS = e.windowPrefillSum / e.windowCount;
+          m.avgDecodeTimeS = e.windowDecodeSum / e.windowCount;
+        }
+        if (e.windowTpotCount > 0) m.avgTpotS = e.windowTpotSum / e.windowTpotCount;
+        if (e.completedCount > 0) {
+          m.avgPromptTokensPerReq = e.completedPromptTokens / e.completedCount;
+          m.avgGenerationTokensPerReq = e.completedOutputTokens / e.completedCount;
+        }
+        e.windowTtftSum = e.windowTpotSum = e.windowQueueSum = e.windowPrefillSum = e.windowDecodeSum = 0;
+        e.windowCount = e.windowTpotCount = 0;
       }
       if (!(m.updatedAt > now)) m.updatedAt = now;
     }
+    this.refreshed();
   }
 }

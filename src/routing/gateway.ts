@@ -1,4 +1,6 @@
 import { PolicyRuntimeError, RoutingConfigError } from './errors.js';
+import type { FleetIndex } from './fleet-index.js';
+import { InflightIndex } from './inflight-index.js';
 import { CONSUMPTION_SLO_FAILURE, PendingLoad, type PendingLoadOptions } from './pending-load.js';
 import type { RoutingPolicy } from './policy.js';
 import type { ProfileSet } from './profiles.js';
@@ -55,6 +57,12 @@ export interface GatewayOptions {
   timeoutS?: number;
   /** Calls `fn(req)` at time `at` (the host's clock); required with `timeoutS`. */
   timer?(at: number, fn: (req: RequestView) => void, req: RequestView): void;
+  /**
+   * The host promises that `endpoints` never changes, that only this gateway moves their
+   * counters, and that it calls `metricsRefreshed()` after every change of their metrics, so the
+   * gateway may keep them indexed for policies with `selectIndexed`.
+   */
+  fixedEndpoints?: boolean;
 }
 
 /**
@@ -83,6 +91,8 @@ export class Gateway {
    * taking any capacity.
    */
   private readonly expired = new Set<number>();
+  /** For a policy with `selectIndexed` over a fixed endpoint list: what the gateway keeps indexed. */
+  private readonly fleet: { endpoints: readonly EndpointView[]; inflight: InflightIndex; metricsEpoch: number } | undefined;
 
   constructor(private readonly opts: GatewayOptions) {
     const { policy } = opts;
@@ -103,6 +113,9 @@ export class Gateway {
       );
     }
     this.hasCapacity = opts.hasCapacity ?? defaultHasCapacity;
+    if (opts.fixedEndpoints && policy.selectIndexed && opts.mode === 'push' && !policy.queue && InflightIndex.applies(opts.endpoints)) {
+      this.fleet = { endpoints: opts.endpoints, inflight: new InflightIndex(opts.endpoints), metricsEpoch: 0 };
+    }
     if (opts.timeoutS !== undefined) {
       if (!(opts.timeoutS > 0)) throw new RoutingConfigError(`gateway timeout must be > 0 s, got ${opts.timeoutS}`, undefined, 'timeoutS');
       if (!opts.timer) throw new RoutingConfigError('a gateway timeout needs a timer from the host', undefined, 'timeoutS');
@@ -152,7 +165,7 @@ export class Gateway {
       if (timeout !== undefined) this.waiting.add(req.id);
       this.drainPolicyQueue(req.id);
     } else if (mode === 'push') {
-      const e = this.select(req, endpoints);
+      const e = this.fleet ? this.selectIndexed(req, this.fleet) : this.select(req, endpoints);
       if (e) this.commit(req, e, true);
       else this.rejectReq(req, `policy ${policy.name} selected no endpoint`, 'other');
       return;
@@ -196,6 +209,7 @@ export class Gateway {
     c.inflight--;
     c.inflightPromptTokens -= req.promptTokens;
     if (!info.failed) c.completed++;
+    this.fleet?.inflight.moved(endpoint);
     let released = 0;
     if (this.pendingLoad) {
       released = this.pendingLoad.release(req, endpoint);
@@ -213,6 +227,11 @@ export class Gateway {
       const wake = policy.queue.wakeOnCompletion ? policy.queue.wakeOnCompletion(endpoint, released) : true;
       if (wake) this.drainPolicyQueue(req.id);
     } else if (this.opts.mode === 'pull') this.drain();
+  }
+
+  /** The host refreshed the endpoints' metric snapshots (see `fixedEndpoints`). */
+  metricsRefreshed(): void {
+    if (this.fleet) this.fleet.metricsEpoch++;
   }
 
   /** Pull mode: an endpoint reports new capacity without a completion (e.g. a prefill finished). */
@@ -294,6 +313,15 @@ export class Gateway {
     }
   }
 
+  private selectIndexed(req: RequestView, fleet: FleetIndex): EndpointView | undefined {
+    const { policy, ctx } = this.opts;
+    try {
+      return policy.selectIndexed!(req, fleet, ctx);
+    } catch (err) {
+      throw new PolicyRuntimeError(policy.name, req.id, 'select', err);
+    }
+  }
+
   /** Dispatch: counters, pending load, the policy's onDispatch, then the host's dispatch. */
   private commit(req: RequestView, endpoint: EndpointView, notifyPolicy: boolean): void {
     const { policy, ctx } = this.opts;
@@ -302,6 +330,7 @@ export class Gateway {
     c.inflight++;
     c.inflightPromptTokens += req.promptTokens;
     c.dispatched++;
+    this.fleet?.inflight.moved(endpoint);
     this.pendingLoad?.add(req, endpoint, ctx);
     if (notifyPolicy && policy.onDispatch) {
       try {

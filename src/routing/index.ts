@@ -51,6 +51,8 @@ export {
 } from './pending-load.js';
 export { SloQueue, keyOf as sloQueueKey, type SloSubRouter } from './slo-queue.js';
 export { pickMinRandomTie, pickMaxRandomTie, pickRandom } from './pick.js';
+export { InflightIndex } from './inflight-index.js';
+export type { FleetIndex } from './fleet-index.js';
 
 // Prefill/decode disaggregation: PD policies and the PD gateway.
 export { type PdRoutingPolicy, type PdPair, type PdPolicyFactory, type PdEndpoints, splitPdEndpoints, rolesetOf } from './pd/policy.js';

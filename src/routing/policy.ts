@@ -1,3 +1,4 @@
+import type { FleetIndex } from './fleet-index.js';
 import type { PendingLoad } from './pending-load.js';
 import type { CompletionInfo, EndpointView, RejectionKind, RequestView, RoutingContext } from './types.js';
 
@@ -34,6 +35,12 @@ export interface RoutingPolicy {
    * queue). Policies that name an AIBrix router set this; push mode and policy queues honour it.
    */
   readonly bypassSingleEndpoint?: boolean;
+  /**
+   * The same choice as `select` over the whole endpoint list, read from what the gateway keeps
+   * indexed instead of a scan (same result, same random draws). A gateway whose endpoint list is
+   * fixed calls it in place of `select` in push mode.
+   */
+  selectIndexed?(req: RequestView, fleet: FleetIndex, ctx: RoutingContext): EndpointView | undefined;
 }
 
 export type Polarity = 'least' | 'most';
