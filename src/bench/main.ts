@@ -27,25 +27,25 @@ const SHARED_MOONCAKE = resolve('../shared/data/mooncake_fast25/conversation_tra
 function scenarios(): Scenario[] {
   const list: Scenario[] = [
     {
-      title: 'ShareGPT-like, 1 simulated hour, 8x H100 Llama-3.1-8B, 60 req/s, least-request',
+      title: 'ShareGPT-like, 1 simulated hour, 8x H100 Llama-3.1-8B, 45 req/s, least-request',
       experiment: {
         name: 'bench-sharegpt-hour',
         seed: 1,
         model: 'Llama-3.1-8B',
         fleet: [{ gpu: 'H100-SXM', count: 8 }],
-        workload: { duration: 3600, sources: [{ class: 'sharegpt', dataset: 'sharegpt', rate: 60 }] },
+        workload: { duration: 3600, sources: [{ class: 'sharegpt', dataset: 'sharegpt', rate: 45 }] },
         router: { policy: 'least-request' },
         slo: { ttftMs: 1000, tpotMs: 50 },
       },
     },
     {
-      title: 'Memory: 1,000,000 ShareGPT-like requests, 8x H100 Llama-3.1-8B, 60 req/s',
+      title: 'Memory: 1,000,000 ShareGPT-like requests, 8x H100 Llama-3.1-8B, 45 req/s',
       experiment: {
         name: 'bench-million',
         seed: 2,
         model: 'Llama-3.1-8B',
         fleet: [{ gpu: 'H100-SXM', count: 8 }],
-        workload: { requests: 1_000_000, sources: [{ class: 'sharegpt', dataset: 'sharegpt', rate: 60 }] },
+        workload: { requests: 1_000_000, sources: [{ class: 'sharegpt', dataset: 'sharegpt', rate: 45 }] },
         router: { policy: 'least-request' },
       },
     },

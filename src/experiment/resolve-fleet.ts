@@ -68,7 +68,14 @@ export function resolveFleet(
       const t = entry.timing ?? 'roofline';
       timing =
         t === 'roofline'
-          ? createTimingModel({ kind: 'roofline', gpu, model, tp: entry.tp, expertParallel: entry.expertParallel })
+          ? createTimingModel({
+              kind: 'roofline',
+              gpu,
+              model,
+              tp: entry.tp,
+              expertParallel: entry.expertParallel,
+              sortingSampler: engine.kind !== 'sglang',
+            })
           : createTimingModel({ kind: 'table', gpu, model, tp: entry.tp, table: tablePath(t.table, ctx.baseDir) });
     } catch (err) {
       if (err instanceof InputError && !err.file) throw new InputError(err.message, ctx.file, at('timing'));

@@ -150,6 +150,8 @@ function sloPdHostOptions(cfg: ExperimentConfig, instances: readonly InstanceSpe
           prefillContextTokens: prefillTokens,
           decodeSeqs,
           decodeContextTokens,
+          sharedKvTokens: 0,
+          sharedKvDistinctTokens: 0,
         });
       if (s.role === 'prefill' && p.prefillTokensPerS === undefined) {
         // A full step of 1024-token prompts: the prefill instance's backlog rate.

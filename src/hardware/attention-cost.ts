@@ -6,9 +6,15 @@
  * + decodeSeqs x (perSeq + kvHeads x perSeqHead)  (work items: one per sequence and KV head)
  * + sqrt(compute^2 + kvRead^2)              (FLOPs over peak x mfu; KV bytes over bandwidth x mbu)
  *
- * with kvRead = (context tokens + padTokens per decoding sequence) x KV bytes per token: a
- * decode kernel reads KV in whole tiles, about half a tile too much per sequence on average.
- * The constants are fitted to measured kernel tables (`fitDecodeAttention`, docs/timing.md).
+ * with kvRead = (context tokens + padTokens per decoding sequence - repeat reads served by L2)
+ * x KV bytes per token: a decode kernel reads KV in whole tiles, about half a tile too much per
+ * sequence on average. The constants are fitted to measured kernel tables
+ * (`fitDecodeAttention`, docs/timing.md).
+ *
+ * Repeat reads: when several sequences of the step reference the same prefix-cache blocks (a
+ * shared system prompt), the kernel's thread blocks read the same pages within the same layer
+ * call; while those pages fit in L2, only the first read goes to HBM. Beyond L2 the served share
+ * falls in proportion (l2Tokens / distinct shared tokens).
  */
 import type { AttentionEfficiency, GpuSpec } from './types.js';
 
@@ -35,6 +41,8 @@ export interface AttentionCost {
   prefillPair: number;
   decodePair: number;
   kvToken: number;
+  /** KV tokens of one layer and rank that fit in the GPU's L2 (0: no repeat-read reuse). */
+  l2Tokens: number;
 }
 
 export function attentionCost(s: AttentionShape, gpu: GpuSpec, a: Required<AttentionEfficiency>, decodeMfu: number): AttentionCost {
@@ -46,6 +54,7 @@ export function attentionCost(s: AttentionShape, gpu: GpuSpec, a: Required<Atten
     prefillPair: (s.headsPerRank * s.prefillPairFlops) / (peak * a.prefillMfu),
     decodePair: (s.headsPerRank * s.decodePairFlops) / (peak * decodeMfu),
     kvToken: s.kvBytesPerToken / (gpu.memoryBandwidthGBs * 1e9 * a.mbu),
+    l2Tokens: ((gpu.l2CacheMB ?? 0) * 1e6) / s.kvBytesPerToken,
   };
 }
 
@@ -65,9 +74,16 @@ export function prefillAttentionSeconds(c: AttentionCost, seqs: number, pairs: n
   return c.fixed + Math.sqrt(compute * compute + memory * memory);
 }
 
+/** Of `sharedTokens` repeat reads over `distinctTokens` shared tokens, how many L2 serves. */
+export function l2ServedTokens(c: AttentionCost, sharedTokens: number, distinctTokens: number): number {
+  if (sharedTokens <= 0 || c.l2Tokens <= 0) return 0;
+  return distinctTokens <= c.l2Tokens ? sharedTokens : (sharedTokens * c.l2Tokens) / distinctTokens;
+}
+
 /**
  * Seconds of one layer's attention call for a whole step, prefill chunks and decodes together.
- * Reduces to the two functions above when one side is empty. Hot path: no allocation.
+ * Reduces to the two functions above when one side is empty and nothing is shared. Hot path:
+ * no allocation.
  */
 export function stepAttentionSeconds(
   c: AttentionCost,
@@ -76,9 +92,12 @@ export function stepAttentionSeconds(
   prefillPairs: number,
   decodeContext: number,
   kvTokens: number,
+  sharedTokens: number,
+  sharedDistinctTokens: number,
 ): number {
   if (seqs <= 0) return 0;
   const compute = prefillPairs * c.prefillPair + decodeContext * c.decodePair;
-  const memory = (kvTokens + decodeSeqs * c.padTokens) * c.kvToken;
+  const read = kvTokens + decodeSeqs * c.padTokens - l2ServedTokens(c, sharedTokens, sharedDistinctTokens);
+  const memory = read * c.kvToken;
   return c.fixed + decodeSeqs * c.perDecodeSeq + Math.sqrt(compute * compute + memory * memory);
 }

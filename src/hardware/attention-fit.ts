@@ -18,8 +18,10 @@ import type { DecodeAttentionRow, PrefillAttentionRow } from './kernel-tables.js
 import { leastSquares } from './least-squares.js';
 import type { AttentionEfficiency, GpuSpec } from './types.js';
 
-/** L2 cache per GPU, MB: Hopper (H100/H800/H200) 50, Ada L40S 96 (NVIDIA architecture whitepapers). */
-export const L2_CACHE_MB: Record<string, number> = { 'H100-SXM': 50, H800: 50, H200: 50, L40S: 96 };
+/** L2 cache of the GPU in bytes (profiles/gpus.yaml); a GPU without the figure is taken as Hopper's 50 MB. */
+function l2Bytes(gpu: GpuSpec): number {
+  return (gpu.l2CacheMB ?? 50) * 1e6;
+}
 
 export const SHORT_CONTEXT_TOKENS = 128;
 
@@ -50,7 +52,7 @@ function kvBytesPerToken(r: DecodeAttentionRow): number {
  */
 export function fitDecodeAttention(rows: readonly DecodeAttentionRow[], gpu: GpuSpec, decodeMfu: number, fixedMbu?: number): DecodeAttentionFit {
   const bw = gpu.memoryBandwidthGBs * 1e9;
-  const l2 = (L2_CACHE_MB[gpu.name] ?? 50) * 1e6;
+  const l2 = l2Bytes(gpu);
   const short = rows.filter((r) => r.context <= SHORT_CONTEXT_TOKENS);
   const large = rows.filter((r) => r.batch * r.context * kvBytesPerToken(r) >= 4 * l2);
   let mbu = fixedMbu ?? 0.9;
@@ -96,7 +98,7 @@ export function decodeErrors(
   a: Required<AttentionEfficiency>,
   decodeMfu: number,
 ): AttentionErrors {
-  const l2 = (L2_CACHE_MB[gpu.name] ?? 50) * 1e6;
+  const l2 = l2Bytes(gpu);
   const err = (r: DecodeAttentionRow): number => {
     const c = attentionCost(
       { headsPerRank: r.qHeads, kvHeadsPerRank: r.kvHeads, prefillPairFlops: 4 * r.headDim, decodePairFlops: 4 * r.headDim, kvBytesPerToken: kvBytesPerToken(r) },

@@ -48,6 +48,7 @@ const gpuEntrySchema = z.strictObject({
   memoryBandwidthGBs: positive,
   interconnect: z.strictObject({ kind: z.enum(['nvlink', 'pcie']), bandwidthGBs: positive }),
   tdpWatts: positive.optional(),
+  l2CacheMB: positive.optional(),
   costPerHour: z.number().nonnegative(),
   efficiency: efficiencySchema.optional(),
   calibration: z

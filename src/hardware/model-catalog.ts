@@ -40,6 +40,7 @@ const modelEntrySchema = z
     kvDtypeBytes: bytes.optional(),
     maxModelLen: count,
     tiedEmbeddings: z.boolean().optional(),
+    topPSampling: z.boolean().optional(),
     moe: moeSchema.optional(),
     mla: mlaSchema.optional(),
   })

@@ -7,6 +7,7 @@ import { attentionCost, stepAttentionSeconds } from './attention-cost.js';
 import { allReduceCost } from './collective.js';
 import { CUDA_GRAPH_MAX_TOKENS, peakFlops, resolveEfficiency } from './efficiency.js';
 import { layerCost, layerWork } from './layer-cost.js';
+import { samplerSortSecondsPerLogit } from './sampler-cost.js';
 import { deriveModel, highPrecisionBytes, kvDtypeBytes, modelLayers } from './model-derived.js';
 import type { BatchShape, GpuSpec, ModelSpec, TimingModel } from './types.js';
 
@@ -22,6 +23,12 @@ export function checkTensorParallel(model: ModelSpec, tp: number): void {
 export interface RooflineOptions {
   /** MoE models: whole experts per rank (expert parallelism) instead of a 1/tp shard of each. */
   expertParallel?: boolean;
+  /**
+   * Whether the engine's sampler sorts the logits for top-p/top-k (vLLM's PyTorch path: true,
+   * the default). SGLang samples with FlashInfer's sorting-free kernels (sampling_backend
+   * "flashinfer", sgl-project/sglang python/sglang/srt/layers/sampler.py): false.
+   */
+  sortingSampler?: boolean;
 }
 
 export function createRooflineTiming(gpu: GpuSpec, model: ModelSpec, tp: number, opts: RooflineOptions = {}): TimingModel {
@@ -44,6 +51,9 @@ export function createRooflineTiming(gpu: GpuSpec, model: ModelSpec, tp: number,
   // It stays in 16 bit in FP8 checkpoints.
   const headComputePerRow = (2 * derived.lmHeadParams) / tp / (peakFlops(gpu, actBytes) * eff.mfu);
   const headStream = (derived.lmHeadParams * actBytes) / tp / bandwidth;
+  // Models whose generation config sets top_p/top_k: every row's logits are sorted each step.
+  const sorts = model.topPSampling === true && opts.sortingSampler !== false;
+  const samplerPerRow = sorts ? model.vocabSize * samplerSortSecondsPerLogit(gpu) : 0;
   // Attention FLOPs per (query, key) pair and query head. GQA: QK^T and PV cost 2 x headDim
   // each. MLA prefill runs expanded heads (qk = nope + rope, v); MLA decode runs on the latent
   // with the up-projections absorbed (qk = kvLoraRank + rope, v = kvLoraRank).
@@ -98,9 +108,11 @@ export function createRooflineTiming(gpu: GpuSpec, model: ModelSpec, tp: number,
           b.prefillAttentionPairs,
           b.decodeContextTokens,
           b.prefillContextTokens + b.decodeContextTokens,
+          b.sharedKvTokens,
+          b.sharedKvDistinctTokens,
         );
 
-      return linear + head + attention + tokens * allReducePerToken + fixed + rows * perSeq;
+      return linear + head + attention + tokens * allReducePerToken + fixed + rows * (perSeq + samplerPerRow);
     },
   };
 }

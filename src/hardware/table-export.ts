@@ -42,6 +42,8 @@ export function freshPrefill(n: number): BatchShape {
     prefillContextTokens: n,
     decodeSeqs: 0,
     decodeContextTokens: 0,
+    sharedKvTokens: 0,
+    sharedKvDistinctTokens: 0,
   };
 }
 
@@ -53,5 +55,7 @@ export function decodeStep(seqs: number, totalContext: number): BatchShape {
     prefillContextTokens: 0,
     decodeSeqs: seqs,
     decodeContextTokens: totalContext,
+    sharedKvTokens: 0,
+    sharedKvDistinctTokens: 0,
   };
 }

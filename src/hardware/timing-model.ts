@@ -14,12 +14,17 @@ export interface TimingModelOptions {
   tp: number;
   /** MoE models: whole experts per rank (expert parallelism) instead of a 1/tp shard of each. */
   expertParallel?: boolean;
+  /** Roofline: whether the engine's sampler sorts logits for top-p/top-k (roofline.ts). Absent: true (vLLM). */
+  sortingSampler?: boolean;
   /** For kind 'table': a CSV path, or a file name inside the package's profiles/timing/. */
   table?: string;
 }
 
 export function createTimingModel(opts: TimingModelOptions): TimingModel {
-  if (opts.kind === 'roofline') return createRooflineTiming(opts.gpu, opts.model, opts.tp, { expertParallel: opts.expertParallel });
+  if (opts.kind === 'roofline') return createRooflineTiming(opts.gpu, opts.model, opts.tp, {
+      expertParallel: opts.expertParallel,
+      sortingSampler: opts.sortingSampler,
+    });
   if (opts.kind !== 'table') throw new InputError(`unknown timing model kind ${JSON.stringify(opts.kind)} (known: roofline, table)`);
   if (!opts.table) throw new InputError('timing model "table" needs a table file');
   checkTensorParallel(opts.model, opts.tp);

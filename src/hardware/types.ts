@@ -15,6 +15,12 @@ export interface GpuSpec {
    */
   interconnect: { kind: 'nvlink' | 'pcie'; bandwidthGBs: number };
   tdpWatts?: number;
+  /**
+   * Last-level (L2) cache, MB. Decode attention reads the KV blocks that several running
+   * sequences share (a common system prompt) from HBM once per step while they fit in it.
+   * Absent: 0, no such reuse.
+   */
+  l2CacheMB?: number;
   costPerHour: number;
   /** Roofline efficiency factors; absent means the datasheet defaults of the timing model. */
   efficiency?: RooflineEfficiency;
@@ -121,6 +127,12 @@ export interface ModelSpec {
   moe?: MoeSpec;
   /** Multi-head latent attention (DeepSeek-V2/V3); absent: grouped-query attention. */
   mla?: MlaSpec;
+  /**
+   * The model's generation_config.json sets top_p or top_k. vLLM applies those as the default
+   * sampling parameters of requests that set none (benchmark clients set none), and its sampler
+   * then sorts every row's full-vocabulary logits each step (src/hardware/sampler-cost.ts).
+   */
+  topPSampling?: boolean;
 }
 
 /** A mixture-of-experts MLP (Hugging Face config names in brackets). */
@@ -194,6 +206,13 @@ export interface BatchShape {
   decodeSeqs: number;
   /** Sum of context lengths (tokens in KV) over decoding sequences. */
   decodeContextTokens: number;
+  /**
+   * KV tokens of the step that are repeat reads: tokens of prefix-cache blocks that more than
+   * one sequence of the step references, counted once per reference after the first.
+   */
+  sharedKvTokens: number;
+  /** Distinct tokens of those shared blocks (what must fit in L2 for the repeat reads to hit it). */
+  sharedKvDistinctTokens: number;
 }
 
 /** "How long does this batch step take on this GPU for this model at this tensor parallelism." */

@@ -60,6 +60,8 @@ export class Instance implements Engine {
     prefillContextTokens: 0,
     decodeSeqs: 0,
     decodeContextTokens: 0,
+    sharedKvTokens: 0,
+    sharedKvDistinctTokens: 0,
   };
 
   /** Cumulative busy time and steps, for metrics. */

@@ -19,6 +19,13 @@ export class KvCache implements KvManager {
   /** Prefix lookups and hits, in tokens, for the hit-rate metric. */
   queriedTokens = 0;
   hitTokens = 0;
+  /**
+   * Over entries referenced more than once: blocks x (references - 1), the repeat reads of a
+   * step in which every holder runs, and the blocks themselves. Kept on every reference change
+   * so a step reads them in O(1) (the attention cost credits repeat reads served by L2).
+   */
+  repeatBlocks = 0;
+  sharedBlocks = 0;
 
   constructor(totalBlocks: number, readonly blockSize: number) {
     this.totalBlocks = totalBlocks;
@@ -67,10 +74,7 @@ export class KvCache implements KvManager {
       const entry = this.entries.get(hashes[n]);
       // An entry cached for another block size covers a different span: no match.
       if (!entry || entry.blocks !== blocksPerEntry) break;
-      if (entry.refs++ === 0) {
-        this.unlink(entry);
-        this.evictableBlocks -= entry.blocks;
-      }
+      this.reference(entry);
     }
     return n;
   }
@@ -87,10 +91,7 @@ export class KvCache implements KvManager {
     // The same hash cached for another block size: keep this copy private.
     if (existing && existing.blocks !== blocksPerEntry) return false;
     if (existing) {
-      if (existing.refs++ === 0) {
-        this.unlink(existing);
-        this.evictableBlocks -= existing.blocks;
-      }
+      this.reference(existing);
       this.freeBlocks += blocksPerEntry;
       return true;
     }
@@ -103,10 +104,25 @@ export class KvCache implements KvManager {
   releasePrefix(hashes: readonly number[], count: number): void {
     for (let i = count - 1; i >= 0; i--) {
       const entry = this.entries.get(hashes[i])!;
-      if (--entry.refs === 0) {
+      const refs = --entry.refs;
+      if (refs === 0) {
         this.evictableBlocks += entry.blocks;
         this.append(entry);
+      } else {
+        this.repeatBlocks -= entry.blocks;
+        if (refs === 1) this.sharedBlocks -= entry.blocks;
       }
+    }
+  }
+
+  private reference(entry: PrefixEntry): void {
+    const refs = entry.refs++;
+    if (refs === 0) {
+      this.unlink(entry);
+      this.evictableBlocks -= entry.blocks;
+    } else {
+      this.repeatBlocks += entry.blocks;
+      if (refs === 1) this.sharedBlocks += entry.blocks;
     }
   }
 
@@ -131,11 +147,19 @@ export class KvCache implements KvManager {
     if (this.used < 0) return `free ${this.freeBlocks} + evictable ${this.evictableBlocks} > total ${total}`;
     let unreferenced = 0;
     let cached = 0;
+    let repeat = 0;
+    let shared = 0;
     for (const e of this.entries.values()) {
       if (e.refs < 0) return `prefix entry ${e.hash} has ${e.refs} references`;
       if (e.refs === 0) unreferenced += e.blocks;
+      if (e.refs > 1) {
+        repeat += e.blocks * (e.refs - 1);
+        shared += e.blocks;
+      }
       cached += e.blocks;
     }
+    if (repeat !== this.repeatBlocks) return `repeat blocks ${this.repeatBlocks} != counted ${repeat}`;
+    if (shared !== this.sharedBlocks) return `shared blocks ${this.sharedBlocks} != counted ${shared}`;
     if (unreferenced !== this.evictableBlocks) return `evictable ${this.evictableBlocks} != unreferenced cached blocks ${unreferenced}`;
     if (cached > total) return `cached blocks ${cached} > total ${total}`;
     let lru = 0;

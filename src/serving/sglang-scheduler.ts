@@ -216,7 +216,8 @@ export class SglangScheduler implements Scheduler {
 
   formStep(_k: number, now: number, shape: BatchShape, _admitCutoff: number): boolean {
     shape.prefillTokens = shape.prefillSeqs = shape.prefillAttentionPairs = shape.prefillContextTokens = 0;
-    shape.decodeSeqs = shape.decodeContextTokens = 0;
+    // Shared radix-tree prefixes get no repeat-read credit here (docs/engines.md).
+    shape.decodeSeqs = shape.decodeContextTokens = shape.sharedKvTokens = shape.sharedKvDistinctTokens = 0;
     this.stepDecodes = 0;
 
     // Transferred-in requests join the running batch (`get_new_prebuilt_batch`), up to max_running_requests.

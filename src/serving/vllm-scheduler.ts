@@ -209,6 +209,10 @@ export class VllmScheduler implements Scheduler {
       budget -= chunk;
     }
 
+    // Prefix blocks held by more than one running sequence: repeat reads for the attention cost.
+    shape.sharedKvTokens = this.kv.repeatBlocks * bs;
+    shape.sharedKvDistinctTokens = this.kv.sharedBlocks * bs;
+
     // A transferred sequence that joined and finished at once (one-token output) may leave
     // nothing to run; anything else waiting needs a completion elsewhere to fit.
     return shape.decodeSeqs > 0 || shape.prefillTokens > 0;

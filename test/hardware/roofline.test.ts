@@ -215,6 +215,39 @@ describe('roofline timing', () => {
     expect(grown.stepTime(mixed) - base.stepTime(mixed)).toBeCloseTo(4 * 20e-6, 12);
   });
 
+  it('top-p sampling: every row sorts its logits, 0.215 ns per logit at 3,350 GB/s scaled by bandwidth', () => {
+    const sampling = createRooflineTiming(gpu, { ...model, topPSampling: true }, 1);
+    const greedy = createRooflineTiming(gpu, model, 1);
+    // 1,000 GB/s: 0.215 x 3.35 = 0.72025 ns per logit; 32,000 logits per row = 23.048 us.
+    const perRow = 0.215e-9 * 3.35 * 32000;
+    expect(sampling.stepTime(decodeStep(8, 800)) - greedy.stepTime(decodeStep(8, 800))).toBeCloseTo(8 * perRow, 12);
+    const mixed: BatchShape = { ...freshPrefill(500), decodeSeqs: 3, decodeContextTokens: 300 };
+    expect(sampling.stepTime(mixed) - greedy.stepTime(mixed)).toBeCloseTo(4 * perRow, 12);
+    expect(8 * perRow).toBeCloseTo(184.384e-6, 9);
+    // SGLang's sampler does not sort.
+    const sglang = createRooflineTiming(gpu, { ...model, topPSampling: true }, 1, { sortingSampler: false });
+    expect(sglang.stepTime(decodeStep(8, 800))).toBe(greedy.stepTime(decodeStep(8, 800)));
+  });
+
+  it('shared prefix blocks: repeat reads served by L2 leave the KV read, pro rata once they overflow it', () => {
+    // The credit takes tokens off the KV read inside attention's sqrt(compute^2 + memory^2).
+    const cached = { ...gpu, l2CacheMB: 1 };
+    const t = createRooflineTiming(cached, model, 1);
+    const plain = decodeStep(10, 100_000);
+    // 1 MB of L2 holds 1e6 / 1,024 bytes per token and layer = 976.5625 tokens.
+    const fits: BatchShape = { ...plain, sharedKvTokens: 4000, sharedKvDistinctTokens: 976.5625 };
+    const spills: BatchShape = { ...plain, sharedKvTokens: 4000, sharedKvDistinctTokens: 2 * 976.5625 };
+    const kvLayer = KV_BYTES_PER_TOKEN / 2 / BW;
+    const compute = (100_000 * 4 * 1024) / FLOPS;
+    const attn = (read: number) => 2 * hyp(compute, read * kvLayer);
+    const pad = 10 * 16;
+    expect(t.stepTime(plain) - t.stepTime(fits)).toBeCloseTo(attn(100_000 + pad) - attn(100_000 + pad - 4000), 12);
+    // Twice the L2: half of the repeat reads hit it.
+    expect(t.stepTime(plain) - t.stepTime(spills)).toBeCloseTo(attn(100_000 + pad) - attn(100_000 + pad - 2000), 12);
+    // A GPU without an L2 figure gets no credit.
+    expect(createRooflineTiming(gpu, model, 1).stepTime(fits)).toBe(createRooflineTiming(gpu, model, 1).stepTime(plain));
+  });
+
   it('rounds matmul tokens up to the tile', () => {
     const tiled = createRooflineTiming({ ...gpu, efficiency: { ...gpu.efficiency!, gemmTileTokens: 64 } }, model, 1);
     const at = (n: number): number => tiled.stepTime(freshPrefill(n));
@@ -252,6 +285,9 @@ describe('roofline timing', () => {
       prefillContextTokens: fc.integer({ min: 0, max: 32768 }),
       decodeSeqs: fc.integer({ min: 0, max: 512 }),
       decodeContextTokens: fc.integer({ min: 0, max: 2_000_000 }),
+      // Repeat reads make a step cheaper by design; held at none here.
+      sharedKvTokens: fc.constant(0),
+      sharedKvDistinctTokens: fc.constant(0),
     });
     const fields: (keyof BatchShape)[] = [
       'prefillTokens',

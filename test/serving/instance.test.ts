@@ -112,6 +112,21 @@ describe('Instance scheduling', () => {
   });
 });
 
+describe('shared prefix blocks in the step shape', () => {
+  it('counts repeat reads of blocks that several running sequences reference, and no more once one finishes', () => {
+    const { sim, add, timing } = setup({ enablePrefixCaching: true, blockSize: 16 });
+    const first = add(100, 6, [11, 12, 13], 16);
+    sim.after(1.5, () => add(100, 2, [11, 12, 13], 16)); // arrives once the first has published its 3 full blocks
+    sim.run();
+    expect(first.finishedAt).toBe(6);
+    const both = timing.shapes.filter((s) => s.decodeSeqs + s.prefillSeqs === 2);
+    expect(both.length).toBeGreaterThan(0);
+    // 3 blocks of 16 tokens referenced twice: 48 repeat tokens over 48 distinct ones.
+    for (const s of both) expect([s.sharedKvTokens, s.sharedKvDistinctTokens]).toEqual([48, 48]);
+    for (const s of timing.shapes.filter((x) => x.decodeSeqs + x.prefillSeqs === 1)) expect(s.sharedKvTokens).toBe(0);
+  });
+});
+
 describe('prefix cache entries of another block size', () => {
   it('do not match: the same hash over 32 tokens is not the same content as over 16', () => {
     const { sim, add } = setup({ enablePrefixCaching: true, blockSize: 16 });
