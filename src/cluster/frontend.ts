@@ -11,8 +11,9 @@ export interface FrontendLatency {
  * 7.29 ms in all, fitted on the 15 real H100 runs of sim2real_trainval by `sim fidelity --fit`
  * (at the H100 step overhead 0.25 ms + 5 us per sequence, on the step-time model with GiB KV
  * capacity, FP8 GEMM efficiency and page-sized KV padding; docs/fidelity.md: the
- * weighted-median TTFT-mean gap). The data
- * fixes only the sum; it is split evenly between the request and the response path.
+ * weighted-median TTFT-mean gap; refitted after the sampler and shared-prefix terms it is
+ * 7.38 ms, within 0.1 ms, so it was kept). The data fixes only the sum; it is split evenly
+ * between the request and the response path.
  */
 export const DEFAULT_FRONTEND: Readonly<FrontendLatency> = Object.freeze({ requestS: 0.003645, responseS: 0.003645 });
 
