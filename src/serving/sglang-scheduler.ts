@@ -216,7 +216,6 @@ export class SglangScheduler implements Scheduler {
 
   formStep(_k: number, now: number, shape: BatchShape, _admitCutoff: number): boolean {
     shape.prefillTokens = shape.prefillSeqs = shape.prefillAttentionPairs = shape.prefillContextTokens = 0;
-    // Shared radix-tree prefixes get no repeat-read credit here (docs/engines.md).
     shape.decodeSeqs = shape.decodeContextTokens = shape.sharedKvTokens = shape.sharedKvDistinctTokens = 0;
     this.stepDecodes = 0;
 
@@ -515,6 +514,10 @@ export class SglangScheduler implements Scheduler {
     this.stepDecodes = decodes.count;
     shape.decodeSeqs = decodes.count;
     shape.decodeContextTokens = decodes.context;
+    // Tree nodes locked by several sequences: repeat reads for the attention cost. Counted on
+    // decode steps only (a prefill batch reads the prefixes of its own requests, not all locks).
+    shape.sharedKvTokens = this.kv.repeatBlocks * this.page;
+    shape.sharedKvDistinctTokens = this.kv.sharedBlocks * this.page;
   }
 
   landStep(_k: number, now: number): void {

@@ -15,6 +15,24 @@ function insertChain(cache: RadixCache, hashes: number[], pages = 2, from: Radix
 }
 
 describe('RadixCache', () => {
+  it('counts pages x (locks - 1) over nodes several sequences lock, and those pages, through lock and unlock', () => {
+    const cache = new RadixCache(40, 1);
+    const a = insertChain(cache, [1, 2, 3]); // 1 -> 2 -> 3, 2 pages each
+    const b = insertChain(cache, [1, 4]); // 4 under 1
+    cache.lock(a);
+    expect([cache.repeatBlocks, cache.sharedBlocks]).toEqual([0, 0]);
+    cache.lock(b); // node 1 locked twice
+    expect([cache.repeatBlocks, cache.sharedBlocks]).toEqual([2, 2]);
+    cache.lock(a); // 1 three times, 2 and 3 twice
+    expect([cache.repeatBlocks, cache.sharedBlocks]).toEqual([2 * 2 + 2 + 2, 6]);
+    expect(cache.checkInvariants()).toBeNull();
+    cache.unlock(a);
+    cache.unlock(b);
+    expect([cache.repeatBlocks, cache.sharedBlocks]).toEqual([0, 0]);
+    cache.unlock(a);
+    expect(cache.checkInvariants()).toBeNull();
+  });
+
   it('matches the longest cached prefix, block by block, up to the limit', () => {
     const cache = new RadixCache(20, 1);
     insertChain(cache, [1, 2, 3]);
