@@ -38,7 +38,22 @@ export function readYamlFile(file: string): YamlInput {
   return parseYamlText(text, file);
 }
 
+/**
+ * The last parse of each file, by its text. One run reads the catalogs and the experiment more
+ * than once (validation, then each point); parsing is what costs, so the same text is parsed
+ * once per process. Callers get their own copy of the data.
+ */
+const parsedByFile = new Map<string, { text: string; input: YamlInput }>();
+
 export function parseYamlText(text: string, file: string): YamlInput {
+  const cached = parsedByFile.get(file);
+  if (cached && cached.text === text) return { ...cached.input, data: structuredClone(cached.input.data) };
+  const input = parseYamlTextOnce(text, file);
+  parsedByFile.set(file, { text, input });
+  return { ...input, data: structuredClone(input.data) };
+}
+
+function parseYamlTextOnce(text: string, file: string): YamlInput {
   const lines = new LineCounter();
   // merge: YAML merge keys (`<<: *anchor`) let one entry reuse another's fields.
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true });
