@@ -74,7 +74,8 @@ export function resolveFleet(
               model,
               tp: entry.tp,
               expertParallel: entry.expertParallel,
-              sortingSampler: engine.kind !== 'sglang',
+              // SGLang's sampler never sorts; vLLM's does unless its FlashInfer sampler is on.
+              sortingSampler: engine.kind !== 'sglang' && engine.flashinferSampler !== true,
             })
           : createTimingModel({ kind: 'table', gpu, model, tp: entry.tp, table: tablePath(t.table, ctx.baseDir) });
     } catch (err) {

@@ -27,6 +27,10 @@ export const engineSchema = z
           .boolean()
           .optional()
           .describe('vLLM --async-scheduling: a request arriving during step k first runs in step k+2 (default true, as vLLM; false: k+1)'),
+        flashinferSampler: z
+          .boolean()
+          .optional()
+          .describe('vLLM VLLM_USE_FLASHINFER_SAMPLER=1: top-p/top-k without sorting the logits (default false, as vLLM v0.15)'),
         maxRunningRequests: positiveInt.optional().describe('SGLang --max-running-requests (default from the KV pool: 2048 to 4096)'),
         chunkedPrefillSize: z.int().min(-1).optional().describe('SGLang --chunked-prefill-size, -1 disables (default by GPU memory: 2048 under 35 GB, 8192 under 160 GB, else 16384)'),
         maxPrefillTokens: positiveInt.optional().describe('SGLang --max-prefill-tokens (default 16384)'),

@@ -29,6 +29,11 @@ export interface EngineConfig {
    * arriving during step k first runs in step k+2 (default false: it runs in step k+1).
    */
   asyncScheduling?: boolean;
+  /**
+   * vLLM `VLLM_USE_FLASHINFER_SAMPLER=1`: top-p/top-k sampling without sorting the logits
+   * (default false, as v0.15; the default from vllm-project/vllm#40376 on). docs/timing.md.
+   */
+  flashinferSampler?: boolean;
 }
 
 /** vLLM V1 defaults for the OpenAI-compatible server. */

@@ -18,6 +18,7 @@ export interface EngineSettings {
   enablePrefixCaching?: boolean;
   maxModelLen?: number;
   asyncScheduling?: boolean;
+  flashinferSampler?: boolean;
   maxRunningRequests?: number;
   chunkedPrefillSize?: number;
   maxPrefillTokens?: number;
@@ -38,6 +39,7 @@ export const VLLM_ONLY: Readonly<Record<string, string>> = {
   enableChunkedPrefill: 'chunkedPrefillSize: -1',
   enablePrefixCaching: 'disableRadixCache',
   asyncScheduling: 'no setting (SGLang\'s overlap scheduler is not modelled)',
+  flashinferSampler: 'no setting (SGLang samples with FlashInfer, no sort)',
 };
 export const SGLANG_ONLY: readonly string[] = [
   'maxRunningRequests',

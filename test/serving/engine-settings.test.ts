@@ -40,3 +40,22 @@ describe('engine settings', () => {
     expect(msg({ kind: 'sglang', schedulePolicy: 'dfs-weight', pageSize: 16, chunkedPrefillSize: 4096 })).toBe('ok');
   });
 });
+
+describe('the sampler an engine runs', () => {
+  it("sorts logits on vLLM unless flashinferSampler is set; SGLang's never does", async () => {
+    const { resolveFleet } = await import('../../src/experiment/resolve-fleet.js');
+    const { fleetEntrySchema } = await import('../../src/experiment/schema.js');
+    const { loadCatalogs, decodeStep } = await import('../../src/hardware/index.js');
+    const { gpus, models } = loadCatalogs();
+    const llama = models.get('Llama-3.1-8B'); // generation config sets top_p
+    const ctx = { file: 'x.yaml', baseDir: '.', where: () => '' };
+    const step = (engine: unknown) =>
+      resolveFleet([fleetEntrySchema.parse({ gpu: 'H100-SXM', engine })], llama, gpus, ctx).instances[0].timing.stepTime(decodeStep(64, 64 * 1000));
+    const sorting = step('vllm');
+    const flashinfer = step({ flashinferSampler: true });
+    // 64 rows x 128,256 logits x 0.215 ns on H100.
+    expect(sorting - flashinfer).toBeCloseTo(64 * 128256 * 0.215e-9, 9);
+    expect(step('sglang')).toBe(flashinfer);
+    expect(() => engineSchema.parse({ kind: 'sglang', flashinferSampler: true })).toThrow(/vLLM setting/);
+  });
+});
