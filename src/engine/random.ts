@@ -1,7 +1,13 @@
-import seedrandom from 'seedrandom';
+import { AleaStream } from './alea-stream.js';
 
-/** A uniform random source in [0, 1). */
-export type Random = () => number;
+/**
+ * A uniform random source in [0, 1). `skip(n)`, where present, advances it by `n` draws without
+ * producing them (the same state as `n` calls).
+ */
+export interface Random {
+  (): number;
+  skip?(n: number): void;
+}
 
 /**
  * A named random stream derived from the run seed. Each consumer (an arrival process, a length
@@ -9,9 +15,11 @@ export type Random = () => number;
  * the numbers another place sees.
  */
 export function randomStream(seed: number | string, name: string): Random {
-  // Alea: fast, well distributed, and seedable from a string.
-  const rng = seedrandom.alea(`${seed}/${name}`);
-  return () => rng();
+  // Alea: fast, well distributed, and seedable from a string (the outputs of seedrandom.alea).
+  const rng = new AleaStream(`${seed}/${name}`);
+  const random: Random = () => rng.next();
+  random.skip = (n: number) => rng.skip(n);
+  return random;
 }
 
 /** Exponential variate with the given rate (mean 1/rate). */
