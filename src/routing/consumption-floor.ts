@@ -30,6 +30,11 @@ export class ConsumptionFloor {
     this.epochs = new Float64Array(predictor.inputBuckets * table.cols);
   }
 
+  /** The table row of the prediction 2^k (predictor output bucket k). */
+  rowOf(k: number): number {
+    return this.rows[k];
+  }
+
   /** The floor for a prompt of `promptTokens` (see the class comment). */
   of(promptTokens: number): number {
     const flat = this.table.consumptionFlat;

@@ -87,14 +87,22 @@ export class SimpleOutputPredictor {
   /** Predicted output tokens for a prompt; `rng.random()` is uniform in [0, 1). */
   predict(inputTokens: number, rng: { random(): number }): number {
     const ib = this.inputBucket(inputTokens);
-    const n = this.sums[ib];
-    if (n === 0) return this.coldPrediction(inputTokens);
+    if (this.sums[ib] === 0) return this.coldPrediction(inputTokens);
+    return this.pow2[this.drawBucket(ib, rng)];
+  }
+
+  /**
+   * The output bucket k of one draw (`predict` returns 2^k) for an input bucket with history
+   * (`historyIn(inputBucket) > 0`); one `rng.random()` call.
+   */
+  drawBucket(inputBucket: number, rng: { random(): number }): number {
+    const n = this.sums[inputBucket];
     let cursor = Math.floor(rng.random() * n);
     if (cursor >= n) cursor = n - 1;
     // The first output bucket whose cumulative count exceeds the cursor (binary search; the last
     // bucket's cumulative count is n > cursor).
     const cum = this.cum;
-    const base = ib * this.outputBuckets;
+    const base = inputBucket * this.outputBuckets;
     let lo = 0;
     let hi = this.outputBuckets - 1;
     while (lo < hi) {
@@ -102,7 +110,7 @@ export class SimpleOutputPredictor {
       if (cum[base + mid] > cursor) hi = mid;
       else lo = mid + 1;
     }
-    return this.pow2[lo];
+    return lo;
   }
 
   /** What `predict` returns, without a draw, for an input whose bucket has no history. */

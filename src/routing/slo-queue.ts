@@ -74,6 +74,9 @@ class SubQueue {
   floor = 0;
   /** Draws per use of the predictor for the head's prompt (1 with history, else 0). */
   perUse = 0;
+  /** The head's predictor input bucket and profile column. */
+  inputBucket = 0;
+  col = 0;
   constructor(readonly key: number) {}
   get length(): number {
     return this.items.length - this.head;
@@ -152,6 +155,17 @@ export class SloQueue implements RouterQueue {
   private soleRankDraws = 0;
   /** Tests: always take the exhaustive reference path. */
   exhaustiveOnly = false;
+  /** Changes whenever some sub-queue's head changes (enqueue into an empty one, dequeue). */
+  private headsEpoch = 0;
+  /**
+   * nextSole's summary of the heads' bounds (least floor, NaN if one is NaN; heads with history),
+   * valid for `summaryHeads`, `summaryEpoch` (presenceEpoch) and `summaryBy`.
+   */
+  private summaryHeads = -1;
+  private summaryEpoch = -1;
+  private summaryBy: ConsumptionFloor | undefined;
+  private leastFloor = 0;
+  private headsWithHistory = 0;
   private readonly dispatchDecision = { kind: 'dispatch', req: undefined, endpoint: undefined } as unknown as {
     kind: 'dispatch';
     req: RequestView;
@@ -188,6 +202,7 @@ export class SloQueue implements RouterQueue {
       this.subs.set(key, sub);
       this.order.push(sub);
     }
+    if (sub.length === 0) this.headsEpoch++;
     sub.items.push(req);
     this.total++;
   }
@@ -196,6 +211,7 @@ export class SloQueue implements RouterQueue {
     const out: RequestView[] = [];
     for (const sub of this.order) while (sub.length > 0) out.push(sub.shift());
     this.total = 0;
+    this.headsEpoch++;
     return out.sort((a, b) => a.arrival - b.arrival || a.id - b.id);
   }
 
@@ -239,24 +255,12 @@ export class SloQueue implements RouterQueue {
     const cap = (this.load as PendingLoad).cap;
     const idleOpen = this.admitIdle && sole.anyIdle;
     const order = this.order;
-    let allFail = !idleOpen;
-    let draws = 0;
-    for (let s = 0; s < order.length; s++) {
-      const sub = order[s];
-      if (sub.length === 0) continue;
-      const r = sub.peek();
-      if (sub.boundFor !== r || sub.boundEpoch !== epoch || sub.boundBy !== floors) {
-        sub.boundFor = r;
-        sub.boundBy = floors;
-        sub.boundEpoch = epoch;
-        sub.floor = floors.of(r.promptTokens);
-        sub.perUse = floors.predictor.historyIn(floors.predictor.inputBucket(r.promptTokens)) > 0 ? 1 : 0;
-      }
-      if (sole.minLoad + sub.floor > cap) draws += sub.perUse * (this.soleRankDraws + pods);
-      else allFail = false;
+    if (this.summaryHeads !== this.headsEpoch || this.summaryEpoch !== epoch || this.summaryBy !== floors) {
+      this.summarizeHeads(floors);
     }
-    if (allFail) {
-      skipDraws(ctx, draws);
+    if (!idleOpen && sole.minLoad + this.leastFloor > cap) {
+      // Every head fails (each floor >= the least; IEEE addition is monotone).
+      skipDraws(ctx, this.headsWithHistory * (this.soleRankDraws + pods));
       this.lastCode = CAPACITY;
       return undefined;
     }
@@ -274,7 +278,7 @@ export class SloQueue implements RouterQueue {
       cand.req = sub.peek();
       cand.at = nc++;
       cand.n = 0;
-      cand.push(0, this.rank(cand.req, table, now, ctx));
+      cand.push(0, this.soleRank(sub, cand.req, table, floors, now, ctx));
       if (!idleOpen && sole.minLoad + sub.floor > cap) {
         cand.skip = sub.perUse * pods;
         continue;
@@ -313,6 +317,72 @@ export class SloQueue implements RouterQueue {
     skipDraws(ctx, gaps[nu]);
     this.lastCode = CAPACITY;
     return undefined;
+  }
+
+  /** Refreshes every head's cached bound and their summary (see `summaryHeads`). */
+  private summarizeHeads(floors: ConsumptionFloor): void {
+    const p = floors.predictor;
+    const epoch = p.presenceEpoch;
+    let least = Infinity;
+    let nan = false;
+    let withHistory = 0;
+    for (let s = 0; s < this.order.length; s++) {
+      const sub = this.order[s];
+      if (sub.length === 0) continue;
+      const r = sub.peek();
+      if (sub.boundFor !== r || sub.boundEpoch !== epoch || sub.boundBy !== floors) {
+        sub.boundFor = r;
+        sub.boundBy = floors;
+        sub.boundEpoch = epoch;
+        sub.floor = floors.of(r.promptTokens);
+        sub.inputBucket = p.inputBucket(r.promptTokens);
+        sub.col = floors.table.inIndex(r.promptTokens);
+        sub.perUse = p.historyIn(sub.inputBucket) > 0 ? 1 : 0;
+      }
+      if (sub.floor < least) least = sub.floor;
+      else if (Number.isNaN(sub.floor)) nan = true;
+      withHistory += sub.perUse;
+    }
+    this.leastFloor = nan ? Number.NaN : least;
+    this.headsWithHistory = withHistory;
+    this.summaryHeads = this.headsEpoch;
+    this.summaryEpoch = epoch;
+    this.summaryBy = floors;
+  }
+
+  /**
+   * `rank` of the head of `sub` on the sole profiled GPU type, from the lookups cached on `sub`:
+   * the same draws, cells and arithmetic.
+   */
+  private soleRank(
+    sub: SubQueue,
+    req: RequestView,
+    table: ProfileTable,
+    floors: ConsumptionFloor,
+    now: number,
+    ctx: RoutingContext,
+  ): number {
+    const p = floors.predictor;
+    const history = sub.perUse === 1;
+    const row = history ? floors.rowOf(p.drawBucket(sub.inputBucket, ctx)) : table.outIndex(p.coldPrediction(req.promptTokens));
+    const cell = row * table.cols + sub.col;
+    const slos = table.profile.slos as NonNullable<ProfileTable['profile']['slos']>;
+    switch (table.slo) {
+      case 'tpot': {
+        const tokens = history ? p.prediction(p.drawBucket(sub.inputBucket, ctx)) : p.coldPrediction(req.promptTokens);
+        const target = (slos.tpot as number) * tokens + (slos.ttft ?? 0);
+        return now - req.arrival + (table.e2eFlat as Float64Array)[cell] - target;
+      }
+      case 'ttft':
+        return now - req.arrival + (table.ttftFlat as Float64Array)[cell] - (slos.ttft as number);
+      case 'tpat': {
+        const tokens = history ? p.prediction(p.drawBucket(sub.inputBucket, ctx)) : p.coldPrediction(req.promptTokens);
+        const target = (slos.tpat as number) * (req.promptTokens + tokens);
+        return now - req.arrival + (table.e2eFlat as Float64Array)[cell] - target;
+      }
+      default:
+        return now - req.arrival + (table.e2eFlat as Float64Array)[cell] - (slos.e2e as number);
+    }
   }
 
   /** A zeroed scratch array of at least `n` draw counts. */
@@ -660,6 +730,7 @@ export class SloQueue implements RouterQueue {
 
   private dequeue(sub: SubQueue): RequestView {
     this.total--;
+    this.headsEpoch++;
     return sub.shift();
   }
 
