@@ -3,6 +3,13 @@
  * lib/alea.js: Mash seeding, then a lag-3 multiply-with-carry step), as a class so that a caller
  * that must advance the stream without using the values (a draw whose outcome is known to change
  * nothing) can `skip(n)` without a call per draw.
+ *
+ * The step is exact integer arithmetic in doubles: with x_i = s_i * 2^32 (integers below
+ * b = 2^32) and carry c, t = a x_{n-2} + c_n (a = 2091639, below 2^53), x_{n+1} = t mod b,
+ * c_{n+1} = floor(t / b). That is a lag-3 multiply-with-carry generator, equivalent to the
+ * multiplicative congruential generator Z_{n+1} = b^-1 Z_n mod m, m = a b^3 - 1, on
+ * Z_n = c_n b^3 + x_n b^2 + x_{n-1} b + x_{n-2} (from b Z_{n+1} = Z_n + x_{n-2} m; Couture and
+ * L'Ecuyer 1997). A long skip multiplies Z by b^-n mod m instead of stepping n times.
  */
 export class AleaStream {
   private s0: number;
@@ -34,6 +41,11 @@ export class AleaStream {
 
   /** Advances the stream by `n` draws, as `n` calls of next() would. */
   skip(n: number): void {
+    if (n >= JUMP_FROM) this.jump(n);
+    else this.step(n);
+  }
+
+  private step(n: number): void {
     let { s0, s1, s2, c } = this;
     for (let i = 0; i < n; i++) {
       const t = 2091639 * s0 + c * 2.3283064365386963e-10;
@@ -47,6 +59,49 @@ export class AleaStream {
     this.s2 = s2;
     this.c = c;
   }
+
+  /** n steps at once: Z <- Z b^-n mod m (see the class comment). */
+  private jump(n: number): void {
+    const z0 = (BigInt(this.c) << 96n) | (BigInt(this.s2 * TWO32) << 64n) | (BigInt(this.s1 * TWO32) << 32n) | BigInt(this.s0 * TWO32);
+    const z = (z0 * backward(n)) % M;
+    this.s0 = Number(z & WORD) / TWO32;
+    this.s1 = Number((z >> 32n) & WORD) / TWO32;
+    this.s2 = Number((z >> 64n) & WORD) / TWO32;
+    this.c = Number(z >> 96n);
+  }
+}
+
+const TWO32 = 0x100000000;
+const B = 0x100000000n;
+const WORD = 0xffffffffn;
+/** The modulus of the equivalent congruential generator, a b^3 - 1 (prime). */
+const M = 2091639n * B * B * B - 1n;
+/** From this many draws on a skip multiplies (a few BigInt products) instead of stepping. */
+const JUMP_FROM = 128;
+
+/** b^-(2^j) mod m for j = 0, 1, ...: squarings of b^-1 = b^(m-2) mod m. */
+const HALVINGS: bigint[] = (() => {
+  let inv = 1n;
+  let base = B;
+  for (let e = M - 2n; e > 0n; e >>= 1n) {
+    if (e & 1n) inv = (inv * base) % M;
+    base = (base * base) % M;
+  }
+  const out: bigint[] = [];
+  for (let j = 0, p = inv; j < 53; j++, p = (p * p) % M) out.push(p);
+  return out;
+})();
+
+/** b^-n mod m, remembered for the counts seen (a queue skips the same few counts again and again). */
+const backwardMemo = new Map<number, bigint>();
+function backward(n: number): bigint {
+  let r = backwardMemo.get(n);
+  if (r !== undefined) return r;
+  r = 1n;
+  for (let j = 0, k = n; k > 0; j++, k = Math.floor(k / 2)) if (k % 2 === 1) r = (r * HALVINGS[j]) % M;
+  if (backwardMemo.size >= 4096) backwardMemo.clear();
+  backwardMemo.set(n, r);
+  return r;
 }
 
 /** Baagøe's Mash hash (seedrandom lib/alea.js), used only to seed. */

@@ -52,6 +52,18 @@ describe('AleaStream', () => {
     );
   });
 
+  it('long skips (multiplied, not stepped) land where stepping does', () => {
+    for (const n of [127, 128, 129, 550, 4096, 65_537, 1_000_003]) {
+      const skipping = new AleaStream('17/router');
+      const theirs = seedrandom.alea('17/router');
+      draws(() => skipping.next(), 5);
+      draws(theirs, 5);
+      skipping.skip(n);
+      for (let i = 0; i < n; i++) theirs();
+      expect(draws(() => skipping.next(), 20)).toEqual(draws(theirs, 20));
+    }
+  });
+
   it('skip(0) and negative counts change nothing', () => {
     const a = new AleaStream('x');
     const b = new AleaStream('x');
