@@ -310,7 +310,7 @@ export class SloQueue implements RouterQueue {
     for (let u = 0; u < nu; u++) {
       skipDraws(ctx, gaps[u]);
       const cand = uncertain[u];
-      const e = this.subRoute(cand.req, sole.endpoints, table, ctx);
+      const e = this.subRoute(cand.req, sole.endpoints, table, ctx, cand.sub.floor, cand.sub.perUse);
       if (e) return this.dispatch(this.dequeue(cand.sub), e);
       if (this.lastCode !== CAPACITY) return this.reject(this.dequeue(cand.sub), this.lastCode);
     }
@@ -516,15 +516,21 @@ export class SloQueue implements RouterQueue {
     for (let k = 0; k < cand.n; k++) {
       if (k > 0 && cand.ranks[k] > 0) break;
       const dep = deps[cand.deps[k]];
+      let floor = Number.NaN;
+      let perUse = 0;
       if (fast) {
-        const perPod = this.certainFailDraws(dep, cand.req);
-        if (perPod >= 0) {
-          skipDraws(ctx, perPod * dep.endpoints.length);
+        const f = dep.floor as ConsumptionFloor;
+        floor = f.of(cand.req.promptTokens);
+        perUse = f.predictor.historyIn(f.predictor.inputBucket(cand.req.promptTokens)) > 0 ? 1 : 0;
+        // Every endpoint certainly fails (the least load plus the floor exceeds the cap; IEEE
+        // addition is monotone, so every endpoint and every draw exceeds it too).
+        if (!(this.admitIdle && dep.anyIdle) && dep.minLoad + floor > (this.load as PendingLoad).cap) {
+          skipDraws(ctx, perUse * dep.endpoints.length);
           last = CAPACITY;
           continue;
         }
       }
-      const e = this.subRoute(cand.req, dep.endpoints, dep.table as ProfileTable, ctx);
+      const e = this.subRoute(cand.req, dep.endpoints, dep.table as ProfileTable, ctx, floor, perUse);
       if (e) {
         this.lastCode = OK;
         return e;
@@ -536,25 +542,19 @@ export class SloQueue implements RouterQueue {
   }
 
   /**
-   * When `subRoute(req, dep)` certainly fails its capacity check on every endpoint of `dep` (the
-   * least load plus the least possible consumption exceeds the cap; IEEE addition is monotone, so
-   * every endpoint and every draw exceeds it too): the draws it makes per endpoint (1 when the
-   * predictor has history for the prompt, else 0). Otherwise -1: it must be evaluated.
+   * AIBrix leastLoadRouter (pulling or push) and packLoadRouter over the endpoints of one GPU type.
+   * `floor` (the fast pass; NaN for none): the request's ConsumptionFloor here, and `perUse` its
+   * draws per prediction. An endpoint whose load plus the floor exceeds the cap certainly fails
+   * its check; its prediction is only skipped on the stream (in order: pending skips are made
+   * before the next endpoint that is evaluated).
    */
-  private certainFailDraws(dep: Deployment, req: RequestView): number {
-    if (this.admitIdle && dep.anyIdle) return -1;
-    const floor = dep.floor as ConsumptionFloor;
-    const least = floor.of(req.promptTokens);
-    if (!(dep.minLoad + least > (this.load as PendingLoad).cap)) return -1;
-    return floor.predictor.historyIn(floor.predictor.inputBucket(req.promptTokens)) > 0 ? 1 : 0;
-  }
-
-  /** AIBrix leastLoadRouter (pulling or push) and packLoadRouter over the endpoints of one GPU type. */
   private subRoute(
     req: RequestView,
     pods: readonly EndpointView[],
     table: ProfileTable,
     ctx: RoutingContext,
+    floor = Number.NaN,
+    perUse = 0,
   ): EndpointView | undefined {
     const load = this.load as PendingLoad;
     const cap = load.cap;
@@ -569,10 +569,20 @@ export class SloQueue implements RouterQueue {
     const flat = table.consumptionFlat;
     const cols = table.cols;
     const col = table.inIndex(req.promptTokens);
+    let skipped = 0;
     for (let p = 0; p < pods.length; p++) {
       const pod = pods[p];
       let u = load.utilization(pod);
       if (mode !== 'least-load') {
+        if (u + floor > cap && !(this.admitIdle && u === 0)) {
+          skipped += perUse;
+          lastErr = CAPACITY;
+          continue;
+        }
+        if (skipped > 0) {
+          skipDraws(ctx, skipped);
+          skipped = 0;
+        }
         const out = load.predictOutput(req, ctx);
         const c = flat ? flat[table.outIndex(out) * cols + col] : CONSUMPTION_ERROR;
         if (c === CONSUMPTION_SLO_FAILURE) {
@@ -615,6 +625,7 @@ export class SloQueue implements RouterQueue {
         if (ctx.random() * ties < 1) target = pod;
       }
     }
+    skipDraws(ctx, skipped);
     this.lastCode = target ? OK : lastErr;
     return target;
   }
