@@ -138,6 +138,8 @@ export class SloQueue implements RouterQueue {
   private readonly cands: Candidate[] = [];
   private readonly sorted: Candidate[] = [];
   private gaps = new Float64Array(64);
+  /** nextSole: the sole GPU type's open endpoints (see measureSole). */
+  private open = new Int32Array(16);
   private deps: Deployment[] = [];
   private depsFor: readonly EndpointView[] | undefined;
   private depsLen = -1;
@@ -235,8 +237,8 @@ export class SloQueue implements RouterQueue {
 
   /** `nextExhaustive`'s decision and draws, skipping the capacity checks that certainly fail. */
   private nextFast(endpoints: readonly EndpointView[], deps: Deployment[], ctx: RoutingContext): QueueDecision | undefined {
-    for (let d = 0; d < deps.length; d++) if (deps[d].table) measureLoad(deps[d]);
     if (this.soleProfiled) return this.nextSole(this.soleProfiled, ctx);
+    for (let d = 0; d < deps.length; d++) if (deps[d].table) measureLoad(deps[d]);
     return this.rankAndRoute(endpoints, deps, ctx, true);
   }
 
@@ -253,11 +255,12 @@ export class SloQueue implements RouterQueue {
     const floors = sole.floor as ConsumptionFloor;
     const epoch = floors.predictor.presenceEpoch;
     const cap = (this.load as PendingLoad).cap;
-    const idleOpen = this.admitIdle && sole.anyIdle;
     const order = this.order;
     if (this.summaryHeads !== this.headsEpoch || this.summaryEpoch !== epoch || this.summaryBy !== floors) {
       this.summarizeHeads(floors);
     }
+    const nOpen = this.measureSole(sole);
+    const idleOpen = this.admitIdle && sole.anyIdle;
     if (!idleOpen && sole.minLoad + this.leastFloor > cap) {
       // Every head fails (each floor >= the least; IEEE addition is monotone).
       skipDraws(ctx, this.headsWithHistory * (this.soleRankDraws + pods));
@@ -310,13 +313,40 @@ export class SloQueue implements RouterQueue {
     for (let u = 0; u < nu; u++) {
       skipDraws(ctx, gaps[u]);
       const cand = uncertain[u];
-      const e = this.subRoute(cand.req, sole.endpoints, table, ctx, cand.sub.floor, cand.sub.perUse);
+      const e = this.subRoute(cand.req, sole.endpoints, table, ctx, cand.sub.floor, cand.sub.perUse, this.open, nOpen);
       if (e) return this.dispatch(this.dequeue(cand.sub), e);
       if (this.lastCode !== CAPACITY) return this.reject(this.dequeue(cand.sub), this.lastCode);
     }
     skipDraws(ctx, gaps[nu]);
     this.lastCode = CAPACITY;
     return undefined;
+  }
+
+  /**
+   * measureLoad for the sole profiled GPU type, plus its open endpoints (`open`, in order; the
+   * count is returned): those where some head may pass, i.e. not load + least floor > cap (or
+   * idle, with admitIdle). The others fail for every head, whatever the draw.
+   */
+  private measureSole(sole: Deployment): number {
+    const pods = sole.endpoints;
+    if (this.open.length < pods.length) this.open = new Int32Array(pods.length);
+    const open = this.open;
+    const cap = (this.load as PendingLoad).cap;
+    const floor = this.leastFloor;
+    let n = 0;
+    let least = Infinity;
+    let idle = false;
+    let nan = false;
+    for (let p = 0; p < pods.length; p++) {
+      const u = pods[p].counters.pendingLoad ?? 0;
+      if (u < least) least = u;
+      else if (Number.isNaN(u)) nan = true;
+      if (u === 0) idle = true;
+      if (!(u + floor > cap) || (u === 0 && this.admitIdle)) open[n++] = p;
+    }
+    sole.minLoad = nan ? Number.NaN : least;
+    sole.anyIdle = idle;
+    return n;
   }
 
   /** Refreshes every head's cached bound and their summary (see `summaryHeads`). */
@@ -546,7 +576,8 @@ export class SloQueue implements RouterQueue {
    * `floor` (the fast pass; NaN for none): the request's ConsumptionFloor here, and `perUse` its
    * draws per prediction. An endpoint whose load plus the floor exceeds the cap certainly fails
    * its check; its prediction is only skipped on the stream (in order: pending skips are made
-   * before the next endpoint that is evaluated).
+   * before the next endpoint that is evaluated). `open` (with `nOpen`): the only endpoints that
+   * may pass, ascending; the others are skipped alike without being looked at.
    */
   private subRoute(
     req: RequestView,
@@ -555,6 +586,8 @@ export class SloQueue implements RouterQueue {
     ctx: RoutingContext,
     floor = Number.NaN,
     perUse = 0,
+    open: Int32Array | undefined = undefined,
+    nOpen = 0,
   ): EndpointView | undefined {
     const load = this.load as PendingLoad;
     const cap = load.cap;
@@ -570,7 +603,16 @@ export class SloQueue implements RouterQueue {
     const cols = table.cols;
     const col = table.inIndex(req.promptTokens);
     let skipped = 0;
-    for (let p = 0; p < pods.length; p++) {
+    const n = open ? nOpen : pods.length;
+    let after = 0;
+    for (let j = 0; j < n; j++) {
+      const p = open ? open[j] : j;
+      if (p > after) {
+        // Endpoints after..p-1 are not open: capacity failures for certain.
+        skipped += (p - after) * perUse;
+        lastErr = CAPACITY;
+      }
+      after = p + 1;
       const pod = pods[p];
       let u = load.utilization(pod);
       if (mode !== 'least-load') {
@@ -624,6 +666,10 @@ export class SloQueue implements RouterQueue {
         ties++;
         if (ctx.random() * ties < 1) target = pod;
       }
+    }
+    if (pods.length > after && open) {
+      skipped += (pods.length - after) * perUse;
+      lastErr = CAPACITY;
     }
     skipDraws(ctx, skipped);
     this.lastCode = target ? OK : lastErr;
