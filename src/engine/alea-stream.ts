@@ -79,18 +79,18 @@ const M = 2091639n * B * B * B - 1n;
 /** From this many draws on a skip multiplies (a few BigInt products) instead of stepping. */
 const JUMP_FROM = 128;
 
-/** b^-(2^j) mod m for j = 0, 1, ...: squarings of b^-1 = b^(m-2) mod m. */
-const HALVINGS: bigint[] = (() => {
-  let inv = 1n;
-  let base = B;
-  for (let e = M - 2n; e > 0n; e >>= 1n) {
-    if (e & 1n) inv = (inv * base) % M;
-    base = (base * base) % M;
+/**
+ * b^-(2^j) mod m for j = 0, 1, ...: squarings of b^-1, which is a b^2 (b a b^2 = m + 1). Built
+ * on the first long skip, not at start-up.
+ */
+let halvings: bigint[] | undefined;
+function halving(j: number): bigint {
+  if (!halvings) {
+    halvings = [];
+    for (let i = 0, p = 2091639n * B * B; i < 53; i++, p = (p * p) % M) halvings.push(p);
   }
-  const out: bigint[] = [];
-  for (let j = 0, p = inv; j < 53; j++, p = (p * p) % M) out.push(p);
-  return out;
-})();
+  return halvings[j];
+}
 
 /** b^-n mod m, remembered for the counts seen (a queue skips the same few counts again and again). */
 const backwardMemo = new Map<number, bigint>();
@@ -98,7 +98,7 @@ function backward(n: number): bigint {
   let r = backwardMemo.get(n);
   if (r !== undefined) return r;
   r = 1n;
-  for (let j = 0, k = n; k > 0; j++, k = Math.floor(k / 2)) if (k % 2 === 1) r = (r * HALVINGS[j]) % M;
+  for (let j = 0, k = n; k > 0; j++, k = Math.floor(k / 2)) if (k % 2 === 1) r = (r * halving(j)) % M;
   if (backwardMemo.size >= 4096) backwardMemo.clear();
   backwardMemo.set(n, r);
   return r;
