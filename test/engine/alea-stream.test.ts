@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
-import { AleaStream } from '../../src/engine/alea-stream.js';
-import { randomStream } from '../../src/engine/random.js';
+import { AleaStream, randomStream } from '../../src/engine/random.js';
 
 const draws = (next: () => number, n: number) => Array.from({ length: n }, () => next());
 
