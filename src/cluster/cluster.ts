@@ -144,7 +144,7 @@ export class Cluster {
       () => this.gateway?.metricsRefreshed(),
     );
     const sim = this.sim;
-    const ctx = { now: () => sim.now, random: opts.random, warn: opts.warn };
+    const ctx = { now: () => sim.now, random: opts.random, skipRandom: opts.random.skip, warn: opts.warn };
     const reject = (req: unknown, reason: string, kind?: RejectionKind) =>
       this.reject(req as RequestSpec, reason, undefined, this.ending ? 'never-dispatchable' : (kind ?? 'other'));
     const router = opts.router;

@@ -359,8 +359,8 @@ export class MetricsCollector {
    * ITL of one class, as the run's: the gaps of its requests' decode steps (ClassGaps), the rest
    * of its known total (preempted requests) each at their mean. One class: the run's own.
    */
-  private classItl(c: number): Distribution {
-    if (!this.classGaps.enabled) return this.itlDistribution();
+  private classItl(c: number, runItl: () => Distribution): Distribution {
+    if (!this.classGaps.enabled) return runItl();
     const missing = this.classGapCount[c] - this.classGaps.counted[c];
     if (missing <= 0) return this.classGaps.distribution(c);
     return this.classGaps.distribution(c, (this.classDecodeSpan[c] - this.classGaps.countedSum(c)) / missing, missing);
@@ -556,6 +556,9 @@ export class MetricsCollector {
     const rejected = this.rejectedByClass.reduce((a, b) => a + b, 0);
     const duration = completed > 0 ? this.lastFinish - this.firstArrival : 0;
     const classes: Record<string, ClassSummary> = {};
+    // The run's ITL sorts every pooled gap: once per summary, also when a single class reuses it.
+    let itl: Distribution | undefined;
+    const runItl = () => (itl ??= this.itlDistribution());
     this.classes.forEach((name, ci) => {
       const servedHere = this.served.reduce((a, row) => a + (row ? row[ci] : 0), 0);
       const n = this.classes.length === 1 ? completed : servedHere;
@@ -567,7 +570,7 @@ export class MetricsCollector {
         ttft_ms: parts.classes[ci].ttft,
         tpot_ms: parts.classes[ci].tpot,
         e2e_ms: parts.classes[ci].e2e,
-        itl_ms: scale(this.classItl(ci), 1000),
+        itl_ms: scale(this.classItl(ci, runItl), 1000),
       };
     });
 
@@ -606,7 +609,7 @@ export class MetricsCollector {
         goodput_rps: this.anySlo ? (duration > 0 ? this.metCount / duration : 0) : null,
         preemptions: this.preemptions,
         prefix_cache_hit_rate: this.promptTokens > 0 ? this.cachedTokens / this.promptTokens : 0,
-        itl_ms: scale(this.itlDistribution(), 1000),
+        itl_ms: scale(runItl(), 1000),
         input_tokens: this.promptTokens,
         output_tokens: this.outputTokens,
         input_tokens_per_s: duration > 0 ? this.promptTokens / duration : 0,

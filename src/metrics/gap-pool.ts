@@ -1,4 +1,5 @@
 import { Column } from './column.js';
+import { selectable, valuesAtRanks } from './weighted-select.js';
 import { emptyDistribution, type Distribution } from './stats.js';
 
 /**
@@ -53,6 +54,7 @@ export function weightedDistribution(values: Float64Array, weights: Float64Array
   const mean = sum / n;
   let ss = 0;
   for (let i = 0; i < values.length; i++) ss += weights[i] * (values[i] - mean) * (values[i] - mean);
+  if (selectable(values, weights)) return selectedDistribution(values, weights, n, mean, Math.sqrt(ss / n));
   const order = Array.from(values.keys()).sort((a, b) => values[a] - values[b] || a - b);
   // Cumulative counts in value order: the value at 0-based rank r of the expanded list.
   const cum = new Float64Array(order.length);
@@ -76,4 +78,29 @@ export function weightedDistribution(values: Float64Array, weights: Float64Array
   };
   const median = q(0.5);
   return { mean, std: Math.sqrt(ss / n), median, p50: median, p90: q(0.9), p95: q(0.95), p99: q(0.99) };
+}
+
+const QUANTILES = [0.5, 0.9, 0.95, 0.99];
+
+/**
+ * weightedDistribution's percentiles by selection (valuesAtRanks) of just the order statistics
+ * they interpolate between, instead of a sort of every value: the same numbers.
+ */
+function selectedDistribution(values: Float64Array, weights: Float64Array, n: number, mean: number, std: number): Distribution {
+  const ranks: number[] = [];
+  for (const p of QUANTILES) {
+    const i = Math.floor((n - 1) * p);
+    ranks.push(i);
+    if (i + 1 < n) ranks.push(i + 1);
+  }
+  const at = valuesAtRanks(values, weights, ranks);
+  let k = 0;
+  const q = (p: number): number => {
+    const h = (n - 1) * p;
+    const i = Math.floor(h);
+    const a = at[k++];
+    return i + 1 < n ? a + (at[k++] - a) * (h - i) : a;
+  };
+  const median = q(0.5);
+  return { mean, std, median, p50: median, p90: q(0.9), p95: q(0.95), p99: q(0.99) };
 }

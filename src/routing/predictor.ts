@@ -38,6 +38,11 @@ export class SimpleOutputPredictor {
   private readonly pow2: Float64Array;
   /** Input bucket of small integer token counts, memoized (bucket + 1; 0 = not computed). */
   private readonly bucketMemo = new Int8Array(1 << 16);
+  /**
+   * Changes whenever some (input bucket, output bucket) cell turns from empty to non-empty or
+   * back, i.e. whenever the set of predictions `predict` can return for some input changes.
+   */
+  presenceEpoch = 0;
   private head = 0;
   private tail = 0;
   private headTs: number;
@@ -71,7 +76,9 @@ export class SimpleOutputPredictor {
     const ib = bucket(inputTokens, this.inputBuckets);
     const ob = bucket(outputTokens, this.outputBuckets);
     const base = ib * this.outputBuckets;
+    const was = this.inputs[base + ob];
     this.inputs[base + ob] += count;
+    if ((was === 0) !== (this.inputs[base + ob] === 0)) this.presenceEpoch++;
     for (let k = ob; k < this.outputBuckets; k++) this.cum[base + k] += count;
     this.sums[ib] += count;
     this.slots[this.head][base + ob] += count;
@@ -80,18 +87,22 @@ export class SimpleOutputPredictor {
   /** Predicted output tokens for a prompt; `rng.random()` is uniform in [0, 1). */
   predict(inputTokens: number, rng: { random(): number }): number {
     const ib = this.inputBucket(inputTokens);
-    const n = this.sums[ib];
-    if (n === 0) {
-      if (this.cold === 'input') return inputTokens;
-      if (this.cold === 'pessimistic') return 4096;
-      return 1;
-    }
+    if (this.sums[ib] === 0) return this.coldPrediction(inputTokens);
+    return this.pow2[this.drawBucket(ib, rng)];
+  }
+
+  /**
+   * The output bucket k of one draw (`predict` returns 2^k) for an input bucket with history
+   * (`historyIn(inputBucket) > 0`); one `rng.random()` call.
+   */
+  drawBucket(inputBucket: number, rng: { random(): number }): number {
+    const n = this.sums[inputBucket];
     let cursor = Math.floor(rng.random() * n);
     if (cursor >= n) cursor = n - 1;
     // The first output bucket whose cumulative count exceeds the cursor (binary search; the last
     // bucket's cumulative count is n > cursor).
     const cum = this.cum;
-    const base = ib * this.outputBuckets;
+    const base = inputBucket * this.outputBuckets;
     let lo = 0;
     let hi = this.outputBuckets - 1;
     while (lo < hi) {
@@ -99,10 +110,33 @@ export class SimpleOutputPredictor {
       if (cum[base + mid] > cursor) hi = mid;
       else lo = mid + 1;
     }
-    return this.pow2[lo];
+    return lo;
   }
 
-  private inputBucket(tokens: number): number {
+  /** What `predict` returns, without a draw, for an input whose bucket has no history. */
+  coldPrediction(inputTokens: number): number {
+    if (this.cold === 'input') return inputTokens;
+    if (this.cold === 'pessimistic') return 4096;
+    return 1;
+  }
+
+  /** Traces in the window for an input bucket: `predict` draws once from the stream iff > 0. */
+  historyIn(inputBucket: number): number {
+    return this.sums[inputBucket];
+  }
+
+  /** Whether `predict` can return 2^k for inputs of this bucket (it has traces in output bucket k). */
+  canPredict(inputBucket: number, k: number): boolean {
+    return this.inputs[inputBucket * this.outputBuckets + k] > 0;
+  }
+
+  /** 2^k, the prediction of output bucket k. */
+  prediction(k: number): number {
+    return this.pow2[k];
+  }
+
+  /** The input bucket of a prompt length (memoized for small integers). */
+  inputBucket(tokens: number): number {
     const m = this.bucketMemo;
     if (tokens >= 0 && tokens < m.length && (tokens | 0) === tokens) {
       const b = m[tokens];
@@ -145,7 +179,9 @@ export class SimpleOutputPredictor {
     for (let i = 0; i < cells; i++) {
       const v = slot[i];
       if (v !== 0) {
+        const was = this.inputs[i];
         this.inputs[i] -= v;
+        if ((was === 0) !== (this.inputs[i] === 0)) this.presenceEpoch++;
         this.sums[Math.floor(i / ob)] -= v;
         slot[i] = 0;
       }

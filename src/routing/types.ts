@@ -149,6 +149,12 @@ export interface RoutingContext {
   now(): number;
   /** Uniform random number in [0, 1), from a seeded stream. */
   random(): number;
+  /**
+   * Advances the same stream by `n` draws without producing them, where the host's stream can
+   * (a policy whose draws' values change nothing still keeps the stream where n calls would leave
+   * it; see skipDraws).
+   */
+  skipRandom?(n: number): void;
   /** Reports something the user should know (missing profile, fallback taken). */
   warn(message: string): void;
 }
