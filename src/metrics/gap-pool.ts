@@ -55,6 +55,14 @@ export function weightedDistribution(values: Float64Array, weights: Float64Array
   let ss = 0;
   for (let i = 0; i < values.length; i++) ss += weights[i] * (values[i] - mean) * (values[i] - mean);
   if (selectable(values, weights)) return selectedDistribution(values, weights, n, mean, Math.sqrt(ss / n));
+  return sortedDistribution(values, weights, n, mean, Math.sqrt(ss / n));
+}
+
+/**
+ * The quantiles by an index sort in value order: the path for inputs selection does not take
+ * (NaN, -0, fractional weights), and the reference the selection is tested against.
+ */
+export function sortedDistribution(values: Float64Array, weights: Float64Array, n: number, mean: number, std: number): Distribution {
   const order = Array.from(values.keys()).sort((a, b) => values[a] - values[b] || a - b);
   // Cumulative counts in value order: the value at 0-based rank r of the expanded list.
   const cum = new Float64Array(order.length);
@@ -77,7 +85,7 @@ export function weightedDistribution(values: Float64Array, weights: Float64Array
     return i + 1 < n ? a + (at(i + 1) - a) * (h - i) : a;
   };
   const median = q(0.5);
-  return { mean, std: Math.sqrt(ss / n), median, p50: median, p90: q(0.9), p95: q(0.95), p99: q(0.99) };
+  return { mean, std, median, p50: median, p90: q(0.9), p95: q(0.95), p99: q(0.99) };
 }
 
 const QUANTILES = [0.5, 0.9, 0.95, 0.99];

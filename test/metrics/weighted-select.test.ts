@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { weightedDistribution } from '../../src/metrics/gap-pool.js';
+import { sortedDistribution, weightedDistribution } from '../../src/metrics/gap-pool.js';
 import { selectable, valuesAtRanks } from '../../src/metrics/weighted-select.js';
 
 /** The value at each 0-based rank of the expanded list, by sorting it (the reference). */
@@ -13,39 +13,11 @@ function bySorting(values: number[], weights: number[], ranks: number[]): number
   return ranks.map((r) => expanded[r]);
 }
 
-/** weightedDistribution as it was before selection: an index sort by comparator. */
-function sortedDistribution(values: Float64Array, weights: Float64Array) {
-  let n = 0;
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) {
-    n += weights[i];
-    sum += values[i] * weights[i];
-  }
-  const mean = sum / n;
-  let ss = 0;
-  for (let i = 0; i < values.length; i++) ss += weights[i] * (values[i] - mean) * (values[i] - mean);
-  const order = Array.from(values.keys()).sort((a, b) => values[a] - values[b] || a - b);
-  const cum = new Float64Array(order.length);
-  let c = 0;
-  order.forEach((i, k) => (cum[k] = c += weights[i]));
-  const at = (rank: number): number => {
-    let lo = 0;
-    let hi = cum.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cum[mid] > rank) hi = mid;
-      else lo = mid + 1;
-    }
-    return values[order[lo]];
-  };
-  const q = (p: number): number => {
-    const h = (n - 1) * p;
-    const i = Math.floor(h);
-    const a = at(i);
-    return i + 1 < n ? a + (at(i + 1) - a) * (h - i) : a;
-  };
-  const median = q(0.5);
-  return { mean, std: Math.sqrt(ss / n), median, p50: median, p90: q(0.9), p95: q(0.95), p99: q(0.99) };
+/** weightedDistribution against its comparator-sort path (the moments are shared; the quantiles are under test). */
+function expectSortedQuantiles(values: Float64Array, weights: Float64Array): void {
+  const d = weightedDistribution(values, weights);
+  const n = weights.reduce((a, b) => a + b, 0);
+  expect(d).toEqual(sortedDistribution(values, weights, n, d.mean, d.std));
 }
 
 // Gaps-like values (ms-scale, many exact repeats), plus negatives, zeros and infinities.
@@ -104,7 +76,7 @@ describe('weightedDistribution', () => {
       fc.property(list, (xs) => {
         const values = Float64Array.from(xs.map(([v]) => v));
         const weights = Float64Array.from(xs.map(([, w]) => w));
-        expect(weightedDistribution(values, weights)).toEqual(sortedDistribution(values, weights));
+        expectSortedQuantiles(values, weights);
       }),
       { numRuns: 300 },
     );
@@ -113,6 +85,6 @@ describe('weightedDistribution', () => {
   it('falls back to the sort where selection does not apply (NaN, -0, fractional weights)', () => {
     const values = Float64Array.from([0.5, -0, 0, Number.NaN, 0.25, 2]);
     const weights = Float64Array.from([1, 2, 1, 1, 0.5, 3]);
-    expect(weightedDistribution(values, weights)).toEqual(sortedDistribution(values, weights));
+    expectSortedQuantiles(values, weights);
   });
 });
