@@ -1,3 +1,5 @@
+import seedrandom from 'seedrandom';
+
 /**
  * A uniform random source in [0, 1). `skip(n)`, where present, advances it by `n` draws without
  * producing them (the same state as `n` calls).
@@ -26,75 +28,48 @@ export function exponential(random: Random, rate: number): number {
 }
 
 /**
- * Baagøe's Alea generator, the same outputs as `seedrandom.alea(seed)` (seedrandom@3.0.5
- * lib/alea.js: Mash seeding, then a lag-3 multiply-with-carry step), as a class so that a caller
- * that must advance the stream without using the values (a draw whose outcome is known to change
- * nothing) can `skip(n)` without a call per draw.
+ * seedrandom's Alea stream (`seedrandom.alea(seed)`: the generator and its outputs are the
+ * library's) with `skip(n)`, so that a caller that must advance the stream without using the
+ * values (a draw whose outcome is known to change nothing) need not make a call per draw.
  *
- * The step is exact integer arithmetic in doubles: with x_i = s_i * 2^32 (integers below
+ * Alea's step is exact integer arithmetic in doubles: with x_i = s_i * 2^32 (integers below
  * b = 2^32) and carry c, t = a x_{n-2} + c_n (a = 2091639, below 2^53), x_{n+1} = t mod b,
- * c_{n+1} = floor(t / b). That is a lag-3 multiply-with-carry generator, equivalent to the
- * multiplicative congruential generator Z_{n+1} = b^-1 Z_n mod m, m = a b^3 - 1, on
- * Z_n = c_n b^3 + x_n b^2 + x_{n-1} b + x_{n-2} (from b Z_{n+1} = Z_n + x_{n-2} m; Couture and
- * L'Ecuyer 1997). A long skip multiplies Z by b^-n mod m instead of stepping n times.
+ * c_{n+1} = floor(t / b) (seedrandom@3.0.5 lib/alea.js). That is a lag-3 multiply-with-carry
+ * generator, equivalent to the multiplicative congruential generator Z_{n+1} = b^-1 Z_n mod m,
+ * m = a b^3 - 1, on Z_n = c_n b^3 + x_n b^2 + x_{n-1} b + x_{n-2} (from b Z_{n+1} = Z_n +
+ * x_{n-2} m; Couture and L'Ecuyer 1997). A long skip multiplies Z by b^-n mod m and restarts the
+ * library's generator from that state instead of stepping n times.
  */
 export class AleaStream {
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private c = 1;
+  private rng: seedrandom.StatefulPRNG<seedrandom.State.Alea>;
 
   constructor(seed: string) {
-    const mash = makeMash();
-    this.s0 = mash(' ');
-    this.s1 = mash(' ');
-    this.s2 = mash(' ');
-    this.s0 -= mash(seed);
-    if (this.s0 < 0) this.s0 += 1;
-    this.s1 -= mash(seed);
-    if (this.s1 < 0) this.s1 += 1;
-    this.s2 -= mash(seed);
-    if (this.s2 < 0) this.s2 += 1;
+    this.rng = seedrandom.alea(seed, { state: true });
   }
 
   /** The next uniform number in [0, 1). */
   next(): number {
-    const t = 2091639 * this.s0 + this.c * 2.3283064365386963e-10; // 2^-32
-    this.s0 = this.s1;
-    this.s1 = this.s2;
-    this.c = t | 0;
-    return (this.s2 = t - this.c);
+    return this.rng();
   }
 
   /** Advances the stream by `n` draws, as `n` calls of next() would. */
   skip(n: number): void {
     if (n >= JUMP_FROM) this.jump(n);
-    else this.step(n);
-  }
-
-  private step(n: number): void {
-    let { s0, s1, s2, c } = this;
-    for (let i = 0; i < n; i++) {
-      const t = 2091639 * s0 + c * 2.3283064365386963e-10;
-      s0 = s1;
-      s1 = s2;
-      c = t | 0;
-      s2 = t - c;
-    }
-    this.s0 = s0;
-    this.s1 = s1;
-    this.s2 = s2;
-    this.c = c;
+    else for (let i = 0; i < n; i++) this.rng();
   }
 
   /** n steps at once: Z <- Z b^-n mod m (see the class comment). */
   private jump(n: number): void {
-    const z0 = (BigInt(this.c) << 96n) | (BigInt(this.s2 * TWO32) << 64n) | (BigInt(this.s1 * TWO32) << 32n) | BigInt(this.s0 * TWO32);
+    const { c, s0, s1, s2 } = this.rng.state();
+    const z0 = (BigInt(c) << 96n) | (BigInt(s2 * TWO32) << 64n) | (BigInt(s1 * TWO32) << 32n) | BigInt(s0 * TWO32);
     const z = (z0 * backward(n)) % M;
-    this.s0 = Number(z & WORD) / TWO32;
-    this.s1 = Number((z >> 32n) & WORD) / TWO32;
-    this.s2 = Number((z >> 64n) & WORD) / TWO32;
-    this.c = Number(z >> 96n);
+    const state: seedrandom.State.Alea = {
+      s0: Number(z & WORD) / TWO32,
+      s1: Number((z >> 32n) & WORD) / TWO32,
+      s2: Number((z >> 64n) & WORD) / TWO32,
+      c: Number(z >> 96n),
+    };
+    this.rng = seedrandom.alea('', { state });
   }
 }
 
@@ -129,22 +104,4 @@ function backward(n: number): bigint {
   if (backwardMemo.size >= 4096) backwardMemo.clear();
   backwardMemo.set(n, r);
   return r;
-}
-
-/** Baagøe's Mash hash (seedrandom lib/alea.js), used only to seed. */
-function makeMash(): (data: string) => number {
-  let n = 0xefc8249d;
-  return (data: string) => {
-    for (let i = 0; i < data.length; i++) {
-      n += data.charCodeAt(i);
-      let h = 0.02519603282416938 * n;
-      n = h >>> 0;
-      h -= n;
-      h *= n;
-      n = h >>> 0;
-      h -= n;
-      n += h * 0x100000000; // 2^32
-    }
-    return (n >>> 0) * 2.3283064365386963e-10; // 2^-32
-  };
 }

@@ -1,4 +1,5 @@
 import type { KvManager } from './kv-manager.js';
+import { RepeatReads } from './repeat-reads.js';
 
 /**
  * Paged KV memory of one instance, the vLLM way: a pool of fixed-size blocks plus a prefix cache
@@ -19,13 +20,8 @@ export class KvCache implements KvManager {
   /** Prefix lookups and hits, in tokens, for the hit-rate metric. */
   queriedTokens = 0;
   hitTokens = 0;
-  /**
-   * Over entries referenced more than once: blocks x (references - 1), the repeat reads of a
-   * step in which every holder runs, and the blocks themselves. Kept on every reference change
-   * so a step reads them in O(1) (the attention cost credits repeat reads served by L2).
-   */
-  repeatBlocks = 0;
-  sharedBlocks = 0;
+  /** Repeat reads of entries that several running sequences reference. */
+  readonly repeats = new RepeatReads();
 
   constructor(totalBlocks: number, readonly blockSize: number) {
     this.totalBlocks = totalBlocks;
@@ -109,8 +105,7 @@ export class KvCache implements KvManager {
         this.evictableBlocks += entry.blocks;
         this.append(entry);
       } else {
-        this.repeatBlocks -= entry.blocks;
-        if (refs === 1) this.sharedBlocks -= entry.blocks;
+        this.repeats.released(entry.blocks, refs);
       }
     }
   }
@@ -120,10 +115,8 @@ export class KvCache implements KvManager {
     if (refs === 0) {
       this.unlink(entry);
       this.evictableBlocks -= entry.blocks;
-    } else {
-      this.repeatBlocks += entry.blocks;
-      if (refs === 1) this.sharedBlocks += entry.blocks;
     }
+    this.repeats.referenced(entry.blocks, refs);
   }
 
   /** Sum of the references on cached entries (each sequence holds one per entry it uses). */
@@ -147,19 +140,13 @@ export class KvCache implements KvManager {
     if (this.used < 0) return `free ${this.freeBlocks} + evictable ${this.evictableBlocks} > total ${total}`;
     let unreferenced = 0;
     let cached = 0;
-    let repeat = 0;
-    let shared = 0;
     for (const e of this.entries.values()) {
       if (e.refs < 0) return `prefix entry ${e.hash} has ${e.refs} references`;
       if (e.refs === 0) unreferenced += e.blocks;
-      if (e.refs > 1) {
-        repeat += e.blocks * (e.refs - 1);
-        shared += e.blocks;
-      }
       cached += e.blocks;
     }
-    if (repeat !== this.repeatBlocks) return `repeat blocks ${this.repeatBlocks} != counted ${repeat}`;
-    if (shared !== this.sharedBlocks) return `shared blocks ${this.sharedBlocks} != counted ${shared}`;
+    const repeats = this.repeats.check(Array.from(this.entries.values(), (e) => [e.blocks, e.refs] as const));
+    if (repeats) return repeats;
     if (unreferenced !== this.evictableBlocks) return `evictable ${this.evictableBlocks} != unreferenced cached blocks ${unreferenced}`;
     if (cached > total) return `cached blocks ${cached} > total ${total}`;
     let lru = 0;

@@ -1,4 +1,5 @@
 import type { KvManager } from './kv-manager.js';
+import { RepeatReads } from './repeat-reads.js';
 
 /** One edge of the radix tree: a prompt block (by its chained hash) and the pages holding its KV. */
 export class RadixNode {
@@ -43,12 +44,8 @@ export class RadixCache implements KvManager {
   lastMatch: RadixNode;
   queriedTokens = 0;
   hitTokens = 0;
-  /**
-   * Over nodes locked by more than one sequence: pages x (locks - 1), and the pages themselves.
-   * Kept on every lock change, so a decode step reads its repeat KV reads in O(1).
-   */
-  repeatBlocks = 0;
-  sharedBlocks = 0;
+  /** Repeat reads of nodes that several sequences lock. */
+  readonly repeats = new RepeatReads();
 
   constructor(
     readonly totalBlocks: number,
@@ -118,10 +115,8 @@ export class RadixCache implements KvManager {
         this.evictableBlocks -= x.pages;
         this.protectedBlocks += x.pages;
         if (x.heapIndex >= 0) this.heapRemove(x);
-      } else {
-        this.repeatBlocks += x.pages;
-        if (locks === 1) this.sharedBlocks += x.pages;
       }
+      this.repeats.referenced(x.pages, locks);
     }
   }
 
@@ -134,8 +129,7 @@ export class RadixCache implements KvManager {
         this.protectedBlocks -= x.pages;
         if (!x.children || x.children.size === 0) this.heapPush(x);
       } else {
-        this.repeatBlocks -= x.pages;
-        if (locks === 1) this.sharedBlocks -= x.pages;
+        this.repeats.released(x.pages, locks);
       }
     }
   }
@@ -191,8 +185,7 @@ export class RadixCache implements KvManager {
     if (this.used < 0) return `free ${this.freeBlocks} + evictable ${this.evictableBlocks} > total ${total}`;
     let evictable = 0;
     let locked = 0;
-    let repeat = 0;
-    let shared = 0;
+    const groups: [number, number][] = [];
     let leaves = 0;
     let count = 0;
     const stack: RadixNode[] = [this.root];
@@ -213,10 +206,7 @@ export class RadixCache implements KvManager {
       if (x.lockRef < childLocks) return `node ${x.id} locked ${x.lockRef} times, its children ${childLocks}`;
       if (x.lockRef === 0) evictable += x.pages;
       else locked += x.pages;
-      if (x.lockRef > 1) {
-        repeat += x.pages * (x.lockRef - 1);
-        shared += x.pages;
-      }
+      groups.push([x.pages, x.lockRef]);
       const leaf = x.lockRef === 0 && (!x.children || x.children.size === 0);
       if (leaf !== x.heapIndex >= 0) return `node ${x.id}: evictable leaf ${leaf}, on the eviction heap ${x.heapIndex >= 0}`;
       if (leaf) leaves++;
@@ -224,8 +214,8 @@ export class RadixCache implements KvManager {
     if (count !== this.nodes) return `tree holds ${count} nodes, count ${this.nodes}`;
     if (evictable !== this.evictableBlocks) return `evictable ${this.evictableBlocks} != unlocked node pages ${evictable}`;
     if (locked !== this.protectedBlocks) return `protected ${this.protectedBlocks} != locked node pages ${locked}`;
-    if (repeat !== this.repeatBlocks) return `repeat pages ${this.repeatBlocks} != counted ${repeat}`;
-    if (shared !== this.sharedBlocks) return `shared pages ${this.sharedBlocks} != counted ${shared}`;
+    const repeats = this.repeats.check(groups);
+    if (repeats) return repeats;
     if (leaves !== this.heap.length) return `eviction heap holds ${this.heap.length}, ${leaves} evictable leaves`;
     for (let i = 1; i < this.heap.length; i++) {
       if (before(this.heap[i], this.heap[(i - 1) >> 1])) return 'eviction heap out of order';

@@ -516,8 +516,8 @@ export class SglangScheduler implements Scheduler {
     shape.decodeContextTokens = decodes.context;
     // Tree nodes locked by several sequences: repeat reads for the attention cost. Counted on
     // decode steps only (a prefill batch reads the prefixes of its own requests, not all locks).
-    shape.sharedKvTokens = this.kv.repeatBlocks * this.page;
-    shape.sharedKvDistinctTokens = this.kv.sharedBlocks * this.page;
+    shape.sharedKvTokens = this.kv.repeats.repeatBlocks * this.page;
+    shape.sharedKvDistinctTokens = this.kv.repeats.sharedBlocks * this.page;
   }
 
   landStep(_k: number, now: number): void {

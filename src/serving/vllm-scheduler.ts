@@ -210,8 +210,8 @@ export class VllmScheduler implements Scheduler {
     }
 
     // Prefix blocks held by more than one running sequence: repeat reads for the attention cost.
-    shape.sharedKvTokens = this.kv.repeatBlocks * bs;
-    shape.sharedKvDistinctTokens = this.kv.sharedBlocks * bs;
+    shape.sharedKvTokens = this.kv.repeats.repeatBlocks * bs;
+    shape.sharedKvDistinctTokens = this.kv.repeats.sharedBlocks * bs;
 
     // A transferred sequence that joined and finished at once (one-token output) may leave
     // nothing to run; anything else waiting needs a completion elsewhere to fit.

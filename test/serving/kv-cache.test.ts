@@ -8,16 +8,16 @@ describe('KvCache repeat-read counters', () => {
     kv.allocate(4);
     expect(kv.publish(1, 2)).toBe(true); // a 2-block entry, one reference
     expect(kv.publish(2, 2)).toBe(true);
-    expect([kv.repeatBlocks, kv.sharedBlocks]).toEqual([0, 0]);
+    expect([kv.repeats.repeatBlocks, kv.repeats.sharedBlocks]).toEqual([0, 0]);
     expect(kv.acquirePrefix([1, 2], 2, 2)).toBe(2); // a second sequence on both entries
-    expect([kv.repeatBlocks, kv.sharedBlocks]).toEqual([4, 4]);
+    expect([kv.repeats.repeatBlocks, kv.repeats.sharedBlocks]).toEqual([4, 4]);
     expect(kv.acquirePrefix([1], 1, 2)).toBe(1); // a third on the first entry
-    expect([kv.repeatBlocks, kv.sharedBlocks]).toEqual([6, 4]);
+    expect([kv.repeats.repeatBlocks, kv.repeats.sharedBlocks]).toEqual([6, 4]);
     kv.releasePrefix([1, 2], 2);
-    expect([kv.repeatBlocks, kv.sharedBlocks]).toEqual([2, 2]);
+    expect([kv.repeats.repeatBlocks, kv.repeats.sharedBlocks]).toEqual([2, 2]);
     kv.releasePrefix([1], 1);
     kv.releasePrefix([1, 2], 2);
-    expect([kv.repeatBlocks, kv.sharedBlocks, kv.used]).toEqual([0, 0, 0]);
+    expect([kv.repeats.repeatBlocks, kv.repeats.sharedBlocks, kv.used]).toEqual([0, 0, 0]);
     expect(kv.checkInvariants()).toBeNull();
   });
 
@@ -26,7 +26,7 @@ describe('KvCache repeat-read counters', () => {
     kv.allocate(2);
     kv.publish(9, 1);
     kv.publish(9, 1); // the second sequence's own copy goes back to the pool
-    expect([kv.repeatBlocks, kv.sharedBlocks, kv.used]).toEqual([1, 1, 1]);
+    expect([kv.repeats.repeatBlocks, kv.repeats.sharedBlocks, kv.used]).toEqual([1, 1, 1]);
   });
 
   it('stay equal to a recount over any sequence of acquires and releases', () => {
@@ -49,8 +49,8 @@ describe('KvCache repeat-read counters', () => {
           expect(kv.checkInvariants()).toBeNull();
         }
         const refs = hashes.map((_, i) => held.filter((n) => n > i).length);
-        expect(kv.repeatBlocks).toBe(refs.reduce((a, r) => a + Math.max(0, r - 1), 0));
-        expect(kv.sharedBlocks).toBe(refs.filter((r) => r > 1).length);
+        expect(kv.repeats.repeatBlocks).toBe(refs.reduce((a, r) => a + Math.max(0, r - 1), 0));
+        expect(kv.repeats.sharedBlocks).toBe(refs.filter((r) => r > 1).length);
       }),
     );
   });

@@ -20,15 +20,15 @@ describe('RadixCache', () => {
     const a = insertChain(cache, [1, 2, 3]); // 1 -> 2 -> 3, 2 pages each
     const b = insertChain(cache, [1, 4]); // 4 under 1
     cache.lock(a);
-    expect([cache.repeatBlocks, cache.sharedBlocks]).toEqual([0, 0]);
+    expect([cache.repeats.repeatBlocks, cache.repeats.sharedBlocks]).toEqual([0, 0]);
     cache.lock(b); // node 1 locked twice
-    expect([cache.repeatBlocks, cache.sharedBlocks]).toEqual([2, 2]);
+    expect([cache.repeats.repeatBlocks, cache.repeats.sharedBlocks]).toEqual([2, 2]);
     cache.lock(a); // 1 three times, 2 and 3 twice
-    expect([cache.repeatBlocks, cache.sharedBlocks]).toEqual([2 * 2 + 2 + 2, 6]);
+    expect([cache.repeats.repeatBlocks, cache.repeats.sharedBlocks]).toEqual([2 * 2 + 2 + 2, 6]);
     expect(cache.checkInvariants()).toBeNull();
     cache.unlock(a);
     cache.unlock(b);
-    expect([cache.repeatBlocks, cache.sharedBlocks]).toEqual([0, 0]);
+    expect([cache.repeats.repeatBlocks, cache.repeats.sharedBlocks]).toEqual([0, 0]);
     cache.unlock(a);
     expect(cache.checkInvariants()).toBeNull();
   });
