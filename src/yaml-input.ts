@@ -3,9 +3,10 @@
  * wants them.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { isNode, LineCounter, parseDocument } from 'yaml';
+import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { InputError } from './input-error.js';
+import { cachedYamlData } from './yaml-cache.js';
 import { issueMessage, reportedIssue } from './zod-issue.js';
 
 export interface YamlInput {
@@ -45,15 +46,26 @@ export function readYamlFile(file: string): YamlInput {
  */
 const parsedByFile = new Map<string, { text: string; input: YamlInput }>();
 
-export function parseYamlText(text: string, file: string): YamlInput {
+export function parseYamlText(text: string, file: string, buildCache?: string): YamlInput {
   const cached = parsedByFile.get(file);
   if (cached && cached.text === text) return { ...cached.input, data: structuredClone(cached.input.data) };
-  const input = parseYamlTextOnce(text, file);
+  const built = cachedYamlData(text, buildCache);
+  const input = built !== undefined ? withData(file, built, lazyWhere(text, file)) : parseYamlTextOnce(text, file);
   parsedByFile.set(file, { text, input });
   return { ...input, data: structuredClone(input.data) };
 }
 
-function parseYamlTextOnce(text: string, file: string): YamlInput {
+/** The plain data of `text`, parsed (no memo, no build cache): what the build cache stores. */
+export function parseYamlData(text: string, file: string): unknown {
+  return parseYamlTextOnce(text, file).data;
+}
+
+interface Tree {
+  doc: Document.Parsed;
+  lines: LineCounter;
+}
+
+function parseTree(text: string, file: string): Tree {
   const lines = new LineCounter();
   // merge: YAML merge keys (`<<: *anchor`) let one entry reuse another's fields.
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true });
@@ -62,7 +74,10 @@ function parseYamlTextOnce(text: string, file: string): YamlInput {
     const line = lines.linePos(err.pos[0]).line;
     throw new InputError(`invalid YAML: ${err.message.split('\n')[0]}`, file, `line ${line}`);
   }
+  return { doc, lines };
+}
 
+function whereIn({ doc, lines }: Tree): YamlInput['where'] {
   const lineOf = (path: readonly PropertyKey[]): number | undefined => {
     for (let n = path.length; n >= 0; n--) {
       const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
@@ -70,20 +85,33 @@ function parseYamlTextOnce(text: string, file: string): YamlInput {
     }
     return undefined;
   };
-  const where = (path: readonly PropertyKey[]): string => {
+  return (path) => {
     const field = path.map(String).join('.');
     const line = lineOf(path);
     const at = line === undefined ? '' : `line ${line}`;
     return field && at ? `${field} (${at})` : field || at;
   };
+}
 
+/** `where` for data taken from the build cache: the parse tree is built on the first message. */
+function lazyWhere(text: string, file: string): YamlInput['where'] {
+  let where: YamlInput['where'] | undefined;
+  return (path) => (where ??= whereIn(parseTree(text, file)))(path);
+}
+
+function parseYamlTextOnce(text: string, file: string): YamlInput {
+  const tree = parseTree(text, file);
   let data: unknown;
   try {
     // Aliases expand on conversion: a "billion laughs" document stops at the alias limit.
-    data = doc.toJS({ maxAliasCount: 1000 });
+    data = tree.doc.toJS({ maxAliasCount: 1000 });
   } catch (err) {
     throw new InputError(`invalid YAML: ${(err as Error).message.split('\n')[0]}`, file);
   }
+  return withData(file, data, whereIn(tree));
+}
+
+function withData(file: string, data: unknown, where: YamlInput['where']): YamlInput {
   return {
     file,
     data,
