@@ -19,8 +19,9 @@ export class InflightIndex {
   private sizes: number[] = [];
   /** The count each position is filed under. */
   private readonly filed: Int32Array;
-  /** Smallest count with a non-empty bucket (exact while the list is non-empty). */
+  /** Smallest and largest counts with a non-empty bucket (exact while the list is non-empty). */
   private min = 0;
+  private max = 0;
   /** Running minima of the scan, largest count first: their counts and first positions. */
   private recValue = new Int32Array(8);
   private recFirst = new Int32Array(8);
@@ -39,6 +40,17 @@ export class InflightIndex {
       this.insert(v, i);
     }
     this.min = this.firstNonEmpty(0);
+    this.max = this.lastNonEmpty(this.sizes.length - 1);
+  }
+
+  /** The fewest in flight at any endpoint (0 for an empty list). */
+  get least(): number {
+    return this.endpoints.length === 0 ? 0 : this.min;
+  }
+
+  /** The most in flight at any endpoint (0 for an empty list). */
+  get most(): number {
+    return this.endpoints.length === 0 ? 0 : this.max;
   }
 
   /** `e`'s in-flight count changed (e must be endpoints[e.index]). */
@@ -52,6 +64,8 @@ export class InflightIndex {
     this.filed[i] = v;
     if (v < this.min) this.min = v;
     else if (old === this.min && this.sizes[old] === 0) this.min = this.firstNonEmpty(old);
+    if (v > this.max) this.max = v;
+    else if (old === this.max && this.sizes[old] === 0) this.max = this.lastNonEmpty(old);
   }
 
   /** Uniform among the endpoints with the fewest in flight, drawing as the scan in pick.ts does. */
@@ -76,6 +90,16 @@ export class InflightIndex {
       const ties = this.countBelow(this.recValue[r], this.recFirst[r - 1]);
       for (let k = 2; k <= ties; k++) ctx.random();
     }
+    return this.pickAmongLeast(ctx);
+  }
+
+  /**
+   * Uniform among the endpoints with the fewest in flight, drawing as a scan over those endpoints
+   * alone would (once per endpoint after the first), e.g. after a policy has narrowed its
+   * candidates to them.
+   */
+  pickAmongLeast(ctx: RoutingContext): EndpointView | undefined {
+    if (this.endpoints.length === 0) return undefined;
     const bucket = this.buckets[this.min];
     const ties = this.sizes[this.min];
     let chosen = 0;
@@ -99,6 +123,12 @@ export class InflightIndex {
   private firstNonEmpty(from: number): number {
     let v = from;
     while (v < this.sizes.length && this.sizes[v] === 0) v++;
+    return v;
+  }
+
+  private lastNonEmpty(from: number): number {
+    let v = from;
+    while (v > 0 && this.sizes[v] === 0) v--;
     return v;
   }
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createPolicy, Gateway, InflightIndex, pickMinRandomTie, type EndpointView, type RequestView } from '../../src/routing/index.js';
-import { endpoint, makeCtx } from './helpers.js';
+import { endpoint, hashes, makeCtx, request } from './helpers.js';
 
 const inflight = (e: EndpointView) => e.counters.inflight;
 
@@ -91,6 +91,72 @@ describe('in-flight index', () => {
       ),
       { numRuns: 100 },
     );
+  });
+});
+
+describe('prefix-cache over a fixed endpoint list', () => {
+  it('routes exactly as the scan does: unmatched prompts from the index, matched ones by the full rule, imbalance included', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 24 }),
+        fc.integer({ min: 0, max: 4 }),
+        // -1 submits a request, -2 advances the clock by 10 s (idle blocks expire), k >= 0 completes.
+        fc.array(fc.oneof(fc.constant(-1), fc.constant(-1), fc.constant(-2), fc.nat()), { maxLength: 160 }),
+        fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 16 }),
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        (n, imbalanceAbsCount, script, prefixes, seed) => {
+          const run = (fixedEndpoints: boolean) => {
+            const eps = Array.from({ length: n }, (_, i) => endpoint(i));
+            const ctx = makeCtx(seed);
+            const sent: { req: RequestView; e: EndpointView }[] = [];
+            const trail: number[] = [];
+            const gw = new Gateway({
+              // 2-block router blocks of 16-token hashes; idle blocks go after 15 s.
+              policy: createPolicy('prefix-cache', { imbalanceAbsCount, blockTokens: 32, evictionS: 15 }),
+              mode: 'push',
+              endpoints: eps,
+              ctx,
+              fixedEndpoints,
+              dispatch: (req, e) => {
+                sent.push({ req, e });
+                trail.push(e.index);
+              },
+              reject: () => trail.push(-1),
+            });
+            let id = 0;
+            for (const s of script) {
+              if (s === -2) ctx.t += 10;
+              else if (s === -1 || sent.length === 0) {
+                // Prefix key 0: no shared blocks; others share 2-8 hash blocks of that key.
+                const key = prefixes[id % prefixes.length];
+                const req = request(id++, { promptTokens: 200, prefixHashes: key === 0 ? [] : hashes(key, 2 * key) });
+                gw.submit({ ...req, outputTokens: 5 } as unknown as RequestView);
+              } else {
+                const [done] = sent.splice(s % sent.length, 1);
+                gw.complete(done.req, done.e, { outputTokens: 5, ttft: 0, e2e: 0 });
+              }
+            }
+            trail.push(ctx.randomCalls);
+            return trail;
+          };
+          expect(run(true)).toEqual(run(false));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('the least and most in-flight counts follow every move', () => {
+    const eps = [3, 1, 4, 1].map((v, i) => endpoint(i, { inflight: v }));
+    const index = new InflightIndex(eps);
+    expect([index.least, index.most]).toEqual([1, 4]);
+    eps[2].counters.inflight = 0;
+    index.moved(eps[2]);
+    expect([index.least, index.most]).toEqual([0, 3]);
+    eps[0].counters.inflight = 2;
+    index.moved(eps[0]);
+    expect([index.least, index.most]).toEqual([0, 2]);
+    expect([new InflightIndex([]).least, new InflightIndex([]).most]).toEqual([0, 0]);
   });
 });
 

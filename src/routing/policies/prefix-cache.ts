@@ -35,6 +35,10 @@ interface Block {
  * stand in for those hashes (see blocks.ts), and characters are tokens x charsPerToken. The blocks after the shared prefix are
  * unique to the prompt: they never match, but they count in match% denominators and take index
  * capacity as one LRU entry per prompt. ScoreAll: match% per endpoint, polarity most.
+ *
+ * Over a fixed endpoint list (`selectIndexed`) a prompt whose first shared block is not indexed
+ * skips the scans: its choice is least-request over the candidates, read from the gateway's
+ * in-flight index with the same draws.
  */
 export function createPrefixCache(options: PolicyOptions = {}): ScoringPolicy {
   const P = 'prefix-cache';
@@ -123,10 +127,26 @@ export function createPrefixCache(options: PolicyOptions = {}): ScoringPolicy {
     while (index.weight > capacity) index.shift();
   };
 
+  /** Whether matchPrefix can find anything: the prompt has a shared block and its first is indexed. */
+  const mayMatch = (req: RequestView, ctx: RoutingContext): boolean => {
+    const stride = strideFor(req, ctx);
+    const total = Math.floor(req.promptTokens / (stride * req.hashBlockTokens));
+    return Math.min(sharedBlocks(req, stride), total) > 0 && index.has(blockHash(req, stride, 0));
+  };
+
   const policy: ScoringPolicy = {
     name: P,
     polarity: 'most',
     bypassSingleEndpoint: true,
+    selectIndexed(req, fleet, ctx) {
+      if (fleet.endpoints.length === 0) return undefined;
+      evictIdle(ctx.now());
+      if (mayMatch(req, ctx)) return policy.select(req, fleet.endpoints, ctx);
+      // Nothing matches: the rule is least-request over the candidates, which are every endpoint,
+      // or those with the fewest in flight when the counts spread by more than imbalanceAbs.
+      const idx = fleet.inflight;
+      return idx.most - idx.least > imbalanceAbs ? idx.pickAmongLeast(ctx) : idx.pickMinRandomTie(ctx);
+    },
     select(req, endpoints, ctx) {
       const n = endpoints.length;
       if (n === 0) return undefined;
