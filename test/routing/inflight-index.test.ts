@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createPolicy, Gateway, InflightIndex, pickMinRandomTie, type EndpointView, type RequestView } from '../../src/routing/index.js';
+import { createPolicy, Gateway, InflightIndex, pickMinRandomTie, type EndpointView, type RequestView, type RoutingPolicy } from '../../src/routing/index.js';
 import { endpoint, hashes, makeCtx, request } from './helpers.js';
 
 const inflight = (e: EndpointView) => e.counters.inflight;
@@ -10,6 +10,25 @@ const op = fc.oneof(
   fc.record({ kind: fc.constant('move' as const), at: fc.nat(), delta: fc.integer({ min: -3, max: 3 }) }),
   fc.record({ kind: fc.constant('pick' as const) }),
 );
+
+/** A push gateway over n endpoints that records each dispatch (endpoint index) and rejection (-1). */
+function recordingGateway(policy: RoutingPolicy, n: number, ctx: ReturnType<typeof makeCtx>, fixedEndpoints: boolean) {
+  const sent: { req: RequestView; e: EndpointView }[] = [];
+  const trail: number[] = [];
+  const gw = new Gateway({
+    policy,
+    mode: 'push',
+    endpoints: Array.from({ length: n }, (_, i) => endpoint(i)),
+    ctx,
+    fixedEndpoints,
+    dispatch: (req, e) => {
+      sent.push({ req, e });
+      trail.push(e.index);
+    },
+    reject: () => trail.push(-1),
+  });
+  return { gw, sent, trail };
+}
 
 describe('in-flight index', () => {
   it('picks what the scan picks, with the same draws, over random states and updates', () => {
@@ -59,21 +78,7 @@ describe('in-flight index', () => {
         fc.integer({ min: 1, max: 2 ** 31 - 1 }),
         (n, script, seed) => {
           const run = (fixedEndpoints: boolean) => {
-            const eps = Array.from({ length: n }, (_, i) => endpoint(i));
-            const sent: { req: RequestView; e: EndpointView }[] = [];
-            const trail: number[] = [];
-            const gw = new Gateway({
-              policy: createPolicy('least-request'),
-              mode: 'push',
-              endpoints: eps,
-              ctx: makeCtx(seed),
-              fixedEndpoints,
-              dispatch: (req, e) => {
-                sent.push({ req, e });
-                trail.push(e.index);
-              },
-              reject: () => trail.push(-1),
-            });
+            const { gw, sent, trail } = recordingGateway(createPolicy('least-request'), n, makeCtx(seed), fixedEndpoints);
             let id = 0;
             // -1 submits a request; k completes the k-th oldest one still in flight.
             for (const s of script) {
@@ -106,23 +111,10 @@ describe('prefix-cache over a fixed endpoint list', () => {
         fc.integer({ min: 1, max: 2 ** 31 - 1 }),
         (n, imbalanceAbsCount, script, prefixes, seed) => {
           const run = (fixedEndpoints: boolean) => {
-            const eps = Array.from({ length: n }, (_, i) => endpoint(i));
             const ctx = makeCtx(seed);
-            const sent: { req: RequestView; e: EndpointView }[] = [];
-            const trail: number[] = [];
-            const gw = new Gateway({
-              // 2-block router blocks of 16-token hashes; idle blocks go after 15 s.
-              policy: createPolicy('prefix-cache', { imbalanceAbsCount, blockTokens: 32, evictionS: 15 }),
-              mode: 'push',
-              endpoints: eps,
-              ctx,
-              fixedEndpoints,
-              dispatch: (req, e) => {
-                sent.push({ req, e });
-                trail.push(e.index);
-              },
-              reject: () => trail.push(-1),
-            });
+            // 2-block router blocks of 16-token hashes; idle blocks go after 15 s.
+            const policy = createPolicy('prefix-cache', { imbalanceAbsCount, blockTokens: 32, evictionS: 15 });
+            const { gw, sent, trail } = recordingGateway(policy, n, ctx, fixedEndpoints);
             let id = 0;
             for (const s of script) {
               if (s === -2) ctx.t += 10;
