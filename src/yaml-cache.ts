@@ -54,13 +54,8 @@ export function writeYamlCache(texts: Iterable<{ text: string; data: unknown }>,
 
 /** The YAML files under `dirs`, recursively, sorted. */
 export function yamlFilesUnder(dirs: readonly string[]): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      if (e.isDirectory()) walk(join(d, e.name));
-      else if (/\.ya?ml$/i.test(e.name)) out.push(join(d, e.name));
-    }
-  };
-  for (const d of dirs) walk(d);
-  return out.sort();
+  return dirs
+    .flatMap((d) => readdirSync(d, { recursive: true, encoding: 'utf8' }).map((rel) => join(d, rel)))
+    .filter((f) => /\.ya?ml$/i.test(f))
+    .sort();
 }

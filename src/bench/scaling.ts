@@ -111,13 +111,11 @@ export function policyMatrix(dir: string, instances: readonly number[], requests
   );
   for (const c of POLICIES) {
     const costs: number[] = [];
-    const cpus: number[] = [];
     const cells: string[] = [];
     const name = (n: number, r: number) => `scale-${c.label.replace(/\W+/g, '-')}-${n}${r === requests ? '' : `-${r}`}`;
     for (const n of instances) {
       const r = cell(dir, experiment(name(n, requests), n, requests, c));
       costs.push(r ? us(r) : NaN);
-      cpus.push(r ? r.cpuS : NaN);
       cells.push(r ? `${us(r).toFixed(1)} (${Math.round(r.requests / r.cpuS)})`.padStart(16) : 'failed'.padStart(16));
     }
     const ok = instances.flatMap((n, i) => (Number.isFinite(costs[i]) ? [[n, costs[i]]] : []));
