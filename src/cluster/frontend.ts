@@ -8,14 +8,12 @@ export interface FrontendLatency {
 
 /**
  * Default front-end latency of a vLLM OpenAI-compatible server (docs/timing.md, "Front end"):
- * 7.29 ms in all, fitted on the 15 real H100 runs of sim2real_trainval by `sim fidelity --fit`
- * (at the H100 step overhead 0.25 ms + 5 us per sequence, on the step-time model with GiB KV
- * capacity, FP8 GEMM efficiency and page-sized KV padding; docs/fidelity.md: the
- * weighted-median TTFT-mean gap; refitted after the sampler and shared-prefix terms it is
- * 7.38 ms, within 0.1 ms, so it was kept). The data fixes only the sum; it is split evenly
- * between the request and the response path.
+ * 6.77 ms in all, fitted on the 15 real H100 runs of sim2real_trainval by `sim fidelity --fit`
+ * (docs/fidelity.md: the weighted-median TTFT-mean gap at the fitted H100 step overhead,
+ * 0.25 ms per step, on the step-time model with CUDA-graph padding). The data fixes only the
+ * sum; it is split evenly between the request and the response path.
  */
-export const DEFAULT_FRONTEND: Readonly<FrontendLatency> = Object.freeze({ requestS: 0.003645, responseS: 0.003645 });
+export const DEFAULT_FRONTEND: Readonly<FrontendLatency> = Object.freeze({ requestS: 0.003385, responseS: 0.003385 });
 
 /** A fleet entry's front-end setting (ms, either part optional) over the defaults. */
 export function resolveFrontend(given: { requestMs?: number; responseMs?: number } | undefined): FrontendLatency {

@@ -1,6 +1,7 @@
 // The modules themselves, not the hardware index: a run should not load the calibration code.
 import type { GpuCatalog, GpuSpec, ModelSpec } from '../hardware/index.js';
 import { kvCapacityTokens } from '../hardware/kv-capacity.js';
+import { cudaGraphMaxTokens } from '../hardware/cuda-graph.js';
 import { deriveModel } from '../hardware/model-derived.js';
 import { createTimingModel } from '../hardware/timing-model.js';
 import { DEFAULT_ASYNC_SCHEDULING, resolveFrontend, type InstanceSpec } from '../cluster/index.js';
@@ -76,6 +77,14 @@ export function resolveFleet(
               expertParallel: entry.expertParallel,
               // SGLang's sampler never sorts; vLLM's does unless its FlashInfer sampler is on.
               sortingSampler: engine.kind !== 'sglang' && engine.flashinferSampler !== true,
+              // vLLM pads graph-replayed steps to its capture sizes; SGLang's are not modelled.
+              cudaGraph:
+                engine.kind === 'sglang'
+                  ? undefined
+                  : {
+                      maxTokens: cudaGraphMaxTokens(engine.maxNumSeqs, engine.maxNumBatchedTokens),
+                      batchedTokens: engine.maxNumBatchedTokens,
+                    },
             })
           : createTimingModel({ kind: 'table', gpu, model, tp: entry.tp, table: tablePath(t.table, ctx.baseDir) });
     } catch (err) {

@@ -5,6 +5,7 @@
 import { InputError } from '../input-error.js';
 import { attentionCost, stepAttentionSeconds } from './attention-cost.js';
 import { allReduceCost } from './collective.js';
+import { cudaGraphPaddedTokens } from './cuda-graph.js';
 import { CUDA_GRAPH_MAX_TOKENS, peakFlops, resolveEfficiency } from './efficiency.js';
 import { layerCost, layerWork } from './layer-cost.js';
 import { samplerSortSecondsPerLogit } from './sampler-cost.js';
@@ -29,6 +30,12 @@ export interface RooflineOptions {
    * "flashinfer", sgl-project/sglang python/sglang/srt/layers/sampler.py): false.
    */
   sortingSampler?: boolean;
+  /**
+   * vLLM's CUDA graphs as the engine sizes them (cuda-graph.ts): steps of up to `maxTokens`
+   * tokens replay a graph and are padded to its captured size. Absent: graphs up to
+   * CUDA_GRAPH_MAX_TOKENS, no padding (the calibration against kernel tables, SGLang).
+   */
+  cudaGraph?: { maxTokens: number; batchedTokens: number };
 }
 
 export function createRooflineTiming(gpu: GpuSpec, model: ModelSpec, tp: number, opts: RooflineOptions = {}): TimingModel {
@@ -79,21 +86,25 @@ export function createRooflineTiming(gpu: GpuSpec, model: ModelSpec, tp: number,
   const allReducePerToken = 2 * layers * ar.secondsPerByte * model.hiddenSize * actBytes;
   const fixed = eff.stepOverheadS + 2 * layers * ar.latencyS;
   const perSeq = eff.stepOverheadPerSeqS;
-  // Per-layer launch floors: steps of up to CUDA_GRAPH_MAX_TOKENS tokens replay a CUDA graph
+  // Per-layer launch floors: steps of up to graphMaxTokens tokens replay a CUDA graph
   // (full for pure decode, piecewise around attention otherwise); larger steps run eagerly.
   // vllm-project/vllm@0045689:docs/design/cuda_graphs.md (FULL_AND_PIECEWISE is the default).
+  const graph = opts.cudaGraph;
+  const graphMaxTokens = graph ? graph.maxTokens : CUDA_GRAPH_MAX_TOKENS;
   const graphOverhead = layers * eff.graphLayerOverheadS;
   const eagerOverhead = layers * eff.layerOverheadS;
 
   return {
     name: `roofline:${gpu.name}/${model.name}/tp${tp}`,
     stepTime(b: BatchShape): number {
-      const tokens = b.prefillTokens + b.decodeSeqs;
-      if (tokens <= 0) return 0;
+      const real = b.prefillTokens + b.decodeSeqs;
+      if (real <= 0) return 0;
+      // Padded rows of a replayed graph run the matmuls, the router and the all-reduces.
+      const tokens = graph ? cudaGraphPaddedTokens(real, graph.maxTokens, graph.batchedTokens) : real;
       const linear =
         denseLayers * layerWork(dense, tokens) +
         (moeLayers > 0 ? moeLayers * layerWork(moe, tokens) : 0) +
-        (tokens <= CUDA_GRAPH_MAX_TOKENS ? graphOverhead : eagerOverhead);
+        (real <= graphMaxTokens ? graphOverhead : eagerOverhead);
 
       const rows = b.prefillSeqs + b.decodeSeqs;
       const headCompute = rows * headComputePerRow;

@@ -140,6 +140,29 @@ describe('roofline timing', () => {
     expect(perToken(32, 64)).toBeLessThan(0.5 * perToken(1, 2));
   });
 
+  it('MoE under vLLM CUDA graphs: a decode batch is padded to its captured size and reads the experts the padding routes to', () => {
+    const moeModel: ModelSpec = { ...model, moe: { experts: 4, activeExperts: 2, expertIntermediateSize: 1024 } };
+    const plain = createRooflineTiming(gpu, moeModel, 1);
+    const graphed = createRooflineTiming(gpu, moeModel, 1, { cudaGraph: { maxTokens: 256, batchedTokens: 2048 } });
+    const attention = 1024 * (1024 + 2 * 256) + 1024 * 1024;
+    const router = 1024 * 4;
+    const expert = 3 * 1024 * 1024;
+    const ew = (7 * 1024 + 2 * (1024 + 256) + 3 * 2 * 1024) * 2;
+    const layerWork = (tokens: number, touched: number): number =>
+      hyp((2 * tokens * (attention + router + 2 * expert)) / FLOPS, ((attention + router + touched * expert) * 2) / BW) +
+      (tokens * ew) / EW_BW;
+    // 3 sequences replay the 4-token graph: both layers run 4 tokens that read 4 x (1 - 1/16)
+    // = 3.75 experts instead of 3 tokens reading 3.5; attention and the LM head stay at 3 rows.
+    const extra = graphed.stepTime(decodeStep(3, 300)) - plain.stepTime(decodeStep(3, 300));
+    expect(extra).toBeCloseTo(2 * (layerWork(4, 3.75) - layerWork(3, 3.5)), 12);
+    expect(extra).toBeGreaterThan(0);
+    // A captured size is padded to itself.
+    expect(graphed.stepTime(decodeStep(4, 400))).toBeCloseTo(plain.stepTime(decodeStep(4, 400)), 12);
+    // Above the largest captured size a step runs eagerly: 10 us per layer instead of 5.
+    const small = createRooflineTiming(gpu, moeModel, 1, { cudaGraph: { maxTokens: 8, batchedTokens: 2048 } });
+    expect(small.stepTime(decodeStep(9, 900)) - plain.stepTime(decodeStep(9, 900))).toBeCloseTo(2 * 5e-6, 12);
+  });
+
   it('expert parallelism: the busiest rank reads whole experts, mean + sqrt(2 ln tp) x sqrt(mean)', () => {
     // 8 experts of width 1024, 2 per token, 2 ranks: each holds 4 whole experts.
     const moeModel: ModelSpec = { ...model, moe: { experts: 8, activeExperts: 2, expertIntermediateSize: 1024 } };

@@ -1,0 +1,45 @@
+/**
+ * vLLM's CUDA-graph capture sizes, and the padding of a step to the size it replays.
+ *
+ * vLLM captures graphs for token counts [1, 2, 4] + range(8, 256, 8) + range(256, max + 1, 16),
+ * max = min(2 x max_num_seqs, 512), plus max_num_batched_tokens when that is at most max
+ * (vllm-project/vllm@v0.15.1:vllm/config/vllm.py, _set_cudagraph_sizes). A step of at most max
+ * tokens replays the smallest captured size that holds it: the padded rows run through every
+ * matmul, all-reduce and MoE router like real tokens (their inputs are whatever the persistent
+ * buffers held), so a padded decode batch reads the experts its padding routes to.
+ */
+
+/** The grid of default capture sizes: the smallest one holding `tokens` (rounded up). */
+function gridUp(tokens: number): number {
+  if (tokens <= 4) return tokens === 3 ? 4 : tokens;
+  if (tokens <= 256) return Math.ceil(tokens / 8) * 8;
+  return 256 + Math.ceil((tokens - 256) / 16) * 16;
+}
+
+/** The largest default capture size at most `limit`. */
+function gridDown(limit: number): number {
+  if (limit < 8) return limit >= 4 ? 4 : limit >= 2 ? 2 : limit;
+  if (limit < 256) return Math.floor(limit / 8) * 8;
+  return 256 + Math.floor((limit - 256) / 16) * 16;
+}
+
+/**
+ * The largest step that replays a CUDA graph under vLLM's default sizes: the last captured
+ * size, which max_num_batched_tokens can be when it is at most min(2 x max_num_seqs, 512).
+ */
+export function cudaGraphMaxTokens(maxNumSeqs: number, batchedTokens: number): number {
+  const limit = Math.min(2 * maxNumSeqs, 512);
+  const grid = gridDown(limit);
+  return batchedTokens <= limit ? Math.max(grid, batchedTokens) : grid;
+}
+
+/**
+ * The captured size a step of `tokens` tokens is padded to, or `tokens` itself when it runs
+ * eagerly (more than `maxTokens`, from cudaGraphMaxTokens). `batchedTokens`:
+ * max_num_batched_tokens, a capture size of its own when it is at most `maxTokens`.
+ */
+export function cudaGraphPaddedTokens(tokens: number, maxTokens: number, batchedTokens: number): number {
+  if (tokens > maxTokens || tokens <= 0) return tokens;
+  const padded = gridUp(tokens);
+  return tokens <= batchedTokens && batchedTokens < padded ? batchedTokens : Math.min(padded, maxTokens);
+}
