@@ -2,11 +2,13 @@
  * vLLM's CUDA-graph capture sizes, and the padding of a step to the size it replays.
  *
  * vLLM captures graphs for token counts [1, 2, 4] + range(8, 256, 8) + range(256, max + 1, 16),
- * max = min(2 x max_num_seqs, 512), plus max_num_batched_tokens when that is at most max
- * (vllm-project/vllm@v0.15.1:vllm/config/vllm.py, _set_cudagraph_sizes). A step of at most max
- * tokens replays the smallest captured size that holds it: the padded rows run through every
- * matmul, all-reduce and MoE router like real tokens (their inputs are whatever the persistent
- * buffers held), so a padded decode batch reads the experts its padding routes to.
+ * max = min(2 x max_num_seqs, 512, max_num_batched_tokens), plus max_num_batched_tokens itself
+ * when it is at most max (vllm-project/vllm@000fc94b:vllm/config/vllm.py,
+ * VllmConfig._set_cudagraph_sizes; the 2 x max_num_seqs rule is in the --max-cudagraph-capture-size
+ * help of the v0.11+ releases). A step of at most the largest size replays the smallest captured
+ * size that holds it: the padded rows run through every matmul, all-reduce and MoE router like
+ * real tokens (their inputs are whatever the persistent buffers held), so a padded decode batch
+ * reads the experts its padding routes to. Larger steps run eagerly.
  */
 
 /** The grid of default capture sizes: the smallest one holding `tokens` (rounded up). */
@@ -25,12 +27,11 @@ function gridDown(limit: number): number {
 
 /**
  * The largest step that replays a CUDA graph under vLLM's default sizes: the last captured
- * size, which max_num_batched_tokens can be when it is at most min(2 x max_num_seqs, 512).
+ * size. max_num_batched_tokens caps the list and is a size of its own when it is the cap.
  */
 export function cudaGraphMaxTokens(maxNumSeqs: number, batchedTokens: number): number {
-  const limit = Math.min(2 * maxNumSeqs, 512);
-  const grid = gridDown(limit);
-  return batchedTokens <= limit ? Math.max(grid, batchedTokens) : grid;
+  const limit = Math.min(2 * maxNumSeqs, 512, batchedTokens);
+  return batchedTokens <= limit ? batchedTokens : gridDown(limit);
 }
 
 /**

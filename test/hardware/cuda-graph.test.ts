@@ -13,6 +13,9 @@ describe('CUDA-graph capture sizes', () => {
     // 2 x 150 = 300: the grid gives 288, and max_num_batched_tokens 300 is a size of its own.
     expect(cudaGraphMaxTokens(150, 8192)).toBe(288);
     expect(cudaGraphMaxTokens(150, 300)).toBe(300);
+    // max_num_batched_tokens below 2 x max_num_seqs caps the list and ends it.
+    expect(cudaGraphMaxTokens(256, 300)).toBe(300);
+    expect(cudaGraphMaxTokens(256, 200)).toBe(200);
     expect(cudaGraphMaxTokens(1, 8192)).toBe(2);
   });
 
