@@ -9,13 +9,21 @@ import { parseAibrixProfile, ProfileSet, RoutingConfigError } from '../routing/i
  * AIBrix's deployment name: it is the fleet GPU type of that name (exactly, as AIBrix matches
  * deployment names), or the one `deployments` maps it to. Other profiles are skipped with a
  * warning. `deployments` values must name fleet GPU types (`deploymentsField` locates them).
+ * Messages name a file by `where.label` (run-point names it relative to the experiment, so
+ * results do not carry the install path).
  */
 export function loadProfiles(
   path: string,
   model: string,
   fleetGpus: readonly string[],
   warn: (message: string) => void,
-  where: { file: string; field: string; deploymentsField?: (name: string) => string },
+  where: {
+    file: string;
+    field: string;
+    deploymentsField?: (name: string) => string;
+    /** How messages name a profile file (default: its path as read). */
+    label?: (file: string) => string;
+  },
   deployments: Readonly<Record<string, string>> = {},
 ): ProfileSet {
   for (const [name, gpu] of Object.entries(deployments)) {
@@ -42,7 +50,7 @@ export function loadProfiles(
   for (const file of files) {
     let profile;
     try {
-      profile = parseAibrixProfile(readFileSync(file, 'utf8'), file, warn);
+      profile = parseAibrixProfile(readFileSync(file, 'utf8'), where.label?.(file) ?? file, warn);
     } catch (err) {
       if (err instanceof RoutingConfigError) throw new InputError(err.format(), where.file, where.field);
       throw err;

@@ -15,7 +15,7 @@ import { TimelineCollector, type LatencyTimeline } from './latency-timeline.js';
 import { resolveFleet, type ResolvedFleetEntry } from './resolve-fleet.js';
 import { resolveRouter } from './resolve-router.js';
 import type { ExperimentConfig } from './schema.js';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 
 /** The result of one point, as written to results and printed with --json. */
 export interface PointResult {
@@ -76,13 +76,20 @@ export async function preparePoint(exp: LoadedExperiment, point: ExperimentPoint
       if (cfg.router[k] !== undefined) throw new InputError(`router.${k} needs router.profiles`, file, where(['router', k]));
     }
   }
-  const profiles = cfg.router.profiles
+  const profilesPath = cfg.router.profiles;
+  const profiles = profilesPath
     ? loadProfiles(
-        isAbsolute(cfg.router.profiles) ? cfg.router.profiles : resolve(baseDir, cfg.router.profiles),
+        isAbsolute(profilesPath) ? profilesPath : resolve(baseDir, profilesPath),
         cfg.router.profileModel ?? model.name,
         [...new Set(instances.map((i) => i.gpuType))],
         warn,
-        { file, field: where(['router', 'profiles']), deploymentsField: (name) => where(['router', 'deployments', name]) },
+        {
+          file,
+          field: where(['router', 'profiles']),
+          deploymentsField: (name) => where(['router', 'deployments', name]),
+          // As the experiment names it: results stay the same bytes wherever the files live.
+          label: (f) => (isAbsolute(profilesPath) ? f : relative(baseDir, f)),
+        },
         cfg.router.deployments,
       )
     : undefined;

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runExperimentFile } from '../../src/experiment/index.js';
@@ -72,5 +72,26 @@ describe('running an experiment', () => {
     expect(err).toBeInstanceOf(InputError);
     expect((err as InputError).format()).toMatch(/trace\.csv: line 4: num_prefill_tokens/);
     expect(hasSummary(out)).toBe(false);
+  });
+});
+
+describe('results do not depend on where the files live', () => {
+  it('a profile warning names the file as the experiment does, so two copies give the same bytes', async () => {
+    const shipped = readFileSync(new URL('../../profiles/aibrix/qwen2.5-7b/H800.json', import.meta.url), 'utf8');
+    const experiment = SMALL.replace('model: Llama-3.1-8B', 'model: Qwen2.5-7B')
+      .replace('gpu: H100-SXM', 'gpu: H800')
+      .replace('policy: least-request', 'policy: slo\n  profiles: prof');
+    const summaries = [tempDir(), tempDir()].map(async (dir) => {
+      mkdirSync(join(dir, 'prof'));
+      write(join(dir, 'prof'), 'H800.json', shipped);
+      const run = await runExperimentFile(write(dir, 'p.yaml', experiment), { resultsRoot: join(dir, 'out'), workers: 1 });
+      return { dir, text: readFileSync(join(run.dir, 'summary.json'), 'utf8') };
+    });
+    const [a, b] = await Promise.all(summaries);
+    const warnings: string[] = JSON.parse(a.text).runs[0].warnings;
+    // The shipped H800 profile has zero-throughput buckets: one warning names it.
+    expect(warnings.some((w) => w.startsWith(`${join('prof', 'H800.json')}: profile "H800"`))).toBe(true);
+    expect(a.text).not.toContain(a.dir);
+    expect(b.text).toBe(a.text);
   });
 });
