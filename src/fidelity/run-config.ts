@@ -8,34 +8,46 @@ import type { RealRun } from './real-run.js';
  */
 export const PROMPT_DRIFT_TOKENS = 30;
 
-/** Catalog names to try for a Hugging Face model id, most specific first. */
+/**
+ * Suffixes and prefixes of Hugging Face ids that name a release, not an architecture: chat and
+ * instruct tunes (with a date, e.g. -Instruct-2407), -hf conversions, -vX.Y releases, quantized
+ * checkpoints' -FP8 / -FP8-dynamic, the "Meta-" of Meta-Llama-3.1-8B.
+ */
+const RELEASE_SUFFIX = /-(instruct(-\d{4})?|chat|hf|it|v\d+(\.\d+)*|fp8(-dynamic)?)$/i;
+
+/**
+ * Catalog names to try for a Hugging Face model id, most specific first. An FP8 checkpoint
+ * (FP8 in its id) is only matched to an FP8 entry: its weights stream at one byte, and a
+ * 16-bit entry would time it twice as slow.
+ */
 export function modelCandidates(hfId: string): string[] {
   const base = hfId.split('/').pop()!;
-  const out = [base];
-  const strip = base
-    .replace(/-FP8(-dynamic)?$/i, '')
-    .replace(/-Instruct(-\d{4})?$/i, '')
-    .replace(/-hf$/i, '')
-    .replace(/-chat$/i, '');
   const fp8 = /FP8/i.test(base);
+  let strip = base.replace(/^Meta-(?=Llama)/i, '');
+  for (let prev = ''; prev !== strip; ) {
+    prev = strip;
+    strip = strip.replace(RELEASE_SUFFIX, '');
+  }
   // Llama-2-7b → Llama-2-7B; Llama-4-Scout-17B-16E → Llama-4-Scout
   const upper = strip.replace(/-(\d+(\.\d+)?)b\b/gi, (_, n) => `-${n}B`);
-  for (const name of [upper, upper.replace(/-\d+B-\d+E$/, ''), strip]) {
-    if (fp8) out.push(`${name}-FP8`);
-    out.push(name);
-  }
+  const names = [upper, upper.replace(/-\d+B-\d+E$/, ''), strip];
   // Mistral-Nemo-Instruct-2407 is the 12B Mistral-Nemo.
-  if (/^Mistral-Nemo/i.test(strip)) out.push('Mistral-Nemo-12B');
+  if (/^Mistral-Nemo/i.test(strip)) names.push('Mistral-Nemo-12B');
   // Llama 3.1 70B has the shapes of Llama 3 70B.
   const m = /^Llama-3\.1-(\d+B)$/.exec(upper);
-  if (m) out.push(`Llama-3-${m[1]}`);
+  if (m) names.push(`Llama-3-${m[1]}`);
+  const out = fp8 ? [base, ...names.map((n) => `${n}-FP8`)] : [base, ...names];
   return [...new Set(out)];
 }
 
 /** The catalog name of a run's model, or undefined when the catalog has none of its spellings. */
 export function catalogModel(hfId: string, catalog: ModelCatalog): string | undefined {
+  const fp8 = /FP8/i.test(hfId);
   for (const name of modelCandidates(hfId)) {
-    if (catalog.has(name)) return catalog.get(name).name;
+    if (!catalog.has(name)) continue;
+    const spec = catalog.get(name);
+    if (fp8 && spec.dtypeBytes !== 1) continue;
+    return spec.name;
   }
   return undefined;
 }

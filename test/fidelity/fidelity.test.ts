@@ -41,6 +41,17 @@ describe('sim fidelity', () => {
     expect(catalogModel('meta-llama/Llama-2-7b-hf', catalog)).toBe('Llama-2-7B');
     expect(catalogModel('Qwen/Qwen2.5-7B-Instruct', catalog)).toBe('Qwen2.5-7B');
     expect(catalogModel('nobody/Unknown-1B', catalog)).toBeUndefined();
+    // Release names: Meta- prefixes, -vX.Y, -Instruct-hf, dated tunes.
+    expect(catalogModel('meta-llama/Meta-Llama-3.1-8B-Instruct', catalog)).toBe('Llama-3.1-8B');
+    expect(catalogModel('mistralai/Mixtral-8x7B-Instruct-v0.1', catalog)).toBe('Mixtral-8x7B');
+    expect(catalogModel('mistralai/Mistral-7B-Instruct-v0.3', catalog)).toBe('Mistral-7B');
+    expect(catalogModel('codellama/CodeLlama-34b-Instruct-hf', catalog)).toBe('CodeLlama-34B');
+    expect(catalogModel('Qwen/Qwen3-30B-A3B-Instruct-2507', catalog)).toBe('Qwen3-30B-A3B');
+    // An FP8 checkpoint maps to an FP8 entry only, never to the 16-bit one.
+    expect(catalogModel('RedHatAI/Llama-4-Scout-17B-16E-Instruct-FP8-dynamic', catalog)).toBe('Llama-4-Scout-17B-16E-FP8');
+    expect(catalogModel('meta-llama/Llama-4-Scout-17B-16E-Instruct', catalog)).toBe('Llama-4-Scout-17B-16E');
+    expect(catalogModel('neuralmagic/Meta-Llama-3.1-70B-Instruct-FP8', catalog)).toBe('Llama-3.1-70B-FP8');
+    expect(catalogModel('RedHatAI/Mistral-7B-Instruct-v0.3-FP8', catalog)).toBeUndefined();
   });
 
   it('scores every run and stage against its measurements, with medians over runs', async () => {
