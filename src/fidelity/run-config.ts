@@ -9,11 +9,11 @@ import type { RealRun } from './real-run.js';
 export const PROMPT_DRIFT_TOKENS = 30;
 
 /**
- * Suffixes and prefixes of Hugging Face ids that name a release, not an architecture: chat and
- * instruct tunes (with a date, e.g. -Instruct-2407), -hf conversions, -vX.Y releases, quantized
+ * Suffixes and prefixes of Hugging Face ids that name a release, not an architecture: chat,
+ * instruct and base tunes, dates (-2407, -0324), -hf conversions, -vX.Y releases, quantized
  * checkpoints' -FP8 / -FP8-dynamic, the "Meta-" of Meta-Llama-3.1-8B.
  */
-const RELEASE_SUFFIX = /-(instruct(-\d{4})?|chat|hf|it|v\d+(\.\d+)*|fp8(-dynamic)?)$/i;
+const RELEASE_SUFFIX = /-(instruct|chat|base|hf|it|\d{4}|v\d+(\.\d+)*|fp8(-dynamic)?)$/i;
 
 /**
  * Catalog names to try for a Hugging Face model id, most specific first. An FP8 checkpoint
@@ -23,19 +23,23 @@ const RELEASE_SUFFIX = /-(instruct(-\d{4})?|chat|hf|it|v\d+(\.\d+)*|fp8(-dynamic
 export function modelCandidates(hfId: string): string[] {
   const base = hfId.split('/').pop()!;
   const fp8 = /FP8/i.test(base);
-  let strip = base.replace(/^Meta-(?=Llama)/i, '');
-  for (let prev = ''; prev !== strip; ) {
-    prev = strip;
-    strip = strip.replace(RELEASE_SUFFIX, '');
+  // Every form from the full name down, one release suffix at a time: "-V3" of DeepSeek-V3 is
+  // a version the catalog keeps, "-v0.3" of Mistral-7B-Instruct-v0.3 one it drops.
+  const forms = [base.replace(/^Meta-(?=Llama)/i, '')];
+  for (let f = forms[0].replace(RELEASE_SUFFIX, ''); f !== forms[forms.length - 1]; f = f.replace(RELEASE_SUFFIX, '')) {
+    forms.push(f);
   }
-  // Llama-2-7b → Llama-2-7B; Llama-4-Scout-17B-16E → Llama-4-Scout
-  const upper = strip.replace(/-(\d+(\.\d+)?)b\b/gi, (_, n) => `-${n}B`);
-  const names = [upper, upper.replace(/-\d+B-\d+E$/, ''), strip];
-  // Mistral-Nemo-Instruct-2407 is the 12B Mistral-Nemo.
-  if (/^Mistral-Nemo/i.test(strip)) names.push('Mistral-Nemo-12B');
-  // Llama 3.1 70B has the shapes of Llama 3 70B.
-  const m = /^Llama-3\.1-(\d+B)$/.exec(upper);
-  if (m) names.push(`Llama-3-${m[1]}`);
+  const names: string[] = [];
+  for (const form of forms) {
+    // Llama-2-7b → Llama-2-7B; Llama-4-Scout-17B-16E → Llama-4-Scout
+    const upper = form.replace(/-(\d+(\.\d+)?)b\b/gi, (_, n) => `-${n}B`);
+    names.push(upper, upper.replace(/-\d+B-\d+E$/, ''), form);
+    // Mistral-Nemo-Instruct-2407 is the 12B Mistral-Nemo.
+    if (/^Mistral-Nemo/i.test(form)) names.push('Mistral-Nemo-12B');
+    // Llama 3.1 70B has the shapes of Llama 3 70B.
+    const m = /^Llama-3\.1-(\d+B)$/.exec(upper);
+    if (m) names.push(`Llama-3-${m[1]}`);
+  }
   const out = fp8 ? [base, ...names.map((n) => `${n}-FP8`)] : [base, ...names];
   return [...new Set(out)];
 }

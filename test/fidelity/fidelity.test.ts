@@ -47,6 +47,8 @@ describe('sim fidelity', () => {
     expect(catalogModel('mistralai/Mistral-7B-Instruct-v0.3', catalog)).toBe('Mistral-7B');
     expect(catalogModel('codellama/CodeLlama-34b-Instruct-hf', catalog)).toBe('CodeLlama-34B');
     expect(catalogModel('Qwen/Qwen3-30B-A3B-Instruct-2507', catalog)).toBe('Qwen3-30B-A3B');
+    expect(catalogModel('deepseek-ai/deepseek-coder-6.7b-base', catalog)).toBe('DeepSeek-Coder-6.7B');
+    expect(catalogModel('deepseek-ai/DeepSeek-V3-0324', catalog)).toBe('DeepSeek-V3');
     // An FP8 checkpoint maps to an FP8 entry only, never to the 16-bit one.
     expect(catalogModel('RedHatAI/Llama-4-Scout-17B-16E-Instruct-FP8-dynamic', catalog)).toBe('Llama-4-Scout-17B-16E-FP8');
     expect(catalogModel('meta-llama/Llama-4-Scout-17B-16E-Instruct', catalog)).toBe('Llama-4-Scout-17B-16E');
