@@ -78,13 +78,8 @@ export function resolveFleet(
               // SGLang's sampler never sorts; vLLM's does unless its FlashInfer sampler is on.
               sortingSampler: engine.kind !== 'sglang' && engine.flashinferSampler !== true,
               // vLLM pads graph-replayed steps to its capture sizes; SGLang's are not modelled.
-              cudaGraph:
-                engine.kind === 'sglang'
-                  ? undefined
-                  : {
-                      maxTokens: cudaGraphMaxTokens(engine.maxNumSeqs, engine.maxNumBatchedTokens),
-                      batchedTokens: engine.maxNumBatchedTokens,
-                    },
+              cudaGraphMaxTokens:
+                engine.kind === 'sglang' ? undefined : cudaGraphMaxTokens(engine.maxNumSeqs, engine.maxNumBatchedTokens),
             })
           : createTimingModel({ kind: 'table', gpu, model, tp: entry.tp, table: tablePath(t.table, ctx.baseDir) });
     } catch (err) {

@@ -36,11 +36,11 @@ export function cudaGraphMaxTokens(maxNumSeqs: number, batchedTokens: number): n
 
 /**
  * The captured size a step of `tokens` tokens is padded to, or `tokens` itself when it runs
- * eagerly (more than `maxTokens`, from cudaGraphMaxTokens). `batchedTokens`:
- * max_num_batched_tokens, a capture size of its own when it is at most `maxTokens`.
+ * eagerly (more than `maxTokens`, from cudaGraphMaxTokens). The largest size is the only one
+ * that can be off the grid (max_num_batched_tokens as the cap), so capping the grid at it is
+ * the whole list.
  */
-export function cudaGraphPaddedTokens(tokens: number, maxTokens: number, batchedTokens: number): number {
+export function cudaGraphPaddedTokens(tokens: number, maxTokens: number): number {
   if (tokens > maxTokens || tokens <= 0) return tokens;
-  const padded = gridUp(tokens);
-  return tokens <= batchedTokens && batchedTokens < padded ? batchedTokens : Math.min(padded, maxTokens);
+  return Math.min(gridUp(tokens), maxTokens);
 }

@@ -31,11 +31,11 @@ export interface RooflineOptions {
    */
   sortingSampler?: boolean;
   /**
-   * vLLM's CUDA graphs as the engine sizes them (cuda-graph.ts): steps of up to `maxTokens`
-   * tokens replay a graph and are padded to its captured size. Absent: graphs up to
+   * vLLM's largest CUDA-graph size as the engine sets it (cuda-graph.ts): steps of up to this
+   * many tokens replay a graph and are padded to its captured size. Absent: graphs up to
    * CUDA_GRAPH_MAX_TOKENS, no padding (the calibration against kernel tables, SGLang).
    */
-  cudaGraph?: { maxTokens: number; batchedTokens: number };
+  cudaGraphMaxTokens?: number;
 }
 
 export function createRooflineTiming(gpu: GpuSpec, model: ModelSpec, tp: number, opts: RooflineOptions = {}): TimingModel {
@@ -89,8 +89,8 @@ export function createRooflineTiming(gpu: GpuSpec, model: ModelSpec, tp: number,
   // Per-layer launch floors: steps of up to graphMaxTokens tokens replay a CUDA graph
   // (full for pure decode, piecewise around attention otherwise); larger steps run eagerly.
   // vllm-project/vllm@0045689:docs/design/cuda_graphs.md (FULL_AND_PIECEWISE is the default).
-  const graph = opts.cudaGraph;
-  const graphMaxTokens = graph ? graph.maxTokens : CUDA_GRAPH_MAX_TOKENS;
+  const padsToGraph = opts.cudaGraphMaxTokens !== undefined;
+  const graphMaxTokens = opts.cudaGraphMaxTokens ?? CUDA_GRAPH_MAX_TOKENS;
   const graphOverhead = layers * eff.graphLayerOverheadS;
   const eagerOverhead = layers * eff.layerOverheadS;
 
@@ -100,7 +100,7 @@ export function createRooflineTiming(gpu: GpuSpec, model: ModelSpec, tp: number,
       const real = b.prefillTokens + b.decodeSeqs;
       if (real <= 0) return 0;
       // Padded rows of a replayed graph run the matmuls, the router and the all-reduces.
-      const tokens = graph ? cudaGraphPaddedTokens(real, graph.maxTokens, graph.batchedTokens) : real;
+      const tokens = padsToGraph ? cudaGraphPaddedTokens(real, graphMaxTokens) : real;
       const linear =
         denseLayers * layerWork(dense, tokens) +
         (moeLayers > 0 ? moeLayers * layerWork(moe, tokens) : 0) +

@@ -16,8 +16,8 @@ export interface TimingModelOptions {
   expertParallel?: boolean;
   /** Roofline: whether the engine's sampler sorts logits for top-p/top-k (roofline.ts). Absent: true (vLLM). */
   sortingSampler?: boolean;
-  /** Roofline: vLLM's CUDA-graph sizes, from max_num_seqs and max_num_batched_tokens (cuda-graph.ts). */
-  cudaGraph?: { maxTokens: number; batchedTokens: number };
+  /** Roofline: vLLM's largest CUDA-graph size, from max_num_seqs and max_num_batched_tokens (cuda-graph.ts). */
+  cudaGraphMaxTokens?: number;
   /** For kind 'table': a CSV path, or a file name inside the package's profiles/timing/. */
   table?: string;
 }
@@ -26,7 +26,7 @@ export function createTimingModel(opts: TimingModelOptions): TimingModel {
   if (opts.kind === 'roofline') return createRooflineTiming(opts.gpu, opts.model, opts.tp, {
       expertParallel: opts.expertParallel,
       sortingSampler: opts.sortingSampler,
-      cudaGraph: opts.cudaGraph,
+      cudaGraphMaxTokens: opts.cudaGraphMaxTokens,
     });
   if (opts.kind !== 'table') throw new InputError(`unknown timing model kind ${JSON.stringify(opts.kind)} (known: roofline, table)`);
   if (!opts.table) throw new InputError('timing model "table" needs a table file');

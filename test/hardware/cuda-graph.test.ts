@@ -22,21 +22,21 @@ describe('CUDA-graph capture sizes', () => {
   it('a step replays the smallest captured size that holds it; larger steps run as they are', () => {
     const max = cudaGraphMaxTokens(128, 2048);
     const cases: [number, number][] = [[1, 1], [2, 2], [3, 4], [4, 4], [5, 8], [11, 16], [27, 32], [34, 40], [67, 72], [248, 248], [249, 256], [256, 256], [257, 257], [461, 461]];
-    for (const [tokens, padded] of cases) expect(cudaGraphPaddedTokens(tokens, max, 2048)).toBe(padded);
+    for (const [tokens, padded] of cases) expect(cudaGraphPaddedTokens(tokens, max)).toBe(padded);
     // Above 256 the grid steps by 16; max_num_batched_tokens 300 is captured too.
-    expect(cudaGraphPaddedTokens(270, 512, 8192)).toBe(272);
-    expect(cudaGraphPaddedTokens(289, 300, 300)).toBe(300);
+    expect(cudaGraphPaddedTokens(270, cudaGraphMaxTokens(256, 8192))).toBe(272);
+    expect(cudaGraphPaddedTokens(289, cudaGraphMaxTokens(150, 300))).toBe(300);
   });
 
   it('padding never shrinks a step, never passes the largest captured size, and is monotone', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 600 }), fc.integer({ min: 1, max: 700 }), fc.integer({ min: 1, max: 4096 }), (tokens, seqs, batched) => {
         const max = cudaGraphMaxTokens(seqs, batched);
-        const p = cudaGraphPaddedTokens(tokens, max, batched);
+        const p = cudaGraphPaddedTokens(tokens, max);
         expect(p).toBeGreaterThanOrEqual(tokens);
         if (tokens <= max) expect(p).toBeLessThanOrEqual(max);
         else expect(p).toBe(tokens);
-        expect(cudaGraphPaddedTokens(tokens + 1, max, batched)).toBeGreaterThanOrEqual(p);
+        expect(cudaGraphPaddedTokens(tokens + 1, max)).toBeGreaterThanOrEqual(p);
       }),
     );
   });

@@ -143,7 +143,7 @@ describe('roofline timing', () => {
   it('MoE under vLLM CUDA graphs: a decode batch is padded to its captured size and reads the experts the padding routes to', () => {
     const moeModel: ModelSpec = { ...model, moe: { experts: 4, activeExperts: 2, expertIntermediateSize: 1024 } };
     const plain = createRooflineTiming(gpu, moeModel, 1);
-    const graphed = createRooflineTiming(gpu, moeModel, 1, { cudaGraph: { maxTokens: 256, batchedTokens: 2048 } });
+    const graphed = createRooflineTiming(gpu, moeModel, 1, { cudaGraphMaxTokens: 256 });
     const attention = 1024 * (1024 + 2 * 256) + 1024 * 1024;
     const router = 1024 * 4;
     const expert = 3 * 1024 * 1024;
@@ -159,7 +159,7 @@ describe('roofline timing', () => {
     // A captured size is padded to itself.
     expect(graphed.stepTime(decodeStep(4, 400))).toBeCloseTo(plain.stepTime(decodeStep(4, 400)), 12);
     // Above the largest captured size a step runs eagerly: 10 us per layer instead of 5.
-    const small = createRooflineTiming(gpu, moeModel, 1, { cudaGraph: { maxTokens: 8, batchedTokens: 2048 } });
+    const small = createRooflineTiming(gpu, moeModel, 1, { cudaGraphMaxTokens: 8 });
     expect(small.stepTime(decodeStep(9, 900)) - plain.stepTime(decodeStep(9, 900))).toBeCloseTo(2 * 5e-6, 12);
   });
 
