@@ -38,22 +38,28 @@ export function registerFidelity(program: Command): void {
         const n = Number(flags.seeds);
         if (!Number.isInteger(n) || n < 1 || n > 100) throw new InputError(`--seeds must be an integer from 1 to 100, got "${flags.seeds}"`);
         const only = flags.only?.flatMap((s) => s.split(',')).filter(Boolean);
-        const { catalogModel, experimentYaml, fitConstants, fitFrontendMs, formatFidelity, formatFidelityMarkdown, readRealRuns, runFidelity } = await import('../fidelity/index.js');
-        const { loadModelCatalog } = await import('../hardware/index.js');
+        const { experimentFor, experimentYaml, inferredModelName, inferredModelsYaml, fitConstants, fitFrontendMs, formatFidelity, formatFidelityMarkdown, readRealRuns, runFidelity } = await import('../fidelity/index.js');
         const runs = readRealRuns(path);
         if (flags.write) {
           mkdirSync(flags.experiments, { recursive: true });
-          const catalog = loadModelCatalog();
           for (const run of runs) {
             if (only && !only.includes(run.id)) continue;
-            const model = catalogModel(run.model, catalog);
-            if (model === undefined) {
-              process.stdout.write(`skipped ${run.id}: model ${run.model} is not in the catalog\n`);
+            // Written afresh: an existing file of the run is what --write replaces.
+            const exp = experimentFor(run, {});
+            if ('skipped' in exp) {
+              process.stdout.write(`skipped ${run.id}: ${exp.skipped}\n`);
               continue;
             }
             const file = join(flags.experiments, `trainval-${run.id}.yaml`);
-            writeFileSync(file, experimentYaml(run, model));
-            process.stdout.write(`wrote ${file}\n`);
+            if (exp.inferred) {
+              const modelsName = `trainval-${run.id}.models.yaml`;
+              writeFileSync(join(flags.experiments, modelsName), inferredModelsYaml(run, exp.inferred));
+              writeFileSync(file, experimentYaml(run, inferredModelName(run), modelsName));
+              process.stdout.write(`wrote ${file} (${exp.inferred.note})\n`);
+            } else {
+              writeFileSync(file, exp.text);
+              process.stdout.write(`wrote ${file}\n`);
+            }
           }
           return 0;
         }

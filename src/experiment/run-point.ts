@@ -40,6 +40,8 @@ export interface PointResult {
 export interface RunHooks {
   /** The GPU catalog to resolve the fleet in (default: the shipped one); fits try constants through it. */
   gpus?: GpuCatalog;
+  /** The model catalog to look the model up in (default: the experiment's); e.g. with an entry made from a run table. */
+  models?: ModelCatalog;
   /** The outcome record of every request as it ends (requests.csv, progress); reused, copy to keep. */
   onOutcome?(outcome: RequestOutcome): void;
 }
@@ -65,7 +67,7 @@ export async function preparePoint(exp: LoadedExperiment, point: ExperimentPoint
   const cfg = point.config;
   const { file, baseDir, where } = exp;
   const catalogs = experimentCatalogs(cfg, { file, baseDir, where });
-  const model = lookupModel(cfg, exp, catalogs.models);
+  const model = lookupModel(cfg, exp, hooks.models ?? catalogs.models);
   const { instances, entries } = resolveFleet(cfg.fleet, model, hooks.gpus ?? catalogs.gpus, { file, baseDir, where });
   const warnings: string[] = [];
   const warn = (m: string) => {

@@ -19,12 +19,14 @@ export function formatFidelity(report: FidelityReport): string {
   const header = ['run', 'scope', 'model', ...METRICS.map((m) => LABELS[m])];
   const rows: string[][] = [];
   const skipped: string[] = [];
+  const notes = new Map<string, string[]>(); // note → the runs it applies to
   for (const r of report.runs) {
     const model = r.model.split('/').pop()! + (r.cpuOffload ? ' *' : '');
     if (r.skipped) {
       skipped.push(`skipped ${r.id}: ${r.skipped}`);
       continue;
     }
+    if (r.note) notes.set(r.note, [...(notes.get(r.note) ?? []), r.id]);
     for (const s of r.scopes) rows.push([r.id, s.scope, model, ...METRICS.map((m) => pct(s.error[m], true))]);
   }
   const medianRows = (label: string, m: MedianRow) => [
@@ -37,6 +39,7 @@ export function formatFidelity(report: FidelityReport): string {
     `Signed error of the simulated client-side latency against the measured, ${report.seeds.length} seed(s) (${report.seeds.join(', ')}) averaged; * = cpu_offload run (lower confidence).`,
     formatTable(rows, columns),
     ...skipped,
+    ...[...notes].map(([note, ids]) => `note ${ids.join(', ')}: ${note}`),
   ].join('\n');
 }
 

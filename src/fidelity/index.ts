@@ -1,7 +1,9 @@
 export { readRealRuns, type RealRun, type MeasuredLatency } from './real-run.js';
 export { runExperiment, catalogModel, modelCandidates, PROMPT_DRIFT_TOKENS, RUN_CLASS } from './run-config.js';
-export { runFidelity, experimentFor, experimentYaml, METRICS, type FidelityReport, type FidelityOptions, type RunResult, type Metric } from './fidelity.js';
+export { runFidelity, experimentFor, experimentYaml, inferredModelsYaml, METRICS, type FidelityReport, type FidelityOptions, type RunResult, type Metric } from './fidelity.js';
 export { formatFidelity, formatFidelityMarkdown } from './fidelity-table.js';
 export { parseQuotedCsv } from './quoted-csv.js';
 export { fitFrontendMs } from './fit-frontend.js';
 export { fitConstants, withStepOverhead, objective, DEFAULT_GRID, type FittedConstants } from './fit.js';
+export { inferModel, inferredModelName, type InferredModel } from './run-architecture.js';
+export type { RunArchitecture } from './real-run.js';

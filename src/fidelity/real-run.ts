@@ -37,9 +37,32 @@ export interface RealRun {
     gpuMemoryUtilization: number;
   };
   cpuOffload: boolean;
+  /** The model's architecture as the run table gives it, when it has the columns. */
+  architecture?: RunArchitecture;
   /** Whole run, then one entry per stage (same order as stages). */
   measured: MeasuredLatency;
   measuredStages: MeasuredLatency[];
+}
+
+/**
+ * The architecture columns of a run table (layers, hidden, n_heads, n_kv_heads, ffn, vocab;
+ * n_experts and experts_per_tok for MoE models; params_b and precision): enough to time a model
+ * the catalog lacks (run-architecture.ts).
+ */
+export interface RunArchitecture {
+  layers: number;
+  hidden: number;
+  heads: number;
+  kvHeads: number;
+  /** FFN width: of the dense MLP, or of one routed expert in an MoE model. */
+  ffn: number;
+  vocab: number;
+  experts?: number;
+  expertsPerToken?: number;
+  /** Published parameter count, billions (vision towers included where the model has one). */
+  paramsB?: number;
+  /** FP8 weights (precision column FP8). */
+  fp8: boolean;
 }
 
 const num = z.coerce.number().refine(Number.isFinite, 'expected a number');
@@ -82,7 +105,50 @@ const rowSchema = z.object({
   gpu_memory_utilization: num.pipe(z.number().gt(0).max(1)),
   cpu_offload: z.string().optional(),
   output_len_mean_meas: optionalNum,
+  layers: optionalNum,
+  hidden: optionalNum,
+  n_heads: optionalNum,
+  n_kv_heads: optionalNum,
+  ffn: optionalNum,
+  vocab: optionalNum,
+  n_experts: optionalNum,
+  experts_per_tok: optionalNum,
+  params_b: optionalNum,
+  precision: z.string().optional(),
 });
+
+type Row = z.output<typeof rowSchema>;
+
+const ARCHITECTURE_COLUMNS = ['layers', 'hidden', 'n_heads', 'n_kv_heads', 'ffn', 'vocab'] as const;
+
+/** The row's architecture, when it gives every required column; a bad value names its column. */
+function architectureOf(r: Row, file: string, line: number): RunArchitecture | undefined {
+  if (ARCHITECTURE_COLUMNS.some((c) => r[c] === undefined)) return undefined;
+  const positiveInt = (column: keyof Row, v: number | undefined): number | undefined => {
+    if (v === undefined) return undefined;
+    if (!Number.isInteger(v) || v <= 0) throw new InputError(`${String(column)}: expected a positive integer, got ${v}`, file, `line ${line}`);
+    return v;
+  };
+  const heads = positiveInt('n_heads', r.n_heads)!;
+  const kvHeads = positiveInt('n_kv_heads', r.n_kv_heads)!;
+  if (heads % kvHeads !== 0) throw new InputError(`n_kv_heads: ${kvHeads} does not divide n_heads ${heads}`, file, `line ${line}`);
+  const experts = positiveInt('n_experts', r.n_experts);
+  const expertsPerToken = positiveInt('experts_per_tok', r.experts_per_tok);
+  if ((experts === undefined) !== (expertsPerToken === undefined) || (experts !== undefined && expertsPerToken! > experts)) {
+    throw new InputError('n_experts and experts_per_tok: give both, with experts_per_tok <= n_experts', file, `line ${line}`);
+  }
+  return {
+    layers: positiveInt('layers', r.layers)!,
+    hidden: positiveInt('hidden', r.hidden)!,
+    heads,
+    kvHeads,
+    ffn: positiveInt('ffn', r.ffn)!,
+    vocab: positiveInt('vocab', r.vocab)!,
+    ...(experts !== undefined && experts > 1 && { experts, expertsPerToken }),
+    ...(r.params_b !== undefined && r.params_b > 0 && { paramsB: r.params_b }),
+    fp8: /^fp8/i.test(r.precision?.trim() ?? ''),
+  };
+}
 
 const METRIC_COLUMNS: Record<keyof MeasuredLatency, string> = {
   ttftMean: 'ttft_mean_ms',
@@ -151,6 +217,7 @@ function readRunsFile(file: string): RealRun[] {
       return m;
     };
     const measuredOut = r.output_len_mean_meas;
+    const architecture = architectureOf(r, file, line);
     return {
       id: r.exp_id,
       origin: `${file} line ${line}`,
@@ -170,6 +237,7 @@ function readRunsFile(file: string): RealRun[] {
         gpuMemoryUtilization: r.gpu_memory_utilization,
       },
       cpuOffload: /^true$/i.test(r.cpu_offload?.trim() ?? ''),
+      ...(architecture && { architecture }),
       measured: metric(''),
       measuredStages: r.stage_rates_rps.map((_, k) => metric(`s${k}_`)),
     };

@@ -59,6 +59,11 @@ export function catalogModel(hfId: string, catalog: ModelCatalog): string | unde
 /** GPU names of the real-run tables, as the catalog spells them. */
 const GPU_NAMES: Record<string, string> = { H100: 'H100-SXM', A100: 'A100-80GB', L40S: 'L40S' };
 
+/** The catalog's spelling of a run's GPU (the catalog resolves aliases such as A100-SXM4-80GB). */
+export function runGpu(run: Pick<RealRun, 'gpu'>): string {
+  return GPU_NAMES[run.gpu] ?? run.gpu;
+}
+
 /** Class name of a real run's requests in the experiments. */
 export const RUN_CLASS = 'client';
 
@@ -76,7 +81,7 @@ export function runExperiment(run: RealRun, model: string): Record<string, unkno
     model,
     fleet: [
       {
-        gpu: GPU_NAMES[run.gpu] ?? run.gpu,
+        gpu: runGpu(run),
         tp: run.tp,
         engine: {
           maxNumSeqs: run.engine.maxNumSeqs,

@@ -9,7 +9,7 @@ export type {
   TimingModel,
 } from './types.js';
 export { loadGpuCatalog, type GpuCatalog } from './gpu-catalog.js';
-export { loadModelCatalog, type ModelCatalog } from './model-catalog.js';
+export { loadModelCatalog, modelCatalogWith, type ModelCatalog } from './model-catalog.js';
 export type { NamedCatalog } from './named-catalog.js';
 export { loadCatalogs, type CatalogFiles, type Catalogs } from './catalogs.js';
 export { deriveModel } from './model-derived.js';

@@ -1,7 +1,8 @@
 /** The model catalog: architecture facts from profiles/models.yaml plus an optional user file. */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { buildCatalog, type NamedCatalog } from './named-catalog.js';
+import { InputError } from '../input-error.js';
+import { buildCatalog, extendCatalog, type NamedCatalog } from './named-catalog.js';
 import { profilesDir } from './profiles-dir.js';
 import type { ModelSpec } from './types.js';
 
@@ -67,4 +68,20 @@ export type ModelCatalog = NamedCatalog<ModelSpec>;
 export function loadModelCatalog(extraFile?: string): ModelCatalog {
   const files = [join(profilesDir(), 'models.yaml'), ...(extraFile ? [extraFile] : [])];
   return buildCatalog('model', 'models', files, modelEntrySchema);
+}
+
+/**
+ * `base` with entries made in code (e.g. from a run table's architecture columns), checked
+ * like file entries; `origin` names where they came from in an error.
+ */
+export function modelCatalogWith(base: ModelCatalog, entries: Record<string, Record<string, unknown>>, origin: string): ModelCatalog {
+  const specs = Object.entries(entries).map(([name, fields]) => {
+    const parsed = modelEntrySchema.safeParse(fields);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new InputError(`model ${name}: ${issue.path.join('.')}: ${issue.message}`, origin);
+    }
+    return { ...parsed.data, name } as ModelSpec;
+  });
+  return extendCatalog('model', base, specs);
 }

@@ -106,6 +106,13 @@ function isPlainObject(v: unknown): v is Fields {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** `base` with `extra` entries added; an extra entry replaces a base entry of the same name. */
+export function extendCatalog<T extends { name: string; aliases?: string[] }>(kind: string, base: NamedCatalog<T>, extra: readonly T[]): NamedCatalog<T> {
+  const replaced = new Set(extra.map((e) => e.name.toLowerCase()));
+  const kept = base.names().filter((n) => !replaced.has(n.toLowerCase())).map((n) => base.get(n));
+  return indexCatalog(kind, [...kept, ...extra]);
+}
+
 function indexCatalog<T extends { name: string; aliases?: string[] }>(kind: string, list: T[]): NamedCatalog<T> {
   const byKey = new Map<string, T>();
   for (const entry of list) {

@@ -91,7 +91,7 @@ describe('sim fidelity', () => {
     const dir = join(tempDir(), 'exps');
     const w = await sim('fidelity', csv, '--write', '--experiments', dir);
     expect(w.code).toBe(0);
-    expect(lines(w.stdout)).toEqual([`wrote ${join(dir, 'trainval-a.yaml')}`, `wrote ${join(dir, 'trainval-b.yaml')}`, 'skipped c: model nobody/Unknown-1B is not in the catalog']);
+    expect(lines(w.stdout)).toEqual([`wrote ${join(dir, 'trainval-a.yaml')}`, `wrote ${join(dir, 'trainval-b.yaml')}`, 'skipped c: model nobody/Unknown-1B is not in the catalog and the run table has no architecture columns for it']);
     const yaml = readFileSync(join(dir, 'trainval-a.yaml'), 'utf8');
     expect(yaml).toMatch(/arrival: conditioned-poisson/);
     expect(yaml).not.toMatch(/ttft|e2e/i);

@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { inferModel, readRealRuns, runFidelity, type RealRun, type RunArchitecture } from '../../src/fidelity/index.js';
+import { lines, sim } from '../cli/harness.js';
+import { cleanup, tempDir, write } from '../experiment/fixtures.js';
+
+afterAll(cleanup);
+
+function run(architecture: RunArchitecture): RealRun {
+  return {
+    id: 'x',
+    origin: 'runs.csv line 2',
+    model: 'someone/Some-Model',
+    gpu: 'H100',
+    tp: 1,
+    stages: [{ rate: 1, duration: 1 }],
+    systemPromptTokens: 10,
+    questionTokens: 10,
+    outputTokens: 10,
+    engine: { maxNumSeqs: 8, maxNumBatchedTokens: 512, maxModelLen: 4096, blockSize: 16, gpuMemoryUtilization: 0.9 },
+    cpuOffload: false,
+    architecture,
+    measured: {},
+    measuredStages: [{}],
+  };
+}
+
+// Mistral-Nemo-12B's columns: 5120 / 32 = 160, but its heads are 128 wide.
+const NEMO: RunArchitecture = { layers: 40, hidden: 5120, heads: 32, kvHeads: 8, ffn: 14336, vocab: 131072, paramsB: 12.2, fp8: false };
+
+describe('models from a run table\'s architecture columns', () => {
+  it('picks the head size and embeddings whose parameter count matches the published one', () => {
+    const m = inferModel(run(NEMO))!;
+    expect(m.fields).toMatchObject({ headDim: 128, tiedEmbeddings: false, dtypeBytes: 2, layers: 40, kvHeads: 8, maxModelLen: 4096 });
+    // Per layer: attention 5120 x (4096 + 2 x 1024) + 4096 x 5120 = 52,428,800; MLP 3 x 5120 x
+    // 14336 = 220,200,960; x 40 layers, + norms 40 x 2 x 5120 + 5120, + 2 x 131072 x 5120 embeddings.
+    expect(m.params).toBe(40 * (52_428_800 + 220_200_960) + 414_720 + 1_342_177_280);
+    // 160-wide heads (untied: 12.77B, 4.7% over) and 160 tied (12.10B, 0.8% under) lose to 128 untied (0.4%).
+    expect(m.note).toMatch(/head size 128, untied embeddings: 12\.2B parameters against 12\.2B published/);
+  });
+
+  it('without a published count, keeps hidden / heads and untied embeddings', () => {
+    const m = inferModel(run({ ...NEMO, paramsB: undefined }))!;
+    expect(m.fields).toMatchObject({ headDim: 160, tiedEmbeddings: false });
+  });
+
+  it('finds the shared expert of an MoE model from its parameter count', () => {
+    // Hand count with one shared expert: per layer attention 64 x (64 + 64) + 64 x 64 = 12,288,
+    // 4 routed experts and 1 shared of 3 x 64 x 32 = 6,144 each: 43,008; x 2 layers, + norms 320,
+    // + embeddings 2 x 100 x 64 = 12,800, + routers 2 x 64 x 4 = 512: 99,648. Without it: 87,360.
+    const moe: RunArchitecture = { layers: 2, hidden: 64, heads: 4, kvHeads: 2, ffn: 32, vocab: 100, experts: 4, expertsPerToken: 2, paramsB: 99_648e-9, fp8: true };
+    const m = inferModel(run(moe))!;
+    expect(m.params).toBe(99_648);
+    expect(m.fields).toMatchObject({ headDim: 16, dtypeBytes: 1, kvDtypeBytes: 2, moe: { experts: 4, activeExperts: 2, expertIntermediateSize: 32, sharedExperts: 1 } });
+  });
+
+  it('sim fidelity times a model the catalog lacks from its columns, and skips runs it cannot time', async () => {
+    const dir = tempDir();
+    const csv = write(
+      dir,
+      'runs.csv',
+      [
+        'exp_id,model,gpu,tp,stage_rates_rps,stage_durations_s,output_tokens_fixed,system_prompt_tokens,question_tokens,max_num_seqs,max_num_batched_tokens,max_model_len,kv_block_size,gpu_memory_utilization,ttft_mean_ms,e2e_mean_ms,params_b,precision,layers,hidden,n_heads,n_kv_heads,ffn,n_experts,experts_per_tok,vocab',
+        'd,nobody/Nemo-Like-12B,H100,1,2,4,20,32,40,64,2048,4096,16,0.9,30,200,12.2,FP16,40,5120,32,8,14336,,,131072',
+        'e,nobody/Unknown-1B,H100,1,2,4,20,32,40,64,2048,4096,16,0.9,30,200,,,,,,,,,,',
+        'f,meta-llama/Llama-2-7b-hf,B300,1,2,4,20,32,40,64,2048,4096,16,0.9,30,200,,,,,,,,,,',
+      ].join('\n'),
+    );
+    const report = await runFidelity(readRealRuns(csv), { seeds: [1] });
+    const [d, e, f] = report.runs;
+    expect(d.scopes[0].requests).toBe(8);
+    expect(d.note).toMatch(/nobody\/Nemo-Like-12B is not in the catalog: timed from the run's architecture columns \(head size 128/);
+    expect(e.skipped).toMatch(/not in the catalog and the run table has no architecture columns/);
+    expect(f.skipped).toMatch(/^GPU B300 is not in the catalog \(known: .*H100-SXM/);
+
+    // --write leaves the inferred model in a catalog file next to the experiment, which reads it back.
+    const exps = join(dir, 'exps');
+    const w = await sim('fidelity', csv, '--write', '--experiments', exps, '--only', 'd');
+    expect(w.code).toBe(0);
+    expect(lines(w.stdout)[0]).toMatch(new RegExp(`^wrote ${join(exps, 'trainval-d.yaml')} \\(model nobody/Nemo-Like-12B`));
+    expect(readFileSync(join(exps, 'trainval-d.yaml'), 'utf8')).toMatch(/catalogs:\n {2}models: trainval-d.models.yaml/);
+    expect(readFileSync(join(exps, 'trainval-d.models.yaml'), 'utf8')).toMatch(/Nemo-Like-12B:\n(.*\n)* {4}headDim: 128\n/);
+    const r = await sim('fidelity', csv, '--experiments', exps, '--seeds', '1', '--only', 'd');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^d +all +Nemo-Like-12B +[+-]\d/m);
+    // Read back from the file, the same figures as generated.
+    const again = await runFidelity(readRealRuns(csv), { seeds: [1], experimentsDir: exps, only: ['d'] });
+    expect(again.runs[0].scopes[0].simulated).toEqual(d.scopes[0].simulated);
+  });
+
+  it('a bad architecture column names the file, line and column', async () => {
+    const dir = tempDir();
+    const csv = write(
+      dir,
+      'bad.csv',
+      'exp_id,model,gpu,tp,stage_rates_rps,stage_durations_s,output_tokens_fixed,system_prompt_tokens,question_tokens,max_num_seqs,max_num_batched_tokens,max_model_len,kv_block_size,gpu_memory_utilization,layers,hidden,n_heads,n_kv_heads,ffn,vocab\n' +
+        'd,nobody/X,H100,1,2,4,20,32,40,64,2048,4096,16,0.9,40,5120,32,6,14336,131072\n',
+    );
+    const r = await sim('fidelity', csv);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`${csv}: line 2: n_kv_heads: 6 does not divide n_heads 32`));
+  });
+});
