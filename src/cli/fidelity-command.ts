@@ -54,7 +54,7 @@ export function registerFidelity(program: Command): void {
             if (exp.inferred) {
               const modelsName = `trainval-${run.id}.models.yaml`;
               writeFileSync(join(flags.experiments, modelsName), inferredModelsYaml(run, exp.inferred));
-              writeFileSync(file, experimentYaml(run, inferredModelName(run), modelsName));
+              writeFileSync(file, experimentYaml(run, inferredModelName(run), exp.gpu!, modelsName));
               process.stdout.write(`wrote ${file} (${exp.inferred.note})\n`);
             } else {
               writeFileSync(file, exp.text);

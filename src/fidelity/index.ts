@@ -1,5 +1,5 @@
 export { readRealRuns, type RealRun, type MeasuredLatency } from './real-run.js';
-export { runExperiment, catalogModel, modelCandidates, PROMPT_DRIFT_TOKENS, RUN_CLASS } from './run-config.js';
+export { runExperiment, runGpu, catalogModel, modelCandidates, PROMPT_DRIFT_TOKENS, RUN_CLASS } from './run-config.js';
 export { runFidelity, experimentFor, experimentYaml, inferredModelsYaml, METRICS, type FidelityReport, type FidelityOptions, type RunResult, type Metric } from './fidelity.js';
 export { formatFidelity, formatFidelityMarkdown } from './fidelity-table.js';
 export { parseQuotedCsv } from './quoted-csv.js';

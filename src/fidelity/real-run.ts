@@ -37,6 +37,8 @@ export interface RealRun {
     gpuMemoryUtilization: number;
   };
   cpuOffload: boolean;
+  /** KV blocks the engine reported (vLLM's "GPU KV cache size" / block size), when the table has them. */
+  measuredKvBlocks?: number;
   /** The model's architecture as the run table gives it, when it has the columns. */
   architecture?: RunArchitecture;
   /** Whole run, then one entry per stage (same order as stages). */
@@ -114,6 +116,7 @@ const rowSchema = z.object({
   n_experts: optionalNum,
   experts_per_tok: optionalNum,
   params_b: optionalNum,
+  gpu_kv_blocks: optionalNum,
   precision: z.string().optional(),
 });
 
@@ -237,6 +240,7 @@ function readRunsFile(file: string): RealRun[] {
         gpuMemoryUtilization: r.gpu_memory_utilization,
       },
       cpuOffload: /^true$/i.test(r.cpu_offload?.trim() ?? ''),
+      ...(r.gpu_kv_blocks !== undefined && r.gpu_kv_blocks > 0 && { measuredKvBlocks: r.gpu_kv_blocks }),
       ...(architecture && { architecture }),
       measured: metric(''),
       measuredStages: r.stage_rates_rps.map((_, k) => metric(`s${k}_`)),

@@ -1,4 +1,4 @@
-import type { ModelCatalog } from '../hardware/index.js';
+import { kvCapacityTokens, type GpuCatalog, type ModelCatalog, type ModelSpec } from '../hardware/index.js';
 import type { RealRun } from './real-run.js';
 
 /**
@@ -59,9 +59,22 @@ export function catalogModel(hfId: string, catalog: ModelCatalog): string | unde
 /** GPU names of the real-run tables, as the catalog spells them. */
 const GPU_NAMES: Record<string, string> = { H100: 'H100-SXM', A100: 'A100-80GB', L40S: 'L40S' };
 
-/** The catalog's spelling of a run's GPU (the catalog resolves aliases such as A100-SXM4-80GB). */
-export function runGpu(run: Pick<RealRun, 'gpu'>): string {
-  return GPU_NAMES[run.gpu] ?? run.gpu;
+/**
+ * The catalog GPU of a run. A table names the part, not its memory ("A100" is sold with 40 and
+ * 80 GB): where the catalog has several sizes of the part and the run reports its KV blocks, the
+ * size whose simulated KV capacity comes closest to them (capacity is within 3% of vLLM's on
+ * the training runs; the sizes differ by 2x or more). Otherwise the usual size.
+ */
+export function runGpu(run: RealRun, gpus: GpuCatalog, model: ModelSpec | undefined): string {
+  const named = GPU_NAMES[run.gpu] ?? run.gpu;
+  if (run.measuredKvBlocks === undefined || model === undefined) return named;
+  const prefix = `${run.gpu.toLowerCase()}-`;
+  const sizes = gpus.names().filter((n) => n === named || n.toLowerCase().startsWith(prefix));
+  if (sizes.length < 2) return named;
+  const measured = run.measuredKvBlocks * run.engine.blockSize;
+  const miss = (name: string) =>
+    Math.abs(kvCapacityTokens(gpus.get(name), model, run.tp, run.engine.gpuMemoryUtilization, run.engine.maxNumBatchedTokens) - measured);
+  return sizes.reduce((best, n) => (miss(n) < miss(best) ? n : best), named);
 }
 
 /** Class name of a real run's requests in the experiments. */
@@ -72,7 +85,7 @@ export const RUN_CLASS = 'client';
  * stage schedule with inference-perf's conditioned arrivals, and its cyclic prompt pool. Only
  * configuration: what the run measured stays in the run table.
  */
-export function runExperiment(run: RealRun, model: string): Record<string, unknown> {
+export function runExperiment(run: RealRun, model: string, gpu: string = GPU_NAMES[run.gpu] ?? run.gpu): Record<string, unknown> {
   const stages = run.stages.map((s) => `${s.rate} req/s for ${s.duration} s`).join(', then ');
   return {
     name: `trainval-${run.id}`,
@@ -81,7 +94,7 @@ export function runExperiment(run: RealRun, model: string): Record<string, unkno
     model,
     fleet: [
       {
-        gpu: runGpu(run),
+        gpu,
         tp: run.tp,
         engine: {
           maxNumSeqs: run.engine.maxNumSeqs,

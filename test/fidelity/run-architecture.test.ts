@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { inferModel, readRealRuns, runFidelity, type RealRun, type RunArchitecture } from '../../src/fidelity/index.js';
+import { inferModel, readRealRuns, runFidelity, runGpu, type RealRun, type RunArchitecture } from '../../src/fidelity/index.js';
+import { kvCapacityTokens, loadGpuCatalog, loadModelCatalog } from '../../src/hardware/index.js';
 import { lines, sim } from '../cli/harness.js';
 import { cleanup, tempDir, write } from '../experiment/fixtures.js';
 
@@ -87,6 +88,20 @@ describe('models from a run table\'s architecture columns', () => {
     // Read back from the file, the same figures as generated.
     const again = await runFidelity(readRealRuns(csv), { seeds: [1], experimentsDir: exps, only: ['d'] });
     expect(again.runs[0].scopes[0].simulated).toEqual(d.scopes[0].simulated);
+  });
+
+  it('picks the memory size of a GPU the table names by part from the KV blocks the engine reported', () => {
+    const gpus = loadGpuCatalog();
+    const llama = loadModelCatalog().get('Llama-2-7B');
+    const a100 = { ...run(NEMO), gpu: 'A100' };
+    const blocks = (gpu: string) => Math.round(kvCapacityTokens(gpus.get(gpu), llama, 1, 0.9, 512) / 16);
+    // Llama-2-7B at 0.9: about 2,200 blocks on 40 GB, 6,600 on 80 GB.
+    expect(blocks('A100-80GB')).toBeGreaterThan(2.5 * blocks('A100-40GB'));
+    expect(runGpu({ ...a100, measuredKvBlocks: blocks('A100-40GB') * 1.1 }, gpus, llama)).toBe('A100-40GB');
+    expect(runGpu({ ...a100, measuredKvBlocks: blocks('A100-80GB') * 0.9 }, gpus, llama)).toBe('A100-80GB');
+    // Without blocks, the usual size; a part the catalog has in one size stays as named.
+    expect(runGpu(a100, gpus, llama)).toBe('A100-80GB');
+    expect(runGpu({ ...a100, gpu: 'H100', measuredKvBlocks: 10 }, gpus, llama)).toBe('H100-SXM');
   });
 
   it('a bad architecture column names the file, line and column', async () => {
