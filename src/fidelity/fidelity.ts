@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mean, median, quantile } from 'd3-array';
 import { stringify } from 'yaml';
+import { InputError } from '../input-error.js';
 import { loadExperimentText, runPoint, type LoadedExperiment } from '../experiment/index.js';
 import { loadGpuCatalog, loadModelCatalog, modelCatalogWith, type GpuCatalog, type ModelCatalog } from '../hardware/index.js';
 import type { MeasuredLatency, RealRun } from './real-run.js';
@@ -132,7 +133,16 @@ export async function runFidelity(runs: readonly RealRun[], opts: FidelityOption
     if (exp.inferred) opts.onProgress?.(`run ${run.id}: ${exp.inferred.note}`);
     opts.onProgress?.(`run ${run.id}`);
     const perSeed: Summary[][] = [];
-    for (const seed of opts.seeds) perSeed.push(await simulateRun(run, exp, seed, opts));
+    try {
+      for (const seed of opts.seeds) perSeed.push(await simulateRun(run, exp, seed, opts));
+    } catch (err) {
+      // A run the simulator cannot stand up (a model that does not fit its GPUs) is one row of
+      // the table, not the end of it; a generated experiment has no file to name.
+      if (!(err instanceof InputError)) throw err;
+      const reason = exp.generated ? err.message : err.format();
+      results.push({ id: run.id, model: run.model, cpuOffload: run.cpuOffload, skipped: reason, scopes: [] });
+      continue;
+    }
     const scopes = ['all', ...run.stages.map((_, k) => `s${k}`)].map((scope, i) => {
       const measured = i === 0 ? run.measured : run.measuredStages[i - 1];
       const simulated: MeasuredLatency = {};

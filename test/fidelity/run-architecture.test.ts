@@ -66,14 +66,18 @@ describe('models from a run table\'s architecture columns', () => {
         'd,nobody/Nemo-Like-12B,H100,1,2,4,20,32,40,64,2048,4096,16,0.9,30,200,12.2,FP16,40,5120,32,8,14336,,,131072',
         'e,nobody/Unknown-1B,H100,1,2,4,20,32,40,64,2048,4096,16,0.9,30,200,,,,,,,,,,',
         'f,meta-llama/Llama-2-7b-hf,B300,1,2,4,20,32,40,64,2048,4096,16,0.9,30,200,,,,,,,,,,',
+        'g,meta-llama/Llama-3.1-70B-Instruct,A100,1,2,4,20,32,40,64,2048,4096,16,0.9,30,200,,,,,,,,,,',
       ].join('\n'),
     );
     const report = await runFidelity(readRealRuns(csv), { seeds: [1] });
-    const [d, e, f] = report.runs;
+    const [d, e, f, g] = report.runs;
     expect(d.scopes[0].requests).toBe(8);
     expect(d.note).toMatch(/nobody\/Nemo-Like-12B is not in the catalog: timed from the run's architecture columns \(head size 128/);
     expect(e.skipped).toMatch(/not in the catalog and the run table has no architecture columns/);
     expect(f.skipped).toMatch(/^GPU B300 is not in the catalog \(known: .*H100-SXM/);
+    // A run that cannot stand up is one skipped row, not the end of the table.
+    expect(g.skipped).toMatch(/^Llama-3.1-70B does not fit on 1x A100-80GB/);
+    expect(report.medians.all.runs).toBe(1);
 
     // --write leaves the inferred model in a catalog file next to the experiment, which reads it back.
     const exps = join(dir, 'exps');
