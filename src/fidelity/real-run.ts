@@ -23,6 +23,8 @@ export interface RealRun {
   model: string;
   gpu: string;
   tp: number;
+  /** Data-parallel engines behind the run's one endpoint (vLLM --data-parallel-size); 1 when absent. */
+  dp: number;
   stages: { rate: number; duration: number }[];
   systemPromptTokens: number;
   questionTokens: number;
@@ -117,10 +119,17 @@ const rowSchema = z.object({
   experts_per_tok: optionalNum,
   params_b: optionalNum,
   gpu_kv_blocks: optionalNum,
+  dp: optionalNum,
   precision: z.string().optional(),
 });
 
 type Row = z.output<typeof rowSchema>;
+
+function dataParallel(dp: number | undefined, file: string, line: number): number {
+  if (dp === undefined) return 1;
+  if (!Number.isInteger(dp) || dp < 1) throw new InputError(`dp: expected a positive integer, got ${dp}`, file, `line ${line}`);
+  return dp;
+}
 
 const ARCHITECTURE_COLUMNS = ['layers', 'hidden', 'n_heads', 'n_kv_heads', 'ffn', 'vocab'] as const;
 
@@ -227,6 +236,7 @@ function readRunsFile(file: string): RealRun[] {
       model: r.model,
       gpu: r.gpu,
       tp: r.tp,
+      dp: dataParallel(r.dp, file, line),
       stages: r.stage_rates_rps.map((rate, k) => ({ rate, duration: r.stage_durations_s[k] })),
       systemPromptTokens: r.system_prompt_tokens,
       questionTokens: r.question_tokens,

@@ -95,6 +95,7 @@ export function runExperiment(run: RealRun, model: string, gpu: string = GPU_NAM
     fleet: [
       {
         gpu,
+        ...(run.dp > 1 && { count: run.dp }),
         tp: run.tp,
         engine: {
           maxNumSeqs: run.engine.maxNumSeqs,
@@ -107,6 +108,10 @@ export function runExperiment(run: RealRun, model: string, gpu: string = GPU_NAM
         },
       },
     ],
+    // vLLM's API server sends each request to the DP engine with the least waiting x 4 + running
+    // (vllm-project/vllm v1/engine/core_client.py, DPLBAsyncMPClient): least-request's in-flight
+    // count is the same at the loads where nothing waits.
+    ...(run.dp > 1 && { router: { policy: 'least-request' } }),
     workload: {
       stages: run.stages,
       arrival: 'conditioned-poisson',

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { catalogModel, parseQuotedCsv, readRealRuns, runFidelity } from '../../src/fidelity/index.js';
+import { catalogModel, parseQuotedCsv, readRealRuns, runExperiment, runFidelity } from '../../src/fidelity/index.js';
 import { loadModelCatalog } from '../../src/hardware/index.js';
 import { lines, sim } from '../cli/harness.js';
 import { cleanup, tempDir, write } from '../experiment/fixtures.js';
@@ -99,6 +99,23 @@ describe('sim fidelity', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^a +s1 /m);
     expect(r.stdout).toMatch(/median APE +all +1 runs/);
+  });
+
+  it('a run with data-parallel engines is that many instances behind a least-request router', async () => {
+    const dir = tempDir();
+    const csv = write(dir, 'dp.csv', `${HEADER},dp\n` + 'a,meta-llama/Llama-2-7b-hf,H100,1,4,5,20,32,40,64,2048,4096,16,0.9,False,,30,60,8,200,,,,2\n');
+    const [run] = readRealRuns(csv);
+    expect(run.dp).toBe(2);
+    const config = runExperiment(run, 'Llama-2-7B') as { fleet: { count?: number }[]; router?: { policy: string } };
+    expect(config.fleet[0].count).toBe(2);
+    expect(config.router).toEqual({ policy: 'least-request' });
+    const single = runExperiment({ ...run, dp: 1 }, 'Llama-2-7B') as typeof config;
+    expect(single.fleet[0].count).toBeUndefined();
+    expect(single.router).toBeUndefined();
+    // Two engines share the load: lower TTFT at the same rate than one.
+    const two = await runFidelity([run], { seeds: [1] });
+    const one = await runFidelity([{ ...run, dp: 1 }], { seeds: [1] });
+    expect(two.runs[0].scopes[0].simulated.e2eMean!).toBeLessThan(one.runs[0].scopes[0].simulated.e2eMean!);
   });
 
   it('bad run tables fail with the file, line and column', async () => {

@@ -15,6 +15,7 @@ function run(architecture: RunArchitecture): RealRun {
     model: 'someone/Some-Model',
     gpu: 'H100',
     tp: 1,
+    dp: 1,
     stages: [{ rate: 1, duration: 1 }],
     systemPromptTokens: 10,
     questionTokens: 10,
