@@ -37,6 +37,9 @@ export interface RealRun {
     maxModelLen: number;
     blockSize: number;
     gpuMemoryUtilization: number;
+    /** chunked_prefill / prefix_caching columns: on unless they say off (vLLM V1's defaults). */
+    chunkedPrefill: boolean;
+    prefixCaching: boolean;
   };
   cpuOffload: boolean;
   /** KV blocks the engine reported (vLLM's "GPU KV cache size" / block size), when the table has them. */
@@ -120,10 +123,17 @@ const rowSchema = z.object({
   params_b: optionalNum,
   gpu_kv_blocks: optionalNum,
   dp: optionalNum,
+  chunked_prefill: z.string().optional(),
+  prefix_caching: z.string().optional(),
   precision: z.string().optional(),
 });
 
 type Row = z.output<typeof rowSchema>;
+
+/** "off", "false", "no", "disabled", "0" (possibly followed by a remark in brackets). */
+function isOff(text: string | undefined): boolean {
+  return /^\s*(off|false|no|disabled?|0)\b/i.test(text ?? '');
+}
 
 function dataParallel(dp: number | undefined, file: string, line: number): number {
   if (dp === undefined) return 1;
@@ -248,6 +258,8 @@ function readRunsFile(file: string): RealRun[] {
         maxModelLen: r.max_model_len,
         blockSize: r.kv_block_size,
         gpuMemoryUtilization: r.gpu_memory_utilization,
+        chunkedPrefill: !isOff(r.chunked_prefill),
+        prefixCaching: !isOff(r.prefix_caching),
       },
       cpuOffload: /^true$/i.test(r.cpu_offload?.trim() ?? ''),
       ...(r.gpu_kv_blocks !== undefined && r.gpu_kv_blocks > 0 && { measuredKvBlocks: r.gpu_kv_blocks }),

@@ -112,6 +112,11 @@ describe('sim fidelity', () => {
     const single = runExperiment({ ...run, dp: 1 }, 'Llama-2-7B') as typeof config;
     expect(single.fleet[0].count).toBeUndefined();
     expect(single.router).toBeUndefined();
+    // Prefix caching and chunked prefill as the table says, on when it does not.
+    expect(run.engine).toMatchObject({ chunkedPrefill: true, prefixCaching: true });
+    const off = write(dir, 'off.csv', `${HEADER},prefix_caching,chunked_prefill\n` + 'a,meta-llama/Llama-2-7b-hf,H100,1,4,5,20,32,40,64,2048,4096,16,0.9,False,,30,60,8,200,,,,off (--no-enable-prefix-caching),on\n');
+    const [offRun] = readRealRuns(off);
+    expect((runExperiment(offRun, 'Llama-2-7B') as { fleet: { engine: object }[] }).fleet[0].engine).toMatchObject({ enablePrefixCaching: false, enableChunkedPrefill: true });
     // Two engines share the load: lower TTFT at the same rate than one.
     const two = await runFidelity([run], { seeds: [1] });
     const one = await runFidelity([{ ...run, dp: 1 }], { seeds: [1] });

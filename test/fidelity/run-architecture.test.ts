@@ -20,7 +20,7 @@ function run(architecture: RunArchitecture): RealRun {
     systemPromptTokens: 10,
     questionTokens: 10,
     outputTokens: 10,
-    engine: { maxNumSeqs: 8, maxNumBatchedTokens: 512, maxModelLen: 4096, blockSize: 16, gpuMemoryUtilization: 0.9 },
+    engine: { maxNumSeqs: 8, maxNumBatchedTokens: 512, maxModelLen: 4096, blockSize: 16, gpuMemoryUtilization: 0.9, chunkedPrefill: true, prefixCaching: true },
     cpuOffload: false,
     architecture,
     measured: {},
