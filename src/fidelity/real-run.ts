@@ -32,6 +32,8 @@ export interface RealRun {
   /** The client's mean output length when it differs from outputTokens (TPOT is computed with it). */
   measuredOutputMean?: number;
   engine: {
+    /** The engine column: SGLang when it names SGLang, else vLLM (the table's layout is vLLM's). */
+    kind: 'vllm' | 'sglang';
     maxNumSeqs: number;
     maxNumBatchedTokens: number;
     maxModelLen: number;
@@ -124,6 +126,7 @@ const rowSchema = z.object({
   gpu_kv_blocks: optionalNum,
   dp: optionalNum,
   chunked_prefill: z.string().optional(),
+  engine: z.string().optional(),
   prefix_caching: z.string().optional(),
   precision: z.string().optional(),
 });
@@ -253,6 +256,7 @@ function readRunsFile(file: string): RealRun[] {
       outputTokens: r.output_tokens_fixed,
       ...(measuredOut !== undefined && Math.abs(measuredOut - r.output_tokens_fixed) > 1 && { measuredOutputMean: measuredOut }),
       engine: {
+        kind: /sglang/i.test(r.engine ?? '') ? 'sglang' : 'vllm',
         maxNumSeqs: r.max_num_seqs,
         maxNumBatchedTokens: r.max_num_batched_tokens,
         maxModelLen: r.max_model_len,

@@ -77,6 +77,36 @@ export function runGpu(run: RealRun, gpus: GpuCatalog, model: ModelSpec | undefi
   return sizes.reduce((best, n) => (miss(n) < miss(best) ? n : best), named);
 }
 
+/**
+ * The engine flags of a run. An SGLang run's columns are read as SGLang's counterparts:
+ * max_num_seqs as --max-running-requests, max_num_batched_tokens as --chunked-prefill-size,
+ * gpu_memory_utilization as --mem-fraction-static, kv_block_size as --page-size, prefix caching
+ * off as --disable-radix-cache.
+ */
+function engineSettings(run: RealRun): Record<string, unknown> {
+  const e = run.engine;
+  if (e.kind === 'sglang') {
+    return {
+      kind: 'sglang',
+      maxRunningRequests: e.maxNumSeqs,
+      chunkedPrefillSize: e.chunkedPrefill ? e.maxNumBatchedTokens : -1,
+      memFractionStatic: e.gpuMemoryUtilization,
+      pageSize: e.blockSize,
+      maxModelLen: e.maxModelLen,
+      ...(!e.prefixCaching && { disableRadixCache: true }),
+    };
+  }
+  return {
+    maxNumSeqs: e.maxNumSeqs,
+    maxNumBatchedTokens: e.maxNumBatchedTokens,
+    maxModelLen: e.maxModelLen,
+    blockSize: e.blockSize,
+    gpuMemoryUtilization: e.gpuMemoryUtilization,
+    enableChunkedPrefill: e.chunkedPrefill,
+    enablePrefixCaching: e.prefixCaching,
+  };
+}
+
 /** Class name of a real run's requests in the experiments. */
 export const RUN_CLASS = 'client';
 
@@ -87,31 +117,25 @@ export const RUN_CLASS = 'client';
  */
 export function runExperiment(run: RealRun, model: string, gpu: string = GPU_NAMES[run.gpu] ?? run.gpu): Record<string, unknown> {
   const stages = run.stages.map((s) => `${s.rate} req/s for ${s.duration} s`).join(', then ');
+  const sglang = run.engine.kind === 'sglang';
   return {
     name: `trainval-${run.id}`,
-    description: `Real vLLM run ${run.id} (${run.model}, ${run.gpu} TP${run.tp}): ${stages}; 10 x 10 prompt pool, cyclic.`,
+    description: `Real ${sglang ? 'SGLang' : 'vLLM'} run ${run.id} (${run.model}, ${run.gpu} TP${run.tp}): ${stages}; 10 x 10 prompt pool, cyclic.`,
     seed: 1,
     model,
     fleet: [
       {
         gpu,
-        ...(run.dp > 1 && { count: run.dp }),
+        // vLLM's DP engines are instances behind its API server; SGLang's are ranks of one (--dp-size).
+        ...(run.dp > 1 && (sglang ? { dp: run.dp } : { count: run.dp })),
         tp: run.tp,
-        engine: {
-          maxNumSeqs: run.engine.maxNumSeqs,
-          maxNumBatchedTokens: run.engine.maxNumBatchedTokens,
-          maxModelLen: run.engine.maxModelLen,
-          blockSize: run.engine.blockSize,
-          gpuMemoryUtilization: run.engine.gpuMemoryUtilization,
-          enableChunkedPrefill: run.engine.chunkedPrefill,
-          enablePrefixCaching: run.engine.prefixCaching,
-        },
+        engine: engineSettings(run),
       },
     ],
     // vLLM's API server sends each request to the DP engine with the least waiting x 4 + running
     // (vllm-project/vllm v1/engine/core_client.py, DPLBAsyncMPClient): least-request's in-flight
     // count is the same at the loads where nothing waits.
-    ...(run.dp > 1 && { router: { policy: 'least-request' } }),
+    ...(run.dp > 1 && !sglang && { router: { policy: 'least-request' } }),
     workload: {
       stages: run.stages,
       arrival: 'conditioned-poisson',

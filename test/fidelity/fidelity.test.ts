@@ -117,6 +117,13 @@ describe('sim fidelity', () => {
     const off = write(dir, 'off.csv', `${HEADER},prefix_caching,chunked_prefill\n` + 'a,meta-llama/Llama-2-7b-hf,H100,1,4,5,20,32,40,64,2048,4096,16,0.9,False,,30,60,8,200,,,,off (--no-enable-prefix-caching),on\n');
     const [offRun] = readRealRuns(off);
     expect((runExperiment(offRun, 'Llama-2-7B') as { fleet: { engine: object }[] }).fleet[0].engine).toMatchObject({ enablePrefixCaching: false, enableChunkedPrefill: true });
+    // An SGLang run: its engine, the columns read as SGLang's flags, DP ranks inside one instance.
+    const sg = write(dir, 'sg.csv', `${HEADER},dp,engine\n` + 'a,meta-llama/Llama-2-7b-hf,H100,1,4,5,20,32,40,64,2048,4096,16,0.9,False,,30,60,8,200,,,,2,SGLang v0.5\n');
+    const sgConfig = runExperiment(readRealRuns(sg)[0], 'Llama-2-7B') as { fleet: { engine: object; dp?: number; count?: number }[]; router?: object };
+    expect(sgConfig.fleet[0]).toMatchObject({ dp: 2, engine: { kind: 'sglang', maxRunningRequests: 64, chunkedPrefillSize: 2048, pageSize: 16, memFractionStatic: 0.9 } });
+    expect(sgConfig.fleet[0].count).toBeUndefined();
+    expect(sgConfig.router).toBeUndefined();
+    expect((await runFidelity(readRealRuns(sg), { seeds: [1] })).runs[0].scopes[0].requests).toBe(20);
     // Two engines share the load: lower TTFT at the same rate than one.
     const two = await runFidelity([run], { seeds: [1] });
     const one = await runFidelity([{ ...run, dp: 1 }], { seeds: [1] });
