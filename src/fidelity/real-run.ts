@@ -26,6 +26,10 @@ export interface RealRun {
   /** Data-parallel engines behind the run's one endpoint (vLLM --data-parallel-size); 1 when absent. */
   dp: number;
   stages: { rate: number; duration: number }[];
+  /** The client's prompt pool: shared system prefixes x questions, cycled or drawn at random. */
+  pool: { prefixes: number; questions: number; order: 'cyclic' | 'random' };
+  /** How the client spaced arrivals: exactly rate x duration per stage (inference-perf), or a Poisson process. */
+  arrival: 'conditioned-poisson' | 'poisson';
   systemPromptTokens: number;
   questionTokens: number;
   outputTokens: number;
@@ -127,11 +131,36 @@ const rowSchema = z.object({
   dp: optionalNum,
   chunked_prefill: z.string().optional(),
   engine: z.string().optional(),
+  prompt_pool: z.string().optional(),
+  arrival_process: z.string().optional(),
   prefix_caching: z.string().optional(),
   precision: z.string().optional(),
 });
 
 type Row = z.output<typeof rowSchema>;
+
+/**
+ * The prompt_pool column ("10 groups x 10 prompts ..., cycled in fixed shuffled order"): its
+ * sizes and order; inference-perf's defaults (10 x 10, cyclic) where it does not say.
+ */
+function promptPool(text: string | undefined): RealRun['pool'] {
+  const sizes = /(\d+)\s*(?:groups?|prefix(?:es)?)\s*x\s*(\d+)/i.exec(text ?? '');
+  return {
+    prefixes: sizes ? Math.max(1, Number(sizes[1])) : 10,
+    questions: sizes ? Math.max(1, Number(sizes[2])) : 10,
+    order: /random/i.test(text ?? '') && !/cycl/i.test(text ?? '') ? 'random' : 'cyclic',
+  };
+}
+
+/**
+ * The arrival_process column: inference-perf's "constant" (exponential gaps rescaled to the
+ * stage) is conditioned Poisson, as is a table that does not say; a plain Poisson process
+ * (benchmark_serving's --request-rate) when it says poisson and nothing of rescaling.
+ */
+function arrivalProcess(text: string | undefined): RealRun['arrival'] {
+  const t = text ?? '';
+  return /poisson/i.test(t) && !/rescal|condition|constant|exactly/i.test(t) ? 'poisson' : 'conditioned-poisson';
+}
 
 /** "off", "false", "no", "disabled", "0" (possibly followed by a remark in brackets). */
 function isOff(text: string | undefined): boolean {
@@ -251,6 +280,8 @@ function readRunsFile(file: string): RealRun[] {
       tp: r.tp,
       dp: dataParallel(r.dp, file, line),
       stages: r.stage_rates_rps.map((rate, k) => ({ rate, duration: r.stage_durations_s[k] })),
+      pool: promptPool(r.prompt_pool),
+      arrival: arrivalProcess(r.arrival_process),
       systemPromptTokens: r.system_prompt_tokens,
       questionTokens: r.question_tokens,
       outputTokens: r.output_tokens_fixed,

@@ -120,7 +120,7 @@ export function runExperiment(run: RealRun, model: string, gpu: string = GPU_NAM
   const sglang = run.engine.kind === 'sglang';
   return {
     name: `trainval-${run.id}`,
-    description: `Real ${sglang ? 'SGLang' : 'vLLM'} run ${run.id} (${run.model}, ${run.gpu} TP${run.tp}): ${stages}; 10 x 10 prompt pool, cyclic.`,
+    description: `Real ${sglang ? 'SGLang' : 'vLLM'} run ${run.id} (${run.model}, ${run.gpu} TP${run.tp}): ${stages}; ${run.pool.prefixes} x ${run.pool.questions} prompt pool, ${run.pool.order}.`,
     seed: 1,
     model,
     fleet: [
@@ -138,18 +138,18 @@ export function runExperiment(run: RealRun, model: string, gpu: string = GPU_NAM
     ...(run.dp > 1 && !sglang && { router: { policy: 'least-request' } }),
     workload: {
       stages: run.stages,
-      arrival: 'conditioned-poisson',
+      arrival: run.arrival,
       sources: [
         {
           class: RUN_CLASS,
           ratio: 1,
           pool: {
-            prefixes: 10,
-            questions: 10,
+            prefixes: run.pool.prefixes,
+            questions: run.pool.questions,
             prefixTokens: run.systemPromptTokens,
             questionTokens: run.questionTokens + PROMPT_DRIFT_TOKENS,
             outputTokens: run.outputTokens,
-            order: 'cyclic',
+            order: run.pool.order,
           },
         },
       ],

@@ -130,6 +130,22 @@ describe('sim fidelity', () => {
     expect(two.runs[0].scopes[0].simulated.e2eMean!).toBeLessThan(one.runs[0].scopes[0].simulated.e2eMean!);
   });
 
+  it('reads the prompt pool and arrival process the client used, inference-perf defaults where the table is silent', () => {
+    const dir = tempDir();
+    const row = 'a,meta-llama/Llama-2-7b-hf,H100,1,4,5,20,32,40,64,2048,4096,16,0.9,False,,30,60,8,200,,,';
+    const csv = write(dir, 'p.csv', `${HEADER},prompt_pool,arrival_process\n${row},"20 groups x 5 prompts, drawn at random",Poisson (benchmark_serving --request-rate)\n${row.replace(/^a/, 'b')},"10 groups x 10 prompts (inference-perf defaults), cycled in fixed shuffled order","inference-perf ""constant"": iid exponential gaps rescaled to sum to dur"\n`);
+    const [a, b] = readRealRuns(csv);
+    expect(a.pool).toEqual({ prefixes: 20, questions: 5, order: 'random' });
+    expect(a.arrival).toBe('poisson');
+    expect(b.pool).toEqual({ prefixes: 10, questions: 10, order: 'cyclic' });
+    expect(b.arrival).toBe('conditioned-poisson');
+    const config = runExperiment(a, 'Llama-2-7B') as { workload: { arrival: string; sources: { pool: object }[] } };
+    expect(config.workload.arrival).toBe('poisson');
+    expect(config.workload.sources[0].pool).toMatchObject({ prefixes: 20, questions: 5, order: 'random' });
+    const [plain] = readRealRuns(write(dir, 'q.csv', `${HEADER}\n${row}\n`));
+    expect([plain.pool, plain.arrival]).toEqual([{ prefixes: 10, questions: 10, order: 'cyclic' }, 'conditioned-poisson']);
+  });
+
   it('bad run tables fail with the file, line and column', async () => {
     const dir = tempDir();
     const bad = write(dir, 'bad.csv', `${HEADER}\na,m,H100,two,1,1,20,32,40,64,2048,4096,16,0.9,False,,30,60,8,200,,,\n`);

@@ -17,6 +17,8 @@ function run(architecture: RunArchitecture): RealRun {
     tp: 1,
     dp: 1,
     stages: [{ rate: 1, duration: 1 }],
+    pool: { prefixes: 10, questions: 10, order: 'cyclic' },
+    arrival: 'conditioned-poisson',
     systemPromptTokens: 10,
     questionTokens: 10,
     outputTokens: 10,
