@@ -32,6 +32,8 @@ export interface RealRun {
   arrival: 'conditioned-poisson' | 'poisson';
   systemPromptTokens: number;
   questionTokens: number;
+  /** The client's mean prompt length in tokens, when the table reports it (prompt_len_mean_meas). */
+  measuredPromptMean?: number;
   outputTokens: number;
   /** The client's mean output length when it differs from outputTokens (TPOT is computed with it). */
   measuredOutputMean?: number;
@@ -118,6 +120,7 @@ const rowSchema = z.object({
   gpu_memory_utilization: num.pipe(z.number().gt(0).max(1)),
   cpu_offload: z.string().optional(),
   output_len_mean_meas: optionalNum,
+  prompt_len_mean_meas: optionalNum,
   layers: optionalNum,
   hidden: optionalNum,
   n_heads: optionalNum,
@@ -284,6 +287,7 @@ function readRunsFile(file: string): RealRun[] {
       arrival: arrivalProcess(r.arrival_process),
       systemPromptTokens: r.system_prompt_tokens,
       questionTokens: r.question_tokens,
+      ...(r.prompt_len_mean_meas !== undefined && r.prompt_len_mean_meas > 0 && { measuredPromptMean: r.prompt_len_mean_meas }),
       outputTokens: r.output_tokens_fixed,
       ...(measuredOut !== undefined && Math.abs(measuredOut - r.output_tokens_fixed) > 1 && { measuredOutputMean: measuredOut }),
       engine: {

@@ -3,10 +3,17 @@ import type { RealRun } from './real-run.js';
 
 /**
  * Tokens the real prompts carried beyond their nominal length (tokenizer round-trip drift and the
- * BOS token): measured mean prompt length − nominal over the three sim2real_trainval runs that
- * report it (591.6 − 566, 785.8 − 750, 575.5 − 547: 25.6, 35.8, 28.5 → 30).
+ * BOS token), for a run that does not report its measured prompt length: measured mean prompt
+ * length − nominal over the three sim2real_trainval runs that report it (591.6 − 566,
+ * 785.8 − 750, 575.5 − 547: 25.6, 35.8, 28.5 → 30).
  */
 export const PROMPT_DRIFT_TOKENS = 30;
+
+/** Tokens a run's prompts carried beyond nominal: its own measured drift where it reports one. */
+export function promptDrift(run: RealRun): number {
+  if (run.measuredPromptMean === undefined) return PROMPT_DRIFT_TOKENS;
+  return Math.max(0, Math.round(run.measuredPromptMean - run.systemPromptTokens - run.questionTokens));
+}
 
 /**
  * Suffixes and prefixes of Hugging Face ids that name a release, not an architecture: chat,
@@ -147,7 +154,7 @@ export function runExperiment(run: RealRun, model: string, gpu: string = GPU_NAM
             prefixes: run.pool.prefixes,
             questions: run.pool.questions,
             prefixTokens: run.systemPromptTokens,
-            questionTokens: run.questionTokens + PROMPT_DRIFT_TOKENS,
+            questionTokens: run.questionTokens + promptDrift(run),
             outputTokens: run.outputTokens,
             order: run.pool.order,
           },

@@ -142,6 +142,10 @@ describe('sim fidelity', () => {
     const config = runExperiment(a, 'Llama-2-7B') as { workload: { arrival: string; sources: { pool: object }[] } };
     expect(config.workload.arrival).toBe('poisson');
     expect(config.workload.sources[0].pool).toMatchObject({ prefixes: 20, questions: 5, order: 'random' });
+    // The prompt grows by the run's measured excess over nominal (32 + 40 = 72 nominal), else by 30.
+    const measured = readRealRuns(write(dir, 'm.csv', `${HEADER},prompt_len_mean_meas\n${row},97.6\n`))[0];
+    expect((runExperiment(measured, 'Llama-2-7B') as typeof config).workload.sources[0].pool).toMatchObject({ questionTokens: 40 + 26 });
+    expect(config.workload.sources[0].pool).toMatchObject({ questionTokens: 40 + 30 });
     const [plain] = readRealRuns(write(dir, 'q.csv', `${HEADER}\n${row}\n`));
     expect([plain.pool, plain.arrival]).toEqual([{ prefixes: 10, questions: 10, order: 'cyclic' }, 'conditioned-poisson']);
   });
