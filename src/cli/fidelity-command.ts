@@ -55,11 +55,10 @@ export function registerFidelity(program: Command): void {
               const modelsName = `trainval-${run.id}.models.yaml`;
               writeFileSync(join(flags.experiments, modelsName), inferredModelsYaml(run, exp.inferred));
               writeFileSync(file, experimentYaml(run, inferredModelName(run), exp.gpu!, modelsName));
-              process.stdout.write(`wrote ${file} (${exp.inferred.note})\n`);
             } else {
               writeFileSync(file, exp.text);
-              process.stdout.write(`wrote ${file}\n`);
             }
+            process.stdout.write(`wrote ${file}${exp.notes.length > 0 ? ` (${exp.notes.join('; ')})` : ''}\n`);
           }
           return 0;
         }

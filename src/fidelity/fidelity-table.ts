@@ -18,15 +18,9 @@ const pct = (v: number | undefined, signed: boolean) =>
 export function formatFidelity(report: FidelityReport): string {
   const header = ['run', 'scope', 'model', ...METRICS.map((m) => LABELS[m])];
   const rows: string[][] = [];
-  const skipped: string[] = [];
-  const notes = new Map<string, string[]>(); // note → the runs it applies to
   for (const r of report.runs) {
+    if (r.skipped) continue;
     const model = r.model.split('/').pop()! + (r.cpuOffload ? ' *' : '');
-    if (r.skipped) {
-      skipped.push(`skipped ${r.id}: ${r.skipped}`);
-      continue;
-    }
-    if (r.note) notes.set(r.note, [...(notes.get(r.note) ?? []), r.id]);
     for (const s of r.scopes) rows.push([r.id, s.scope, model, ...METRICS.map((m) => pct(s.error[m], true))]);
   }
   const medianRows = (label: string, m: MedianRow) => [
@@ -38,8 +32,7 @@ export function formatFidelity(report: FidelityReport): string {
   return [
     `Signed error of the simulated client-side latency against the measured, ${report.seeds.length} seed(s) (${report.seeds.join(', ')}) averaged; * = cpu_offload run (lower confidence).`,
     formatTable(rows, columns),
-    ...skipped,
-    ...[...notes].map(([note, ids]) => `note ${ids.join(', ')}: ${note}`),
+    ...remarks(report),
   ].join('\n');
 }
 
@@ -56,5 +49,17 @@ export function formatFidelityMarkdown(report: FidelityReport): string {
   out.push(`| **median APE** (${m.all.runs} runs) | | | ${METRICS.map((k) => `**${pct(m.all.ape[k], false)}**`).join(' | ')} |`);
   out.push(`| median signed | | | ${METRICS.map((k) => pct(m.all.signed[k], true)).join(' | ')} |`);
   out.push(`| median APE, no cpu_offload (${m.noOffload.runs} runs) | | | ${METRICS.map((k) => pct(m.noOffload.ape[k], false)).join(' | ')} |`);
-  return out.join('\n');
+  const below = remarks(report);
+  return [...out, ...(below.length > 0 ? ['', ...below.map((line) => `- ${line}`)] : [])].join('\n');
+}
+
+/** The lines under a table: skipped runs with their reasons, then each note with the runs it applies to. */
+function remarks(report: FidelityReport): string[] {
+  const skipped: string[] = [];
+  const notes = new Map<string, string[]>();
+  for (const r of report.runs) {
+    if (r.skipped) skipped.push(`skipped ${r.id}: ${r.skipped}`);
+    else if (r.note) notes.set(r.note, [...(notes.get(r.note) ?? []), r.id]);
+  }
+  return [...skipped, ...[...notes].map(([note, ids]) => `note ${ids.join(', ')}: ${note}`)];
 }

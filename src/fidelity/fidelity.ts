@@ -75,32 +75,38 @@ export interface RunExperiment {
   /** A model catalog with the entry inferred from the run's architecture columns, when the catalog lacks the model. */
   models?: ModelCatalog;
   inferred?: InferredModel;
+  /** What the experiment assumes that the run table did not say (printed under the table). */
+  notes: string[];
 }
 
 /**
  * The experiment of a real run: its file in the experiments directory if there is one, else
  * generated. A model the catalog lacks is timed from the run's architecture columns; a run with
- * neither is skipped.
+ * neither, or on a GPU the catalog lacks, is skipped with the reason.
  */
 export function experimentFor(run: RealRun, opts: Pick<FidelityOptions, 'experimentsDir' | 'gpus'>): RunExperiment | { skipped: string } {
   const name = `trainval-${run.id}.yaml`;
   if (opts.experimentsDir !== undefined) {
     const file = join(opts.experimentsDir, name);
-    if (existsSync(file)) return { text: readFileSync(file, 'utf8'), file, generated: false };
+    if (existsSync(file)) return { text: readFileSync(file, 'utf8'), file, generated: false, notes: [] };
   }
   const file = join(opts.experimentsDir ?? '.', name);
   const catalog = loadModelCatalog();
   const model = catalogModel(run.model, catalog);
   const inferred = model === undefined ? inferModel(run) : undefined;
   if (model === undefined && inferred === undefined) {
-    return { skipped: `model ${run.model} is not in the catalog and the run table has no architecture columns for it` };
+    const lacking = run.architectureMissing
+      ? `its architecture columns ${run.architectureMissing.join(', ')} are empty`
+      : 'the run table has no architecture columns for it';
+    return { skipped: `model ${run.model} is not in the catalog and ${lacking}` };
   }
   const modelName = model ?? inferredModelName(run);
-  const models = inferred ? modelCatalogWith(catalog, { [modelName]: inferred.fields }, run.origin) : undefined;
+  const models = inferred ? modelCatalogWith(catalog, { [modelName]: inferred.fields }, run.place.file, run.place.line) : undefined;
   const gpus = opts.gpus ?? loadGpuCatalog();
-  const gpu = runGpu(run, gpus, (models ?? catalog).get(modelName));
+  const { gpu, note: gpuNote } = runGpu(run, gpus, (models ?? catalog).get(modelName));
   if (!gpus.has(gpu)) return { skipped: `GPU ${run.gpu} is not in the catalog (known: ${gpus.names().join(', ')})` };
-  return { text: experimentYaml(run, modelName, gpu), file, generated: true, gpu, ...(inferred && { models, inferred }) };
+  const notes = [...run.notes, ...(inferred ? [inferred.note] : []), ...(gpuNote ? [gpuNote] : [])];
+  return { text: experimentYaml(run, modelName, gpu), file, generated: true, gpu, notes, ...(inferred && { models, inferred }) };
 }
 
 /**
@@ -130,17 +136,17 @@ export async function runFidelity(runs: readonly RealRun[], opts: FidelityOption
       results.push({ id: run.id, model: run.model, cpuOffload: run.cpuOffload, skipped: exp.skipped, scopes: [] });
       continue;
     }
-    if (exp.inferred) opts.onProgress?.(`run ${run.id}: ${exp.inferred.note}`);
+    const notes = exp.generated ? exp.notes : run.notes;
     opts.onProgress?.(`run ${run.id}`);
     const perSeed: Summary[][] = [];
+    // A generated experiment the simulator cannot stand up (a model too large for its GPUs) is
+    // one row of the table, not the end of it; the user's own experiment file is their input,
+    // and its errors stop the command as any bad input does.
     try {
       for (const seed of opts.seeds) perSeed.push(await simulateRun(run, exp, seed, opts));
     } catch (err) {
-      // A run the simulator cannot stand up (a model that does not fit its GPUs) is one row of
-      // the table, not the end of it; a generated experiment has no file to name.
-      if (!(err instanceof InputError)) throw err;
-      const reason = exp.generated ? err.message : err.format();
-      results.push({ id: run.id, model: run.model, cpuOffload: run.cpuOffload, skipped: reason, scopes: [] });
+      if (!(err instanceof InputError) || !exp.generated) throw err;
+      results.push({ id: run.id, model: run.model, cpuOffload: run.cpuOffload, skipped: err.message, scopes: [] });
       continue;
     }
     const scopes = ['all', ...run.stages.map((_, k) => `s${k}`)].map((scope, i) => {
@@ -162,7 +168,7 @@ export async function runFidelity(runs: readonly RealRun[], opts: FidelityOption
       tp: run.tp,
       cpuOffload: run.cpuOffload,
       experiment: exp.generated ? '(generated)' : exp.file,
-      ...(exp.inferred && { note: exp.inferred.note }),
+      ...(notes.length > 0 && { note: notes.join('; ') }),
       scopes: run.stages.length === 1 ? scopes.slice(0, 1) : scopes,
     });
   }

@@ -6,4 +6,4 @@ export { parseQuotedCsv } from './quoted-csv.js';
 export { fitFrontendMs } from './fit-frontend.js';
 export { fitConstants, withStepOverhead, objective, DEFAULT_GRID, type FittedConstants } from './fit.js';
 export { inferModel, inferredModelName, type InferredModel } from './run-architecture.js';
-export type { RunArchitecture } from './real-run.js';
+export type { RunArchitecture } from './run-columns.js';

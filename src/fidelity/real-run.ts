@@ -3,6 +3,18 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../input-error.js';
 import { parseQuotedCsv } from './quoted-csv.js';
+import {
+  readArchitecture,
+  readArrival,
+  readDataParallel,
+  readEngine,
+  readPromptPool,
+  readSwitch,
+  type PromptPool,
+  type RowPlace,
+  type RunArchitecture,
+  type RunArrival,
+} from './run-columns.js';
 
 /** Latency figures of one scope (the whole run or one stage), ms; absent where the source has none. */
 export interface MeasuredLatency {
@@ -20,6 +32,8 @@ export interface RealRun {
   id: string;
   /** Where it came from: "file line N". */
   origin: string;
+  /** The same, for messages: the file and "line N". */
+  place: RowPlace;
   model: string;
   gpu: string;
   tp: number;
@@ -27,9 +41,9 @@ export interface RealRun {
   dp: number;
   stages: { rate: number; duration: number }[];
   /** The client's prompt pool: shared system prefixes x questions, cycled or drawn at random. */
-  pool: { prefixes: number; questions: number; order: 'cyclic' | 'random' };
+  pool: PromptPool;
   /** How the client spaced arrivals: exactly rate x duration per stage (inference-perf), or a Poisson process. */
-  arrival: 'conditioned-poisson' | 'poisson';
+  arrival: RunArrival;
   systemPromptTokens: number;
   questionTokens: number;
   /** The client's mean prompt length in tokens, when the table reports it (prompt_len_mean_meas). */
@@ -54,30 +68,13 @@ export interface RealRun {
   measuredKvBlocks?: number;
   /** The model's architecture as the run table gives it, when it has the columns. */
   architecture?: RunArchitecture;
+  /** Required architecture columns the row leaves empty while giving others. */
+  architectureMissing?: string[];
+  /** What was assumed reading the row (free text not understood, an engine not modelled). */
+  notes: string[];
   /** Whole run, then one entry per stage (same order as stages). */
   measured: MeasuredLatency;
   measuredStages: MeasuredLatency[];
-}
-
-/**
- * The architecture columns of a run table (layers, hidden, n_heads, n_kv_heads, ffn, vocab;
- * n_experts and experts_per_tok for MoE models; params_b and precision): enough to time a model
- * the catalog lacks (run-architecture.ts).
- */
-export interface RunArchitecture {
-  layers: number;
-  hidden: number;
-  heads: number;
-  kvHeads: number;
-  /** FFN width: of the dense MLP, or of one routed expert in an MoE model. */
-  ffn: number;
-  vocab: number;
-  experts?: number;
-  expertsPerToken?: number;
-  /** Published parameter count, billions (vision towers included where the model has one). */
-  paramsB?: number;
-  /** FP8 weights (precision column FP8). */
-  fp8: boolean;
 }
 
 const num = z.coerce.number().refine(Number.isFinite, 'expected a number');
@@ -130,6 +127,8 @@ const rowSchema = z.object({
   n_experts: optionalNum,
   experts_per_tok: optionalNum,
   params_b: optionalNum,
+  head_dim: optionalNum,
+  tie_word_embeddings: z.string().optional(),
   gpu_kv_blocks: optionalNum,
   dp: optionalNum,
   chunked_prefill: z.string().optional(),
@@ -139,73 +138,6 @@ const rowSchema = z.object({
   prefix_caching: z.string().optional(),
   precision: z.string().optional(),
 });
-
-type Row = z.output<typeof rowSchema>;
-
-/**
- * The prompt_pool column ("10 groups x 10 prompts ..., cycled in fixed shuffled order"): its
- * sizes and order; inference-perf's defaults (10 x 10, cyclic) where it does not say.
- */
-function promptPool(text: string | undefined): RealRun['pool'] {
-  const sizes = /(\d+)\s*(?:groups?|prefix(?:es)?)\s*x\s*(\d+)/i.exec(text ?? '');
-  return {
-    prefixes: sizes ? Math.max(1, Number(sizes[1])) : 10,
-    questions: sizes ? Math.max(1, Number(sizes[2])) : 10,
-    order: /random/i.test(text ?? '') && !/cycl/i.test(text ?? '') ? 'random' : 'cyclic',
-  };
-}
-
-/**
- * The arrival_process column: inference-perf's "constant" (exponential gaps rescaled to the
- * stage) is conditioned Poisson, as is a table that does not say; a plain Poisson process
- * (benchmark_serving's --request-rate) when it says poisson and nothing of rescaling.
- */
-function arrivalProcess(text: string | undefined): RealRun['arrival'] {
-  const t = text ?? '';
-  return /poisson/i.test(t) && !/rescal|condition|constant|exactly/i.test(t) ? 'poisson' : 'conditioned-poisson';
-}
-
-/** "off", "false", "no", "disabled", "0" (possibly followed by a remark in brackets). */
-function isOff(text: string | undefined): boolean {
-  return /^\s*(off|false|no|disabled?|0)\b/i.test(text ?? '');
-}
-
-function dataParallel(dp: number | undefined, file: string, line: number): number {
-  if (dp === undefined) return 1;
-  if (!Number.isInteger(dp) || dp < 1) throw new InputError(`dp: expected a positive integer, got ${dp}`, file, `line ${line}`);
-  return dp;
-}
-
-const ARCHITECTURE_COLUMNS = ['layers', 'hidden', 'n_heads', 'n_kv_heads', 'ffn', 'vocab'] as const;
-
-/** The row's architecture, when it gives every required column; a bad value names its column. */
-function architectureOf(r: Row, file: string, line: number): RunArchitecture | undefined {
-  if (ARCHITECTURE_COLUMNS.some((c) => r[c] === undefined)) return undefined;
-  const positiveInt = (column: keyof Row, v: number | undefined): number | undefined => {
-    if (v === undefined) return undefined;
-    if (!Number.isInteger(v) || v <= 0) throw new InputError(`${String(column)}: expected a positive integer, got ${v}`, file, `line ${line}`);
-    return v;
-  };
-  const heads = positiveInt('n_heads', r.n_heads)!;
-  const kvHeads = positiveInt('n_kv_heads', r.n_kv_heads)!;
-  if (heads % kvHeads !== 0) throw new InputError(`n_kv_heads: ${kvHeads} does not divide n_heads ${heads}`, file, `line ${line}`);
-  const experts = positiveInt('n_experts', r.n_experts);
-  const expertsPerToken = positiveInt('experts_per_tok', r.experts_per_tok);
-  if ((experts === undefined) !== (expertsPerToken === undefined) || (experts !== undefined && expertsPerToken! > experts)) {
-    throw new InputError('n_experts and experts_per_tok: give both, with experts_per_tok <= n_experts', file, `line ${line}`);
-  }
-  return {
-    layers: positiveInt('layers', r.layers)!,
-    hidden: positiveInt('hidden', r.hidden)!,
-    heads,
-    kvHeads,
-    ffn: positiveInt('ffn', r.ffn)!,
-    vocab: positiveInt('vocab', r.vocab)!,
-    ...(experts !== undefined && experts > 1 && { experts, expertsPerToken }),
-    ...(r.params_b !== undefined && r.params_b > 0 && { paramsB: r.params_b }),
-    fp8: /^fp8/i.test(r.precision?.trim() ?? ''),
-  };
-}
 
 const METRIC_COLUMNS: Record<keyof MeasuredLatency, string> = {
   ttftMean: 'ttft_mean_ms',
@@ -274,35 +206,40 @@ function readRunsFile(file: string): RealRun[] {
       return m;
     };
     const measuredOut = r.output_len_mean_meas;
-    const architecture = architectureOf(r, file, line);
+    const at = { file, line: `line ${line}` };
+    const notes: string[] = [];
+    const { architecture, missing } = readArchitecture(r, raw.params_b, r.model, at);
     return {
       id: r.exp_id,
       origin: `${file} line ${line}`,
+      place: at,
       model: r.model,
       gpu: r.gpu,
       tp: r.tp,
-      dp: dataParallel(r.dp, file, line),
+      dp: readDataParallel(r.dp, at),
       stages: r.stage_rates_rps.map((rate, k) => ({ rate, duration: r.stage_durations_s[k] })),
-      pool: promptPool(r.prompt_pool),
-      arrival: arrivalProcess(r.arrival_process),
+      pool: readPromptPool(r.prompt_pool, notes),
+      arrival: readArrival(r.arrival_process, notes),
       systemPromptTokens: r.system_prompt_tokens,
       questionTokens: r.question_tokens,
       ...(r.prompt_len_mean_meas !== undefined && r.prompt_len_mean_meas > 0 && { measuredPromptMean: r.prompt_len_mean_meas }),
       outputTokens: r.output_tokens_fixed,
       ...(measuredOut !== undefined && Math.abs(measuredOut - r.output_tokens_fixed) > 1 && { measuredOutputMean: measuredOut }),
       engine: {
-        kind: /sglang/i.test(r.engine ?? '') ? 'sglang' : 'vllm',
+        kind: readEngine(r.engine, notes),
         maxNumSeqs: r.max_num_seqs,
         maxNumBatchedTokens: r.max_num_batched_tokens,
         maxModelLen: r.max_model_len,
         blockSize: r.kv_block_size,
         gpuMemoryUtilization: r.gpu_memory_utilization,
-        chunkedPrefill: !isOff(r.chunked_prefill),
-        prefixCaching: !isOff(r.prefix_caching),
+        chunkedPrefill: readSwitch(r.chunked_prefill),
+        prefixCaching: readSwitch(r.prefix_caching),
       },
       cpuOffload: /^true$/i.test(r.cpu_offload?.trim() ?? ''),
       ...(r.gpu_kv_blocks !== undefined && r.gpu_kv_blocks > 0 && { measuredKvBlocks: r.gpu_kv_blocks }),
       ...(architecture && { architecture }),
+      ...(missing.length > 0 && { architectureMissing: missing }),
+      notes,
       measured: metric(''),
       measuredStages: r.stage_rates_rps.map((_, k) => metric(`s${k}_`)),
     };

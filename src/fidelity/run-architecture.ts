@@ -1,22 +1,26 @@
 /**
  * A catalog entry for a run whose model the catalog lacks, from the run table's architecture
- * columns. The columns leave out three facts the step model needs: the head size (not always
- * hidden / heads: Mistral-Nemo has 5120 / 32 = 160 but 128-wide heads), whether the embeddings
- * are tied, and (MoE) whether a shared expert runs beside the routed ones. Each changes the
- * parameter count, so the published count (params_b) decides: the entry with the fewest
- * departures from the usual (head size hidden / heads, untied embeddings, no shared expert)
- * whose count is within 3% of it, the closest such among equals. The published count is rounded
- * and may include a vision tower (Llama-4-Scout: 109B, its text model 107.8B), hence the
- * tolerance; with none within it, the closest. Without params_b: the usual.
+ * columns. Three facts the step model needs are often not among them: the head size (not always
+ * hidden / heads: Mistral-Nemo has 5120 / 32 = 160 but 128-wide heads, Gemma-2-9B 224 but 256),
+ * whether the embeddings are tied, and (MoE) whether a shared expert runs beside the routed ones.
+ * The head_dim and tie_word_embeddings columns settle the first two where a table has them.
+ * Otherwise each choice changes the parameter count, and the published count (params_b) decides:
+ * the candidate with the least |log(count / published)| + (1% + the count's rounding) per
+ * departure from the usual (head size hidden / heads, untied, no shared expert). A departure has
+ * to bring the count closer by more than the published figure can tell apart: "7" (Qwen2.5-7B,
+ * 7.6B) is ±7%, "12.2" ±0.4%; and 1% more for a vision tower the figure may include
+ * (Llama-4-Scout: 109B, its text model 107.8B). Head sizes tried: hidden / heads, 128, 256 (the
+ * sizes public configs use when they are not hidden / heads). Without params_b: the usual.
  */
 import { deriveModel, type ModelSpec } from '../hardware/index.js';
-import type { RealRun, RunArchitecture } from './real-run.js';
+import type { RealRun } from './real-run.js';
+import type { RunArchitecture } from './run-columns.js';
 
-/** Head sizes of public decoder configs, tried besides hidden / heads. */
-const HEAD_SIZES = [64, 80, 96, 128, 256];
+/** Head sizes of public decoder configs whose head size is not hidden / heads. */
+const HEAD_SIZES = [128, 256];
 
-/** How far a candidate's parameter count may be from the published one and still count as a match. */
-const PARAMS_TOLERANCE = 0.03;
+/** How much closer to the published count (in log) a departure must bring it, beyond the count's rounding. */
+const DEPARTURE_COST = 0.01;
 
 export interface InferredModel {
   /** The catalog fields of the entry (profiles/models.yaml layout, without the name). */
@@ -37,29 +41,30 @@ export function inferModel(run: RealRun): InferredModel | undefined {
   if (!a) return undefined;
   const natural = a.hidden % a.heads === 0 ? a.hidden / a.heads : 128;
   const count = (f: InferredModel['fields']) => deriveModel({ name: inferredModelName(run), ...f }).params;
-  const want = (a.paramsB ?? 0) * 1e9;
-  const candidates: { fields: InferredModel['fields']; departures: number; error: number }[] = [];
-  for (const headDim of [...new Set([natural, ...HEAD_SIZES])]) {
-    for (const tied of [false, true]) {
+  const heads = a.headDim !== undefined ? [a.headDim] : [...new Set([natural, ...HEAD_SIZES])];
+  const ties = a.tiedEmbeddings !== undefined ? [a.tiedEmbeddings] : [false, true];
+  let best: { fields: InferredModel['fields']; score: number } | undefined;
+  for (const headDim of heads) {
+    for (const tied of ties) {
       for (const shared of a.experts ? [0, 1] : [0]) {
         const f = fields(a, run, headDim, tied, shared);
-        const departures = Number(headDim !== natural) + Number(tied) + Number(shared > 0);
-        candidates.push({ fields: f, departures, error: want > 0 ? Math.abs(count(f) - want) / want : 0 });
+        const departures = Number(headDim !== natural && a.headDim === undefined) + Number(tied && a.tiedEmbeddings === undefined) + Number(shared > 0);
+        const fit = a.paramsB !== undefined ? Math.abs(Math.log(count(f) / (a.paramsB * 1e9))) : 0;
+        const score = fit + (DEPARTURE_COST + (a.paramsPrecision ?? 0)) * departures;
+        if (best === undefined || score < best.score) best = { fields: f, score };
       }
     }
   }
-  const byDepartures = [...candidates].sort((x, y) => x.departures - y.departures || x.error - y.error);
-  const closest = [...candidates].sort((x, y) => x.error - y.error)[0];
-  const best = (byDepartures.find((c) => c.error <= PARAMS_TOLERANCE) ?? closest).fields;
-  const params = count(best);
+  const chosen = best!.fields;
+  const params = count(chosen);
   const choices = [
-    `head size ${best.headDim}`,
-    best.tiedEmbeddings ? 'tied embeddings' : 'untied embeddings',
-    ...(best.moe ? [`${best.moe.sharedExperts} shared expert${best.moe.sharedExperts === 1 ? '' : 's'}`] : []),
+    `head size ${chosen.headDim}`,
+    chosen.tiedEmbeddings ? 'tied embeddings' : 'untied embeddings',
+    ...(chosen.moe ? [`${chosen.moe.sharedExperts} shared expert${chosen.moe.sharedExperts === 1 ? '' : 's'}`] : []),
   ].join(', ');
   const against = a.paramsB !== undefined ? ` against ${a.paramsB}B published` : '';
   return {
-    fields: best,
+    fields: chosen,
     params,
     note: `model ${run.model} is not in the catalog: timed from the run's architecture columns (${choices}: ${(params / 1e9).toFixed(1)}B parameters${against}; top-p sampling assumed)`,
   };
@@ -74,14 +79,14 @@ function fields(a: RunArchitecture, run: RealRun, headDim: number, tiedEmbedding
     headDim,
     intermediateSize: a.ffn,
     vocabSize: a.vocab,
+    // Most served chat models' generation_config.json sets top_p or top_k (4 of the 6 models of
+    // the training runs do); the table cannot say.
+    topPSampling: true,
     // FP8 checkpoints keep the KV cache in 16 bit (vLLM's kv_cache_dtype auto).
     dtypeBytes: a.fp8 ? 1 : 2,
     ...(a.fp8 && { kvDtypeBytes: 2 }),
     maxModelLen: run.engine.maxModelLen,
     tiedEmbeddings,
-    // Most served chat models' generation_config.json sets top_p or top_k (4 of the 6 models of
-    // the training runs do); the table cannot say.
-    topPSampling: true,
     ...(a.experts !== undefined && {
       moe: { experts: a.experts, activeExperts: a.expertsPerToken!, expertIntermediateSize: a.ffn, sharedExperts },
     }),

@@ -5,7 +5,7 @@ import type { RealRun } from './real-run.js';
  * Tokens the real prompts carried beyond their nominal length (tokenizer round-trip drift and the
  * BOS token), for a run that does not report its measured prompt length: measured mean prompt
  * length − nominal over the three sim2real_trainval runs that report it (591.6 − 566,
- * 785.8 − 750, 575.5 − 547: 25.6, 35.8, 28.5 → 30).
+ * 785.8 − 750, 575.45 − 547: 25.6, 35.8, 28.45 → 30).
  */
 export const PROMPT_DRIFT_TOKENS = 30;
 
@@ -68,21 +68,35 @@ const GPU_NAMES: Record<string, string> = { H100: 'H100-SXM', A100: 'A100-80GB',
 
 /**
  * The catalog GPU of a run. A table names the part, not its memory ("A100" is sold with 40 and
- * 80 GB): where the catalog has several sizes of the part and the run reports its KV blocks, the
- * size whose simulated KV capacity comes closest to them (capacity is within 3% of vLLM's on
- * the training runs; the sizes differ by 2x or more). Otherwise the usual size.
+ * 80 GB). Where the catalog has the part in several memory sizes (names `<part>-<N>GB`) and the
+ * run reports its KV blocks, a size other than the usual one is taken only when its simulated KV
+ * capacity is within 15% of the blocks and the usual size's is not: capacity is within 3% of
+ * vLLM's on the dense training runs, the sizes differ by 2x or more, and a model whose capacity
+ * the simulator gets wrong (Llama-4-Scout: +64%) should not flip the part. The note says so.
  */
-export function runGpu(run: RealRun, gpus: GpuCatalog, model: ModelSpec | undefined): string {
+export function runGpu(run: RealRun, gpus: GpuCatalog, model: ModelSpec | undefined): { gpu: string; note?: string } {
   const named = GPU_NAMES[run.gpu] ?? run.gpu;
-  if (run.measuredKvBlocks === undefined || model === undefined) return named;
-  const prefix = `${run.gpu.toLowerCase()}-`;
-  const sizes = gpus.names().filter((n) => n === named || n.toLowerCase().startsWith(prefix));
-  if (sizes.length < 2) return named;
+  if (run.measuredKvBlocks === undefined || model === undefined || !gpus.has(named)) return { gpu: named };
+  const size = new RegExp(`^${run.gpu.replace(/[^A-Za-z0-9]/g, (c) => `\\${c}`)}-\\d+GB$`, 'i');
+  const usual = gpus.get(named).name;
+  const sizes = gpus.names().filter((n) => n !== usual && size.test(n));
   const measured = run.measuredKvBlocks * run.engine.blockSize;
-  const miss = (name: string) =>
-    Math.abs(kvCapacityTokens(gpus.get(name), model, run.tp, run.engine.gpuMemoryUtilization, run.engine.maxNumBatchedTokens) - measured);
-  return sizes.reduce((best, n) => (miss(n) < miss(best) ? n : best), named);
+  const capacity = (name: string) =>
+    kvCapacityTokens(gpus.get(name), model, run.tp, run.engine.gpuMemoryUtilization, run.engine.maxNumBatchedTokens);
+  const off = (name: string) => Math.abs(Math.log(Math.max(1, capacity(name)) / measured));
+  const within = Math.log(1 + SIZE_TOLERANCE);
+  if (off(usual) <= within) return { gpu: usual };
+  const match = sizes.filter((n) => off(n) <= within).sort((a, b) => off(a) - off(b))[0];
+  if (match === undefined) return { gpu: usual };
+  const tokens = (n: number) => Math.round(n).toLocaleString('en-US');
+  return {
+    gpu: match,
+    note: `${run.gpu} read as ${match}: the ${tokens(measured)} KV tokens its engine reported fit ${match} (simulated ${tokens(capacity(match))}), not ${usual} (${tokens(capacity(usual))})`,
+  };
 }
+
+/** How close a memory size's simulated KV capacity must be to the reported one to be chosen. */
+const SIZE_TOLERANCE = 0.15;
 
 /**
  * The engine flags of a run. An SGLang run's columns are read as SGLang's counterparts:

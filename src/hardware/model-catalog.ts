@@ -72,14 +72,14 @@ export function loadModelCatalog(extraFile?: string): ModelCatalog {
 
 /**
  * `base` with entries made in code (e.g. from a run table's architecture columns), checked
- * like file entries; `origin` names where they came from in an error.
+ * like file entries; `file` and `where` name where they came from in an error.
  */
-export function modelCatalogWith(base: ModelCatalog, entries: Record<string, Record<string, unknown>>, origin: string): ModelCatalog {
+export function modelCatalogWith(base: ModelCatalog, entries: Record<string, Record<string, unknown>>, file: string, where?: string): ModelCatalog {
   const specs = Object.entries(entries).map(([name, fields]) => {
     const parsed = modelEntrySchema.safeParse(fields);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new InputError(`model ${name}: ${issue.path.join('.')}: ${issue.message}`, origin);
+      throw new InputError(`model ${name}: ${issue.path.join('.')}: ${issue.message}`, file, where);
     }
     return { ...parsed.data, name } as ModelSpec;
   });

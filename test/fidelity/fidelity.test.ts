@@ -123,7 +123,11 @@ describe('sim fidelity', () => {
     expect(sgConfig.fleet[0]).toMatchObject({ dp: 2, engine: { kind: 'sglang', maxRunningRequests: 64, chunkedPrefillSize: 2048, pageSize: 16, memFractionStatic: 0.9 } });
     expect(sgConfig.fleet[0].count).toBeUndefined();
     expect(sgConfig.router).toBeUndefined();
-    expect((await runFidelity(readRealRuns(sg), { seeds: [1] })).runs[0].scopes[0].requests).toBe(20);
+    const sgRun = (await runFidelity(readRealRuns(sg), { seeds: [1] })).runs[0].scopes[0];
+    expect(sgRun.requests).toBe(20);
+    // The same row on vLLM: another engine, other figures.
+    const vl = (await runFidelity([{ ...readRealRuns(sg)[0], engine: { ...readRealRuns(sg)[0].engine, kind: 'vllm' } }], { seeds: [1] })).runs[0].scopes[0];
+    expect(sgRun.simulated.ttftMean).not.toBe(vl.simulated.ttftMean);
     // Two engines share the load: lower TTFT at the same rate than one.
     const two = await runFidelity([run], { seeds: [1] });
     const one = await runFidelity([{ ...run, dp: 1 }], { seeds: [1] });
@@ -146,6 +150,15 @@ describe('sim fidelity', () => {
     const measured = readRealRuns(write(dir, 'm.csv', `${HEADER},prompt_len_mean_meas\n${row},97.6\n`))[0];
     expect((runExperiment(measured, 'Llama-2-7B') as typeof config).workload.sources[0].pool).toMatchObject({ questionTokens: 40 + 26 });
     expect(config.workload.sources[0].pool).toMatchObject({ questionTokens: 40 + 30 });
+    // Free text it cannot read gets the default and a note, printed under the table.
+    const odd = readRealRuns(write(dir, 'o.csv', `${HEADER},prompt_pool,arrival_process,engine\n${row},1000 prompts,gamma cv 2,TGI 2.0\n`))[0];
+    expect(odd.pool).toEqual({ prefixes: 10, questions: 10, order: 'cyclic' });
+    expect(odd.notes).toEqual([
+      'prompt_pool "1000 prompts" names no sizes: 10 x 10 assumed',
+      'arrival_process "gamma cv 2" not understood: inference-perf\'s conditioned Poisson arrivals assumed',
+      'engine "TGI 2.0" is not modelled: timed as vLLM',
+    ]);
+    expect(readRealRuns(write(dir, 's.csv', `${HEADER},prompt_pool\n${row},10 system prefixes x 12 questions; random order\n`))[0].pool).toEqual({ prefixes: 10, questions: 12, order: 'random' });
     const [plain] = readRealRuns(write(dir, 'q.csv', `${HEADER}\n${row}\n`));
     expect([plain.pool, plain.arrival]).toEqual([{ prefixes: 10, questions: 10, order: 'cyclic' }, 'conditioned-poisson']);
   });
@@ -158,5 +171,7 @@ describe('sim fidelity', () => {
     expect(r.stderr).toMatch(new RegExp(`${bad}: line 2: tp: `));
     const mismatch = write(dir, 'm.csv', `${HEADER}\na,m,H100,1,1;2,1,20,32,40,64,2048,4096,16,0.9,False,,30,60,8,200,,,\n`);
     expect((await sim('fidelity', mismatch)).stderr).toMatch(/line 2: stage_rates_rps has 2 stages but stage_durations_s has 1/);
+    const dp = write(dir, 'dp.csv', `${HEADER},dp\na,m,H100,1,1,1,20,32,40,64,2048,4096,16,0.9,False,,30,60,8,200,,,,100\n`);
+    expect((await sim('fidelity', dp)).stderr).toMatch(new RegExp(`${dp}: line 2: dp: expected an integer from 1 to 64, got 100`));
   });
 });

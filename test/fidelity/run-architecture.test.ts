@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inferModel, readRealRuns, runFidelity, runGpu, type RealRun, type RunArchitecture } from '../../src/fidelity/index.js';
@@ -12,6 +12,8 @@ function run(architecture: RunArchitecture): RealRun {
   return {
     id: 'x',
     origin: 'runs.csv line 2',
+    place: { file: 'runs.csv', line: 'line 2' },
+    notes: [],
     model: 'someone/Some-Model',
     gpu: 'H100',
     tp: 1,
@@ -44,6 +46,31 @@ describe('models from a run table\'s architecture columns', () => {
     expect(m.note).toMatch(/head size 128, untied embeddings: 12\.2B parameters against 12\.2B published/);
   });
 
+  it('a published count rounded to the name does not outweigh the usual shape; head_dim and tie_word_embeddings columns decide', async () => {
+    const dir = tempDir();
+    const header = 'exp_id,model,gpu,tp,stage_rates_rps,stage_durations_s,output_tokens_fixed,system_prompt_tokens,question_tokens,max_num_seqs,max_num_batched_tokens,max_model_len,kv_block_size,gpu_memory_utilization,params_b,layers,hidden,n_heads,n_kv_heads,ffn,n_experts,experts_per_tok,vocab,head_dim,tie_word_embeddings';
+    const csv = write(
+      dir,
+      'r.csv',
+      [
+        header,
+        // Qwen2.5-7B is 7.6B untied; "7" is +-7%, so tied embeddings (7.1B) are no better a match.
+        'q,x/Q7,H100,1,1,1,10,10,10,8,512,4096,16,0.9,7,28,3584,28,4,18944,,,152064,,',
+        // The same count given to a tenth settles it: 7.6B untied.
+        'r,x/Q7b,H100,1,1,1,10,10,10,8,512,4096,16,0.9,7.6000,28,3584,28,4,18944,0,0,152064,,',
+        // Gemma-2-9B's count cannot tell 128 untied from 256 tied; its columns can.
+        'g,x/G9,H100,1,1,1,10,10,10,8,512,4096,16,0.9,9.24,42,3584,16,8,14336,,,256000,256,true',
+      ].join('\n'),
+    );
+    const [q, r, g] = readRealRuns(csv);
+    expect(inferModel(q)!.fields).toMatchObject({ headDim: 128, tiedEmbeddings: false });
+    expect(inferModel(r)!.fields).toMatchObject({ headDim: 128, tiedEmbeddings: false });
+    expect(r.architecture!.experts).toBeUndefined(); // n_experts 0: dense
+    expect(inferModel(g)!.fields).toMatchObject({ headDim: 256, tiedEmbeddings: true });
+    expect(q.architecture!.paramsPrecision).toBeCloseTo(0.5 / 7, 12);
+    expect(r.architecture!.paramsPrecision).toBeCloseTo(0.05 / 7.6, 12);
+  });
+
   it('without a published count, keeps hidden / heads and untied embeddings', () => {
     const m = inferModel(run({ ...NEMO, paramsB: undefined }))!;
     expect(m.fields).toMatchObject({ headDim: 160, tiedEmbeddings: false });
@@ -70,10 +97,11 @@ describe('models from a run table\'s architecture columns', () => {
         'e,nobody/Unknown-1B,H100,1,2,4,20,32,40,64,2048,4096,16,0.9,30,200,,,,,,,,,,',
         'f,meta-llama/Llama-2-7b-hf,B300,1,2,4,20,32,40,64,2048,4096,16,0.9,30,200,,,,,,,,,,',
         'g,meta-llama/Llama-3.1-70B-Instruct,A100,1,2,4,20,32,40,64,2048,4096,16,0.9,30,200,,,,,,,,,,',
+        'h,nobody/Half-1B,H100,1,2,4,20,32,40,64,2048,4096,16,0.9,30,200,1,FP16,16,2048,,,8192,,,32000',
       ].join('\n'),
     );
     const report = await runFidelity(readRealRuns(csv), { seeds: [1] });
-    const [d, e, f, g] = report.runs;
+    const [d, e, f, g, h] = report.runs;
     expect(d.scopes[0].requests).toBe(8);
     expect(d.note).toMatch(/nobody\/Nemo-Like-12B is not in the catalog: timed from the run's architecture columns \(head size 128/);
     expect(e.skipped).toMatch(/not in the catalog and the run table has no architecture columns/);
@@ -81,6 +109,7 @@ describe('models from a run table\'s architecture columns', () => {
     // A run that cannot stand up is one skipped row, not the end of the table.
     expect(g.skipped).toMatch(/^Llama-3.1-70B does not fit on 1x A100-80GB/);
     expect(report.medians.all.runs).toBe(1);
+    expect(h.skipped).toBe('model nobody/Half-1B is not in the catalog and its architecture columns n_heads, n_kv_heads are empty');
 
     // --write leaves the inferred model in a catalog file next to the experiment, which reads it back.
     const exps = join(dir, 'exps');
@@ -95,6 +124,11 @@ describe('models from a run table\'s architecture columns', () => {
     // Read back from the file, the same figures as generated.
     const again = await runFidelity(readRealRuns(csv), { seeds: [1], experimentsDir: exps, only: ['d'] });
     expect(again.runs[0].scopes[0].simulated).toEqual(d.scopes[0].simulated);
+    // The user's own experiment file is input like any other: a bad field stops the command.
+    writeFileSync(join(exps, 'trainval-d.yaml'), readFileSync(join(exps, 'trainval-d.yaml'), 'utf8').replace('tp: 1', 'tpp: 1'));
+    const bad = await sim('fidelity', csv, '--experiments', exps, '--seeds', '1', '--only', 'd');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(new RegExp(`^error: ${join(exps, 'trainval-d.yaml')}: fleet\\.0.*tpp`, 'm'));
   });
 
   it('picks the memory size of a GPU the table names by part from the KV blocks the engine reported', () => {
@@ -104,11 +138,15 @@ describe('models from a run table\'s architecture columns', () => {
     const blocks = (gpu: string) => Math.round(kvCapacityTokens(gpus.get(gpu), llama, 1, 0.9, 512) / 16);
     // Llama-2-7B at 0.9: about 2,200 blocks on 40 GB, 6,600 on 80 GB.
     expect(blocks('A100-80GB')).toBeGreaterThan(2.5 * blocks('A100-40GB'));
-    expect(runGpu({ ...a100, measuredKvBlocks: blocks('A100-40GB') * 1.1 }, gpus, llama)).toBe('A100-40GB');
-    expect(runGpu({ ...a100, measuredKvBlocks: blocks('A100-80GB') * 0.9 }, gpus, llama)).toBe('A100-80GB');
+    const forty = runGpu({ ...a100, measuredKvBlocks: blocks('A100-40GB') * 1.1 }, gpus, llama);
+    expect(forty.gpu).toBe('A100-40GB');
+    expect(forty.note).toMatch(/^A100 read as A100-40GB: the [\d,]+ KV tokens its engine reported fit A100-40GB \(simulated [\d,]+\), not A100-80GB/);
+    expect(runGpu({ ...a100, measuredKvBlocks: blocks('A100-80GB') * 0.9 }, gpus, llama)).toEqual({ gpu: 'A100-80GB' });
+    // Neither size within 15% (a model whose capacity the simulator misses, as Scout's +64%): the usual size.
+    expect(runGpu({ ...a100, measuredKvBlocks: blocks('A100-40GB') * 1.6 }, gpus, llama)).toEqual({ gpu: 'A100-80GB' });
     // Without blocks, the usual size; a part the catalog has in one size stays as named.
-    expect(runGpu(a100, gpus, llama)).toBe('A100-80GB');
-    expect(runGpu({ ...a100, gpu: 'H100', measuredKvBlocks: 10 }, gpus, llama)).toBe('H100-SXM');
+    expect(runGpu(a100, gpus, llama)).toEqual({ gpu: 'A100-80GB' });
+    expect(runGpu({ ...a100, gpu: 'H100', measuredKvBlocks: 10 }, gpus, llama)).toEqual({ gpu: 'H100-SXM' });
   });
 
   it('a bad architecture column names the file, line and column', async () => {
