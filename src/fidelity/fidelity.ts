@@ -88,7 +88,7 @@ export function experimentFor(run: RealRun, opts: Pick<FidelityOptions, 'experim
   const name = `trainval-${run.id}.yaml`;
   if (opts.experimentsDir !== undefined) {
     const file = join(opts.experimentsDir, name);
-    if (existsSync(file)) return { text: readFileSync(file, 'utf8'), file, generated: false, notes: [] };
+    if (existsSync(file)) return { text: readFileSync(file, 'utf8'), file, generated: false, notes: run.notes };
   }
   const file = join(opts.experimentsDir ?? '.', name);
   const catalog = loadModelCatalog();
@@ -136,7 +136,6 @@ export async function runFidelity(runs: readonly RealRun[], opts: FidelityOption
       results.push({ id: run.id, model: run.model, cpuOffload: run.cpuOffload, skipped: exp.skipped, scopes: [] });
       continue;
     }
-    const notes = exp.generated ? exp.notes : run.notes;
     opts.onProgress?.(`run ${run.id}`);
     const perSeed: Summary[][] = [];
     // A generated experiment the simulator cannot stand up (a model too large for its GPUs) is
@@ -168,7 +167,7 @@ export async function runFidelity(runs: readonly RealRun[], opts: FidelityOption
       tp: run.tp,
       cpuOffload: run.cpuOffload,
       experiment: exp.generated ? '(generated)' : exp.file,
-      ...(notes.length > 0 && { note: notes.join('; ') }),
+      ...(exp.notes.length > 0 && { note: exp.notes.join('; ') }),
       scopes: run.stages.length === 1 ? scopes.slice(0, 1) : scopes,
     });
   }

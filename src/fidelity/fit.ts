@@ -66,7 +66,7 @@ export async function fitConstants(
   const gpus = [...new Set(runs.filter((r) => !opts.only || opts.only.includes(r.id)).map((r) => r.gpu))];
   if (gpus.length !== 1) throw new InputError(`the fit needs runs of one GPU type, got ${gpus.join(', ')}`);
   const catalog = loadGpuCatalog();
-  const gpu = catalog.get(gpus[0] === 'H100' ? 'H100-SXM' : gpus[0]).name;
+  const gpu = catalog.get(gpus[0]).name;
   const grid = opts.grid ?? DEFAULT_GRID;
   const noFrontend = (config: Record<string, unknown>) => {
     for (const f of config.fleet as Record<string, unknown>[]) f.frontend = { requestMs: 0, responseMs: 0 };

@@ -6,7 +6,6 @@ import { parseQuotedCsv } from './quoted-csv.js';
 import {
   readArchitecture,
   readArrival,
-  readDataParallel,
   readEngine,
   readPromptPool,
   readSwitch,
@@ -90,6 +89,9 @@ const optionalNum = z
     }
     return v;
   });
+/** An optional whole count: empty, or an integer of at least `min` ("16.0000" is 16). */
+const optionalCount = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  optionalNum.pipe(z.number().int('expected a whole number').min(min, `expected at least ${min}`).max(max, `expected at most ${max}`).optional());
 const list = z.string().transform((s, ctx) => {
   const values = s.split(';').map((x) => Number(x.trim()));
   if (values.some((v) => !(v > 0))) {
@@ -118,19 +120,19 @@ const rowSchema = z.object({
   cpu_offload: z.string().optional(),
   output_len_mean_meas: optionalNum,
   prompt_len_mean_meas: optionalNum,
-  layers: optionalNum,
-  hidden: optionalNum,
-  n_heads: optionalNum,
-  n_kv_heads: optionalNum,
-  ffn: optionalNum,
-  vocab: optionalNum,
-  n_experts: optionalNum,
-  experts_per_tok: optionalNum,
+  layers: optionalCount(1),
+  hidden: optionalCount(1),
+  n_heads: optionalCount(1),
+  n_kv_heads: optionalCount(1),
+  ffn: optionalCount(1),
+  vocab: optionalCount(1),
+  n_experts: optionalCount(0),
+  experts_per_tok: optionalCount(0),
   params_b: optionalNum,
-  head_dim: optionalNum,
+  head_dim: optionalCount(1),
   tie_word_embeddings: z.string().optional(),
   gpu_kv_blocks: optionalNum,
-  dp: optionalNum,
+  dp: optionalCount(1, 64),
   chunked_prefill: z.string().optional(),
   engine: z.string().optional(),
   prompt_pool: z.string().optional(),
@@ -216,7 +218,7 @@ function readRunsFile(file: string): RealRun[] {
       model: r.model,
       gpu: r.gpu,
       tp: r.tp,
-      dp: readDataParallel(r.dp, at),
+      dp: r.dp ?? 1,
       stages: r.stage_rates_rps.map((rate, k) => ({ rate, duration: r.stage_durations_s[k] })),
       pool: readPromptPool(r.prompt_pool, notes),
       arrival: readArrival(r.arrival_process, notes),

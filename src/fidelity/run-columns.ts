@@ -69,15 +69,6 @@ export function readSwitch(text: string | undefined): boolean {
   return !/^\s*(off|false|no|disabled?|0)\b/i.test(text ?? '');
 }
 
-/** Largest dp the experiment's fleet takes (SGLang --dp-size ranks per instance). */
-const MAX_DP = 64;
-
-export function readDataParallel(dp: number | undefined, at: RowPlace): number {
-  if (dp === undefined) return 1;
-  if (!Number.isInteger(dp) || dp < 1 || dp > MAX_DP) throw new InputError(`dp: expected an integer from 1 to ${MAX_DP}, got ${dp}`, at.file, at.line);
-  return dp;
-}
-
 /**
  * The architecture columns of a run table (layers, hidden, n_heads, n_kv_heads, ffn, vocab;
  * n_experts and experts_per_tok for MoE models; params_b, precision; head_dim and
@@ -128,24 +119,20 @@ export const ARCHITECTURE_COLUMNS = ['layers', 'hidden', 'n_heads', 'n_kv_heads'
 
 /**
  * The row's architecture when it gives every required column; otherwise the required columns it
- * leaves empty (none at all: a table without architecture). Bad values name their column.
- * n_experts of 0 or 1 (or empty) is a dense model.
+ * leaves empty (none at all: a table without architecture). n_experts of 0 or 1 (or empty) is a
+ * dense model.
  */
 export function readArchitecture(c: ArchitectureCells, paramsText: string | undefined, modelId: string, at: RowPlace): { architecture?: RunArchitecture; missing: string[] } {
   const missing = ARCHITECTURE_COLUMNS.filter((k) => c[k] === undefined);
   if (missing.length > 0) return { missing: missing.length === ARCHITECTURE_COLUMNS.length ? [] : [...missing] };
-  const positiveInt = (column: string, v: number | undefined): number | undefined => {
-    if (v === undefined) return undefined;
-    if (!Number.isInteger(v) || v <= 0) throw new InputError(`${column}: expected a positive integer, got ${v}`, at.file, at.line);
-    return v;
-  };
-  const heads = positiveInt('n_heads', c.n_heads)!;
-  const kvHeads = positiveInt('n_kv_heads', c.n_kv_heads)!;
+  // The counts arrive checked (whole, at least 1; expert counts at least 0) by the row schema.
+  const heads = c.n_heads!;
+  const kvHeads = c.n_kv_heads!;
   if (heads % kvHeads !== 0) throw new InputError(`n_kv_heads: ${kvHeads} does not divide n_heads ${heads}`, at.file, at.line);
   const moe = c.n_experts !== undefined && c.n_experts > 1;
-  const experts = moe ? positiveInt('n_experts', c.n_experts) : undefined;
-  const expertsPerToken = moe ? positiveInt('experts_per_tok', c.experts_per_tok) : undefined;
-  if (moe && (expertsPerToken === undefined || expertsPerToken > experts!)) {
+  const experts = moe ? c.n_experts : undefined;
+  const expertsPerToken = moe ? c.experts_per_tok : undefined;
+  if (moe && (expertsPerToken === undefined || expertsPerToken < 1 || expertsPerToken > experts!)) {
     throw new InputError(`experts_per_tok: an MoE model (n_experts ${experts}) needs it, from 1 to ${experts}`, at.file, at.line);
   }
   const tied = c.tie_word_embeddings?.trim() ?? '';
@@ -156,15 +143,15 @@ export function readArchitecture(c: ArchitectureCells, paramsText: string | unde
   return {
     missing: [],
     architecture: {
-      layers: positiveInt('layers', c.layers)!,
-      hidden: positiveInt('hidden', c.hidden)!,
+      layers: c.layers!,
+      hidden: c.hidden!,
       heads,
       kvHeads,
-      ffn: positiveInt('ffn', c.ffn)!,
-      vocab: positiveInt('vocab', c.vocab)!,
+      ffn: c.ffn!,
+      vocab: c.vocab!,
       ...(moe && { experts, expertsPerToken }),
       ...(c.params_b !== undefined && c.params_b > 0 && { paramsB: c.params_b, paramsPrecision: relativePrecision(paramsText ?? String(c.params_b), c.params_b) }),
-      ...(c.head_dim !== undefined && { headDim: positiveInt('head_dim', c.head_dim) }),
+      ...(c.head_dim !== undefined && { headDim: c.head_dim }),
       ...(tied !== '' && { tiedEmbeddings: /^(true|1|yes)$/i.test(tied) }),
       fp8: precision !== '' ? /fp8/i.test(precision) : /fp8/i.test(modelId),
     },

@@ -63,9 +63,6 @@ export function catalogModel(hfId: string, catalog: ModelCatalog): string | unde
   return undefined;
 }
 
-/** GPU names of the real-run tables, as the catalog spells them. */
-const GPU_NAMES: Record<string, string> = { H100: 'H100-SXM', A100: 'A100-80GB', L40S: 'L40S' };
-
 /**
  * The catalog GPU of a run. A table names the part, not its memory ("A100" is sold with 40 and
  * 80 GB). Where the catalog has the part in several memory sizes (names `<part>-<N>GB`) and the
@@ -73,12 +70,13 @@ const GPU_NAMES: Record<string, string> = { H100: 'H100-SXM', A100: 'A100-80GB',
  * capacity is within 15% of the blocks and the usual size's is not: capacity is within 3% of
  * vLLM's on the dense training runs, the sizes differ by 2x or more, and a model whose capacity
  * the simulator gets wrong (Llama-4-Scout: +64%) should not flip the part. The note says so.
+ * The table's spelling resolves through the catalog's aliases (H100 is H100-SXM, A100 the 80 GB part).
  */
 export function runGpu(run: RealRun, gpus: GpuCatalog, model: ModelSpec | undefined): { gpu: string; note?: string } {
-  const named = GPU_NAMES[run.gpu] ?? run.gpu;
-  if (run.measuredKvBlocks === undefined || model === undefined || !gpus.has(named)) return { gpu: named };
+  if (!gpus.has(run.gpu)) return { gpu: run.gpu };
+  const usual = gpus.get(run.gpu).name;
+  if (run.measuredKvBlocks === undefined || model === undefined) return { gpu: usual };
   const size = new RegExp(`^${run.gpu.replace(/[^A-Za-z0-9]/g, (c) => `\\${c}`)}-\\d+GB$`, 'i');
-  const usual = gpus.get(named).name;
   const sizes = gpus.names().filter((n) => n !== usual && size.test(n));
   const measured = run.measuredKvBlocks * run.engine.blockSize;
   const capacity = (name: string) =>
@@ -136,7 +134,7 @@ export const RUN_CLASS = 'client';
  * stage schedule with inference-perf's conditioned arrivals, and its cyclic prompt pool. Only
  * configuration: what the run measured stays in the run table.
  */
-export function runExperiment(run: RealRun, model: string, gpu: string = GPU_NAMES[run.gpu] ?? run.gpu): Record<string, unknown> {
+export function runExperiment(run: RealRun, model: string, gpu: string = run.gpu): Record<string, unknown> {
   const stages = run.stages.map((s) => `${s.rate} req/s for ${s.duration} s`).join(', then ');
   const sglang = run.engine.kind === 'sglang';
   return {
