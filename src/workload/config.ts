@@ -76,6 +76,17 @@ export const sourceSchema = z.strictObject({
   arrival: arrivalSchema.optional(),
   maxPromptTokens: z.int().positive().optional().describe('Longer prompts are cut to this'),
   maxOutputTokens: z.int().positive().optional().describe('Longer outputs are cut to this'),
+  filter: z
+    .strictObject({
+      minPromptTokens: z.int().positive().optional().describe('Drop prompts shorter than this'),
+      minOutputTokens: z.int().positive().optional().describe('Drop outputs shorter than this'),
+      maxPromptTokens: z.int().positive().optional().describe('Drop prompts longer than this'),
+      maxTotalTokens: z.int().positive().optional().describe('Drop requests whose prompt + output exceeds this'),
+    })
+    .optional()
+    .describe(
+      "Dataset sources: requests outside these bounds are dropped and drawn again, as benchmark clients sample ShareGPT (vLLM benchmark_serving: minPromptTokens 4, minOutputTokens 4, maxPromptTokens 1024, maxTotalTokens 2048); the caps above cut instead",
+    ),
 });
 
 /**
@@ -124,6 +135,9 @@ export const workloadSchema = z
       const bodies = [s.dataset, s.trace, s.pool, s.fixed].filter((b) => b !== undefined).length;
       if (bodies !== 1) {
         issue(['sources', i], 'give exactly one of dataset, trace, pool or fixed');
+      }
+      if (s.filter !== undefined && s.dataset === undefined) {
+        issue(at('filter'), 'only for dataset sources (a pool, fixed lengths or a trace has no distribution to draw again from)');
       }
       if (processOf(s.arrival) === 'conditioned-poisson') {
         issue(at('arrival'), 'conditioned-poisson is a workload-level arrival (with stages, or rate and duration)');

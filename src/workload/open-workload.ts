@@ -108,7 +108,11 @@ function openBody(
       definitions.set(path, def);
     }
     const random = randomStream(opts.seed, `workload/source${i}/lengths`);
-    return { stream: new DatasetSource(def, random, s.class, caps), hasTimestamps: false };
+    const source = new DatasetSource(def, random, s.class, { ...caps, filter: s.filter });
+    if (source.keptShare() === 0) {
+      throw new InputError(`the filter keeps no request of dataset "${s.dataset}"`, opts.file, `workload.sources[${i}].filter`);
+    }
+    return { stream: source, hasTimestamps: false };
   }
   const t = s.trace!;
   const source = new TraceSource(t.format, resolve(opts.baseDir, t.path), {

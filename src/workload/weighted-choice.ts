@@ -18,6 +18,11 @@ export class WeightedChoice {
     return this.cumulative.length;
   }
 
+  /** The probability of index i. */
+  weightShare(i: number): number {
+    return i === 0 ? this.cumulative[0] : this.cumulative[i] - this.cumulative[i - 1];
+  }
+
   /** Index for the uniform draw u in [0, 1). Linear scan: mixes have a handful of entries. */
   pick(u: number): number {
     const c = this.cumulative;

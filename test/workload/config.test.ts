@@ -30,6 +30,16 @@ describe('workloadSchema', () => {
     expect(parseWorkloadConfig({ sources: [{ class: 'm', trace: { format: 'mooncake', path: 't.jsonl', speedup: 2 } }] })).toBeTruthy();
   });
 
+  it('allows a length filter on dataset sources only', () => {
+    expect(parseWorkloadConfig({ duration: 1, sources: [{ class: 'a', dataset: 'x', rate: 1, filter: { maxTotalTokens: 2048 } }] })).toBeTruthy();
+    expect(
+      err({ duration: 1, sources: [{ class: 'a', fixed: { promptTokens: 5, outputTokens: 5 }, rate: 1, filter: { maxPromptTokens: 9 } }] }),
+    ).toMatchObject({ where: 'workload.sources[0].filter', message: expect.stringMatching(/only for dataset sources/) });
+    expect(err({ duration: 1, sources: [{ class: 'a', dataset: 'x', rate: 1, filter: { maxPromptTokens: 0 } }] }).where).toBe(
+      'workload.sources[0].filter.maxPromptTokens',
+    );
+  });
+
   it('rejects unknown keys and non-positive numbers, naming the field', () => {
     expect(err({ duration: 10, sources: [{ class: 'a', dataset: 'x', rate: 1, rat: 2 }] })).toMatchObject({
       file: 'exp.yaml',

@@ -68,6 +68,46 @@ describe('DatasetSource with prefix groups', () => {
   });
 });
 
+describe('DatasetSource with a length filter', () => {
+  // Prompt and output each uniform on [1, 2000] (two-point quantile tables), independent.
+  const uniform: WorkloadDefinition = {
+    name: 'u',
+    description: 'test',
+    source: { data: 'made up' },
+    promptTokens: { quantiles: [1, 2000] },
+    outputTokens: { quantiles: [1, 2000] },
+  };
+  const benchmarkRule = { minPromptTokens: 4, minOutputTokens: 4, maxPromptTokens: 1024, maxTotalTokens: 2048 };
+
+  it('drops draws outside the bounds and draws again: every request passes, none is cut', () => {
+    const src = new DatasetSource(uniform, randomStream(1, 'f'), 'chat', { filter: benchmarkRule });
+    const rs = Array.from({ length: 20000 }, () => src.next());
+    expect(rs.every((r) => r.promptTokens >= 4 && r.outputTokens >= 4 && r.promptTokens <= 1024)).toBe(true);
+    expect(rs.every((r) => r.promptTokens + r.outputTokens <= 2048)).toBe(true);
+    // Kept region p <= 1024, o <= 2048 - p: prompt density ~ (2048 - p), so
+    // E[p] = 1024 * (2/3) / (3/2) = 455 (a cut at 1024 would give 1024 - 1024^2 / 4000 = 762).
+    const mean = rs.reduce((s, r) => s + r.promptTokens, 0) / rs.length;
+    expect(mean).toBeGreaterThan(445);
+    expect(mean).toBeLessThan(465);
+    // A cut would pile the 49% of prompts over 1024 onto 1024 itself.
+    expect(rs.filter((r) => r.promptTokens === 1024).length).toBeLessThan(rs.length * 0.01);
+  });
+
+  it('estimates the share it keeps: (2048 x 1024 - 1024^2 / 2) / 2000^2 = 0.393', () => {
+    const share = new DatasetSource(uniform, randomStream(1, 'f'), 'chat', { filter: benchmarkRule }).keptShare();
+    expect(share).toBeGreaterThan(0.385);
+    expect(share).toBeLessThan(0.4);
+    expect(new DatasetSource(uniform, randomStream(1, 'f'), 'chat').keptShare()).toBe(1);
+    expect(new DatasetSource(uniform, randomStream(1, 'f'), 'chat', { filter: { minPromptTokens: 2001 } }).keptShare()).toBe(0);
+  });
+
+  it('weights the share by prefix group', () => {
+    // Group a (weight 1): prompts 110-120, all dropped; group b (weight 3): prompts 50-60, all kept.
+    const share = new DatasetSource(birdLike, randomStream(1, 'f'), 'bird', { filter: { maxPromptTokens: 100 } }).keptShare();
+    expect(share).toBeCloseTo(0.75, 10);
+  });
+});
+
 describe('shipped definitions', () => {
   it('sharegpt and bird load and validate', () => {
     expect(shippedDefinitionNames()).toEqual(expect.arrayContaining(['bird', 'sharegpt']));

@@ -157,6 +157,22 @@ describe('openWorkload', () => {
     );
   });
 
+  it('filters a dataset source by length, and says when the filter keeps nothing', () => {
+    const rs = drain(
+      open({
+        requests: 50,
+        sources: [{ class: 's', dataset: 'sharegpt', rate: 10, filter: { maxPromptTokens: 1024, maxTotalTokens: 2048 } }],
+      }),
+    );
+    expect(rs.length).toBe(50);
+    expect(rs.every((r) => r.promptTokens <= 1024 && r.promptTokens + r.outputTokens <= 2048)).toBe(true);
+    expect(inputError(() => open({ requests: 5, sources: [{ class: 'a', dataset: 'own.yaml', rate: 1, filter: { maxPromptTokens: 99 } }] }))).toMatchObject({
+      file: 'exp.yaml',
+      where: 'workload.sources[0].filter',
+      message: 'the filter keeps no request of dataset "own.yaml"',
+    });
+  });
+
   it('generates requests lazily: a billion-request workload opens at once', () => {
     // Memory per run is measured by `npm run bench`; here we check nothing is generated up front.
     const stream = open({ requests: 1_000_000_000, sources: [{ class: 'b', dataset: 'bird', rate: 100 }] });

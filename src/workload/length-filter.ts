@@ -1,0 +1,22 @@
+/**
+ * Which drawn requests a dataset source keeps: benchmark clients sample ShareGPT this way,
+ * dropping a conversation outside the bounds and drawing another (vLLM's benchmark_serving and
+ * SGLang's bench_serving: prompt or output under 4 tokens, prompt over 1024, prompt + output over
+ * 2048), where a cap would cut it and keep its weight in the distribution.
+ */
+export interface LengthFilter {
+  minPromptTokens?: number;
+  minOutputTokens?: number;
+  maxPromptTokens?: number;
+  maxTotalTokens?: number;
+}
+
+/** Whether a request of these lengths passes the filter. */
+export function keepsLengths(f: LengthFilter, prompt: number, output: number): boolean {
+  return (
+    prompt >= (f.minPromptTokens ?? 0) &&
+    output >= (f.minOutputTokens ?? 0) &&
+    prompt <= (f.maxPromptTokens ?? Infinity) &&
+    prompt + output <= (f.maxTotalTokens ?? Infinity)
+  );
+}
