@@ -136,8 +136,19 @@ export const workloadSchema = z
       if (bodies !== 1) {
         issue(['sources', i], 'give exactly one of dataset, trace, pool or fixed');
       }
-      if (s.filter !== undefined && s.dataset === undefined) {
-        issue(at('filter'), 'only for dataset sources (a pool, fixed lengths or a trace has no distribution to draw again from)');
+      if (s.filter !== undefined) {
+        const f = s.filter;
+        if (s.dataset === undefined) {
+          issue(at('filter'), 'only for dataset sources (a pool and fixed lengths have nothing to draw again; a trace is replayed as recorded)');
+        }
+        if (Object.keys(f).length === 0) issue(at('filter'), 'give at least one bound');
+        if (f.minPromptTokens !== undefined && f.maxPromptTokens !== undefined && f.minPromptTokens > f.maxPromptTokens) {
+          issue([...at('filter'), 'minPromptTokens'], `must not exceed maxPromptTokens (${f.maxPromptTokens})`);
+        }
+        const leastTotal = (f.minPromptTokens ?? 1) + (f.minOutputTokens ?? 1);
+        if (f.maxTotalTokens !== undefined && leastTotal > f.maxTotalTokens) {
+          issue([...at('filter'), 'maxTotalTokens'], `must be at least the least prompt + output the other bounds allow (${leastTotal})`);
+        }
       }
       if (processOf(s.arrival) === 'conditioned-poisson') {
         issue(at('arrival'), 'conditioned-poisson is a workload-level arrival (with stages, or rate and duration)');

@@ -16,14 +16,16 @@ export interface LengthCaps {
   filter?: LengthFilter;
 }
 
-/** Draws per axis of the grid that estimates the share of requests a filter keeps. */
-const KEPT_SHARE_GRID = 200;
+/** Prompt draws over which the share a prompt-plus-output bound keeps is averaged. */
+const KEPT_SHARE_STEPS = 1000;
 
 /**
  * An endless stream of synthetic requests drawn from a workload definition (arrival 0; a timing
  * layer sets it). With prefix groups, a request picks a group by weight and its prompt is the
  * group's shared prefix plus a sampled suffix; the prefix hashes are built once per group and
- * shared by all its requests. Three uniform draws per request: group, suffix, output.
+ * shared by all its requests. Three uniform draws per request (group, suffix, output), repeated
+ * while a filter drops the draw: a dropped request's group is drawn again too, so a filter that
+ * drops more of one group's requests shifts the mix towards the others.
  */
 export class DatasetSource implements RequestStream {
   private readonly choice: WeightedChoice | undefined;
@@ -68,24 +70,36 @@ export class DatasetSource implements RequestStream {
   }
 
   /**
-   * The share of draws the filter keeps, on an even grid over each group's prompt and output
-   * tables (1 without a filter). A share of 0 would make next() draw for ever; the caller reports it.
+   * The share of draws the filter keeps (1 without one): per group, the prompt and output bounds
+   * exactly from the tables, the prompt + output bound averaged over the kept prompts; groups
+   * weighted by their pick probability. The caller rejects a share too small to draw from.
    */
   keptShare(): number {
     const f = this.filter;
     if (f === undefined) return 1;
+    const minOut = f.minOutputTokens ?? 1;
     let share = 0;
-    const groups = this.prefixTokens.length;
-    for (let g = 0; g < groups; g++) {
+    for (let g = 0; g < this.prefixTokens.length; g++) {
+      const prefix = this.prefixTokens[g];
+      const suffix = this.suffix[g];
+      const output = this.output[g];
+      // u-interval of the suffix draw whose prompt meets the prompt bounds (samples are monotone in u).
+      const uLo = suffix.probAtMost((f.minPromptTokens ?? 1) - prefix - 1);
+      const uHi = suffix.probAtMost((f.maxPromptTokens ?? Infinity) - prefix);
       let kept = 0;
-      for (let i = 0; i < KEPT_SHARE_GRID; i++) {
-        const prompt = this.prefixTokens[g] + this.suffix[g].sample((i + 0.5) / KEPT_SHARE_GRID);
-        for (let j = 0; j < KEPT_SHARE_GRID; j++) {
-          if (keepsLengths(f, prompt, this.output[g].sample((j + 0.5) / KEPT_SHARE_GRID))) kept++;
+      if (uHi > uLo) {
+        if (f.maxTotalTokens === undefined) {
+          kept = (uHi - uLo) * output.probBetween(minOut, Infinity);
+        } else {
+          let sum = 0;
+          for (let i = 0; i < KEPT_SHARE_STEPS; i++) {
+            const prompt = prefix + suffix.sample(uLo + ((i + 0.5) / KEPT_SHARE_STEPS) * (uHi - uLo));
+            sum += output.probBetween(minOut, f.maxTotalTokens - prompt);
+          }
+          kept = ((uHi - uLo) * sum) / KEPT_SHARE_STEPS;
         }
       }
-      const weight = this.choice === undefined ? 1 : this.choice.weightShare(g);
-      share += (weight * kept) / (KEPT_SHARE_GRID * KEPT_SHARE_GRID);
+      share += (this.choice === undefined ? 1 : this.choice.weightShare(g)) * kept;
     }
     return share;
   }

@@ -77,6 +77,9 @@ export function openWorkload(config: WorkloadConfig, opts: OpenWorkloadOptions):
   return new NumberedStream(stream, config.requests ?? Infinity, duration ?? Infinity);
 }
 
+/** The least share of draws a length filter may keep: below it, drawing would dominate the run. */
+const MIN_KEPT_SHARE = 0.001;
+
 interface Body {
   stream: RequestStream;
   hasTimestamps: boolean;
@@ -109,8 +112,14 @@ function openBody(
     }
     const random = randomStream(opts.seed, `workload/source${i}/lengths`);
     const source = new DatasetSource(def, random, s.class, { ...caps, filter: s.filter });
-    if (source.keptShare() === 0) {
-      throw new InputError(`the filter keeps no request of dataset "${s.dataset}"`, opts.file, `workload.sources[${i}].filter`);
+    const kept = source.keptShare();
+    if (kept < MIN_KEPT_SHARE) {
+      const share = kept === 0 ? 'no request' : `only ${(kept * 100).toPrecision(2)}% of the requests`;
+      throw new InputError(
+        `the filter keeps ${share} of dataset "${s.dataset}" (at least ${MIN_KEPT_SHARE * 100}%: every request is drawn until one passes)`,
+        opts.file,
+        `workload.sources[${i}].filter`,
+      );
     }
     return { stream: source, hasTimestamps: false };
   }

@@ -38,6 +38,16 @@ describe('workloadSchema', () => {
     expect(err({ duration: 1, sources: [{ class: 'a', dataset: 'x', rate: 1, filter: { maxPromptTokens: 0 } }] }).where).toBe(
       'workload.sources[0].filter.maxPromptTokens',
     );
+    expect(err({ duration: 1, sources: [{ class: 'a', dataset: 'x', rate: 1, filter: {} }] })).toMatchObject({
+      where: 'workload.sources[0].filter',
+      message: 'give at least one bound',
+    });
+    expect(
+      err({ duration: 1, sources: [{ class: 'a', dataset: 'x', rate: 1, filter: { minPromptTokens: 2000, maxPromptTokens: 1000 } }] }),
+    ).toMatchObject({ where: 'workload.sources[0].filter.minPromptTokens', message: 'must not exceed maxPromptTokens (1000)' });
+    expect(
+      err({ duration: 1, sources: [{ class: 'a', dataset: 'x', rate: 1, filter: { minPromptTokens: 1000, minOutputTokens: 50, maxTotalTokens: 1024 } }] }).where,
+    ).toBe('workload.sources[0].filter.maxTotalTokens');
   });
 
   it('rejects unknown keys and non-positive numbers, naming the field', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { randomStream } from '../../src/engine/random.js';
+import { keepsLengths } from '../../src/workload/length-filter.js';
 import {
   DatasetSource,
   loadDefinition,
@@ -99,6 +100,60 @@ describe('DatasetSource with a length filter', () => {
     expect(share).toBeLessThan(0.4);
     expect(new DatasetSource(uniform, randomStream(1, 'f'), 'chat').keptShare()).toBe(1);
     expect(new DatasetSource(uniform, randomStream(1, 'f'), 'chat', { filter: { minPromptTokens: 2001 } }).keptShare()).toBe(0);
+  });
+
+  it('bounds are inclusive, as in the benchmarks', () => {
+    const f = { minPromptTokens: 4, minOutputTokens: 4, maxPromptTokens: 1024, maxTotalTokens: 2048 };
+    expect(keepsLengths(f, 1024, 1024)).toBe(true);
+    expect(keepsLengths(f, 4, 4)).toBe(true);
+    expect(keepsLengths(f, 1025, 4)).toBe(false);
+    expect(keepsLengths(f, 1024, 1025)).toBe(false);
+    expect(keepsLengths(f, 3, 100)).toBe(false);
+    expect(keepsLengths(f, 100, 3)).toBe(false);
+    // Single-value tables on a bound are kept whole; one token past it, not at all.
+    const at = (prompt: number, output: number): WorkloadDefinition => ({
+      ...uniform,
+      promptTokens: { quantiles: [prompt, prompt] },
+      outputTokens: { quantiles: [output, output] },
+    });
+    const share = (d: WorkloadDefinition) => new DatasetSource(d, randomStream(1, 'f'), 'chat', { filter: f }).keptShare();
+    expect(share(at(1024, 1024))).toBe(1);
+    expect(share(at(4, 4))).toBe(1);
+    expect(share(at(1025, 100))).toBe(0);
+    expect(share(at(1024, 1025))).toBe(0);
+    expect(share(at(3, 100))).toBe(0);
+    expect(new DatasetSource(at(1024, 1024), randomStream(1, 'f'), 'chat', { filter: f }).next()).toMatchObject({
+      promptTokens: 1024,
+      outputTokens: 1024,
+    });
+  });
+
+  it('filters the drawn lengths, then cuts', () => {
+    // Prompt 1000; output uniform on [1, 5000]; kept when output <= 1000, then cut to 500: about
+    // half the outputs are 500 (filtering the cut lengths would keep every draw: 90% at 500).
+    const d: WorkloadDefinition = { ...uniform, promptTokens: { quantiles: [1000, 1000] }, outputTokens: { quantiles: [1, 5000] } };
+    const src = new DatasetSource(d, randomStream(3, 'f'), 'chat', { maxOutputTokens: 500, filter: { maxTotalTokens: 2000 } });
+    const rs = Array.from({ length: 4000 }, () => src.next());
+    const atCap = rs.filter((r) => r.outputTokens === 500).length / rs.length;
+    expect(atCap).toBeGreaterThan(0.45);
+    expect(atCap).toBeLessThan(0.55);
+    expect(rs.every((r) => r.outputTokens <= 500)).toBe(true);
+  });
+
+  it('draws the group again with the lengths: dropping more of one group shifts the mix', () => {
+    // Group a (weight 1) keeps prompts 110-115 of 110-120, about 0.55 (the u-interval below 115.5 of
+    // 110..120); group b (weight 3) keeps all. a's share: 0.55 / (0.55 + 3) = 0.155, not its 0.25.
+    const src = new DatasetSource(birdLike, randomStream(5, 'f'), 'bird', { filter: { maxPromptTokens: 115 } });
+    const rs = Array.from({ length: 8000 }, () => src.next());
+    const a = rs.filter((r) => r.promptTokens >= 100).length / rs.length;
+    expect(a).toBeGreaterThan(0.13);
+    expect(a).toBeLessThan(0.18);
+    expect(src.keptShare()).toBeCloseTo(0.25 * 0.55 + 0.75, 10);
+  });
+
+  it('takes the same draws as before filters existed when it has none', () => {
+    const src = new DatasetSource(birdLike, randomStream(1, 'x'), 'bird');
+    expect(Array.from({ length: 6 }, () => [src.next().promptTokens])).toEqual([[56], [59], [53], [52], [57], [50]]);
   });
 
   it('weights the share by prefix group', () => {

@@ -169,8 +169,15 @@ describe('openWorkload', () => {
     expect(inputError(() => open({ requests: 5, sources: [{ class: 'a', dataset: 'own.yaml', rate: 1, filter: { maxPromptTokens: 99 } }] }))).toMatchObject({
       file: 'exp.yaml',
       where: 'workload.sources[0].filter',
-      message: 'the filter keeps no request of dataset "own.yaml"',
+      message: expect.stringMatching(/^the filter keeps no request of dataset "own.yaml" \(at least 0.1%/),
     });
+    // A share that is not zero but would make drawing dominate the run: the shipped sharegpt's
+    // prompts over 7800 and outputs over 1010 tokens together, about 0.0016%.
+    expect(
+      inputError(() =>
+        open({ requests: 5, sources: [{ class: 'a', dataset: 'sharegpt', rate: 1, filter: { minPromptTokens: 7800, minOutputTokens: 1010 } }] }),
+      ).message,
+    ).toMatch(/keeps only 0.0016% of the requests/);
   });
 
   it('generates requests lazily: a billion-request workload opens at once', () => {

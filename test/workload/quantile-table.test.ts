@@ -21,6 +21,21 @@ describe('QuantileTable', () => {
     expect(t.sample(0.999999)).toBe(1000);
   });
 
+  it('gives the exact probability of a sample at most k (hand computed)', () => {
+    // sample <= 16 <=> at(u) < 16.5: pos 1 + 6.5 / 30 of 4 segments.
+    expect(t.probAtMost(16)).toBeCloseTo((1 + 6.5 / 30) / 4, 12);
+    expect(t.probAtMost(1)).toBeCloseTo(1.5 / 10 / 4, 12); // includes the draws clamped up to 1
+    expect(t.probAtMost(0)).toBe(0);
+    expect(t.probAtMost(1000)).toBe(1);
+    expect(t.probAtMost(Infinity)).toBe(1);
+    expect(t.probBetween(17, 40)).toBeCloseTo(0.5 - (1 + 6.5 / 30) / 4 + (0.5 / 60) / 4, 12);
+    expect(t.probBetween(50, 20)).toBe(0);
+    // Agrees with sampling on a fine grid.
+    let n = 0;
+    for (let i = 0; i < 100000; i++) if (t.sample((i + 0.5) / 100000) <= 16) n++;
+    expect(n / 100000).toBeCloseTo(t.probAtMost(16), 4);
+  });
+
   it('derived quantiles interpolate order statistics like numpy', () => {
     const sorted = [1, 2, 3, 4, 10];
     expect(percentile(sorted, 0.5)).toBe(3);
