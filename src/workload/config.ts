@@ -85,7 +85,7 @@ export const sourceSchema = z.strictObject({
     })
     .optional()
     .describe(
-      "Dataset sources: requests outside these bounds are dropped and drawn again, as benchmark clients sample ShareGPT (vLLM benchmark_serving: minPromptTokens 4, minOutputTokens 4, maxPromptTokens 1024, maxTotalTokens 2048); the caps above cut instead",
+      "Requests outside these bounds are dropped, as benchmark clients sample ShareGPT (vLLM benchmark_serving: minPromptTokens 4, minOutputTokens 4, maxPromptTokens 1024, maxTotalTokens 2048): a dataset source draws again, a trace skips the record; the caps above cut instead",
     ),
 });
 
@@ -138,8 +138,8 @@ export const workloadSchema = z
       }
       if (s.filter !== undefined) {
         const f = s.filter;
-        if (s.dataset === undefined) {
-          issue(at('filter'), 'only for dataset sources (a pool and fixed lengths have nothing to draw again; a trace is replayed as recorded)');
+        if (s.pool !== undefined || s.fixed !== undefined) {
+          issue(at('filter'), 'only for dataset and trace sources (a pool and fixed lengths have no other requests to take instead)');
         }
         if (Object.keys(f).length === 0) issue(at('filter'), 'give at least one bound');
         if (f.minPromptTokens !== undefined && f.maxPromptTokens !== undefined && f.minPromptTokens > f.maxPromptTokens) {

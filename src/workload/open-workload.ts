@@ -126,12 +126,16 @@ function openBody(
   const t = s.trace!;
   const source = new TraceSource(t.format, resolve(opts.baseDir, t.path), {
     ...caps,
+    filter: s.filter,
     workloadClass: s.class,
     loop: t.loop,
     defaultOutputTokens: t.defaultOutputTokens,
     hashBlockTokens: t.hashBlockTokens,
     hashNamespace: `${t.format}:${t.path}`,
   });
+  if (s.filter !== undefined && source.keptNothing) {
+    throw new InputError(`the filter keeps no record of trace "${t.path}"`, opts.file, `workload.sources[${i}].filter`);
+  }
   return { stream: source, hasTimestamps: source.hasTimestamps };
 }
 

@@ -1,4 +1,5 @@
 import type { LengthCaps } from './dataset-source.js';
+import { keepsLengths } from './length-filter.js';
 import { namespaceFor } from './prefix-hash.js';
 import { openTrace } from './trace/open-trace.js';
 import type { TraceFormat, TraceReader, TraceReaderOptions } from './trace/trace-reader.js';
@@ -16,9 +17,10 @@ export interface TraceSourceOptions extends LengthCaps, TraceReaderOptions {
 }
 
 /**
- * A trace as a request source: sets the class, applies length caps, moves prefix block ids into
- * the trace's namespace, and restarts the trace when looping. Reads the first request at
- * construction, so a missing, malformed or empty trace fails when the workload is opened.
+ * A trace as a request source: sets the class, skips records outside a length filter, applies
+ * length caps, moves prefix block ids into the trace's namespace, and restarts the trace when
+ * looping. Reads up to the first kept request at construction, so a missing, malformed or empty
+ * trace fails when the workload is opened (and a filter that keeps nothing shows there).
  */
 export class TraceSource implements RequestStream {
   private reader: TraceReader;
@@ -36,7 +38,20 @@ export class TraceSource implements RequestStream {
     this.ns = namespaceFor(opts.hashNamespace ?? `${format}:${file}`);
     this.maxPrompt = opts.maxPromptTokens ?? Infinity;
     this.maxOutput = opts.maxOutputTokens ?? Infinity;
-    this.head = this.reader.next();
+    this.head = this.nextKept();
+  }
+
+  /** Whether the filter kept no record at all (the caller reports it; an empty trace fails in its reader). */
+  get keptNothing(): boolean {
+    return this.head === undefined;
+  }
+
+  /** The reader's next record that passes the filter (records outside it are skipped, as benchmarks drop them). */
+  private nextKept(): RequestSpec | undefined {
+    const f = this.opts.filter;
+    let r = this.reader.next();
+    if (f !== undefined) while (r !== undefined && !keepsLengths(f, r.promptTokens, r.outputTokens)) r = this.reader.next();
+    return r;
   }
 
   get hasTimestamps(): boolean {
@@ -48,10 +63,11 @@ export class TraceSource implements RequestStream {
     if (r !== undefined) {
       this.head = undefined;
     } else {
-      r = this.reader.next();
+      r = this.nextKept();
       if (r === undefined && this.opts.loop) {
+        // The first pass kept a record (the caller checked keptNothing), so this pass finds one.
         this.reader = openTrace(this.format, this.file, this.opts);
-        r = this.reader.next();
+        r = this.nextKept();
       }
       if (r === undefined) return undefined;
     }

@@ -34,7 +34,8 @@ describe('workloadSchema', () => {
     expect(parseWorkloadConfig({ duration: 1, sources: [{ class: 'a', dataset: 'x', rate: 1, filter: { maxTotalTokens: 2048 } }] })).toBeTruthy();
     expect(
       err({ duration: 1, sources: [{ class: 'a', fixed: { promptTokens: 5, outputTokens: 5 }, rate: 1, filter: { maxPromptTokens: 9 } }] }),
-    ).toMatchObject({ where: 'workload.sources[0].filter', message: expect.stringMatching(/only for dataset sources/) });
+    ).toMatchObject({ where: 'workload.sources[0].filter', message: expect.stringMatching(/only for dataset and trace sources/) });
+    expect(parseWorkloadConfig({ sources: [{ class: 'm', trace: { format: 'mooncake', path: 't.jsonl' }, filter: { maxPromptTokens: 9 } }] })).toBeTruthy();
     expect(err({ duration: 1, sources: [{ class: 'a', dataset: 'x', rate: 1, filter: { maxPromptTokens: 0 } }] }).where).toBe(
       'workload.sources[0].filter.maxPromptTokens',
     );

@@ -180,6 +180,25 @@ describe('openWorkload', () => {
     ).toMatch(/keeps only 0.0016% of the requests/);
   });
 
+  it('skips trace records outside a filter, keeping the others at their own times', () => {
+    const rs = drain(open({ sources: [{ class: 'mc', trace: { format: 'mooncake', path: 'mc.jsonl' }, filter: { minOutputTokens: 2 } }] }));
+    expect(rs.map((r) => [r.arrival, r.outputTokens])).toEqual([
+      [2, 2],
+      [2, 3],
+      [5, 4],
+    ]);
+    const looped = drain(
+      open({
+        requests: 5,
+        sources: [{ class: 'v', trace: { format: 'vidur', path: 'lengths.csv', loop: true }, rate: 2, filter: { maxPromptTokens: 22 } }],
+      }),
+    );
+    expect(looped.map((r) => r.promptTokens)).toEqual([11, 22, 11, 22, 11]);
+    expect(
+      inputError(() => open({ sources: [{ class: 'v', trace: { format: 'vidur', path: 'lengths.csv', loop: true }, rate: 2, filter: { minPromptTokens: 99 } }], requests: 3 })),
+    ).toMatchObject({ where: 'workload.sources[0].filter', message: 'the filter keeps no record of trace "lengths.csv"' });
+  });
+
   it('generates requests lazily: a billion-request workload opens at once', () => {
     // Memory per run is measured by `npm run bench`; here we check nothing is generated up front.
     const stream = open({ requests: 1_000_000_000, sources: [{ class: 'b', dataset: 'bird', rate: 100 }] });
