@@ -73,6 +73,25 @@ const MEASURED: [number, number, number, number, number, number][] = [
   [8, 8192, 1024, 64, 1141.1, 29.17],
 ];
 
+/** DeepSeek-R1 on SGLang 0.5.9, 8x H200 TP 8, same grid: ISL, OSL, concurrency, TTFT ms, TPOT ms. */
+const MEASURED_DSR1: [number, number, number, number, number][] = [
+  [1024, 1024, 4, 259.9, 10.29],
+  [1024, 1024, 8, 244.9, 12.47],
+  [1024, 1024, 16, 285.9, 16.63],
+  [1024, 1024, 32, 337.5, 23.31],
+  [1024, 1024, 64, 418.7, 32.99],
+  [1024, 8192, 4, 259.4, 10.26],
+  [1024, 8192, 8, 242.3, 12.20],
+  [1024, 8192, 16, 264.9, 15.86],
+  [1024, 8192, 32, 310.8, 22.10],
+  [1024, 8192, 64, 420.1, 30.61],
+  [8192, 1024, 4, 446.9, 11.27],
+  [8192, 1024, 8, 502.6, 14.37],
+  [8192, 1024, 16, 699.9, 20.41],
+  [8192, 1024, 32, 993.7, 31.97],
+  [8192, 1024, 64, 2278.8, 50.24],
+];
+
 describe('H200 serving check', () => {
   it('over the grid: median absolute error of TTFT and TPOT means within 12% and 13%, median signed error within 12% and 6%', async () => {
     const exp = loadExperiment('experiments/validation/h200-llama3.1-70b-fp8-inferencemax.yaml');
@@ -92,5 +111,21 @@ describe('H200 serving check', () => {
     expect(median(tpot.map(Math.abs))).toBeLessThan(0.13);
     expect(Math.abs(median(ttft)!)).toBeLessThan(0.12);
     expect(Math.abs(median(tpot)!)).toBeLessThan(0.06);
+  });
+
+  it('DeepSeek-R1 on the SGLang engine: TPOT mean within 10% (median over the grid), signed within 8%', async () => {
+    const exp = loadExperiment('experiments/validation/h200-deepseek-r1-sglang-inferencemax.yaml');
+    expect(exp.points).toHaveLength(MEASURED_DSR1.length);
+    const tpot: number[] = [];
+    for (const point of exp.points) {
+      const v = point.values;
+      const [, isl, osl] = /random-(\d+)-(\d+)/.exec(v['workload.sources[0].dataset'] as string)!.map(Number);
+      const row = MEASURED_DSR1.find((m) => m[0] === isl && m[1] === osl && m[2] === v['workload.clients'])!;
+      const r = await runPoint(exp, point);
+      tpot.push(r.metrics.tpot_ms.mean / row[4] - 1);
+    }
+    // Today 6.0% (-4.6%); TTFT is not guarded: the model misses a ~190 ms constant (docs/timing.md).
+    expect(median(tpot.map(Math.abs))).toBeLessThan(0.1);
+    expect(Math.abs(median(tpot)!)).toBeLessThan(0.08);
   });
 });
