@@ -1,8 +1,9 @@
 /**
- * Which drawn requests a dataset source keeps: benchmark clients sample ShareGPT this way,
- * dropping a conversation outside the bounds and drawing another (vLLM's benchmark_serving.py and
- * SGLang's early bench_throughput.py: prompt or output under 4 tokens, prompt over 1024, prompt +
- * output over 2048), where a cap would cut it and keep its weight in the distribution.
+ * Which requests a source keeps (a dataset source draws again, a trace skips the record).
+ * Benchmark clients sample ShareGPT this way, dropping a conversation outside the bounds and
+ * taking another (vLLM's benchmark_serving.py and SGLang's early bench_throughput.py: prompt or
+ * output under 4 tokens, prompt over 1024, prompt + output over 2048), where a cap would cut it
+ * and keep its weight in the distribution.
  */
 export interface LengthFilter {
   minPromptTokens?: number;

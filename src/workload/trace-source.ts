@@ -25,6 +25,8 @@ export interface TraceSourceOptions extends LengthCaps, TraceReaderOptions {
 export class TraceSource implements RequestStream {
   private reader: TraceReader;
   private head: RequestSpec | undefined;
+  /** Whether the filter kept no record at all (the caller reports it; an empty trace fails in its reader). */
+  readonly keptNothing: boolean;
   private readonly ns: number;
   private readonly maxPrompt: number;
   private readonly maxOutput: number;
@@ -39,11 +41,7 @@ export class TraceSource implements RequestStream {
     this.maxPrompt = opts.maxPromptTokens ?? Infinity;
     this.maxOutput = opts.maxOutputTokens ?? Infinity;
     this.head = this.nextKept();
-  }
-
-  /** Whether the filter kept no record at all (the caller reports it; an empty trace fails in its reader). */
-  get keptNothing(): boolean {
-    return this.head === undefined;
+    this.keptNothing = this.head === undefined;
   }
 
   /** The reader's next record that passes the filter (records outside it are skipped, as benchmarks drop them). */
