@@ -9,7 +9,7 @@ import { InputError } from '../input-error.js';
 import { readYamlFile, type YamlInput } from '../yaml-input.js';
 
 export interface NamedCatalog<T extends { name: string; aliases?: string[] }> {
-  /** The entry called `name` or one of its aliases, case-insensitively; InputError otherwise. */
+  /** The entry called `name` or one of its aliases (compared by lookupKey); InputError otherwise. */
   get(name: string): T;
   has(name: string): boolean;
   /** Canonical names, sorted. */
@@ -113,21 +113,34 @@ export function extendCatalog<T extends { name: string; aliases?: string[] }>(ki
   return indexCatalog(kind, [...kept, ...extra]);
 }
 
+/**
+ * What names are compared by: case, spaces and underscores do not count, nor a leading vendor
+ * word, so the names tools print find their entry ("NVIDIA A100-SXM4-80GB" from nvidia-smi,
+ * "NVIDIA_H100_80GB_HBM3" from vLLM's tuned-config file names, "GeForce RTX 4090").
+ */
+export function lookupKey(name: string): string {
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_]+/g, '-')
+    .replace(/^(nvidia-)?(geforce-)?/, '');
+}
+
 function indexCatalog<T extends { name: string; aliases?: string[] }>(kind: string, list: T[]): NamedCatalog<T> {
   const byKey = new Map<string, T>();
   for (const entry of list) {
-    for (const alias of entry.aliases ?? []) byKey.set(alias.toLowerCase(), entry);
+    for (const alias of entry.aliases ?? []) byKey.set(lookupKey(alias), entry);
   }
   // Canonical names win over aliases of other entries.
-  for (const entry of list) byKey.set(entry.name.toLowerCase(), entry);
+  for (const entry of list) byKey.set(lookupKey(entry.name), entry);
   const names = list.map((e) => e.name).sort();
   return {
     get(name) {
-      const entry = byKey.get(name.toLowerCase());
+      const entry = byKey.get(lookupKey(name));
       if (!entry) throw new InputError(`unknown ${kind} ${JSON.stringify(name)} (known: ${names.join(', ')})`);
       return entry;
     },
-    has: (name) => byKey.has(name.toLowerCase()),
+    has: (name) => byKey.has(lookupKey(name)),
     names: () => [...names],
   };
 }

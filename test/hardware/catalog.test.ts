@@ -32,6 +32,16 @@ describe('GPU catalog', () => {
     }
   });
 
+  it('finds a GPU by the names nvidia-smi and vLLM print for it', () => {
+    expect(gpus.get('NVIDIA A100-SXM4-80GB').name).toBe('A100-80GB');
+    expect(gpus.get('NVIDIA H100 80GB HBM3').name).toBe('H100-SXM');
+    expect(gpus.get('NVIDIA_H100_80GB_HBM3').name).toBe('H100-SXM');
+    expect(gpus.get('NVIDIA L40S').name).toBe('L40S');
+    expect(gpus.get('NVIDIA GeForce RTX 4090').name).toBe('RTX-4090');
+    expect(gpus.has('NVIDIA B200')).toBe(false);
+    expect(() => gpus.get('NVIDIA B200')).toThrow(/unknown GPU "NVIDIA B200"/);
+  });
+
   it('holds datasheet facts', () => {
     const h100 = gpus.get('H100-SXM');
     expect(h100.bf16Tflops).toBe(989);
