@@ -72,7 +72,9 @@ function parseTree(text: string, file: string): Tree {
   if (doc.errors.length > 0) {
     const err = doc.errors[0];
     const line = lines.linePos(err.pos[0]).line;
-    throw new InputError(`invalid YAML: ${err.message.split('\n')[0]}`, file, `line ${line}`);
+    // The parser's own advice on this one names its API, not the user's fix.
+    const message = /multiple documents/i.test(err.message) ? 'a second document (---) begins here; a file holds one' : err.message.split('\n')[0];
+    throw new InputError(`invalid YAML: ${message}`, file, `line ${line}`);
   }
   return { doc, lines };
 }

@@ -1,4 +1,4 @@
-import { InputError, printable } from '../input-error.js';
+import { fileSystemError, InputError, printable } from '../input-error.js';
 import { RoutingConfigError } from '../routing/index.js';
 
 /** Exit codes: 2 for bad input, 1 for a run that failed or a verdict that is "no". */
@@ -14,6 +14,13 @@ export function reportError(err: unknown): number {
   if (err instanceof RoutingConfigError) {
     process.stderr.write(`error: ${printable(err.format())}\n`);
     return EXIT_BAD_INPUT;
+  }
+  // A file the user named that cannot be opened or written (a directory, a missing parent, no
+  // permission) is their input too: one line naming it, not a trace.
+  const fsErr = err as NodeJS.ErrnoException | undefined;
+  if (typeof fsErr?.path === 'string' && typeof fsErr.syscall === 'string') {
+    const line = fileSystemError(err, fsErr.path, fsErr.syscall);
+    if (line instanceof InputError) return reportError(line);
   }
   throw err;
 }

@@ -1,5 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../input-error.js';
 import { action } from './errors.js';
@@ -39,8 +39,15 @@ export function registerFidelity(program: Command): void {
         if (!Number.isInteger(n) || n < 1 || n > 100) throw new InputError(`--seeds must be an integer from 1 to 100, got "${flags.seeds}"`);
         const only = flags.only?.flatMap((s) => s.split(',')).filter(Boolean);
         const { experimentFor, experimentYaml, inferredModelName, inferredModelsYaml, fitConstants, fitFrontendMs, formatFidelity, formatFidelityMarkdown, readRealRuns, runFidelity } = await import('../fidelity/index.js');
-        const runs = readRealRuns(path);
+        // Report files are checked before minutes of simulation, not when they are written.
+        for (const [flag, file] of [['--json', flags.json], ['--markdown', flags.markdown]] as const) {
+          if (file === undefined) continue;
+          if (existsSync(file) && statSync(file).isDirectory()) throw new InputError(`${flag}: is a directory`, file);
+          if (!existsSync(dirname(file)) || !statSync(dirname(file)).isDirectory()) throw new InputError(`${flag}: its directory does not exist`, file);
+        }
+        const { runs, unread } = readRealRuns(path);
         if (flags.write) {
+          for (const u of unread) if (!only || only.includes(u.id)) process.stdout.write(`skipped ${u.id}: ${u.origin}: ${u.reason}\n`);
           mkdirSync(flags.experiments, { recursive: true });
           for (const run of runs) {
             if (only && !only.includes(run.id)) continue;
@@ -63,7 +70,7 @@ export function registerFidelity(program: Command): void {
           return 0;
         }
         const seeds = Array.from({ length: n }, (_, i) => i + 1);
-        const base = { seeds, experimentsDir: flags.experiments, only, onProgress: (m: string) => process.stderr.write(`${m}\n`) };
+        const base = { seeds, experimentsDir: flags.experiments, only, unread, onProgress: (m: string) => process.stderr.write(`${m}\n`) };
         const setFrontend = (ms: number) => (config: Record<string, unknown>) => {
           for (const f of config.fleet as Record<string, unknown>[]) f.frontend = { requestMs: ms / 2, responseMs: ms / 2 };
         };
@@ -86,6 +93,10 @@ export function registerFidelity(program: Command): void {
         process.stdout.write(`${formatFidelity(report)}\n`);
         if (flags.json) writeFileSync(flags.json, `${JSON.stringify(report, null, 2)}\n`);
         if (flags.markdown) writeFileSync(flags.markdown, `${formatFidelityMarkdown(report)}\n`);
+        if (report.medians.all.runs === 0) {
+          process.stderr.write(`error: ${path}: no run could be simulated (the skipped lines above say why)\n`);
+          return 2;
+        }
         return 0;
       }),
     );

@@ -175,6 +175,7 @@ async function runOne(
   if (run.staleLock) process.stderr.write(`note: replaced the lock of a run that is gone (${run.staleLock}) in ${run.dir}\n`);
   if (!flags.json) await printTables(exp, run.results, run.complete ? `${run.dir}/summary.json` : `${run.dir}/points/`);
   if (run.resumed > 0) process.stderr.write(`resumed: ${run.resumed} point${run.resumed === 1 ? '' : 's'} already done in ${run.dir}\n`);
+  if (run.previousKept) process.stderr.write(`note: the finished run this one was to replace is kept in ${run.previousKept} until a run here finishes without failures\n`);
   if (run.interrupted) {
     const done = run.results.length + run.failures.length;
     process.stderr.write(`interrupted: ${done} of ${run.total} points finished in ${run.dir}/points; no summary written. Rerun with --resume to finish.\n`);
@@ -222,7 +223,8 @@ async function printTables(exp: LoadedExperiment, results: PointResult[], where:
     const t = Object.entries(slo.targets_ms).map(([k, v]) => `${k.toUpperCase()} <= ${v} ms`).join(', ');
     out.push(`SLO: ${t}; "SLO %" = share of requests meeting every target (rejected requests count as misses).`);
   }
-  for (const w of new Set(results.flatMap((r) => r.warnings))) out.push(`warning: ${w}`);
   out.push(`Results: ${where}`);
   process.stdout.write(out.join('\n') + '\n');
+  // Warnings go where the uncalibrated-GPU line goes: stderr, apart from the results.
+  for (const w of new Set(results.flatMap((r) => r.warnings))) process.stderr.write(`warning: ${w}\n`);
 }

@@ -48,11 +48,12 @@ export function registerTools(program: Command): void {
         const catalogs = loadCatalogs(flags);
         if (what === 'gpus') {
           const c = catalogs.gpus;
+          const width = Math.max(...c.names().map((n) => n.length));
           for (const n of c.names()) {
             const g = c.get(n);
             const cal = g.calibration ?? { status: 'datasheet', source: 'no calibration given in the catalog entry' };
             process.stdout.write(
-              `${n.padEnd(12)} ${String(g.bf16Tflops).padStart(6)} TFLOPS  ${String(g.memoryGB).padStart(4)} GB  ${String(g.memoryBandwidthGBs).padStart(5)} GB/s  $${g.costPerHour}/h  ${cal.status.padEnd(11)} ${cal.source}\n`,
+              `${n.padEnd(width)} ${String(g.bf16Tflops).padStart(6)} TFLOPS  ${String(g.memoryGB).padStart(4)} GB  ${String(g.memoryBandwidthGBs).padStart(5)} GB/s  ${`$${g.costPerHour}/h`.padEnd(8)} ${cal.status.padEnd(11)} ${cal.source}\n`,
             );
           }
         } else if (what === 'models') {

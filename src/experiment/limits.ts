@@ -43,6 +43,10 @@ export function checkSweepSize(sweep: SweepSpec | undefined, file: string, where
  * it is given by traces only (their length is the file's).
  */
 export function expectedRequests(w: WorkloadConfig): number | undefined {
+  if (w.stages !== undefined) {
+    const staged = w.stages.reduce((n, s) => n + s.rate * s.duration, 0);
+    return w.requests === undefined ? staged : Math.min(w.requests, staged);
+  }
   const rate = w.rate ?? w.sources.reduce((a, s) => a + (s.rate ?? 0), 0);
   const byTime = w.duration !== undefined && rate > 0 ? rate * w.duration : undefined;
   if (w.requests !== undefined) return byTime === undefined ? w.requests : Math.min(w.requests, byTime);
@@ -54,7 +58,11 @@ export function checkRequestCount(w: WorkloadConfig, file: string, where: (p: Pr
   if (n === undefined || n <= MAX_REQUESTS_PER_POINT) return;
   let field: (string | number)[] = ['workload', 'duration'];
   if (w.requests !== undefined && n === w.requests) field = ['workload', 'requests'];
-  else if (w.rate !== undefined) field = ['workload', 'rate'];
+  else if (w.stages !== undefined) {
+    // The stage that contributes most.
+    const top = w.stages.reduce((best, s, i, all) => (s.rate * s.duration > all[best].rate * all[best].duration ? i : best), 0);
+    field = ['workload', 'stages', top];
+  } else if (w.rate !== undefined) field = ['workload', 'rate'];
   else {
     // The source with the highest rate is the likely typo.
     let top = -1;

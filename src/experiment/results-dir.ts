@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileSystemError, InputError } from '../input-error.js';
 import { isFailure, type PointFailure, type PointRecord } from './point-record.js';
@@ -52,6 +52,13 @@ export interface StoredResults {
 const TOP_FILES = new Set(['experiment.json', 'summary.json', 'summary.csv', 'report.html', 'requests.csv']);
 
 /**
+ * Where a new run of the whole experiment keeps the finished run it replaces until it has
+ * finished itself (`ResultsDir.begin`, `dropPrevious`): a second run never loses the first to an
+ * interruption or a failure.
+ */
+export const PREVIOUS_DIR = 'previous';
+
+/**
  * The results directory of an experiment: experiment.json, one points/<id>.json per point as it
  * finishes (a result or a failure), and summary.json / summary.csv, written only once every
  * point has a record, so a run that stops early leaves its finished points and nothing that
@@ -95,7 +102,7 @@ export class ResultsDir {
     else {
       // A run killed before its manifest was written leaves an empty points/ and its lock.
       const emptyPoints = (f: string) => f === 'points' && lstatSync(this.pointsDir).isDirectory() && readdirSync(this.pointsDir).length === 0;
-      const foreign = entries.filter((f) => !isLockFile(f) && !/\.tmp-\d+$/.test(f) && !emptyPoints(f));
+      const foreign = entries.filter((f) => !isLockFile(f) && !/\.tmp-\d+$/.test(f) && !emptyPoints(f) && f !== PREVIOUS_DIR);
       if (foreign.length > 0) {
         throw new InputError(
           `holds files that are not routesim results (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''}) and no experiment.json; ` +
@@ -109,14 +116,18 @@ export class ResultsDir {
   }
 
   /**
-   * Prepares the directory for a run (after `open`): removes the summary (it is about to be out
-   * of date) and leftovers of interrupted writes, drops the records of `rerun` points ('all':
-   * every point of the previous and the new manifest), and writes the manifest.
+   * Prepares the directory for a run (after `open`): removes the summary and report (they are
+   * about to be out of date) and leftovers of interrupted writes, drops the records of `rerun`
+   * points ('all': every point of the previous and the new manifest), and writes the manifest.
+   * A run of every point over a finished run (one with a summary) first moves that run's files
+   * into previous/ (replacing an older one there), where they stay until this run finishes.
    */
   begin(manifest: Manifest, rerun: readonly string[] | 'all', previous?: Manifest): void {
     ensureRealDir(this.pointsDir, 'points directory');
+    if (rerun === 'all' && previous !== undefined && existsSync(join(this.dir, 'summary.json'))) this.setAside(previous);
     this.remove(join(this.dir, 'summary.json'));
     this.remove(join(this.dir, 'summary.csv'));
+    this.remove(join(this.dir, 'report.html'));
     const ids = rerun === 'all' ? [...new Set([...(previous?.points ?? []), ...manifest.points].map((p) => p.id))] : rerun;
     for (const id of ids) {
       this.remove(this.pointPath(id));
@@ -124,6 +135,71 @@ export class ResultsDir {
     }
     this.removeLeftovers(rerun === 'all' ? [] : rerun, [...ids, ...manifest.points.map((p) => p.id)]);
     writeFileAtomic(join(this.dir, 'experiment.json'), JSON.stringify(manifest, null, 2) + '\n');
+  }
+
+  get previousDir(): string {
+    return join(this.dir, PREVIOUS_DIR);
+  }
+
+  /** Moves the finished run `manifest` describes into previous/: its top files, points and plots. */
+  private setAside(manifest: Manifest): void {
+    this.dropPrevious(); // an older run set aside: this finished one replaces it
+    const aside = new ResultsDir(this.previousDir);
+    ensureRealDir(aside.dir, 'previous-run directory');
+    ensureRealDir(aside.pointsDir, 'previous-run points directory');
+    const move = (from: string, to: string) => {
+      if (!existsSync(from)) return;
+      try {
+        renameSync(from, to);
+      } catch (err) {
+        throw fileSystemError(err, from, `move the previous run's file to ${aside.dir}`);
+      }
+    };
+    for (const f of TOP_FILES) move(join(this.dir, f), join(aside.dir, f));
+    for (const { id } of manifest.points) {
+      move(this.pointPath(id), aside.pointPath(id));
+      move(this.requestsPath(id, false), aside.requestsPath(id, false));
+    }
+    if (existsSync(join(this.dir, 'plots'))) {
+      ensureRealDir(join(this.dir, 'plots'), 'plots directory');
+      move(join(this.dir, 'plots'), join(aside.dir, 'plots'));
+    }
+  }
+
+  /**
+   * Deletes previous/ once the run that replaced it has finished: only the files a run writes
+   * there (named after its manifest's points), then the directories if nothing else is left.
+   */
+  dropPrevious(): void {
+    const aside = new ResultsDir(this.previousDir);
+    if (!existsSync(aside.dir) || lstatSync(aside.dir).isSymbolicLink()) return;
+    let manifest: Manifest | undefined;
+    try {
+      manifest = validateManifest(parseJson(join(aside.dir, 'experiment.json')), join(aside.dir, 'experiment.json'));
+    } catch {
+      manifest = undefined; // not a run we set aside: leave it
+    }
+    if (manifest) aside.removeOwn(manifest);
+  }
+
+  /** Removes this directory's run files of `manifest` (top files, points, plots' SVGs) and the emptied directories. */
+  private removeOwn(manifest: Manifest): void {
+    for (const f of TOP_FILES) this.remove(join(this.dir, f));
+    for (const { id } of manifest.points) {
+      this.remove(this.pointPath(id));
+      this.remove(this.requestsPath(id, false));
+    }
+    const plots = join(this.dir, 'plots');
+    if (existsSync(plots) && !lstatSync(plots).isSymbolicLink()) {
+      for (const f of readdirSync(plots)) if (f.endsWith('.svg')) this.remove(join(plots, f));
+    }
+    for (const d of [plots, this.pointsDir, this.dir]) {
+      try {
+        if (existsSync(d) && readdirSync(d).length === 0) rmdirSync(d);
+      } catch {
+        // something of the user's is left in it: it stays
+      }
+    }
   }
 
   /**

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { InputError } from '../input-error.js';
@@ -73,6 +74,8 @@ export interface ExperimentRun {
   summaryError?: string;
   /** A lock left by a run that is gone was replaced: its holder, for a note. */
   staleLock?: string;
+  /** Where the finished run this one replaced is kept (this one was interrupted or had failures). */
+  previousKept?: string;
 }
 
 export { DEFAULT_POINT_TIMEOUT_S };
@@ -224,6 +227,10 @@ export async function runExperimentFile(file: string, opts: RunOptions = {}): Pr
       summaryError = `summary not written: ${err.format()}`;
     }
     const done = records.filter((r): r is PointRecord => r !== undefined);
+    // The finished run this one replaced is deleted only once this one has finished cleanly.
+    const failed = done.some(isFailure);
+    if (complete && !failed) store.dropPrevious();
+    const previousKept = existsSync(store.previousDir) ? store.previousDir : undefined;
     return {
       experiment: exp,
       results: done.filter((r): r is PointResult => !isFailure(r)),
@@ -236,6 +243,7 @@ export async function runExperimentFile(file: string, opts: RunOptions = {}): Pr
       complete,
       ...(summaryError !== undefined && { summaryError }),
       ...(staleLock !== undefined && { staleLock }),
+      ...(previousKept !== undefined && { previousKept }),
     };
   } finally {
     await pool?.close();

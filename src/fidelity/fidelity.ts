@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mean, median, quantile } from 'd3-array';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { InputError } from '../input-error.js';
 import { loadExperimentText, runPoint, type LoadedExperiment } from '../experiment/index.js';
 import { loadGpuCatalog, loadModelCatalog, modelCatalogWith, type GpuCatalog, type ModelCatalog } from '../hardware/index.js';
-import type { MeasuredLatency, RealRun } from './real-run.js';
+import type { MeasuredLatency, RealRun, UnreadRow } from './real-run.js';
 import { inferModel, inferredModelName, type InferredModel } from './run-architecture.js';
 import { catalogModel, runExperiment, runGpu } from './run-config.js';
 
@@ -58,6 +58,8 @@ export interface FidelityOptions {
   experimentsDir?: string;
   /** Only these run ids. */
   only?: readonly string[];
+  /** Rows of the run table that could not be read: reported as skipped, with their reasons. */
+  unread?: readonly UnreadRow[];
   /** GPU catalog to resolve fleets in (default: the shipped one), e.g. with timing constants under trial. */
   gpus?: GpuCatalog;
   /** Changes applied to each experiment before it runs (e.g. a fitted constant under trial). */
@@ -86,18 +88,16 @@ export interface RunExperiment {
  */
 export function experimentFor(run: RealRun, opts: Pick<FidelityOptions, 'experimentsDir' | 'gpus'>): RunExperiment | { skipped: string } {
   const name = `trainval-${run.id}.yaml`;
-  if (opts.experimentsDir !== undefined) {
-    const file = join(opts.experimentsDir, name);
-    if (existsSync(file)) return { text: readFileSync(file, 'utf8'), file, generated: false, notes: run.notes };
-  }
   const file = join(opts.experimentsDir ?? '.', name);
   const catalog = loadModelCatalog();
-  const model = catalogModel(run.model, catalog);
-  const inferred = model === undefined ? inferModel(run) : undefined;
+  const model = catalogModel(run.model, catalog, run.fp8);
+  const inferred = model === undefined && run.architectureInvalid === undefined ? inferModel(run) : undefined;
   if (model === undefined && inferred === undefined) {
-    const lacking = run.architectureMissing
-      ? `its architecture columns ${run.architectureMissing.join(', ')} are empty`
-      : 'the run table has no architecture columns for it';
+    const lacking = run.architectureInvalid
+      ? `its architecture columns do not describe one (${run.architectureInvalid})`
+      : run.architectureMissing
+        ? `its architecture columns ${run.architectureMissing.join(', ')} are empty`
+        : 'the run table has no architecture columns for it';
     return { skipped: `model ${run.model} is not in the catalog and ${lacking}` };
   }
   const modelName = model ?? inferredModelName(run);
@@ -106,7 +106,41 @@ export function experimentFor(run: RealRun, opts: Pick<FidelityOptions, 'experim
   const { gpu, note: gpuNote } = runGpu(run, gpus, (models ?? catalog).get(modelName));
   if (!gpus.has(gpu)) return { skipped: `GPU ${run.gpu} is not in the catalog (known: ${gpus.names().join(', ')})` };
   const notes = [...run.notes, ...(inferred ? [inferred.note] : []), ...(gpuNote ? [gpuNote] : [])];
+  // The run's own file, unless it describes another run (a table reusing an id, or edited since
+  // the file was written): then the row is what is simulated, and the note says why.
+  if (opts.experimentsDir !== undefined && existsSync(file)) {
+    const text = readFileSync(file, 'utf8');
+    const other = describesOtherRun(text, { model: modelName, gpu, tp: run.tp }, models ?? catalog, gpus);
+    if (other === undefined) return { text, file, generated: false, notes: run.notes };
+    notes.push(`${file} ${other}: generated from the row instead`);
+  }
   return { text: experimentYaml(run, modelName, gpu), file, generated: true, gpu, notes, ...(inferred && { models, inferred }) };
+}
+
+/**
+ * Why an experiment file is not the run's: its model, GPU or tp differ from the row's (names
+ * compared through the catalogs), or it is not an experiment of one fleet entry. Undefined when
+ * it is the run's (other edits, such as engine settings under trial, are the user's).
+ */
+function describesOtherRun(
+  text: string,
+  want: { model: string; gpu: string; tp: number },
+  models: ModelCatalog,
+  gpus: GpuCatalog,
+): string | undefined {
+  let doc: { model?: unknown; fleet?: { gpu?: unknown; tp?: unknown }[] };
+  try {
+    doc = parse(text) ?? {};
+  } catch {
+    return undefined; // Its errors are reported when it loads, naming the line.
+  }
+  const entry = Array.isArray(doc.fleet) ? doc.fleet[0] : undefined;
+  const same = (catalog: { has(n: string): boolean; get(n: string): { name: string } }, got: unknown, name: string) =>
+    typeof got === 'string' && catalog.has(got) && catalog.get(got).name === name;
+  if (!same(models, doc.model, want.model)) return `is for model ${String(doc.model)}, the row for ${want.model}`;
+  if (!same(gpus, entry?.gpu, want.gpu)) return `is for GPU ${String(entry?.gpu)}, the row for ${want.gpu}`;
+  if ((entry?.tp ?? 1) !== want.tp) return `is for tp ${String(entry?.tp ?? 1)}, the row for tp ${want.tp}`;
+  return undefined;
 }
 
 /**
@@ -128,7 +162,13 @@ export function inferredModelsYaml(run: RealRun, inferred: InferredModel): strin
 
 /** Simulates every run with every seed and scores it against its measurements. */
 export async function runFidelity(runs: readonly RealRun[], opts: FidelityOptions): Promise<FidelityReport> {
+  const unknown = opts.only?.filter((id) => !runs.some((r) => r.id === id) && !opts.unread?.some((u) => u.id === id));
+  if (unknown && unknown.length > 0) throw new InputError(`--only: no run ${unknown.map((id) => `"${id}"`).join(', ')} in the table (its exp_id column)`);
   const results: RunResult[] = [];
+  for (const u of opts.unread ?? []) {
+    if (opts.only && !opts.only.includes(u.id)) continue;
+    results.push({ id: u.id, model: '', cpuOffload: false, skipped: `${u.origin}: ${u.reason}`, scopes: [] });
+  }
   for (const run of runs) {
     if (opts.only && !opts.only.includes(run.id)) continue;
     const exp = experimentFor(run, opts);
@@ -147,6 +187,18 @@ export async function runFidelity(runs: readonly RealRun[], opts: FidelityOption
       if (!(err instanceof InputError) || !exp.generated) throw err;
       results.push({ id: run.id, model: run.model, cpuOffload: run.cpuOffload, skipped: err.message, scopes: [] });
       continue;
+    }
+    // Requests the simulated server turned away have no latency: a run that rejects them all
+    // has nothing to compare, and one that rejects some is compared on the rest, said in a note.
+    const total = perSeed.reduce((n, s) => n + s[0].requests + s[0].rejected, 0);
+    const rejected = perSeed.reduce((n, s) => n + s[0].rejected, 0);
+    if (rejected > 0) {
+      const why = perSeed.flatMap((s) => s[0].rejections).filter((v, i, all) => all.indexOf(v) === i).join('; ');
+      if (rejected === total) {
+        results.push({ id: run.id, model: run.model, cpuOffload: run.cpuOffload, skipped: `every request was rejected (${why})`, scopes: [] });
+        continue;
+      }
+      exp.notes.push(`${((100 * rejected) / total).toFixed(1)}% of the simulated requests were rejected (${why}); figures are of the rest`);
     }
     const scopes = ['all', ...run.stages.map((_, k) => `s${k}`)].map((scope, i) => {
       const measured = i === 0 ? run.measured : run.measuredStages[i - 1];
@@ -217,11 +269,18 @@ async function simulateRun(
   const scopes = run.stages.length + 1;
   const ttft: number[][] = Array.from({ length: scopes }, () => []);
   const e2e: number[][] = Array.from({ length: scopes }, () => []);
+  let rejected = 0;
+  // One example reason per kind of rejection (reasons name the request's own sizes).
+  const rejections = new Map<string, string>();
   await runPoint(exp, { ...point, config }, {
     gpus,
     models,
     onOutcome(o) {
-      if (o.rejection) return;
+      if (o.rejection) {
+        rejected++;
+        if (!rejections.has(o.rejection.kind)) rejections.set(o.rejection.kind, o.rejection.reason);
+        return;
+      }
       const a = o.arrival;
       // The outcome's first and last token are the client's (the front end's response delay added).
       const f = (o.firstToken - a) * 1000;
@@ -235,12 +294,14 @@ async function simulateRun(
     },
   });
   const outMean = run.measuredOutputMean ?? run.outputTokens;
-  return ttft.map((tt, i) => summarize(tt, e2e[i], outMean));
+  const why = [...rejections.values()];
+  return ttft.map((tt, i) => ({ ...summarize(tt, e2e[i], outMean), rejected: i === 0 ? rejected : 0, rejections: i === 0 ? why : [] }));
 }
 
-type Summary = MeasuredLatency & { requests: number };
+/** A scope's figures; the rejected count and reasons are the whole run's (on the first scope). */
+type Summary = MeasuredLatency & { requests: number; rejected: number; rejections: string[] };
 
-function summarize(ttft: number[], e2e: number[], outMean: number): Summary {
+function summarize(ttft: number[], e2e: number[], outMean: number): MeasuredLatency & { requests: number } {
   if (ttft.length === 0) return { requests: 0 };
   ttft.sort((a, b) => a - b);
   e2e.sort((a, b) => a - b);

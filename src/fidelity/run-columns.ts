@@ -1,11 +1,10 @@
 /**
  * How the descriptive columns of a run table are read: free text (prompt_pool,
  * arrival_process, engine, on/off flags) and the architecture of the served model. Numbers that
- * are wrong are bad input (InputError naming file, line and column); free text that is not
+ * are wrong set the row aside with the column and the problem (real-run.ts); free text that is not
  * understood gets the inference-perf / vLLM default and a note saying so, since a table of many
  * runs should not stop at one phrasing.
  */
-import { InputError } from '../input-error.js';
 
 /** Where a row sits, for messages: the file and "line N". */
 export interface RowPlace {
@@ -64,9 +63,21 @@ export function readEngine(text: string | undefined, notes: string[]): 'vllm' | 
   return 'vllm';
 }
 
-/** An on/off column (chunked_prefill, prefix_caching): on unless it starts with off, false, no, disabled or 0. */
+/**
+ * An on/off column (chunked_prefill, prefix_caching): on unless it starts with off, false, no,
+ * n, f, none, disabled or 0, or is a --no-... flag (--no-enable-prefix-caching).
+ */
 export function readSwitch(text: string | undefined): boolean {
-  return !/^\s*(off|false|no|disabled?|0)\b/i.test(text ?? '');
+  return !/^\s*(-*no-|(off|false|no|n|f|none|disabled?|0)\b)/i.test(text ?? '');
+}
+
+/**
+ * The cpu_offload column: off when empty or when it says false, no, off, none or 0; on for
+ * anything else (true, yes, a --cpu-offload-gb size, the name of a KV offload connector).
+ */
+export function readOffload(text: string | undefined): boolean {
+  const t = text?.trim() ?? '';
+  return t !== '' && !/^(false|no|n|f|off|none|0+(\.0*)?)$/i.test(t);
 }
 
 /**
@@ -122,22 +133,27 @@ export const ARCHITECTURE_COLUMNS = ['layers', 'hidden', 'n_heads', 'n_kv_heads'
  * leaves empty (none at all: a table without architecture). n_experts of 0 or 1 (or empty) is a
  * dense model.
  */
-export function readArchitecture(c: ArchitectureCells, paramsText: string | undefined, modelId: string, at: RowPlace): { architecture?: RunArchitecture; missing: string[] } {
+export function readArchitecture(
+  c: ArchitectureCells,
+  paramsText: string | undefined,
+  modelId: string,
+): { architecture?: RunArchitecture; missing: string[]; invalid?: string } {
   const missing = ARCHITECTURE_COLUMNS.filter((k) => c[k] === undefined);
   if (missing.length > 0) return { missing: missing.length === ARCHITECTURE_COLUMNS.length ? [] : [...missing] };
   // The counts arrive checked (whole, at least 1; expert counts at least 0) by the row schema.
+  // Inconsistent columns matter only for a model the catalog lacks: said then, not here.
   const heads = c.n_heads!;
   const kvHeads = c.n_kv_heads!;
-  if (heads % kvHeads !== 0) throw new InputError(`n_kv_heads: ${kvHeads} does not divide n_heads ${heads}`, at.file, at.line);
+  if (heads % kvHeads !== 0) return { missing: [], invalid: `n_kv_heads: ${kvHeads} does not divide n_heads ${heads}` };
   const moe = c.n_experts !== undefined && c.n_experts > 1;
   const experts = moe ? c.n_experts : undefined;
   const expertsPerToken = moe ? c.experts_per_tok : undefined;
   if (moe && (expertsPerToken === undefined || expertsPerToken < 1 || expertsPerToken > experts!)) {
-    throw new InputError(`experts_per_tok: an MoE model (n_experts ${experts}) needs it, from 1 to ${experts}`, at.file, at.line);
+    return { missing: [], invalid: `experts_per_tok: an MoE model (n_experts ${experts}) needs it, from 1 to ${experts}` };
   }
   const tied = c.tie_word_embeddings?.trim() ?? '';
   if (tied !== '' && !/^(true|false|1|0|yes|no)$/i.test(tied)) {
-    throw new InputError(`tie_word_embeddings: expected true or false, got "${tied}"`, at.file, at.line);
+    return { missing: [], invalid: `tie_word_embeddings: expected true or false, got "${tied}"` };
   }
   const precision = c.precision?.trim() ?? '';
   return {

@@ -27,9 +27,8 @@ const RELEASE_SUFFIX = /-(instruct|chat|base|hf|it|\d{4}|v\d+(\.\d+)*|fp8(-dynam
  * (FP8 in its id) is only matched to an FP8 entry: its weights stream at one byte, and a
  * 16-bit entry would time it twice as slow.
  */
-export function modelCandidates(hfId: string): string[] {
+export function modelCandidates(hfId: string, fp8 = /FP8/i.test(hfId)): string[] {
   const base = hfId.split('/').pop()!;
-  const fp8 = /FP8/i.test(base);
   // Every form from the full name down, one release suffix at a time: "-V3" of DeepSeek-V3 is
   // a version the catalog keeps, "-v0.3" of Mistral-7B-Instruct-v0.3 one it drops.
   const forms = [base.replace(/^Meta-(?=Llama)/i, '')];
@@ -51,10 +50,12 @@ export function modelCandidates(hfId: string): string[] {
   return [...new Set(out)];
 }
 
-/** The catalog name of a run's model, or undefined when the catalog has none of its spellings. */
-export function catalogModel(hfId: string, catalog: ModelCatalog): string | undefined {
-  const fp8 = /FP8/i.test(hfId);
-  for (const name of modelCandidates(hfId)) {
+/**
+ * The catalog name of a run's model, or undefined when the catalog has none of its spellings.
+ * `fp8`: the run served FP8 weights (its precision column, else FP8 in the id).
+ */
+export function catalogModel(hfId: string, catalog: ModelCatalog, fp8 = /FP8/i.test(hfId)): string | undefined {
+  for (const name of modelCandidates(hfId, fp8)) {
     if (!catalog.has(name)) continue;
     const spec = catalog.get(name);
     if (fp8 && spec.dtypeBytes !== 1) continue;
@@ -76,7 +77,9 @@ export function runGpu(run: RealRun, gpus: GpuCatalog, model: ModelSpec | undefi
   if (!gpus.has(run.gpu)) return { gpu: run.gpu };
   const usual = gpus.get(run.gpu).name;
   if (run.measuredKvBlocks === undefined || model === undefined) return { gpu: usual };
-  const size = new RegExp(`^${run.gpu.replace(/[^A-Za-z0-9]/g, (c) => `\\${c}`)}-\\d+GB$`, 'i');
+  // Other memory sizes of the same part: A100-80GB's siblings are A100-<N>GB.
+  const part = usual.replace(/-\d+GB$/i, '');
+  const size = new RegExp(`^${part.replace(/[^A-Za-z0-9]/g, (c) => `\\${c}`)}-\\d+GB$`, 'i');
   const sizes = gpus.names().filter((n) => n !== usual && size.test(n));
   const measured = run.measuredKvBlocks * run.engine.blockSize;
   const capacity = (name: string) =>

@@ -62,8 +62,9 @@ function buildUncached<S extends z.ZodType>(
   for (const file of files) {
     const input = readYamlFile(file);
     const data = input.check(fileShape, input.data) as Record<string, Record<string, Fields>>;
+    const inFile = new Set(Object.keys(data[section]).map((n) => n.toLowerCase()));
     for (const [name, fields] of Object.entries(data[section])) {
-      const merged = withBase(kind, section, name, fields, raw, input);
+      const merged = withBase(kind, section, name, fields, raw, input, inFile);
       const path = [section, name];
       const spec = input.check(entrySchema, merged, path) as T;
       raw.set(name.toLowerCase(), { name, fields: merged });
@@ -81,17 +82,22 @@ function withBase(
   fields: Fields,
   known: Map<string, { name: string; fields: Fields }>,
   input: YamlInput,
+  /** Names of this file's entries (lower case), to tell a forward reference from an unknown name. */
+  inFile: ReadonlySet<string>,
 ): Fields {
   const { extends: baseName, ...own } = fields;
   if (baseName === undefined) return own;
-  const base = typeof baseName === 'string' ? known.get(baseName.toLowerCase())?.fields : undefined;
+  const key = typeof baseName === 'string' ? baseName.toLowerCase() : undefined;
+  const base = key !== undefined ? known.get(key)?.fields : undefined;
   if (!base) {
     const names = [...known.values()].map((k) => k.name).join(', ');
-    throw new InputError(
-      `extends unknown ${kind} ${JSON.stringify(baseName)} (known: ${names})`,
-      input.file,
-      input.where([section, name, 'extends']),
-    );
+    const why =
+      key === name.toLowerCase()
+        ? `${JSON.stringify(name)} extends itself`
+        : key !== undefined && inFile.has(key)
+          ? `extends ${JSON.stringify(baseName)}, which comes after it in this file: an entry extends one above it or one of an earlier catalog`
+          : `extends unknown ${kind} ${JSON.stringify(baseName)} (known: ${names})`;
+    throw new InputError(why, input.file, input.where([section, name, 'extends']));
   }
   const merged: Fields = { ...base };
   delete merged.aliases; // aliases belong to the base entry, not to its variants

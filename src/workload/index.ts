@@ -51,3 +51,4 @@ export { VidurTraceReader } from './trace/vidur.js';
 export { AibrixTraceReader } from './trace/aibrix.js';
 export { TRACE_FORMATS, type TraceFormat, type TraceReader, type TraceReaderOptions } from './trace/trace-reader.js';
 export * from './derive/index.js';
+export { toNumber as decimalNumber } from './token-count.js';

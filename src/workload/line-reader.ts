@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { fileSystemError, InputError } from '../input-error.js';
 
 const NEWLINE = 0x0a;
@@ -121,8 +121,12 @@ const MAGIC = [
 
 function openFile(file: string): number {
   try {
+    // Opening a FIFO blocks until something writes to it: look before opening.
+    const st = statSync(file);
+    if (st.isFIFO() || st.isSocket()) throw new InputError('is not a regular file (a device, FIFO or socket cannot be replayed)', file);
     return openSync(file, 'r');
   } catch (err) {
+    if (err instanceof InputError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new InputError(code === 'ENOENT' ? 'file not found' : `cannot read file (${code})`, file);
   }

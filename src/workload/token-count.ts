@@ -24,8 +24,20 @@ export function timestampValue(value: unknown, field: string, file: string, line
   return n;
 }
 
-/** Rejects a timestamp earlier than the previous one: traces are replayed in order, unsorted. */
+/**
+ * Arrival times (seconds) beyond this lose the simulator's step resolution in a double (at
+ * 1e11 s, 15 us; Unix-epoch times, about 1.7e9 s, keep 0.2 us), so they are refused.
+ */
+export const MAX_ARRIVAL_S = 1e11;
+
+/**
+ * Rejects a timestamp earlier than the previous one (traces are replayed in order, unsorted) or
+ * later than MAX_ARRIVAL_S.
+ */
 export function checkOrder(previous: number, current: number, file: string, line: number): void {
+  if (current > MAX_ARRIVAL_S) {
+    throw new InputError(`timestamp is ${current.toExponential(2)} s, beyond the ${MAX_ARRIVAL_S.toExponential(0)} s a replay can resolve (check its unit)`, file, `line ${line}`);
+  }
   if (current < previous) {
     throw new InputError(
       `timestamps must be non-decreasing (${current} after ${previous})`,
@@ -38,7 +50,8 @@ export function checkOrder(previous: number, current: number, file: string, line
 /** A decimal number as traces write them: no hex (0x20), binary, "Infinity" or blank (Number('') is 0). */
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
-function toNumber(value: unknown): number {
+/** A JSON number, or a decimal text (as tables and traces write numbers); NaN otherwise. */
+export function toNumber(value: unknown): number {
   if (typeof value === 'number') return value;
   if (typeof value === 'string') {
     const t = value.trim();

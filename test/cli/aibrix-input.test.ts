@@ -70,19 +70,21 @@ describe('AIBrix scenario inputs', () => {
     const files = { 'p.json': profile('{"percentile": 99, "e2e": 5.0}') };
     const unmapped = await run('  profiles: p.json\n', files, false);
     expect(unmapped.code).toBe(0);
-    expect(unmapped.stdout).toMatch(/deployment "llama-a10-deploy", which is no fleet GPU type/);
-    expect(unmapped.stdout).toMatch(/SLOQueue found no profile available for model Llama-3\.1-8B, fallback to FIFO queue/);
+    // Warnings are on stderr, apart from the results.
+    expect(unmapped.stderr).toMatch(/warning: .*deployment "llama-a10-deploy", which is no fleet GPU type/);
+    expect(unmapped.stderr).toMatch(/SLOQueue found no profile available for model Llama-3\.1-8B, fallback to FIFO queue/);
+    expect(unmapped.stdout).not.toMatch(/warning/);
     const mapped = await run('  profiles: p.json\n  deployments: {llama-a10-deploy: A10}\n', files, false);
     expect(mapped.code).toBe(0);
     expect(mapped.stdout).toMatch(/SLO %/);
-    expect(mapped.stdout).not.toMatch(/fallback to FIFO|no fleet GPU type/);
+    expect(mapped.stderr).not.toMatch(/fallback to FIFO|no fleet GPU type/);
   });
 
   it('profiles stored under another spelling of the model miss (case-sensitive), as in AIBrix', async () => {
     const files = { 'p.json': profile('{"percentile": 99, "e2e": 5.0}') };
     const r = await run('  profiles: p.json\n  deployments: {llama-a10-deploy: A10}\n  profileModel: llama-3.1-8b\n', files, false);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/SLOQueue found no profile available for model Llama-3\.1-8B, fallback to FIFO queue/);
+    expect(r.stderr).toMatch(/SLOQueue found no profile available for model Llama-3\.1-8B, fallback to FIFO queue/);
   });
 });
 

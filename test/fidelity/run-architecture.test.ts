@@ -62,7 +62,7 @@ describe('models from a run table\'s architecture columns', () => {
         'g,x/G9,H100,1,1,1,10,10,10,8,512,4096,16,0.9,9.24,42,3584,16,8,14336,,,256000,256,true',
       ].join('\n'),
     );
-    const [q, r, g] = readRealRuns(csv);
+    const [q, r, g] = readRealRuns(csv).runs;
     expect(inferModel(q)!.fields).toMatchObject({ headDim: 128, tiedEmbeddings: false });
     expect(inferModel(r)!.fields).toMatchObject({ headDim: 128, tiedEmbeddings: false });
     expect(r.architecture!.experts).toBeUndefined(); // n_experts 0: dense
@@ -100,7 +100,7 @@ describe('models from a run table\'s architecture columns', () => {
         'h,nobody/Half-1B,H100,1,2,4,20,32,40,64,2048,4096,16,0.9,30,200,1,FP16,16,2048,,,8192,,,32000',
       ].join('\n'),
     );
-    const report = await runFidelity(readRealRuns(csv), { seeds: [1] });
+    const report = await runFidelity(readRealRuns(csv).runs, { seeds: [1] });
     const [d, e, f, g, h] = report.runs;
     expect(d.scopes[0].requests).toBe(8);
     expect(d.note).toMatch(/nobody\/Nemo-Like-12B is not in the catalog: timed from the run's architecture columns \(head size 128/);
@@ -122,7 +122,7 @@ describe('models from a run table\'s architecture columns', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^d +all +Nemo-Like-12B +[+-]\d/m);
     // Read back from the file, the same figures as generated.
-    const again = await runFidelity(readRealRuns(csv), { seeds: [1], experimentsDir: exps, only: ['d'] });
+    const again = await runFidelity(readRealRuns(csv).runs, { seeds: [1], experimentsDir: exps, only: ['d'] });
     expect(again.runs[0].scopes[0].simulated).toEqual(d.scopes[0].simulated);
     // The user's own experiment file is input like any other: a bad field stops the command.
     writeFileSync(join(exps, 'trainval-d.yaml'), readFileSync(join(exps, 'trainval-d.yaml'), 'utf8').replace('tp: 1', 'tpp: 1'));
@@ -149,7 +149,7 @@ describe('models from a run table\'s architecture columns', () => {
     expect(runGpu({ ...a100, gpu: 'H100', measuredKvBlocks: 10 }, gpus, llama)).toEqual({ gpu: 'H100-SXM' });
   });
 
-  it('a bad architecture column names the file, line and column', async () => {
+  it('architecture columns that describe no model skip the run with the column; a table with nothing to simulate fails', async () => {
     const dir = tempDir();
     const csv = write(
       dir,
@@ -157,8 +157,9 @@ describe('models from a run table\'s architecture columns', () => {
       'exp_id,model,gpu,tp,stage_rates_rps,stage_durations_s,output_tokens_fixed,system_prompt_tokens,question_tokens,max_num_seqs,max_num_batched_tokens,max_model_len,kv_block_size,gpu_memory_utilization,layers,hidden,n_heads,n_kv_heads,ffn,vocab\n' +
         'd,nobody/X,H100,1,2,4,20,32,40,64,2048,4096,16,0.9,40,5120,32,6,14336,131072\n',
     );
-    const r = await sim('fidelity', csv);
+    const r = await sim('fidelity', csv, '--experiments', join(dir, 'exp'));
+    expect(r.stdout).toContain('skipped d: model nobody/X is not in the catalog and its architecture columns do not describe one (n_kv_heads: 6 does not divide n_heads 32)');
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`${csv}: line 2: n_kv_heads: 6 does not divide n_heads 32`));
+    expect(r.stderr).toMatch(new RegExp(`${csv}: no run could be simulated`));
   });
 });

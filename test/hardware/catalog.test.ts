@@ -131,6 +131,11 @@ describe('GPU catalog', () => {
     const e1 = inputError(() => loadGpuCatalog(ext));
     expect(e1.message).toContain('extends unknown GPU "Z9"');
     expect(e1.where).toContain('line 3');
+    // A cycle or a forward reference is not an unknown name, nor is extending oneself.
+    const cycle = tempFile('c.yaml', ['gpus:', '  X1:', '    extends: X2', '  X2:', '    extends: X1'].join('\n'));
+    expect(inputError(() => loadGpuCatalog(cycle)).message).toBe('extends "X2", which comes after it in this file: an entry extends one above it or one of an earlier catalog');
+    const self = tempFile('s.yaml', ['gpus:', '  X1:', '    extends: X1'].join('\n'));
+    expect(inputError(() => loadGpuCatalog(self)).message).toBe('"X1" extends itself');
     const broken = tempFile('b.yaml', 'gpus:\n  X1: [1, 2\n');
     const e2 = inputError(() => loadGpuCatalog(broken));
     expect(e2.message).toMatch(/invalid YAML/);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, writeFileSync, ftruncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -42,9 +43,13 @@ function traceError(format: 'mooncake' | 'azure' | 'vidur' | 'aibrix', path: str
 }
 
 describe('hostile files: one line, exit 2', () => {
-  it('a trace path that is a directory, /dev/zero, a 1 GB line, a gzip file', () => {
+  it('a trace path that is a directory, /dev/zero, a FIFO, a 1 GB line, a gzip file', () => {
     oneLine(sim(['validate', traceExperiment('t-dir', 'mooncake', dir)]), /is a directory, not a trace file/);
     oneLine(sim(['validate', traceExperiment('t-zero', 'mooncake', '/dev/zero')]), /\/dev\/zero: is not a regular file/);
+    // Opening a FIFO would wait for a writer forever.
+    const fifo = join(dir, 'trace.fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    oneLine(sim(['validate', traceExperiment('t-fifo', 'mooncake', fifo)]), /trace\.fifo: is not a regular file/);
     // A sparse 1 GiB file without a newline: the reader gives up at its line limit, not at the heap's.
     const big = join(dir, 'one-line.jsonl');
     const fd = openSync(big, 'w');
@@ -65,6 +70,8 @@ describe('hostile files: one line, exit 2', () => {
     }
     const bomb = write('bomb.yaml', [...levels, 'name: bomb', ''].join('\n'));
     oneLine(sim(['validate', bomb]), /bomb\.yaml: invalid YAML: Excessive alias count/);
+    const two = write('two-docs.yaml', 'name: a\nseed: 1\n---\nname: b\n');
+    oneLine(sim(['validate', two]), /two-docs\.yaml: line 3: invalid YAML: a second document \(---\) begins here; a file holds one\n$/);
   });
 
   it('control bytes from a file are escaped in the message', () => {
@@ -99,6 +106,9 @@ describe('resource limits are checked before expansion or allocation', () => {
     oneLine(sim(['validate', writeExperiment(dir, 'r2', exp({ duration: 1e9 }))]), /workload\.duration .*about 10,000,000,000 requests/);
     oneLine(sim(['validate', writeExperiment(dir, 'r3', exp({ requests: 1e12 }))]), /workload\.requests .*about 1,000,000,000,000 requests/);
     oneLine(sim(['validate', writeExperiment(dir, 'r4', smallExperiment('r4', { sweep: { rates: [5, 1e300] } }))]), /workload\.sources\.0\.rate/);
+    // Stages: the stage that would generate the most is named.
+    const staged = { workload: { stages: [{ rate: 5, duration: 10 }, { rate: 1e9, duration: 600 }], sources: [{ class: 'c', dataset: 'sharegpt', ratio: 1 }] } };
+    oneLine(sim(['validate', writeExperiment(dir, 'r5', smallExperiment('r5', staged))]), /workload\.stages\.1 .*about 600,000,000,050 requests/);
   });
 
   it('a value listed twice in a sweep is refused with its line (it would make two points with one id)', () => {

@@ -72,6 +72,37 @@ describe('running a sweep', () => {
     expect(readTree(out)).toEqual(reference);
   });
 
+  it('a second run keeps the finished first one in previous/ until it finishes itself', async () => {
+    const root = join(dir, 'second');
+    const done = await runExperimentFile(file, { resultsRoot: root, workers: 2, requestsCsv: true });
+    expect(done.complete).toBe(true);
+    const out = done.dir;
+    const abort = new AbortController();
+    const cut = await runExperimentFile(file, {
+      resultsRoot: root,
+      workers: 2,
+      requestsCsv: true,
+      signal: abort.signal,
+      onProgress: (p) => {
+        if (p.done >= 1) abort.abort();
+      },
+    });
+    expect(cut.interrupted).toBe(true);
+    expect(cut.previousKept).toBe(join(out, 'previous'));
+    // The first run, whole, under previous/; nothing at the top looks complete.
+    expect(readTree(join(out, 'previous'))).toEqual(reference);
+    expect(existsSync(join(out, 'summary.json'))).toBe(false);
+    // Another interrupted attempt (no summary at the top to set aside) keeps the same previous/.
+    const abort2 = new AbortController();
+    await runExperimentFile(file, { resultsRoot: root, workers: 2, requestsCsv: true, signal: abort2.signal, onProgress: (p) => p.done >= 1 && abort2.abort() });
+    expect(readTree(join(out, 'previous'))).toEqual(reference);
+    // A run that finishes replaces it: previous/ is gone and the top holds the same bytes.
+    const last = await runExperimentFile(file, { resultsRoot: root, workers: 2, requestsCsv: true });
+    expect(last.previousKept).toBeUndefined();
+    expect(existsSync(join(out, 'previous'))).toBe(false);
+    expect(readTree(out)).toEqual(reference);
+  });
+
   it('resumes after a crash that left temporary files and lost some points', async () => {
     const root = join(dir, 'crashed');
     const run = await runExperimentFile(file, { resultsRoot: root, workers: 2, requestsCsv: true });

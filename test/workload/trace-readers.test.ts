@@ -43,6 +43,11 @@ describe('Mooncake reader', () => {
     expect(bad('m6', ['{"timestamp": 0, "input_length": 1024, "output_length": 5, "hash_ids": [1, -1]}']).message).toMatch(
       /hash_ids\[1\]/,
     );
+    // Past the prompt's full blocks too (100 tokens: no full 512-token block), and at 2^32.
+    expect(bad('m8', ['{"timestamp": 0, "input_length": 100, "output_length": 5, "hash_ids": [1.5]}']).message).toMatch(/hash_ids\[0\] must be an integer in \[0, 2\^32\), got 1.5/);
+    expect(bad('m9', ['{"timestamp": 0, "input_length": 1024, "output_length": 5, "hash_ids": [4294967296]}']).message).toMatch(/hash_ids\[0\]/);
+    // 1e20 ms would leave no resolution for the steps; epoch milliseconds are fine.
+    expect(bad('m10', ['{"timestamp": 1e20, "input_length": 10, "output_length": 5}']).message).toMatch(/timestamp is 1\.00e\+17 s, beyond the 1e\+11 s/);
     const empty = bad('m7', ['', '']);
     expect(empty.message).toBe('trace has no requests');
     expect(empty.file).toMatch(/m7$/);

@@ -66,8 +66,7 @@ function fullBlockHashes(
 ): readonly number[] {
   if (value === undefined || value === null) return NO_PREFIX;
   if (!Array.isArray(value)) throw new InputError('hash_ids must be an array', file, `line ${line}`);
-  const full = Math.floor(prompt / blockTokens);
-  if (value.length > full) value.length = full;
+  // Every id is checked, also those past the prompt's full blocks: a malformed one is bad input.
   for (let i = 0; i < value.length; i++) {
     const id = value[i];
     if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= MAX_HASH_ID) {
@@ -78,5 +77,7 @@ function fullBlockHashes(
       );
     }
   }
+  const full = Math.floor(prompt / blockTokens);
+  if (value.length > full) value.length = full;
   return value.length === 0 ? NO_PREFIX : (value as number[]);
 }
