@@ -92,6 +92,7 @@ export function registerRun(program: Command): void {
       action(async (files: string[], flags: RunFlags) => {
         if (flags.format === 'json') flags.json = true;
         const workers = parseWorkers(flags.workers);
+        if (flags.out !== undefined && flags.out.trim() === '') throw new InputError('--out is empty: give the results root directory');
         const shard = flags.shard !== undefined ? parseShard(flags.shard) : undefined;
         const pointTimeoutS = parseTimeout(flags.pointTimeout);
         if (flags.replicates !== undefined && (!/^\d+$/.test(flags.replicates.trim()) || Number(flags.replicates) < 1 || Number(flags.replicates) > 1000)) {
@@ -99,6 +100,20 @@ export function registerRun(program: Command): void {
         }
         let badInput = 0;
         let failed = 0;
+        if (files.length > 1) {
+          // Every file is read and checked before the first runs: a typo in the last of ten is
+          // reported at once, not after the other nine.
+          const { loadExperiment } = await import('../experiment/load.js');
+          for (const file of files) {
+            try {
+              loadExperiment(file, { replicates: flags.replicates !== undefined ? Number(flags.replicates) : undefined });
+            } catch (err) {
+              reportError(err);
+              badInput++;
+            }
+          }
+          if (badInput > 0) return EXIT_BAD_INPUT;
+        }
         for (const file of files) {
           try {
             const outcome = await runOne(file, flags, workers, shard, pointTimeoutS);

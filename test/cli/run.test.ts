@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanup, SMALL, tempDir, traceExperiment, TRACE_HEADER, write } from '../experiment/fixtures.js';
@@ -82,6 +82,20 @@ describe('sim run --json', () => {
       ['small', 3],
       ['other', 9],
     ]);
+  });
+
+  it('several files with a bad one: all are checked before any runs, nothing is written', async () => {
+    const dir = tempDir();
+    const out = tempDir();
+    const a = write(dir, 'a.yaml', SMALL);
+    const b = write(dir, 'b.yaml', SMALL.replace('name: small', 'name: other').replace('seed: 3', 'seed: -1'));
+    const r = await sim('run', a, b, '--json', '--out', out, '--no-report');
+    expect(r.code).toBe(2);
+    expect(lines(r.stderr)).toEqual([expect.stringMatching(new RegExp(`^error: ${b}: seed`))]);
+    expect(r.stdout).toBe('');
+    expect(readdirSync(out)).toEqual([]);
+    // An empty --out is not the default root.
+    expect((await sim('run', a, '--out', '')).stderr).toMatch(/^error: --out is empty/);
   });
 
   it('the table output names the results file', async () => {
