@@ -123,7 +123,9 @@ function withData(file: string, data: unknown, where: YamlInput['where']): YamlI
       if (result.success) return result.data;
       // A union (e.g. `engine: sglang` or settings) reports the branch that got furthest.
       const { issue, path: at } = reportedIssue(result.error.issues[0]);
-      throw new InputError(issueMessage(issue), file, where([...path, ...at]));
+      // An unknown key is located at its own line, not at the object that holds it.
+      const located = issue.code === 'unrecognized_keys' && issue.keys.length > 0 ? [...at, issue.keys[0]] : at;
+      throw new InputError(issueMessage(issue), file, where([...path, ...located]));
     },
   };
 }

@@ -137,7 +137,7 @@ describe('sim plan: bad input (exit 2, one line)', () => {
 
   it('schema errors name the file, the field and its line', async () => {
     expect(await bad('unknown', { ...basePlan, slo: [{ metric: 'ttft', maxMs: 50, percentile: 99 }] })).toMatch(
-      /unknown\.yaml: slo\.0 \(line \d+\): unknown field "percentile"/,
+      /unknown\.yaml: slo\.0\.percentile \(line \d+\): unknown field "percentile"/,
     );
     expect(await bad('gpu', { ...basePlan, candidates: [{ gpu: 'B300' }] })).toMatch(/gpu\.yaml: candidates\.0\.gpu \(line \d+\): .*B300/);
     expect(await bad('minmax', { ...basePlan, candidates: [{ gpu: 'L40S', min: 4, max: 2 }] })).toMatch(/candidates\.0\.min .*min must not exceed max/);

@@ -70,6 +70,10 @@ describe('hostile files: one line, exit 2', () => {
     }
     const bomb = write('bomb.yaml', [...levels, 'name: bomb', ''].join('\n'));
     oneLine(sim(['validate', bomb]), /bomb\.yaml: invalid YAML: Excessive alias count/);
+    // An unknown key is located at its own line.
+    const text = stringify(smallExperiment('unk', {})) + 'bogus: 3\n';
+    const unknownKey = write('unknown-key.yaml', text);
+    oneLine(sim(['validate', unknownKey]), new RegExp(`unknown-key\\.yaml: bogus \\(line ${text.trim().split('\n').length}\\): unknown field "bogus"`));
     const two = write('two-docs.yaml', 'name: a\nseed: 1\n---\nname: b\n');
     oneLine(sim(['validate', two]), /two-docs\.yaml: line 3: invalid YAML: a second document \(---\) begins here; a file holds one\n$/);
   });
