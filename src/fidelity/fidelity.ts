@@ -92,7 +92,10 @@ export function experimentFor(run: RealRun, opts: Pick<FidelityOptions, 'experim
   const catalog = loadModelCatalog();
   const model = catalogModel(run.model, catalog, run.fp8);
   const inferred = model === undefined && run.architectureInvalid === undefined ? inferModel(run) : undefined;
+  const own = opts.experimentsDir !== undefined && existsSync(file);
   if (model === undefined && inferred === undefined) {
+    // The user's own file may name a catalog of its own: it is their input.
+    if (own) return { text: readFileSync(file, 'utf8'), file, generated: false, notes: [...run.notes] };
     const lacking = run.architectureInvalid
       ? `its architecture columns do not describe one (${run.architectureInvalid})`
       : run.architectureMissing
@@ -108,10 +111,10 @@ export function experimentFor(run: RealRun, opts: Pick<FidelityOptions, 'experim
   const notes = [...run.notes, ...(inferred ? [inferred.note] : []), ...(gpuNote ? [gpuNote] : [])];
   // The run's own file, unless it describes another run (a table reusing an id, or edited since
   // the file was written): then the row is what is simulated, and the note says why.
-  if (opts.experimentsDir !== undefined && existsSync(file)) {
+  if (own) {
     const text = readFileSync(file, 'utf8');
     const other = describesOtherRun(text, { model: modelName, gpu, tp: run.tp }, models ?? catalog, gpus);
-    if (other === undefined) return { text, file, generated: false, notes: run.notes };
+    if (other === undefined) return { text, file, generated: false, notes: [...run.notes] };
     notes.push(`${file} ${other}: generated from the row instead`);
   }
   return { text: experimentYaml(run, modelName, gpu), file, generated: true, gpu, notes, ...(inferred && { models, inferred }) };
