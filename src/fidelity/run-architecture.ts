@@ -19,6 +19,13 @@ import type { RunArchitecture } from './run-columns.js';
 /** Head sizes of public decoder configs whose head size is not hidden / heads. */
 const HEAD_SIZES = [128, 256];
 
+/**
+ * How far beyond the published count's rounding the best candidate may stay before the note says
+ * the shape is not one this reading knows: 5% (Scout's vision tower is 1%; a gate-less MLP read
+ * as gated counts 25-40% too many).
+ */
+const UNKNOWN_SHAPE_MARGIN = 0.05;
+
 /** How much closer to the published count (in log) a departure must bring it, beyond the count's rounding. */
 const DEPARTURE_COST = 0.01;
 
@@ -63,10 +70,17 @@ export function inferModel(run: RealRun): InferredModel | undefined {
     ...(chosen.moe ? [`${chosen.moe.sharedExperts} shared expert${chosen.moe.sharedExperts === 1 ? '' : 's'}`] : []),
   ].join(', ');
   const against = a.paramsB !== undefined ? ` against ${a.paramsB}B published` : '';
+  // A count further off than the published figure's rounding (and a vision tower) allows means a
+  // shape this reading does not know: say so, since the timing rests on it.
+  const off = a.paramsB !== undefined ? params / (a.paramsB * 1e9) - 1 : 0;
+  const unknownShape =
+    Math.abs(off) > (a.paramsPrecision ?? 0) + UNKNOWN_SHAPE_MARGIN
+      ? `; ${off > 0 ? '+' : ''}${(off * 100).toFixed(0)}% off the published count: a shape this reading does not know (an MLP without a gate, MLA, a vision tower?), so its timing is uncertain`
+      : '';
   return {
     fields: chosen,
     params,
-    note: `model ${run.model} is not in the catalog: timed from the run's architecture columns (${choices}: ${(params / 1e9).toFixed(1)}B parameters${against}; top-p sampling assumed)`,
+    note: `model ${run.model} is not in the catalog: timed from the run's architecture columns (${choices}: ${(params / 1e9).toFixed(1)}B parameters${against}; top-p sampling assumed${unknownShape})`,
   };
 }
 

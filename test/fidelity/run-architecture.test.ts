@@ -26,6 +26,7 @@ function run(architecture: RunArchitecture): RealRun {
     outputTokens: 10,
     engine: { maxNumSeqs: 8, maxNumBatchedTokens: 512, maxModelLen: 4096, blockSize: 16, gpuMemoryUtilization: 0.9, chunkedPrefill: true, prefixCaching: true },
     cpuOffload: false,
+    fp8: false,
     architecture,
     measured: {},
     measuredStages: [{}],
@@ -44,6 +45,13 @@ describe('models from a run table\'s architecture columns', () => {
     expect(m.params).toBe(40 * (52_428_800 + 220_200_960) + 414_720 + 1_342_177_280);
     // 160-wide heads (untied: 12.77B, 4.7% over) and 160 tied (12.10B, 0.8% under) lose to 128 untied (0.4%).
     expect(m.note).toMatch(/head size 128, untied embeddings: 12\.2B parameters against 12\.2B published/);
+    expect(m.note).not.toMatch(/off the published count/);
+  });
+
+  it('says so when no candidate comes near the published count (a shape it does not know)', () => {
+    // StarCoder2-7B's MLP has no gate: read as gated, its columns count far more than 7.17B.
+    const m = inferModel(run({ layers: 32, hidden: 4608, heads: 36, kvHeads: 4, ffn: 18432, vocab: 49152, paramsB: 7.17, fp8: false }))!;
+    expect(m.note).toMatch(/; \+\d+% off the published count: a shape this reading does not know/);
   });
 
   it('a published count rounded to the name does not outweigh the usual shape; head_dim and tie_word_embeddings columns decide', async () => {
