@@ -3,7 +3,8 @@ import { parseYamlText, readYamlFile, type YamlInput } from '../yaml-input.js';
 import { InputError } from '../input-error.js';
 import { experimentSchema, type ExperimentConfig } from './schema.js';
 import { checkRequestCount, checkSweepSize } from './limits.js';
-import { applyPoint, canonicalJson, expandSweep, pointId, sweepKeys, type PointValues, type SweepSpec } from './sweep.js';
+import { applyPoint, canonicalJson, expandSweep, parsePath, pointId, RATE_KEY, sweepKeys, type PointValues, type SweepSpec } from './sweep.js';
+import { issueMessage, reportedIssue } from '../zod-issue.js';
 
 /** One runnable configuration of an experiment file: its sweep values and the validated config. */
 export interface ExperimentPoint {
@@ -66,7 +67,7 @@ function loadExperimentInput(input: YamlInput, opts: LoadOptions): LoadedExperim
   const expanded = seeds ? swept.flatMap((v) => seeds.map((seed) => ({ ...v, seed }))) : swept;
   const seen = new Map<string, PointValues>();
   const points = expanded.map((values) => {
-    const config = input.check(experimentSchema, applyPoint(input.data, values, file, input.where));
+    const config = checkPoint(input, applyPoint(input.data, values, file, input.where), values, base.sweep, file);
     checkRequestCount(config.workload, file, input.where);
     // replicates only says how many seeds: a point's id is its own configuration.
     const id = pointId(values, { ...config, sweep: undefined, replicates: undefined });
@@ -78,6 +79,41 @@ function loadExperimentInput(input: YamlInput, opts: LoadOptions): LoadedExperim
     return { id, values, config };
   });
   return { file, baseDir: dirname(resolve(file)), name: base.name, base, points, where: input.where };
+}
+
+/**
+ * A point's configuration, checked. When the field at fault is one the sweep sets, the error
+ * points at the swept value in its list, not at the base value the sweep replaced.
+ */
+function checkPoint(input: YamlInput, applied: unknown, values: PointValues, sweep: SweepSpec | undefined, file: string): ExperimentConfig {
+  const result = experimentSchema.safeParse(applied);
+  if (result.success) return result.data;
+  const { issue, path } = reportedIssue(result.error.issues[0]);
+  const at = path.map(String).join('.');
+  for (const [key, value] of Object.entries(values)) {
+    if (key === RATE_KEY || key === 'seed') continue;
+    const swept = parsePath(key).map(String).join('.');
+    if (at !== swept && !at.startsWith(`${swept}.`)) continue;
+    const where = sweepEntry(sweep, key, value);
+    if (where) throw new InputError(`${issueMessage(issue)} (swept value ${JSON.stringify(value)} of ${key})`, file, input.where(where));
+  }
+  return input.check(experimentSchema, applied);
+}
+
+/** Where in the sweep `value` of `key` is listed: its list, or its zip group. */
+function sweepEntry(sweep: SweepSpec | undefined, key: string, value: unknown): PropertyKey[] | undefined {
+  const same = (v: unknown) => canonicalJson(v) === canonicalJson(value);
+  const list = sweep?.[key] as unknown[] | undefined;
+  if (Array.isArray(list) && key !== 'zip') {
+    const i = list.findIndex(same);
+    if (i >= 0) return ['sweep', key, i];
+  }
+  const groups = (sweep?.zip ?? []) as Record<string, unknown[]>[];
+  for (let g = 0; g < groups.length; g++) {
+    const i = groups[g][key]?.findIndex(same) ?? -1;
+    if (i >= 0) return ['sweep', 'zip', g, key, i];
+  }
+  return undefined;
 }
 
 /** A value listed twice in one sweep list (or zip group) would make two points with one id. */

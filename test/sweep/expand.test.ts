@@ -145,7 +145,12 @@ describe('bad sweeps: one clear message', () => {
     ).toMatch(/rates: needs workload.rate or a rate on every source \(workload.sources\[0\] has none\)/);
   });
 
-  it('a swept value the schema rejects names the field', () => {
-    expect(loadError('bad-value', { sweep: { 'workload.sources[0].rate': [1, -2] } })).toMatch(/workload\.sources\.0\.rate/);
+  it('a swept value the schema rejects is located in its sweep list, naming the value and the field', () => {
+    expect(loadError('bad-value', { sweep: { 'workload.sources[0].rate': [1, -2] } })).toMatch(
+      /: sweep\.workload\.sources\[0\]\.rate\.1 \(line \d+\): Too small.* \(swept value -2 of workload\.sources\[0\]\.rate\)$/,
+    );
+    // In a zip group too.
+    const zip = { zip: [{ 'fleet[0].count': [1, 0], 'workload.duration': [10, 20] }] };
+    expect(loadError('bad-zip', { sweep: zip })).toMatch(/: sweep\.zip\.0\.fleet\[0\]\.count\.1 \(line \d+\): .*\(swept value 0 of fleet\[0\]\.count\)$/);
   });
 });
