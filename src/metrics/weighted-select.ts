@@ -37,6 +37,12 @@ const SMALL = 64;
 /** Index of the high word of a float64 in a Uint32Array view: 1 on little-endian hosts. */
 const HIGH = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1 ? 1 : 0;
 
+/** Per-digit weight, count and gathered slot, allocated on first use (1 MB) and reused. */
+let tables: { weightIn: Float64Array; countIn: Uint32Array; slotOf: Int32Array } | undefined;
+function scratch(): NonNullable<typeof tables> {
+  return (tables ??= { weightIn: new Float64Array(RADIX), countIn: new Uint32Array(RADIX), slotOf: new Int32Array(RADIX) });
+}
+
 /**
  * Fills out[slots[j]] with the value at rank ranks[j] (ascending) of the weighted list, whose
  * values agree on every digit before `level`.
@@ -60,8 +66,11 @@ function select(
     return;
   }
   const bits = new Uint32Array(values.buffer, values.byteOffset, n * 2);
-  const weightIn = new Float64Array(RADIX);
-  const countIn = new Uint32Array(RADIX);
+  // One set of digit tables serves every call: a call is done with them before it recurses.
+  const { weightIn, countIn, slotOf } = scratch();
+  weightIn.fill(0);
+  countIn.fill(0);
+  slotOf.fill(-1);
   tally(bits, weights, level, weightIn, countIn);
   // The bucket each rank falls in, and its rank inside the bucket.
   const buckets: number[] = [];
@@ -74,7 +83,6 @@ function select(
     inner.push(r - before);
   }
   // Gather each distinct bucket once.
-  const slotOf = new Int32Array(RADIX).fill(-1);
   const parts: { values: Float64Array; weights: Float64Array; fill: number }[] = [];
   for (const d of buckets) {
     if (slotOf[d] >= 0) continue;
@@ -82,10 +90,12 @@ function select(
     parts.push({ values: new Float64Array(countIn[d]), weights: new Float64Array(countIn[d]), fill: 0 });
   }
   gather(bits, values, weights, level, slotOf, parts);
+  // Read before recursing: the calls below reuse the tables.
+  const partOf = buckets.map((d) => parts[slotOf[d]]);
   for (let j = 0; j < buckets.length; ) {
     let k = j;
     while (k < buckets.length && buckets[k] === buckets[j]) k++;
-    const p = parts[slotOf[buckets[j]]];
+    const p = partOf[j];
     select(p.values, p.weights, level + 1, inner.slice(j, k), slots.slice(j, k), out);
     j = k;
   }
