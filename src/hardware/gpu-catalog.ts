@@ -40,13 +40,19 @@ export const efficiencySchema = z.strictObject({
     .optional(),
 });
 
+/**
+ * A rate or size at least `min`: far below any accelerator's (a unit slip, 1e-3 for 1e3), which
+ * would otherwise run with step times of years and report nothing.
+ */
+const atLeast = (min: number, unit: string) => z.number().min(min, `expected at least ${min} ${unit} (a unit slip?)`);
+
 const gpuEntrySchema = z.strictObject({
   aliases: z.array(z.string().min(1)).optional(),
-  bf16Tflops: positive,
-  fp8Tflops: positive.optional(),
-  memoryGB: positive,
-  memoryBandwidthGBs: positive,
-  interconnect: z.strictObject({ kind: z.enum(['nvlink', 'pcie']), bandwidthGBs: positive }),
+  bf16Tflops: atLeast(1, 'TFLOPS'),
+  fp8Tflops: atLeast(1, 'TFLOPS').optional(),
+  memoryGB: atLeast(1, 'GB'),
+  memoryBandwidthGBs: atLeast(10, 'GB/s'),
+  interconnect: z.strictObject({ kind: z.enum(['nvlink', 'pcie']), bandwidthGBs: atLeast(0.1, 'GB/s') }),
   tdpWatts: positive.optional(),
   l2CacheMB: positive.optional(),
   costPerHour: z.number().nonnegative(),

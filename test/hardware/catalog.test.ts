@@ -136,6 +136,9 @@ describe('GPU catalog', () => {
     expect(inputError(() => loadGpuCatalog(cycle)).message).toBe('extends "X2", which comes after it in this file: an entry extends one above it or one of an earlier catalog');
     const self = tempFile('s.yaml', ['gpus:', '  X1:', '    extends: X1'].join('\n'));
     expect(inputError(() => loadGpuCatalog(self)).message).toBe('"X1" extends itself');
+    // Rates far below any accelerator's are a unit slip, not a GPU.
+    const slip = tempFile('u.yaml', ['gpus:', '  X1:', '    extends: H100-SXM', '    memoryBandwidthGBs: 1e-300'].join('\n'));
+    expect(inputError(() => loadGpuCatalog(slip)).message).toBe('expected at least 10 GB/s (a unit slip?)');
     const broken = tempFile('b.yaml', 'gpus:\n  X1: [1, 2\n');
     const e2 = inputError(() => loadGpuCatalog(broken));
     expect(e2.message).toMatch(/invalid YAML/);
