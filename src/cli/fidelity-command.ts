@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
+import { writeFileAtomic } from '../experiment/results-dir.js';
 import { InputError } from '../input-error.js';
 import { action } from './errors.js';
 
@@ -60,10 +61,10 @@ export function registerFidelity(program: Command): void {
             const file = join(flags.experiments, `trainval-${run.id}.yaml`);
             if (exp.inferred) {
               const modelsName = `trainval-${run.id}.models.yaml`;
-              writeFileSync(join(flags.experiments, modelsName), inferredModelsYaml(run, exp.inferred));
-              writeFileSync(file, experimentYaml(run, inferredModelName(run), exp.gpu!, modelsName));
+              writeFileAtomic(join(flags.experiments, modelsName), inferredModelsYaml(run, exp.inferred));
+              writeFileAtomic(file, experimentYaml(run, inferredModelName(run), exp.gpu!, modelsName));
             } else {
-              writeFileSync(file, exp.text);
+              writeFileAtomic(file, exp.text);
             }
             process.stdout.write(`wrote ${file}${exp.notes.length > 0 ? ` (${exp.notes.join('; ')})` : ''}\n`);
           }
@@ -79,7 +80,7 @@ export function registerFidelity(program: Command): void {
           process.stdout.write(
             `${fit.gpu}: stepOverheadS ${fit.stepOverheadS} (${(fit.stepOverheadS * 1e3).toFixed(2)} ms), stepOverheadPerSeqS ${fit.stepOverheadPerSeqS} (${(fit.stepOverheadPerSeqS * 1e6).toFixed(0)} us); front end ${fit.frontendMs.toFixed(2)} ms; objective ${fit.objective.toFixed(4)}\n`,
           );
-          if (flags.json) writeFileSync(flags.json, `${JSON.stringify(fit, null, 2)}\n`);
+          if (flags.json) writeFileAtomic(flags.json, `${JSON.stringify(fit, null, 2)}\n`);
           return 0;
         }
         let adjust: ((config: Record<string, unknown>) => void) | undefined;
@@ -91,8 +92,8 @@ export function registerFidelity(program: Command): void {
         }
         const report = await runFidelity(runs, { ...base, adjust });
         process.stdout.write(`${formatFidelity(report)}\n`);
-        if (flags.json) writeFileSync(flags.json, `${JSON.stringify(report, null, 2)}\n`);
-        if (flags.markdown) writeFileSync(flags.markdown, `${formatFidelityMarkdown(report)}\n`);
+        if (flags.json) writeFileAtomic(flags.json, `${JSON.stringify(report, null, 2)}\n`);
+        if (flags.markdown) writeFileAtomic(flags.markdown, `${formatFidelityMarkdown(report)}\n`);
         if (report.medians.all.runs === 0) {
           process.stderr.write(`error: ${path}: no run could be simulated (the skipped lines above say why)\n`);
           return 2;

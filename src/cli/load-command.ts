@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadExperiment } from '../experiment/load.js';
 import type { PointResult } from '../experiment/run-point.js';
@@ -65,6 +65,6 @@ export async function loadCommand(file: string, flags: LoadFlags): Promise<{ res
   const dir = join(flags.out ?? join('results', 'live'), cfg.name);
   mkdirSync(dir, { recursive: true });
   writeFileAtomic(join(dir, 'summary.json'), JSON.stringify({ name: cfg.name, seed: cfg.seed, runs: [result] }, null, 2) + '\n');
-  writeFileSync(join(dir, 'summary.csv'), summaryCsv([result]));
+  writeFileAtomic(join(dir, 'summary.csv'), summaryCsv([result]));
   return { result, dir, failures };
 }

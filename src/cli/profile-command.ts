@@ -1,5 +1,5 @@
-import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { writeFileAtomic } from '../experiment/results-dir.js';
 import { InputError } from '../input-error.js';
 import type { ProfileSloKind } from '../plan/aibrix-profile.js';
 import { action } from './errors.js';
@@ -98,7 +98,7 @@ export function registerProfile(program: Command): void {
         if (flags.benchmarkOut) {
           const seed = 1;
           const lines = rows.map((r) => JSON.stringify({ ...r, seed, model: flags.model, samples: requests }));
-          writeFileSync(flags.benchmarkOut, lines.join('\n') + '\n');
+          writeFileAtomic(flags.benchmarkOut, lines.join('\n') + '\n');
           process.stderr.write(`wrote ${flags.benchmarkOut}\n`);
         }
         const result = genProfile(rows, {
@@ -110,7 +110,7 @@ export function registerProfile(program: Command): void {
         });
         const text = serializeAibrixProfile(result);
         if (flags.out) {
-          writeFileSync(flags.out, text + '\n');
+          writeFileAtomic(flags.out, text + '\n');
           process.stderr.write(`wrote ${flags.out}\n`);
         } else {
           process.stdout.write(text + '\n');

@@ -82,9 +82,10 @@ export function registerTools(program: Command): void {
         const { planSchema } = await import('../plan/plan-schema.js');
         const text = (s: z.ZodType) => JSON.stringify(editorJsonSchema(s), null, 2) + '\n';
         if (flags.write !== undefined) {
+          const { writeFileAtomic } = await import('../experiment/results-dir.js');
           mkdirSync(flags.write, { recursive: true });
-          writeFileSync(join(flags.write, 'experiment.schema.json'), text(experimentSchema));
-          writeFileSync(join(flags.write, 'plan.schema.json'), text(planSchema));
+          writeFileAtomic(join(flags.write, 'experiment.schema.json'), text(experimentSchema));
+          writeFileAtomic(join(flags.write, 'plan.schema.json'), text(planSchema));
           return;
         }
         process.stdout.write(text(flags.plan ? planSchema : experimentSchema));
