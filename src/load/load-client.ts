@@ -62,6 +62,8 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     const wait = (req.arrival - (wall() - t0)) * 1000;
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     sent++;
+    // The run's span starts at the first send, as a simulated run's starts at its first arrival.
+    collector.noteArrival(wall() - t0);
     const r = req;
     const p = send(r).then(
       (out) => {
