@@ -100,6 +100,20 @@ function checkPoint(input: YamlInput, applied: unknown, values: PointValues, swe
   return input.check(experimentSchema, applied);
 }
 
+/**
+ * Where a point's field is written, for a message: its entry in the sweep when the sweep sets
+ * it, else the base file's line.
+ */
+export function pointFieldWhere(exp: LoadedExperiment, point: ExperimentPoint, path: (string | number)[]): string {
+  const at = path.map(String).join('.');
+  for (const [key, value] of Object.entries(point.values)) {
+    if (key === RATE_KEY || parsePath(key).map(String).join('.') !== at) continue;
+    const entry = sweepEntry(exp.base.sweep, key, value);
+    if (entry) return exp.where(entry);
+  }
+  return exp.where(path);
+}
+
 /** Where in the sweep `value` of `key` is listed: its list, or its zip group. */
 function sweepEntry(sweep: SweepSpec | undefined, key: string, value: unknown): PropertyKey[] | undefined {
   const same = (v: unknown) => canonicalJson(v) === canonicalJson(value);

@@ -8,7 +8,7 @@ import { createPolicy, loadPolicyModule, RoutingConfigError, UnknownOptionError,
 import type { RequestStream } from '../workload/index.js';
 // The module itself, not the workload index: a run should not load the dataset-deriving code.
 import { openWorkload } from '../workload/open-workload.js';
-import type { ExperimentPoint, LoadedExperiment } from './load.js';
+import { pointFieldWhere, type ExperimentPoint, type LoadedExperiment } from './load.js';
 import { loadProfiles } from './load-profiles.js';
 import { withTranspiledModule } from './typescript-module.js';
 import { TimelineCollector, type LatencyTimeline } from './latency-timeline.js';
@@ -99,7 +99,7 @@ export async function preparePoint(exp: LoadedExperiment, point: ExperimentPoint
     cfg,
     instances,
     { file, where },
-    () => buildPolicy(cfg, exp, profiles ? { profiles, model: model.name } : {}),
+    () => buildPolicy(cfg, exp, point, profiles ? { profiles, model: model.name } : {}),
     profiles,
     model.name,
     warn,
@@ -183,6 +183,7 @@ function lookupModel(cfg: ExperimentConfig, exp: LoadedExperiment, models: Model
 async function buildPolicy(
   cfg: ExperimentConfig,
   exp: LoadedExperiment,
+  point: ExperimentPoint,
   injected: Record<string, unknown>,
 ): Promise<RoutingPolicy> {
   const name = cfg.router.policy;
@@ -196,7 +197,7 @@ async function buildPolicy(
     return createPolicy(name, options);
   } catch (err) {
     if (err instanceof UnknownOptionError) throw new InputError(err.message, exp.file, exp.where(['router', 'options', err.option]));
-    if (err instanceof RoutingConfigError) throw new InputError(err.message, exp.file, exp.where(['router', 'policy']));
+    if (err instanceof RoutingConfigError) throw new InputError(err.message, exp.file, pointFieldWhere(exp, point, ['router', 'policy']));
     throw err;
   }
 }

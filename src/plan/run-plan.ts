@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { CapacitySearch } from './block-capacity.js';
-import { boundsExplanation, fleetOptions } from './fleet-options.js';
+import { boundsExplanation, fleetOptions, type FleetOption } from './fleet-options.js';
 import type { LoadedPlan } from './load-plan.js';
 import { measureBlocks, type BlockCapacities } from './measure-blocks.js';
 import type { BlockResult, PlanResult, TargetResult } from './plan-result.js';
@@ -81,7 +81,7 @@ export async function runPlan(plan: LoadedPlan, opts: PlanOptions = {}): Promise
       return result;
     }
     for (const target of plan.targets) {
-      const options = fleetOptions(plan, caps, target, k);
+      const options = fleetsToVerify(plan, caps, target, k, precision);
       const t: TargetResult = { targetRate: target, fleets: options.map((o) => o.fleet), ranked: [] };
       result.targets.push(t);
       if (options.length === 0) {
@@ -124,4 +124,19 @@ function noCapacity(plan: LoadedPlan, caps: BlockCapacities): string | undefined
     return `${b.kind === 'unified' ? '' : `${b.kind} `}${b.candidate}: ${first} fails first (best attainment seen ${(best * 100).toFixed(1)}%, ${byLabel.get(first)!.attainment}% required)`;
   };
   return `no candidate meets the SLOs at any rate (down to ${lowest.toPrecision(2)} req/s): ${failed.map(clause).join('; ')}`;
+}
+
+/**
+ * The fleets to simulate whole at `target`: the `k` cheapest whose block capacities cover it,
+ * and the `k` cheapest that cover it within the bisection precision. A block's capacity is known
+ * only to that precision, and a pool of instances can sustain a little more than its blocks'
+ * sum (its queues are shared), so a fleet just short of the target by the estimate may meet it
+ * when simulated. Cheapest first; each fleet once.
+ */
+function fleetsToVerify(plan: LoadedPlan, caps: BlockCapacities, target: number, k: number, precision: number) {
+  const key = (o: FleetOption) => `${o.fleet.shape}:${o.fleet.groups.map((g) => `${g.role}/${g.candidate}/${g.count}`).join(',')}`;
+  const seen = new Set<string>();
+  return [...fleetOptions(plan, caps, target / (1 + precision), k), ...fleetOptions(plan, caps, target, k)]
+    .filter((o) => !seen.has(key(o)) && seen.add(key(o)))
+    .sort((a, b) => a.weight - b.weight || a.instances - b.instances || b.fleet.estimatedRate - a.fleet.estimatedRate);
 }

@@ -114,5 +114,6 @@ export function compareWithBenchmark(
     rows,
     regressions: rows.filter((r) => r.verdict === 'worse' || r.verdict === 'failed').length,
     extra: [],
+    unchecked: [],
   };
 }

@@ -34,6 +34,8 @@ export interface Comparison {
   regressions: number;
   /** Points only the candidate has (not checked). */
   extra: string[];
+  /** Points the baseline has no result for (failed or missing there): nothing to check them against. */
+  unchecked: string[];
 }
 
 /** "2%" → 0.02, "0.02" → 0.02. */
@@ -74,12 +76,16 @@ export function compareResults(baseline: StoredResults, candidate: StoredResults
     throw new InputError(`${baseline.dir} and ${candidate.dir} have no point in common: "${b.name}" was run with different settings (seed, sweep or configuration)`);
   }
   const rows: CompareRow[] = [];
+  const unchecked: string[] = [];
   const baseResults = baseline.records.filter((r): r is PointResult => r !== undefined && !isFailure(r));
   const replicated = groupReplicates(baseResults).some((g) => g.results.length > 1);
   b.points.forEach((p, i) => {
     if (replicated) return; // compared per group below
     const base = baseline.records[i];
-    if (!base || isFailure(base)) return; // nothing to hold the candidate to
+    if (!base || isFailure(base)) {
+      unchecked.push(p.id); // nothing to hold the candidate to: said, not silently passed
+      return;
+    }
     const j = candIndex.get(p.id);
     const cand = j === undefined ? undefined : candidate.records[j];
     if (!cand || isFailure(cand)) {
@@ -96,6 +102,7 @@ export function compareResults(baseline: StoredResults, candidate: StoredResults
     rows,
     regressions: rows.filter((r) => r.verdict === 'worse' || r.verdict === 'failed' || r.verdict === 'missing').length,
     extra: c.points.filter((p) => !baseIds.has(p.id)).map((p) => p.id),
+    unchecked,
   };
 }
 

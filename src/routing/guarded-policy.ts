@@ -254,7 +254,8 @@ function userFrame(err: unknown, file: string, label: string): string | undefine
   if (!stack) return undefined;
   const base = file.replace(/\\/g, '/');
   for (const line of stack.split('\n')) {
-    const m = /(?:file:\/\/)?(\/[^\s()]+?):(\d+):(\d+)\)?\s*$/.exec(line);
+    // A file module is loaded with an ?instance=N query (module-loader.ts): not part of the path.
+    const m = /(?:file:\/\/)?(\/[^\s()?]+?)(?:\?[^\s():]*)?:(\d+):(\d+)\)?\s*$/.exec(line);
     if (m && (m[1] === base || decodeURI(m[1]) === base)) return `${label}:${m[2]}:${m[3]}`;
   }
   return undefined;

@@ -16,6 +16,9 @@ import type { PolicyFactory, PolicyOptions, RoutingPolicy } from './policy.js';
  * `label`: how errors while routing name the module (e.g. as the experiment file wrote it, so
  * recorded failures do not depend on where the checkout lives).
  */
+/** Loads so far in this thread: each file load gets a module instance of its own (below). */
+let loads = 0;
+
 export async function loadPolicyModule(path: string, shownAs?: string, label?: string): Promise<PolicyFactory> {
   const { pathToFileURL } = await import('node:url');
   const { resolve } = await import('node:path');
@@ -24,24 +27,30 @@ export async function loadPolicyModule(path: string, shownAs?: string, label?: s
   const loaded = inMemory ? path : resolve(path);
   const abs = shownAs ? resolve(shownAs) : loaded;
   const source = shownAs ?? path;
+  // Messages name the module as the experiment wrote it, so recorded failures do not depend on
+  // where the files live; the absolute path is what stack frames are matched against.
+  const shown = label ?? abs;
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(inMemory ? loaded : pathToFileURL(loaded).href)) as Record<string, unknown>;
+    // A fresh instance per load (Node caches modules by URL, query included): state a module keeps
+    // outside its factory then cannot pass from one point to the next on a worker, so results do
+    // not depend on how points are spread over threads. Modules it imports are shared.
+    mod = (await import(inMemory ? loaded : `${pathToFileURL(loaded).href}?instance=${++loads}`)) as Record<string, unknown>;
   } catch (err) {
     const code = (err as { code?: string }).code;
     const why = err instanceof Error ? err.message : String(err);
     if (code === 'ERR_MODULE_NOT_FOUND' && why.includes(loaded)) {
-      throw new PolicyModuleError(`policy module not found: ${abs}`, source, { cause: err });
+      throw new PolicyModuleError(`policy module not found: ${shown}`, source, { cause: err });
     }
     if (code === 'ERR_UNKNOWN_FILE_EXTENSION') {
       throw new PolicyModuleError(
-        `cannot load ${abs}: Node has no loader for this file type; compile it to .js or run with a TypeScript loader (e.g. tsx)`,
+        `cannot load ${shown}: Node has no loader for this file type; compile it to .js or run with a TypeScript loader (e.g. tsx)`,
         path,
         { cause: err },
       );
     }
-    const at = errorLocation(err, loaded, abs);
-    throw new PolicyModuleError(`cannot load policy module ${at ?? abs}: ${err instanceof Error ? `${err.name}: ` : ''}${why}`, source, { cause: err });
+    const at = errorLocation(err, loaded, abs, shown) ?? (err instanceof SyntaxError && !inMemory ? await syntaxErrorLocation(loaded, shown) : undefined);
+    throw new PolicyModuleError(`cannot load policy module ${at ?? shown}: ${err instanceof Error ? `${err.name}: ` : ''}${why}`, source, { cause: err });
   }
   let factory: unknown;
   let which: string;
@@ -61,7 +70,7 @@ export async function loadPolicyModule(path: string, shownAs?: string, label?: s
           ? `; "createPolicy" is ${describe(mod.createPolicy)}, not a function`
           : '';
     throw new PolicyModuleError(
-      `policy module ${abs} must export a factory function as its default export or as "createPolicy" ` +
+      `policy module ${shown} must export a factory function as its default export or as "createPolicy" ` +
         `((options) => ({ name, select(req, endpoints, ctx) })); ${found}${hint}`,
       path,
     );
@@ -72,12 +81,12 @@ export async function loadPolicyModule(path: string, shownAs?: string, label?: s
     try {
       policy = make(options) as Partial<RoutingPolicy> | undefined;
     } catch (err) {
-      const at = errorLocation(err, loaded, abs);
-      throw new PolicyModuleError(`the ${which} of ${at ?? abs} threw ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`, source, { cause: err });
+      const at = errorLocation(err, loaded, abs, shown);
+      throw new PolicyModuleError(`the ${which} of ${at ?? shown} threw ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`, source, { cause: err });
     }
     const missing: string[] = [];
     if (typeof policy !== 'object' || policy === null) {
-      throw new PolicyModuleError(`the ${which} of ${abs} returned ${describe(policy)}, not a policy object`, source);
+      throw new PolicyModuleError(`the ${which} of ${shown} returned ${describe(policy)}, not a policy object`, source);
     }
     if (typeof policy.name !== 'string' || policy.name === '') missing.push('"name" (a non-empty string)');
     if (typeof policy.select !== 'function') missing.push('"select(req, endpoints, ctx)" (a function)');
@@ -85,7 +94,7 @@ export async function loadPolicyModule(path: string, shownAs?: string, label?: s
       if (policy[hook] !== undefined && typeof policy[hook] !== 'function') missing.push(`"${hook}" must be a function when present`);
     }
     if (missing.length > 0) {
-      throw new PolicyModuleError(`the policy built by the ${which} of ${abs} is missing ${missing.join(', ')}`, source);
+      throw new PolicyModuleError(`the policy built by the ${which} of ${shown} is missing ${missing.join(', ')}`, source);
     }
     return guardPolicy(policy as RoutingPolicy, abs, label ?? abs);
   };
@@ -95,16 +104,30 @@ export async function loadPolicyModule(path: string, shownAs?: string, label?: s
  * "file:line:col" of an error inside the module: a SyntaxError's stack starts with the position,
  * other errors have it in a frame. A compiled stand-in's path is shown as the original's.
  */
-function errorLocation(err: unknown, loaded: string, shown: string): string | undefined {
+function errorLocation(err: unknown, loaded: string, abs: string, shown: string): string | undefined {
   const stack = err instanceof Error ? err.stack : undefined;
   if (!stack) return undefined;
   for (const line of stack.split('\n')) {
-    const m = /(?:file:\/\/)?(\/[^\s()]+?):(\d+)(?::(\d+))?\)?\s*$/.exec(line);
+    const m = /(?:file:\/\/)?(\/[^\s()?]+?)(?:\?[^\s():]*)?:(\d+)(?::(\d+))?\)?\s*$/.exec(line);
     if (!m) continue;
     const file = decodeURI(m[1]);
-    if (file === loaded || file === shown) return `${shown}:${m[2]}${m[3] ? `:${m[3]}` : ''}`;
+    if (file === loaded || file === abs) return `${shown}:${m[2]}${m[3] ? `:${m[3]}` : ''}`;
   }
   return undefined;
+}
+
+/**
+ * "file:line:col" of a syntax error in a module file: a failed dynamic import does not say where
+ * (Node 20), so the file is checked once more with `node --check`, whose report does.
+ */
+async function syntaxErrorLocation(loaded: string, shown: string): Promise<string | undefined> {
+  const { spawnSync } = await import('node:child_process');
+  const r = spawnSync(process.execPath, ['--check', loaded], { encoding: 'utf8', timeout: 10_000 });
+  const lines = (r.stderr ?? '').split('\n');
+  const head = /:(\d+)$/.exec(lines[0] ?? '');
+  if (!head || !lines[0].startsWith(loaded)) return undefined;
+  const caret = (lines[2] ?? '').indexOf('^');
+  return `${shown}:${head[1]}${caret >= 0 ? `:${caret + 1}` : ''}`;
 }
 
 function describe(v: unknown): string {

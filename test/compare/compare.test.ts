@@ -84,6 +84,14 @@ describe('compare verdicts', () => {
     expect(missing.regressions).toBe(1);
   });
 
+  it('a point the baseline has no result for is listed as not checked, not passed in silence', () => {
+    const [a, b] = base();
+    const c = compareResults(stored([a, fakeFailure('b')]), stored([a, b]), metrics, 0.02);
+    expect(c.regressions).toBe(0);
+    expect(c.unchecked).toEqual(['b']);
+    expect(formatComparison(c, 0.02)).toMatch(/\nno baseline result \(failed or missing there; not checked\): b$/);
+  });
+
   it('a value the candidate lost (no SLO any more) is worse; one neither has is ok', () => {
     const cand = base();
     cand[0].metrics.slo_attainment = null;

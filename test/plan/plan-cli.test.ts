@@ -65,6 +65,18 @@ describe('sim plan', () => {
     expect(readFileSync(out.pareto, 'utf8')).toContain('Sustainable rate');
   });
 
+  it('also verifies fleets short of the target by less than the precision (a pool can sustain a little more than its blocks)', async () => {
+    const r = await run(planFile('short', { ...basePlan, name: 'short', targetRate: 20.1 }), '--workers', '0', '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as PlanResult;
+    // Blocks by hand: L40S 5, H100 10 req/s. Covering 20.1: 5 L40S ($5), 1 H100 + 3 L40S ($6), ...;
+    // within 1 % of it (>= 19.9): 4 L40S ($4), 1 H100 + 2 L40S ($5), 2 H100 ($6) too.
+    const fleets = out.targets[0].fleets.map((f) => f.groups.map((g) => `${g.count}x ${g.candidate}`).join(' + '));
+    expect(fleets.slice(0, 3)).toEqual(['4x L40S', '1x H100-SXM + 2x L40S', '5x L40S']);
+    expect(fleets).toContain('2x H100-SXM');
+    expect(new Set(fleets).size).toBe(fleets.length);
+  });
+
   it('gives the same result on worker threads as on the main thread', async () => {
     const file = planFile('same', { ...basePlan, name: 'same', search: { precision: 0.05, verify: 2 } });
     const a = await run(file, '--workers', '0', '--json');
