@@ -36,7 +36,7 @@ export async function loadCommand(file: string, flags: LoadFlags): Promise<{ res
   if (!point) throw new InputError(`no point "${flags.point}" (points: ${exp.points.map((p) => p.id).join(', ')})`, file);
   const cfg = point.config;
   const classes = [...new Set(cfg.workload.sources.map((s) => s.class))];
-  const stream = openWorkload(cfg.workload, { seed: cfg.seed, baseDir: exp.baseDir, file: exp.file });
+  const stream = openWorkload(cfg.workload, { seed: cfg.seed, baseDir: exp.baseDir, file: exp.file, where: exp.where });
   const { summary, failures } = await runLoad({
     url: flags.url.replace(/\/+$/, ''),
     model: flags.model ?? cfg.model,

@@ -122,7 +122,7 @@ export async function preparePoint(exp: LoadedExperiment, point: ExperimentPoint
     warn,
     onOutcome: hooks.onOutcome,
   });
-  const stream = openWorkload(cfg.workload, { seed: cfg.seed, baseDir, file, blockTokens: commonBlockTokens(entries) });
+  const stream = openWorkload(cfg.workload, { seed: cfg.seed, baseDir, file, blockTokens: commonBlockTokens(entries), where: (p) => pointFieldWhere(exp, point, p as (string | number)[]) });
   return { cluster, collector, stream, entries, warnings };
 }
 

@@ -147,7 +147,7 @@ export function loadPlan(file: string): LoadedPlan {
   if (offered === undefined) throw fail('a plan varies the request rate, so every workload source needs a rate (or give workload.rate)', ['workload']);
   const targets = config.targetRate === undefined ? [offered] : Array.isArray(config.targetRate) ? config.targetRate : [config.targetRate];
   // Datasets and trace paths: opening the workload reads its definitions.
-  openWorkload(config.workload, { seed: config.seed, baseDir, file }).next();
+  openWorkload(config.workload, { seed: config.seed, baseDir, file, where: input.where }).next();
 
   return {
     file,

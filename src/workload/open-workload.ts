@@ -28,6 +28,13 @@ export interface OpenWorkloadOptions {
   file?: string;
   /** Tokens per KV block of the engines: prompt pools hash at this size unless they say otherwise (default 16). */
   blockTokens?: number;
+  /** Where a field is in the file ("workload.sources.1.dataset (line 8)"), for error messages. */
+  where?: (path: PropertyKey[]) => string;
+}
+
+/** Where a source's field is written: with its line when the caller can say. */
+function sourceField(opts: OpenWorkloadOptions, i: number, field: string): string {
+  return opts.where?.(['workload', 'sources', i, field]) ?? `workload.sources[${i}].${field}`;
 }
 
 /**
@@ -65,7 +72,7 @@ export function openWorkload(config: WorkloadConfig, opts: OpenWorkloadOptions):
         throw new InputError(
           `trace ${s.trace!.path} has no arrival times (no arrived_at column); give this source a rate`,
           opts.file,
-          `workload.sources[${i}].rate`,
+          sourceField(opts, i, 'rate'),
         );
       }
       return new TimedSource(body.stream, undefined, s.trace?.speedup ?? 1);
@@ -104,7 +111,7 @@ function openBody(
     return { stream: new FixedLengthSource(prompt, output, s.class), hasTimestamps: false };
   }
   if (s.dataset !== undefined) {
-    const path = resolveDataset(s.dataset, opts, `workload.sources[${i}].dataset`);
+    const path = resolveDataset(s.dataset, opts, sourceField(opts, i, 'dataset'));
     let def = definitions.get(path);
     if (def === undefined) {
       def = loadDefinition(path);
@@ -118,7 +125,7 @@ function openBody(
       throw new InputError(
         `the filter keeps ${share} of dataset "${s.dataset}" (at least ${MIN_KEPT_SHARE * 100}%: every request is drawn until one passes)`,
         opts.file,
-        `workload.sources[${i}].filter`,
+        sourceField(opts, i, 'filter'),
       );
     }
     return { stream: source, hasTimestamps: false };
@@ -134,7 +141,7 @@ function openBody(
     hashNamespace: `${t.format}:${t.path}`,
   });
   if (s.filter !== undefined && source.keptNothing) {
-    throw new InputError(`the filter keeps no record of trace "${t.path}"`, opts.file, `workload.sources[${i}].filter`);
+    throw new InputError(`the filter keeps no record of trace "${t.path}"`, opts.file, sourceField(opts, i, 'filter'));
   }
   return { stream: source, hasTimestamps: source.hasTimestamps };
 }

@@ -70,6 +70,9 @@ describe('hostile files: one line, exit 2', () => {
     }
     const bomb = write('bomb.yaml', [...levels, 'name: bomb', ''].join('\n'));
     oneLine(sim(['validate', bomb]), /bomb\.yaml: invalid YAML: Excessive alias count/);
+    // A dataset that is neither shipped nor a file names its field and line.
+    const noData = write('no-dataset.yaml', stringify(smallExperiment('nd', {})).replace(/dataset: sharegpt/, 'dataset: sharegptx'));
+    oneLine(sim(['validate', noData]), /no-dataset\.yaml: workload\.sources\.0\.dataset \(line \d+\): unknown dataset "sharegptx"/);
     // An unknown key is located at its own line.
     const text = stringify(smallExperiment('unk', {})) + 'bogus: 3\n';
     const unknownKey = write('unknown-key.yaml', text);
