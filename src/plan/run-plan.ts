@@ -96,7 +96,7 @@ export async function runPlan(plan: LoadedPlan, opts: PlanOptions = {}): Promise
         t.infeasible =
           `none of the ${options.length} cheapest fleets meets every SLO at ${target} req/s when simulated whole ` +
           `(the blocks were measured alone, at the edge of the SLOs; mixing types and routing change that): ` +
-          `verify more of them (--verify ${options.length * 2}), or give more headroom with a higher target rate`;
+          `verify more of them (--verify ${k * 2})`;
       }
     }
     return result;
