@@ -65,6 +65,12 @@ function formatTarget(plan: LoadedPlan, r: PlanResult, t: TargetResult): string 
   if (best.meets) {
     const price = best.fleet.costPerHour === null ? `${best.fleet.gpus} GPUs` : `$${best.fleet.costPerHour.toFixed(2)}/h`;
     lines.push(`Best at ${t.targetRate} req/s: ${describeFleet(best.fleet)} with ${best.policy}, ${price}, sustains ${rate(best.sustainableRate)} req/s.`);
+    // Within the bisection precision of the target, one seed's sample decides: say so.
+    if (!best.sustainableCapped && best.headroom < 1 + r.precision) {
+      lines.push(
+        `  At the edge: its headroom (${best.headroom.toFixed(2)}x) is within the ${+(r.precision * 100).toFixed(2)}% precision, so another seed may miss; check it with \`sim run --replicates 5\` or plan for a little more.`,
+      );
+    }
   }
   if (t.infeasible) lines.push(`INFEASIBLE: ${t.infeasible}`);
   return lines.join('\n');

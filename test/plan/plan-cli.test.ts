@@ -90,6 +90,15 @@ describe('sim plan', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Best at 22 req\/s: 5x L40S with least-request, \$5\.00\/h/);
     expect(r.stdout).toContain('headroom');
+    expect(r.stdout).not.toMatch(/At the edge/);
+  });
+
+  it('says when the best fleet sustains the target only within the precision', async () => {
+    // 5 L40S sustain about 25 req/s by hand: at 24 their headroom is inside a 5 % precision.
+    const r = await run(planFile('edge', { ...basePlan, name: 'edge', targetRate: 24, search: { precision: 0.05 } }), '--workers', '0');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Best at 24 req\/s: 5x L40S with least-request/);
+    expect(r.stdout).toMatch(/\n {2}At the edge: its headroom \(1\.0\dx\) is within the 5% precision, so another seed may miss/);
   });
 });
 
