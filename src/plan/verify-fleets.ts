@@ -54,10 +54,19 @@ export async function verifyFleets(
   });
   const rows = await Promise.all(jobs);
   const weight = (f: PlanFleet) => (plan.config.objective === 'cost' ? f.costPerHour! : f.gpus);
+  // Ranking by GPUs, equal counts go to the cheaper fleet where both have prices.
+  const cost = (f: PlanFleet) => (plan.config.objective === 'gpus' ? (f.costPerHour ?? 0) : 0);
   // Stable: equal rows keep the fleets' objective order and the plan's policy order.
   return rows
     .map((row, i) => ({ row, i }))
-    .sort((a, b) => Number(b.row.meets) - Number(a.row.meets) || weight(a.row.fleet) - weight(b.row.fleet) || b.row.headroom - a.row.headroom || a.i - b.i)
+    .sort(
+      (a, b) =>
+        Number(b.row.meets) - Number(a.row.meets) ||
+        weight(a.row.fleet) - weight(b.row.fleet) ||
+        cost(a.row.fleet) - cost(b.row.fleet) ||
+        b.row.headroom - a.row.headroom ||
+        a.i - b.i,
+    )
     .map((x) => x.row);
 }
 

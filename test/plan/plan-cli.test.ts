@@ -93,6 +93,15 @@ describe('sim plan', () => {
     expect(r.stdout).not.toMatch(/At the edge/);
   });
 
+  it('ranking by GPUs, an equal count goes to the cheaper fleet, not the one with more headroom', async () => {
+    // 4 req/s: one L40S ($1, 5 req/s) or one H100 ($3, 10 req/s), one GPU each.
+    const r = await run(planFile('gpus', { ...basePlan, name: 'gpus', objective: 'gpus', targetRate: 4, search: { precision: 0.05, verify: 2 } }), '--workers', '0', '--json');
+    expect(r.code).toBe(0);
+    const best = (JSON.parse(r.stdout) as PlanResult).targets[0].ranked[0];
+    expect(best.meets).toBe(true);
+    expect(best.fleet.groups.map((g) => `${g.count}x ${g.candidate}`)).toEqual(['1x L40S']);
+  });
+
   it('says when the best fleet sustains the target only within the precision', async () => {
     // 5 L40S sustain about 25 req/s by hand: at 24 their headroom is inside a 5 % precision.
     const r = await run(planFile('edge', { ...basePlan, name: 'edge', targetRate: 24, search: { precision: 0.05 } }), '--workers', '0');
