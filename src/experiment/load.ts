@@ -89,14 +89,8 @@ function checkPoint(input: YamlInput, applied: unknown, values: PointValues, swe
   const result = experimentSchema.safeParse(applied);
   if (result.success) return result.data;
   const { issue, path } = reportedIssue(result.error.issues[0]);
-  const at = path.map(String).join('.');
-  for (const [key, value] of Object.entries(values)) {
-    if (key === RATE_KEY || key === 'seed') continue;
-    const swept = parsePath(key).map(String).join('.');
-    if (at !== swept && !at.startsWith(`${swept}.`)) continue;
-    const where = sweepEntry(sweep, key, value);
-    if (where) throw new InputError(`${issueMessage(issue)} (swept value ${JSON.stringify(value)} of ${key})`, file, input.where(where));
-  }
+  const swept = sweptField(sweep, values, path);
+  if (swept) throw new InputError(`${issueMessage(issue)} (swept value ${JSON.stringify(swept.value)} of ${swept.key})`, file, input.where(swept.entry));
   return input.check(experimentSchema, applied);
 }
 
@@ -105,13 +99,21 @@ function checkPoint(input: YamlInput, applied: unknown, values: PointValues, swe
  * it, else the base file's line.
  */
 export function pointFieldWhere(exp: LoadedExperiment, point: ExperimentPoint, path: (string | number)[]): string {
+  const swept = sweptField(exp.base.sweep, point.values, path);
+  return exp.where(swept ? swept.entry : path);
+}
+
+/** The swept key that sets `path` (or a field above it), its value and its entry in the sweep. */
+function sweptField(sweep: SweepSpec | undefined, values: PointValues, path: readonly PropertyKey[]): { key: string; value: unknown; entry: PropertyKey[] } | undefined {
   const at = path.map(String).join('.');
-  for (const [key, value] of Object.entries(point.values)) {
-    if (key === RATE_KEY || parsePath(key).map(String).join('.') !== at) continue;
-    const entry = sweepEntry(exp.base.sweep, key, value);
-    if (entry) return exp.where(entry);
+  for (const [key, value] of Object.entries(values)) {
+    if (key === RATE_KEY) continue;
+    const set = parsePath(key).map(String).join('.');
+    if (at !== set && !at.startsWith(`${set}.`)) continue;
+    const entry = sweepEntry(sweep, key, value);
+    if (entry) return { key, value, entry };
   }
-  return exp.where(path);
+  return undefined;
 }
 
 /** Where in the sweep `value` of `key` is listed: its list, or its zip group. */

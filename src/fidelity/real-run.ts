@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../input-error.js';
+import { unsafeNameReason } from '../experiment/safe-name.js';
 import { decimalNumber } from '../workload/index.js';
 import { parseQuotedCsv } from './quoted-csv.js';
 import {
@@ -82,18 +83,6 @@ export interface RealRun {
   measuredStages: MeasuredLatency[];
 }
 
-/** A required number: an empty cell says so rather than reading as 0. */
-const num = z
-  .string()
-  .optional()
-  .transform((s, ctx) => {
-    const v = s === undefined || s.trim() === '' ? undefined : decimalNumber(s);
-    if (v === undefined || !Number.isFinite(v)) {
-      ctx.addIssue({ code: 'custom', message: v === undefined ? 'empty' : `expected a number, got "${s}"` });
-      return z.NEVER;
-    }
-    return v;
-  });
 const optionalNum = z
   .string()
   .optional()
@@ -106,6 +95,8 @@ const optionalNum = z
     }
     return v;
   });
+/** A required number: an empty cell says so rather than reading as 0. */
+const num = optionalNum.pipe(z.number({ error: 'empty' }));
 /** An optional whole count: empty, or an integer of at least `min` ("16.0000" is 16). */
 const optionalCount = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   optionalNum.pipe(z.number().int('expected a whole number').min(min, `expected at least ${min}`).max(max, `expected at most ${max}`).optional());
@@ -124,9 +115,10 @@ const rowSchema = z.object({
   exp_id: z
     .string()
     .trim()
-    .min(1, 'empty')
-    .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, dot, dash and underscore only')
-    .refine((id) => !/^\.+$/.test(id), 'use letters, digits, dot, dash and underscore only'),
+    .superRefine((id, ctx) => {
+      const why = unsafeNameReason(id);
+      if (why) ctx.addIssue({ code: 'custom', message: why });
+    }),
   model: z.string().trim().min(1, 'empty'),
   gpu: z.string().trim().min(1, 'empty'),
   tp: num.pipe(z.number().int().positive()),

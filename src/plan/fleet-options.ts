@@ -60,8 +60,13 @@ export function fleetOptions(plan: LoadedPlan, caps: BlockCapacities, target: nu
     }
   }
 
-  options.sort((a, b) => a.weight - b.weight || a.instances - b.instances || b.fleet.estimatedRate - a.fleet.estimatedRate);
+  options.sort(compareOptions);
   return options.slice(0, k);
+}
+
+/** The order fleets are verified in: lighter first, then fewer instances, then more estimated capacity. */
+export function compareOptions(a: FleetOption, b: FleetOption): number {
+  return a.weight - b.weight || a.instances - b.instances || b.fleet.estimatedRate - a.fleet.estimatedRate;
 }
 
 function fleet(plan: LoadedPlan, shape: PlanFleet['shape'], groups: PlanFleet['groups'], estimatedRate: number): PlanFleet {

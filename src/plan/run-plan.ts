@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { CapacitySearch } from './block-capacity.js';
-import { boundsExplanation, fleetOptions, type FleetOption } from './fleet-options.js';
+import { boundsExplanation, compareOptions, fleetOptions, type FleetOption } from './fleet-options.js';
 import type { LoadedPlan } from './load-plan.js';
 import { measureBlocks, type BlockCapacities } from './measure-blocks.js';
 import type { BlockResult, PlanResult, TargetResult } from './plan-result.js';
@@ -138,5 +138,5 @@ function fleetsToVerify(plan: LoadedPlan, caps: BlockCapacities, target: number,
   const seen = new Set<string>();
   return [...fleetOptions(plan, caps, target / (1 + precision), k), ...fleetOptions(plan, caps, target, k)]
     .filter((o) => !seen.has(key(o)) && seen.add(key(o)))
-    .sort((a, b) => a.weight - b.weight || a.instances - b.instances || b.fleet.estimatedRate - a.fleet.estimatedRate);
+    .sort(compareOptions);
 }

@@ -190,7 +190,7 @@ describe('sim fidelity', () => {
     expect(readRealRuns(odd).unread.map((u) => u.reason)).toEqual(['tp: expected a number, got "0x2"', 'ttft_mean_ms: expected a non-negative number, got "-5"']);
     expect(unread).toEqual([
       { id: 'badtp', origin: `${csv} line 3`, reason: 'tp: empty' },
-      { id: 'a/b', origin: `${csv} line 4`, reason: 'exp_id: use letters, digits, dot, dash and underscore only' },
+      { id: 'a/b', origin: `${csv} line 4`, reason: 'exp_id: may use letters, digits, dot, dash and underscore only' },
     ]);
     const r = await sim('fidelity', csv, '--seeds', '1', '--experiments', join(dir, 'exp'));
     expect(r.code).toBe(0);
@@ -203,7 +203,7 @@ describe('sim fidelity', () => {
     expect(readFileSync(join(dir, 'w', 'trainval-ok.yaml'), 'utf8')).toMatch(/^model: Llama-2-7B$/m);
     // A table none of whose rows can be read is bad input; so is an id --only does not find.
     const none = write(dir, 'none.csv', `${HEADER}\n${good.replace('ok,', '../x,')}\n`);
-    expect((await sim('fidelity', none)).stderr).toMatch(new RegExp(`${none}: line 2: exp_id: use letters`));
+    expect((await sim('fidelity', none)).stderr).toMatch(new RegExp(`${none}: line 2: exp_id: may use letters`));
     expect((await sim('fidelity', csv, '--only', 'nosuch')).stderr).toMatch(/--only: no run "nosuch" in the table/);
   });
 
