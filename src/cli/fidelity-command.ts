@@ -32,7 +32,7 @@ export function registerFidelity(program: Command): void {
     .option('--only <ids...>', 'only these run ids')
     .option('--json <file>', 'also write the full report as JSON')
     .option('--markdown <file>', 'also write the whole-run rows and medians as a Markdown table')
-    .option('--fit', 'grid-search the per-step overhead (base, per sequence) of the runs\' GPU with the front end fitted at each point; print the best and stop')
+    .option('--fit', 'grid-search the engine host time per step (base, per sequence) with the front end fitted at each point; print the best and stop')
     .option('--fit-frontend', 'simulate without front-end latency, fit the constant that best explains the TTFT means, and report with it')
     .action(
       action(async (path: string, flags: FidelityFlags) => {
@@ -78,7 +78,7 @@ export function registerFidelity(program: Command): void {
         if (flags.fit) {
           const fit = await fitConstants(runs, base);
           process.stdout.write(
-            `${fit.gpu}: stepOverheadS ${fit.stepOverheadS} (${(fit.stepOverheadS * 1e3).toFixed(2)} ms), stepOverheadPerSeqS ${fit.stepOverheadPerSeqS} (${(fit.stepOverheadPerSeqS * 1e6).toFixed(0)} us); front end ${fit.frontendMs.toFixed(2)} ms; objective ${fit.objective.toFixed(4)}\n`,
+            `engine host time per step: stepOverheadMs ${(fit.stepOverheadS * 1e3).toFixed(2)}, stepOverheadPerSeqUs ${(fit.stepOverheadPerSeqS * 1e6).toFixed(1)}; front end ${fit.frontendMs.toFixed(2)} ms; objective ${fit.objective.toFixed(4)}\n`,
           );
           if (flags.json) writeFileAtomic(flags.json, `${JSON.stringify(fit, null, 2)}\n`);
           return 0;

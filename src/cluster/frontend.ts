@@ -9,7 +9,7 @@ export interface FrontendLatency {
 /**
  * Default front-end latency of a vLLM OpenAI-compatible server (docs/timing.md, "Front end"):
  * 6.77 ms in all, fitted on the 15 real H100 runs of sim2real_trainval by `sim fidelity --fit`
- * (docs/fidelity.md: the weighted-median TTFT-mean gap at the fitted H100 step overhead,
+ * (docs/fidelity.md: the weighted-median TTFT-mean gap at the fitted engine host time per step,
  * 0.25 ms per step, on the step-time model with CUDA-graph padding). The data fixes only the
  * sum; it is split evenly between the request and the response path.
  */

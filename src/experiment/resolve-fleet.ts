@@ -80,6 +80,7 @@ export function resolveFleet(
               // vLLM pads graph-replayed steps to its capture sizes; SGLang's are not modelled.
               cudaGraphMaxTokens:
                 engine.kind === 'sglang' ? undefined : cudaGraphMaxTokens(engine.maxNumSeqs, engine.maxNumBatchedTokens),
+              hostStep: engine.hostStep,
             })
           : createTimingModel({ kind: 'table', gpu, model, tp: entry.tp, table: tablePath(t.table, ctx.baseDir) });
     } catch (err) {

@@ -40,6 +40,8 @@ export const engineSchema = z
         disableRadixCache: z.boolean().optional().describe('SGLang --disable-radix-cache (default false)'),
         pageSize: positiveInt.optional().describe('SGLang --page-size (default 1)'),
         memFractionStatic: z.number().gt(0).max(1).optional().describe('SGLang --mem-fraction-static (default 0.88 at tp 1, less at higher tp)'),
+        stepOverheadMs: z.number().nonnegative().max(1000).optional().describe('Host time per engine step, ms: scheduler pass, input preparation, launch, sampling (default 0.25, fitted on vLLM v0.15.1; docs/timing.md)'),
+        stepOverheadPerSeqUs: z.number().nonnegative().max(1e6).optional().describe('Host time per sequence in a step, microseconds (default 0)'),
       })
       .superRefine((e, ctx) => {
         const sglang = e.kind === 'sglang';

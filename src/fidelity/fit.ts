@@ -1,13 +1,10 @@
 import { median } from 'd3-array';
-import { loadGpuCatalog, type GpuCatalog, type GpuSpec } from '../hardware/index.js';
-import { InputError } from '../input-error.js';
 import { runFidelity, type FidelityOptions, type FidelityReport } from './fidelity.js';
 import { fitFrontendMs } from './fit-frontend.js';
 import type { RealRun } from './real-run.js';
 
-/** The physical constants fitted end to end: per-step host overhead of one GPU type, and the front end. */
+/** The physical constants fitted end to end: the engine's host time per step, and the front end. */
 export interface FittedConstants {
-  gpu: string;
   stepOverheadS: number;
   stepOverheadPerSeqS: number;
   /** Request + response path, ms. */
@@ -24,19 +21,16 @@ export const DEFAULT_GRID = {
   stepOverheadPerSeqS: [0, 2.5e-6, 5e-6, 10e-6, 20e-6],
 };
 
-/** The shipped catalog with one GPU's step-overhead constants replaced. */
-export function withStepOverhead(base: GpuCatalog, gpu: string, stepOverheadS: number, stepOverheadPerSeqS: number): GpuCatalog {
-  const target = base.get(gpu);
-  if (!target.efficiency) throw new InputError(`${target.name} has no efficiency entry to fit step overhead in`);
-  const replaced: GpuSpec = { ...target, efficiency: { ...target.efficiency, stepOverheadS, stepOverheadPerSeqS } };
-  return {
-    get: (name) => {
-      const g = base.get(name);
-      return g.name === target.name ? replaced : g;
-    },
-    has: (name) => base.has(name),
-    names: () => base.names(),
-  };
+/**
+ * Sets every fleet entry's engine host time per step (engine.stepOverheadMs and
+ * stepOverheadPerSeqUs) in a raw experiment, keeping its other engine settings.
+ */
+export function setHostStep(config: Record<string, unknown>, stepOverheadS: number, stepOverheadPerSeqS: number): void {
+  for (const f of config.fleet as Record<string, unknown>[]) {
+    const engine = f.engine;
+    const settings = typeof engine === 'string' ? { kind: engine } : ((engine as Record<string, unknown> | undefined) ?? {});
+    f.engine = { ...settings, stepOverheadMs: stepOverheadS * 1e3, stepOverheadPerSeqUs: stepOverheadPerSeqS * 1e6 };
+  }
 }
 
 /**
@@ -56,21 +50,14 @@ export function objective(report: FidelityReport, frontendMs: number): number {
 }
 
 /**
- * Grid search of the per-step overhead (base and per-sequence term) of the runs' GPU, with the
- * front-end latency fitted in closed form at every grid point. All runs must share one GPU type.
+ * Grid search of the engine's host time per step (base and per-sequence term), with the
+ * front-end latency fitted in closed form at every grid point.
  */
 export async function fitConstants(
   runs: readonly RealRun[],
   opts: Pick<FidelityOptions, 'seeds' | 'experimentsDir' | 'only' | 'onProgress'> & { grid?: typeof DEFAULT_GRID },
 ): Promise<FittedConstants> {
-  const gpus = [...new Set(runs.filter((r) => !opts.only || opts.only.includes(r.id)).map((r) => r.gpu))];
-  if (gpus.length !== 1) throw new InputError(`the fit needs runs of one GPU type, got ${gpus.join(', ')}`);
-  const catalog = loadGpuCatalog();
-  const gpu = catalog.get(gpus[0]).name;
   const grid = opts.grid ?? DEFAULT_GRID;
-  const noFrontend = (config: Record<string, unknown>) => {
-    for (const f of config.fleet as Record<string, unknown>[]) f.frontend = { requestMs: 0, responseMs: 0 };
-  };
   const tried: FittedConstants['tried'] = [];
   for (const stepOverheadS of grid.stepOverheadS) {
     for (const stepOverheadPerSeqS of grid.stepOverheadPerSeqS) {
@@ -78,8 +65,10 @@ export async function fitConstants(
         seeds: opts.seeds,
         experimentsDir: opts.experimentsDir,
         only: opts.only,
-        gpus: withStepOverhead(catalog, gpu, stepOverheadS, stepOverheadPerSeqS),
-        adjust: noFrontend,
+        adjust: (config) => {
+          setHostStep(config, stepOverheadS, stepOverheadPerSeqS);
+          for (const f of config.fleet as Record<string, unknown>[]) f.frontend = { requestMs: 0, responseMs: 0 };
+        },
       });
       const frontendMs = fitFrontendMs(report);
       const point = { stepOverheadS, stepOverheadPerSeqS, frontendMs, objective: objective(report, frontendMs) };
@@ -90,5 +79,5 @@ export async function fitConstants(
     }
   }
   const best = tried.reduce((a, b) => (b.objective < a.objective ? b : a));
-  return { gpu, ...best, tried };
+  return { ...best, tried };
 }

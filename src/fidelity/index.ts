@@ -4,6 +4,6 @@ export { runFidelity, experimentFor, experimentYaml, inferredModelsYaml, METRICS
 export { formatFidelity, formatFidelityMarkdown } from './fidelity-table.js';
 export { parseQuotedCsv } from './quoted-csv.js';
 export { fitFrontendMs } from './fit-frontend.js';
-export { fitConstants, withStepOverhead, objective, DEFAULT_GRID, type FittedConstants } from './fit.js';
+export { fitConstants, setHostStep, objective, DEFAULT_GRID, type FittedConstants } from './fit.js';
 export { inferModel, inferredModelName, type InferredModel } from './run-architecture.js';
 export type { RunArchitecture } from './run-columns.js';

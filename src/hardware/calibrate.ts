@@ -113,10 +113,9 @@ export function calibrateGpu(
   layersOf: (model: string) => number = () => 1,
   device?: string,
 ): Omit<GpuCalibration, 'device'> {
-  const stepOverheadS = gpu.efficiency?.stepOverheadS ?? resolveEfficiency(gpu).stepOverheadS;
-  const efficiency = fitEfficiency(rows, gpu, 'smooth', stepOverheadS, device);
+  const efficiency = fitEfficiency(rows, gpu, 'smooth', device);
   const points = evaluate(rows, gpu, resolveEfficiency({ ...gpu, efficiency }), 'smooth', layersOf);
-  const maxFit = fitEfficiency(rows, gpu, 'max', stepOverheadS);
+  const maxFit = fitEfficiency(rows, gpu, 'max');
   const maxPoints = evaluate(rows, gpu, resolveEfficiency({ ...gpu, efficiency: maxFit }), 'max', layersOf);
   const models = [...new Set(points.map((p) => p.model))];
   const result: Omit<GpuCalibration, 'device'> = {
@@ -149,7 +148,6 @@ export function fitEfficiency(
   rows: CalibrationRow[],
   gpu: GpuSpec,
   combine: Combine = 'smooth',
-  stepOverheadS = 0,
   device?: string,
 ): RooflineEfficiency {
   const weights = logTokenWeights(rows);
@@ -161,7 +159,6 @@ export function fitEfficiency(
       elementwiseMbu: Math.exp(x[2]),
       layerOverheadS: Math.exp(x[3]),
       gemmTileTokens: tile,
-      stepOverheadS,
       source: '',
     });
     const loss = (x: number[]): number => {
@@ -188,7 +185,6 @@ function roundEfficiency(e: LayerEfficiency): RooflineEfficiency {
     elementwiseMbu: r3(e.elementwiseMbu),
     layerOverheadS: Math.round(e.layerOverheadS * 1e7) / 1e7,
     gemmTileTokens: e.gemmTileTokens,
-    stepOverheadS: e.stepOverheadS,
     source: e.source,
   };
 }

@@ -9,7 +9,7 @@ export type ResolvedEfficiency = Required<Omit<RooflineEfficiency, 'allReduce'>>
 /** The factors of the non-attention layer time (what the Vidur calibration fits). */
 export type LayerEfficiency = Pick<
   ResolvedEfficiency,
-  'mfu' | 'mbu' | 'elementwiseMbu' | 'layerOverheadS' | 'gemmTileTokens' | 'stepOverheadS' | 'source'
+  'mfu' | 'mbu' | 'elementwiseMbu' | 'layerOverheadS' | 'gemmTileTokens' | 'source'
 >;
 
 /**
@@ -47,8 +47,6 @@ export const DATASHEET_DEFAULT_EFFICIENCY: RooflineEfficiency = {
   elementwiseMbu: 0.45,
   layerOverheadS: 40e-6,
   gemmTileTokens: 64,
-  stepOverheadS: 0.5e-3,
-  stepOverheadPerSeqS: 0,
   source: 'datasheet default (no efficiency in catalog entry)',
 };
 
@@ -58,8 +56,6 @@ export function resolveEfficiency(gpu: GpuSpec): ResolvedEfficiency {
   return {
     mfu: e.mfu,
     mbu: e.mbu,
-    stepOverheadS: e.stepOverheadS,
-    stepOverheadPerSeqS: e.stepOverheadPerSeqS ?? 0,
     source: e.source,
     elementwiseMbu: e.elementwiseMbu ?? 0.6 * e.mbu,
     layerOverheadS,

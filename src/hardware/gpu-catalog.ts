@@ -8,11 +8,20 @@ import type { GpuSpec } from './types.js';
 const positive = z.number().positive();
 const fraction = z.number().gt(0).lte(1);
 
+/** A field that moved from the GPU entry to the fleet entry's engine settings. */
+function movedToEngine(field: string) {
+  return z
+    .unknown()
+    .refine((v) => v === undefined, `host time per step is the engine's, not the GPU's: set engine.${field} in the fleet entry`)
+    .optional();
+}
+
 export const efficiencySchema = z.strictObject({
   mfu: fraction,
   mbu: fraction,
-  stepOverheadS: z.number().nonnegative(),
-  stepOverheadPerSeqS: z.number().nonnegative().optional(),
+  // Host time per step is the engine's (host-step.ts); an older catalog's field says where it went.
+  stepOverheadS: movedToEngine('stepOverheadMs'),
+  stepOverheadPerSeqS: movedToEngine('stepOverheadPerSeqUs'),
   source: z.string().min(1),
   elementwiseMbu: fraction.optional(),
   layerOverheadS: z.number().nonnegative().optional(),

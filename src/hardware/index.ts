@@ -15,6 +15,7 @@ export { loadCatalogs, type CatalogFiles, type Catalogs } from './catalogs.js';
 export { deriveModel } from './model-derived.js';
 export { kvCapacityTokens, DEFAULT_MAX_NUM_BATCHED_TOKENS, BYTES_PER_GB } from './kv-capacity.js';
 export { createRooflineTiming } from './roofline.js';
+export { FITTED_HOST_STEP, type HostStep } from './host-step.js';
 export { createTableTiming } from './table-timing.js';
 export type { TableSelect } from './timing-table.js';
 export { createTimingModel, type TimingModelOptions } from './timing-model.js';

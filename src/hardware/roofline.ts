@@ -7,6 +7,7 @@ import { attentionCost, stepAttentionSeconds } from './attention-cost.js';
 import { allReduceCost } from './collective.js';
 import { cudaGraphPaddedTokens } from './cuda-graph.js';
 import { CUDA_GRAPH_MAX_TOKENS, peakFlops, resolveEfficiency } from './efficiency.js';
+import { FITTED_HOST_STEP, type HostStep } from './host-step.js';
 import { layerCost, layerWork } from './layer-cost.js';
 import { samplerSortSecondsPerLogit } from './sampler-cost.js';
 import { deriveModel, highPrecisionBytes, kvDtypeBytes, modelLayers } from './model-derived.js';
@@ -36,6 +37,8 @@ export interface RooflineOptions {
    * CUDA_GRAPH_MAX_TOKENS, no padding (the calibration against kernel tables, SGLang).
    */
   cudaGraphMaxTokens?: number;
+  /** The engine's host time per step (host-step.ts). Absent: the fitted vLLM one. */
+  hostStep?: HostStep;
 }
 
 export function createRooflineTiming(gpu: GpuSpec, model: ModelSpec, tp: number, opts: RooflineOptions = {}): TimingModel {
@@ -84,8 +87,9 @@ export function createRooflineTiming(gpu: GpuSpec, model: ModelSpec, tp: number,
   // Two all-reduces per layer (after attention and after the MLP) of tokens x hidden values.
   const ar = allReduceCost(gpu, tp, eff.allReduce);
   const allReducePerToken = 2 * layers * ar.secondsPerByte * model.hiddenSize * actBytes;
-  const fixed = eff.stepOverheadS + 2 * layers * ar.latencyS;
-  const perSeq = eff.stepOverheadPerSeqS;
+  const host = opts.hostStep ?? FITTED_HOST_STEP;
+  const fixed = host.baseS + 2 * layers * ar.latencyS;
+  const perSeq = host.perSeqS;
   // Per-layer launch floors: steps of up to graphMaxTokens tokens replay a CUDA graph
   // (full for pure decode, piecewise around attention otherwise); larger steps run eagerly.
   // vllm-project/vllm@0045689:docs/design/cuda_graphs.md (FULL_AND_PIECEWISE is the default).

@@ -5,6 +5,7 @@ import { InputError } from '../input-error.js';
 import { profilesDir } from './profiles-dir.js';
 import { checkTensorParallel, createRooflineTiming } from './roofline.js';
 import { createTableTiming } from './table-timing.js';
+import type { HostStep } from './host-step.js';
 import type { GpuSpec, ModelSpec, TimingModel } from './types.js';
 
 export interface TimingModelOptions {
@@ -18,6 +19,8 @@ export interface TimingModelOptions {
   sortingSampler?: boolean;
   /** Roofline: vLLM's largest CUDA-graph size, from max_num_seqs and max_num_batched_tokens (cuda-graph.ts). */
   cudaGraphMaxTokens?: number;
+  /** Roofline: the engine's host time per step (host-step.ts). Absent: the fitted vLLM one. */
+  hostStep?: HostStep;
   /** For kind 'table': a CSV path, or a file name inside the package's profiles/timing/. */
   table?: string;
 }
@@ -27,6 +30,7 @@ export function createTimingModel(opts: TimingModelOptions): TimingModel {
       expertParallel: opts.expertParallel,
       sortingSampler: opts.sortingSampler,
       cudaGraphMaxTokens: opts.cudaGraphMaxTokens,
+      hostStep: opts.hostStep,
     });
   if (opts.kind !== 'table') throw new InputError(`unknown timing model kind ${JSON.stringify(opts.kind)} (known: roofline, table)`);
   if (!opts.table) throw new InputError('timing model "table" needs a table file');

@@ -38,17 +38,6 @@ export interface RooflineEfficiency {
   /** Achieved fraction of peak memory bandwidth when streaming weights/KV. */
   mbu: number;
   /**
-   * Per-step host time that does not depend on the batch (scheduler pass, launching the
-   * forward, collecting outputs), seconds. A step costs
-   * stepOverheadS + stepOverheadPerSeqS x (sequences in the step) on top of the GPU work.
-   */
-  stepOverheadS: number;
-  /**
-   * Per-step host time per sequence in the step (input preparation, sampling, output
-   * processing), seconds. Absent: 0.
-   */
-  stepOverheadPerSeqS?: number;
-  /**
    * Fraction of peak bandwidth reached by the small per-token kernels around the matmuls
    * (norms, rotary, activation, residual add). Absent: 0.6 x mbu.
    */

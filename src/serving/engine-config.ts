@@ -1,3 +1,4 @@
+import { FITTED_HOST_STEP, type HostStep } from '../hardware/host-step.js';
 import type { SglangConfig } from './sglang-config.js';
 
 /**
@@ -34,6 +35,8 @@ export interface EngineConfig {
    * (default false, as v0.15; the default from vllm-project/vllm#40376 on). docs/timing.md.
    */
   flashinferSampler?: boolean;
+  /** Host time per step of this engine (version and host CPU), not of the GPU. */
+  hostStep: HostStep;
 }
 
 /** vLLM V1 defaults for the OpenAI-compatible server. */
@@ -44,4 +47,5 @@ export const VLLM_DEFAULTS: Readonly<EngineConfig> = Object.freeze({
   gpuMemoryUtilization: 0.9,
   enableChunkedPrefill: true,
   enablePrefixCaching: true,
+  hostStep: FITTED_HOST_STEP,
 });

@@ -1,3 +1,4 @@
+import { FITTED_HOST_STEP, type HostStep } from '../hardware/host-step.js';
 import { VLLM_DEFAULTS, type EngineConfig } from './engine-config.js';
 import {
   SGLANG_DEFAULTS,
@@ -28,6 +29,10 @@ export interface EngineSettings {
   disableRadixCache?: boolean;
   pageSize?: number;
   memFractionStatic?: number;
+  /** Host time per step, ms (default: the fitted vLLM v0.15.1 figure, hardware/host-step.ts). */
+  stepOverheadMs?: number;
+  /** Host time per sequence in a step, microseconds (default 0). */
+  stepOverheadPerSeqUs?: number;
 }
 
 /** Settings that only one engine reads, with the other engine's name for the same thing. */
@@ -59,9 +64,10 @@ export const SGLANG_ONLY: readonly string[] = [
  */
 export function engineConfigFrom(settings: EngineSettings | 'vllm' | 'sglang' | undefined, gpuMemoryGB: number, tp: number): EngineConfig {
   const s: EngineSettings = typeof settings === 'string' ? { kind: settings } : (settings ?? {});
+  const hostStep = hostStepFrom(s);
   if (s.kind !== 'sglang') {
-    const { kind: _kind, ...vllm } = s;
-    return { ...VLLM_DEFAULTS, ...vllm };
+    const { kind: _kind, stepOverheadMs: _base, stepOverheadPerSeqUs: _perSeq, ...vllm } = s;
+    return { ...VLLM_DEFAULTS, ...vllm, hostStep };
   }
   const chunk = s.chunkedPrefillSize ?? sglangChunkedPrefillSize(gpuMemoryGB);
   const chunkedPrefillSize = chunk === -1 ? null : chunk;
@@ -76,6 +82,7 @@ export function engineConfigFrom(settings: EngineSettings | 'vllm' | 'sglang' | 
     enableChunkedPrefill: chunkedPrefillSize !== null,
     enablePrefixCaching: !(s.disableRadixCache ?? SGLANG_DEFAULTS.disableRadixCache),
     maxModelLen: s.maxModelLen,
+    hostStep,
     sglang: {
       maxRunningRequests: s.maxRunningRequests,
       chunkedPrefillSize,
@@ -85,5 +92,14 @@ export function engineConfigFrom(settings: EngineSettings | 'vllm' | 'sglang' | 
       enableMixedChunk: s.enableMixedChunk ?? SGLANG_DEFAULTS.enableMixedChunk,
       disableRadixCache: s.disableRadixCache ?? SGLANG_DEFAULTS.disableRadixCache,
     },
+  };
+}
+
+/** The settings' host time per step; either term left out keeps the fitted default. */
+function hostStepFrom(s: EngineSettings): HostStep {
+  if (s.stepOverheadMs === undefined && s.stepOverheadPerSeqUs === undefined) return FITTED_HOST_STEP;
+  return {
+    baseS: s.stepOverheadMs === undefined ? FITTED_HOST_STEP.baseS : s.stepOverheadMs * 1e-3,
+    perSeqS: s.stepOverheadPerSeqUs === undefined ? FITTED_HOST_STEP.perSeqS : s.stepOverheadPerSeqUs * 1e-6,
   };
 }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitFrontendMs, objective, withStepOverhead, type FidelityReport } from '../../src/fidelity/index.js';
-import { loadGpuCatalog } from '../../src/hardware/index.js';
+import { fitFrontendMs, objective, setHostStep, type FidelityReport } from '../../src/fidelity/index.js';
 
 function report(pairs: [simTtft: number, measTtft: number, tpotErr: number][]): FidelityReport {
   return {
@@ -39,11 +38,13 @@ describe('end-to-end fit', () => {
     expect(objective(r, 6)).toBeCloseTo(0.03 + (1 / 1015 + 4 / 1030) / 2 + 0.1, 12);
   });
 
-  it('replaces one GPU type step overhead, by name or alias, and nothing else', () => {
-    const base = loadGpuCatalog();
-    const c = withStepOverhead(base, 'H100', 0.001, 2e-6);
-    expect(c.get('H100-SXM').efficiency).toMatchObject({ stepOverheadS: 0.001, stepOverheadPerSeqS: 2e-6 });
-    expect(c.get('h100').efficiency!.mfu).toBe(base.get('H100-SXM').efficiency!.mfu);
-    expect(c.get('A100-80GB')).toEqual(base.get('A100-80GB'));
+  it('sets the host step of every fleet entry, keeping its other engine settings', () => {
+    const config = { fleet: [{ gpu: 'H100', engine: { maxNumSeqs: 64 } }, { gpu: 'A100', engine: 'sglang' }, { gpu: 'L40S' }] };
+    setHostStep(config, 0.001, 2e-6);
+    expect(config.fleet.map((f) => f.engine)).toEqual([
+      { maxNumSeqs: 64, stepOverheadMs: 1, stepOverheadPerSeqUs: 2 },
+      { kind: 'sglang', stepOverheadMs: 1, stepOverheadPerSeqUs: 2 },
+      { stepOverheadMs: 1, stepOverheadPerSeqUs: 2 },
+    ]);
   });
 });

@@ -145,6 +145,16 @@ describe('GPU catalog', () => {
     expect(e2.where).toMatch(/^line \d+$/);
   });
 
+  it('points a host step in a GPU entry to the engine settings, where it belongs', () => {
+    const old = tempFile(
+      'o.yaml',
+      ['gpus:', '  X1:', '    extends: A10', '    efficiency:', '      mfu: 0.5', '      mbu: 0.5', '      source: mine', '      stepOverheadS: 0.001'].join('\n'),
+    );
+    const err = inputError(() => loadGpuCatalog(old));
+    expect(err.message).toBe("host time per step is the engine's, not the GPU's: set engine.stepOverheadMs in the fleet entry");
+    expect(err.where).toBe('gpus.X1.efficiency.stepOverheadS (line 8)');
+  });
+
   it('reports a missing user file', () => {
     const err = inputError(() => loadGpuCatalog('/nonexistent/gpus.yaml'));
     expect(err.file).toBe('/nonexistent/gpus.yaml');

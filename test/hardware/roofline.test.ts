@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   createRooflineTiming,
   createTimingModel,
+  FITTED_HOST_STEP,
   decodeStep,
   freshPrefill,
   loadGpuCatalog,
@@ -30,7 +31,6 @@ const gpu: GpuSpec = {
     elementwiseMbu: 0.4,
     layerOverheadS: 1e-5,
     gemmTileTokens: 1,
-    stepOverheadS: 1e-3,
     // Steps of up to 512 tokens replay a CUDA graph: 5 us per layer instead of 10.
     graphLayerOverheadS: 5e-6,
     // Per layer: 2 us per call, 0.1 us per decoding sequence + 0.01 us per its KV head, 16
@@ -53,6 +53,11 @@ const model: ModelSpec = {
   maxModelLen: 8192,
 };
 
+// The engine's host time per step in these hand calculations: 1 ms, nothing per sequence.
+const HOST = { baseS: 1e-3, perSeqS: 0 };
+const roofline = (g: GpuSpec, m: ModelSpec, tp: number, opts: Parameters<typeof createRooflineTiming>[3] = {}) =>
+  createRooflineTiming(g, m, tp, { hostStep: HOST, ...opts });
+
 const FLOPS = 100e12 * 0.5; // peak x mfu
 const BW = 1000e9 * 0.8; // bandwidth x mbu
 const EW_BW = 1000e9 * 0.4; // elementwise bandwidth
@@ -65,7 +70,7 @@ const hyp = (a: number, b: number): number => Math.sqrt(a * a + b * b);
 
 describe('roofline timing', () => {
   it('memory-bound decode: weight streaming dominates', () => {
-    const timing = createRooflineTiming(gpu, model, 1);
+    const timing = roofline(gpu, model, 1);
     const b = decodeStep(4, 4000);
     const layer =
       hyp((2 * 4 * LAYER_PARAMS) / FLOPS, (LAYER_PARAMS * 2) / BW) + (4 * EW_BYTES_PER_TOKEN) / EW_BW + 1e-5;
@@ -82,7 +87,7 @@ describe('roofline timing', () => {
   });
 
   it('compute-bound prefill: FLOPs dominate', () => {
-    const timing = createRooflineTiming(gpu, model, 1);
+    const timing = roofline(gpu, model, 1);
     const n = 2048;
     const b = freshPrefill(n);
     const compute = (2 * n * LAYER_PARAMS) / FLOPS;
@@ -97,7 +102,7 @@ describe('roofline timing', () => {
   });
 
   it('TP=2 halves the work and adds two ring all-reduces per layer', () => {
-    const timing = createRooflineTiming(gpu, model, 2);
+    const timing = roofline(gpu, model, 2);
     const n = 512;
     const b = freshPrefill(n);
     const layer =
@@ -116,7 +121,7 @@ describe('roofline timing', () => {
   it('MoE: a decode step reads the experts its tokens touch, E x (1 - (1 - k/E)^tokens)', () => {
     // 4 experts of width 1024, 2 per token: 1 token reads 2 experts, 3 tokens 4 x (1 - 1/8) = 3.5.
     const moeModel: ModelSpec = { ...model, moe: { experts: 4, activeExperts: 2, expertIntermediateSize: 1024 } };
-    const timing = createRooflineTiming(gpu, moeModel, 1);
+    const timing = roofline(gpu, moeModel, 1);
     const attention = 1024 * (1024 + 2 * 256) + 1024 * 1024;
     const router = 1024 * 4;
     const expert = 3 * 1024 * 1024;
@@ -142,8 +147,8 @@ describe('roofline timing', () => {
 
   it('MoE under vLLM CUDA graphs: a decode batch is padded to its captured size and reads the experts the padding routes to', () => {
     const moeModel: ModelSpec = { ...model, moe: { experts: 4, activeExperts: 2, expertIntermediateSize: 1024 } };
-    const plain = createRooflineTiming(gpu, moeModel, 1);
-    const graphed = createRooflineTiming(gpu, moeModel, 1, { cudaGraphMaxTokens: 256 });
+    const plain = roofline(gpu, moeModel, 1);
+    const graphed = roofline(gpu, moeModel, 1, { cudaGraphMaxTokens: 256 });
     const attention = 1024 * (1024 + 2 * 256) + 1024 * 1024;
     const router = 1024 * 4;
     const expert = 3 * 1024 * 1024;
@@ -159,7 +164,7 @@ describe('roofline timing', () => {
     // A captured size is padded to itself.
     expect(graphed.stepTime(decodeStep(4, 400))).toBeCloseTo(plain.stepTime(decodeStep(4, 400)), 12);
     // Above the largest captured size a step runs eagerly: 10 us per layer instead of 5.
-    const small = createRooflineTiming(gpu, moeModel, 1, { cudaGraphMaxTokens: 8 });
+    const small = roofline(gpu, moeModel, 1, { cudaGraphMaxTokens: 8 });
     expect(small.stepTime(decodeStep(9, 900)) - plain.stepTime(decodeStep(9, 900))).toBeCloseTo(2 * 5e-6, 12);
   });
 
@@ -167,8 +172,8 @@ describe('roofline timing', () => {
     // 8 experts of width 1024, 2 per token, 2 ranks: each holds 4 whole experts.
     const moeModel: ModelSpec = { ...model, moe: { experts: 8, activeExperts: 2, expertIntermediateSize: 1024 } };
     const expert = 3 * 1024 * 1024;
-    const tpTime = createRooflineTiming(gpu, moeModel, 2);
-    const epTime = createRooflineTiming(gpu, moeModel, 2, { expertParallel: true });
+    const tpTime = roofline(gpu, moeModel, 2);
+    const epTime = roofline(gpu, moeModel, 2, { expertParallel: true });
     // One token: 1 - 6/8 = 1/4 of the experts are read. Sharded: 8 x 1/4 = 2 experts, half of
     // each per rank = 1 expert's bytes. EP: mean 4 x 1/4 = 1 per rank, busiest 1 + 1.1774 = 2.1774.
     const busiest = 1 + Math.sqrt(2 * Math.log(2));
@@ -188,7 +193,7 @@ describe('roofline timing', () => {
       { numRuns: 500, seed: 7 },
     );
     const odd: ModelSpec = { ...model, moe: { experts: 5, activeExperts: 2, expertIntermediateSize: 1024 } };
-    expect(() => createRooflineTiming(gpu, odd, 2, { expertParallel: true })).toThrow(/multiple of 2 experts/);
+    expect(() => roofline(gpu, odd, 2, { expertParallel: true })).toThrow(/multiple of 2 experts/);
   });
 
   it('MLA: every rank reads the whole latent; FP8 weights run at the FP8 rate', () => {
@@ -227,10 +232,20 @@ describe('roofline timing', () => {
     expect(layerCost(scout, 2, h100, eff).fp8Extra).toBeCloseTo(6 * 2.2e-6, 12);
   });
 
+  it('host step: the engine sets it, the same on every GPU, fitted by default', () => {
+    const catalog = loadGpuCatalog();
+    for (const name of ['A10', 'A100-80GB', 'L40S', 'H100-SXM']) {
+      const g = catalog.get(name);
+      const none = createRooflineTiming(g, model, 1, { hostStep: { baseS: 0, perSeqS: 0 } });
+      const fitted = createRooflineTiming(g, model, 1);
+      expect(fitted.stepTime(decodeStep(4, 400)) - none.stepTime(decodeStep(4, 400))).toBeCloseTo(FITTED_HOST_STEP.baseS, 12);
+    }
+    expect(FITTED_HOST_STEP).toEqual({ baseS: 0.25e-3, perSeqS: 0 });
+  });
+
   it('step overhead: a base per step plus a term per sequence in the step', () => {
-    const perSeq = { ...gpu, efficiency: { ...gpu.efficiency!, stepOverheadPerSeqS: 20e-6 } };
-    const base = createRooflineTiming(gpu, model, 1);
-    const grown = createRooflineTiming(perSeq, model, 1);
+    const base = roofline(gpu, model, 1);
+    const grown = roofline(gpu, model, 1, { hostStep: { baseS: 1e-3, perSeqS: 20e-6 } });
     // Decode: one sequence per token. Prefill: one per chunk, whatever its length.
     expect(grown.stepTime(decodeStep(8, 800)) - base.stepTime(decodeStep(8, 800))).toBeCloseTo(8 * 20e-6, 12);
     expect(grown.stepTime(freshPrefill(1000)) - base.stepTime(freshPrefill(1000))).toBeCloseTo(20e-6, 12);
@@ -239,8 +254,8 @@ describe('roofline timing', () => {
   });
 
   it('top-p sampling: every row sorts its logits, 0.215 ns per logit at 3,350 GB/s scaled by bandwidth', () => {
-    const sampling = createRooflineTiming(gpu, { ...model, topPSampling: true }, 1);
-    const greedy = createRooflineTiming(gpu, model, 1);
+    const sampling = roofline(gpu, { ...model, topPSampling: true }, 1);
+    const greedy = roofline(gpu, model, 1);
     // 1,000 GB/s: 0.215 x 3.35 = 0.72025 ns per logit; 32,000 logits per row = 23.048 us.
     const perRow = 0.215e-9 * 3.35 * 32000;
     expect(sampling.stepTime(decodeStep(8, 800)) - greedy.stepTime(decodeStep(8, 800))).toBeCloseTo(8 * perRow, 12);
@@ -248,14 +263,14 @@ describe('roofline timing', () => {
     expect(sampling.stepTime(mixed) - greedy.stepTime(mixed)).toBeCloseTo(4 * perRow, 12);
     expect(8 * perRow).toBeCloseTo(184.384e-6, 9);
     // SGLang's sampler does not sort.
-    const sglang = createRooflineTiming(gpu, { ...model, topPSampling: true }, 1, { sortingSampler: false });
+    const sglang = roofline(gpu, { ...model, topPSampling: true }, 1, { sortingSampler: false });
     expect(sglang.stepTime(decodeStep(8, 800))).toBe(greedy.stepTime(decodeStep(8, 800)));
   });
 
   it('shared prefix blocks: repeat reads served by L2 leave the KV read, pro rata once they overflow it', () => {
     // The credit takes tokens off the KV read inside attention's sqrt(compute^2 + memory^2).
     const cached = { ...gpu, l2CacheMB: 1 };
-    const t = createRooflineTiming(cached, model, 1);
+    const t = roofline(cached, model, 1);
     const plain = decodeStep(10, 100_000);
     // 1 MB of L2 holds 1e6 / 1,024 bytes per token and layer = 976.5625 tokens.
     const fits: BatchShape = { ...plain, sharedKvTokens: 4000, sharedKvDistinctTokens: 976.5625 };
@@ -268,30 +283,30 @@ describe('roofline timing', () => {
     // Twice the L2: half of the repeat reads hit it.
     expect(t.stepTime(plain) - t.stepTime(spills)).toBeCloseTo(attn(100_000 + pad) - attn(100_000 + pad - 2000), 12);
     // A GPU without an L2 figure gets no credit.
-    expect(createRooflineTiming(gpu, model, 1).stepTime(fits)).toBe(createRooflineTiming(gpu, model, 1).stepTime(plain));
+    expect(roofline(gpu, model, 1).stepTime(fits)).toBe(roofline(gpu, model, 1).stepTime(plain));
   });
 
   it('rounds matmul tokens up to the tile', () => {
-    const tiled = createRooflineTiming({ ...gpu, efficiency: { ...gpu.efficiency!, gemmTileTokens: 64 } }, model, 1);
+    const tiled = roofline({ ...gpu, efficiency: { ...gpu.efficiency!, gemmTileTokens: 64 } }, model, 1);
     const at = (n: number): number => tiled.stepTime(freshPrefill(n));
     // 4000 tokens of prefill are compute-bound: 3969..4032 tokens share one tile count.
     expect(at(4001) - at(3970)).toBeLessThan(at(4033) - at(4001));
   });
 
   it('returns 0 for an empty batch and > 0 for any token', () => {
-    const timing = createRooflineTiming(gpu, model, 1);
+    const timing = roofline(gpu, model, 1);
     expect(timing.stepTime(decodeStep(0, 0))).toBe(0);
     expect(timing.stepTime(decodeStep(1, 1))).toBeGreaterThan(0);
   });
 
   it('uses datasheet defaults when a GPU has no efficiency', () => {
     const bare = { ...gpu, efficiency: undefined };
-    expect(createRooflineTiming(bare, model, 1).stepTime(decodeStep(1, 100))).toBeGreaterThan(0);
+    expect(roofline(bare, model, 1).stepTime(decodeStep(1, 100))).toBeGreaterThan(0);
   });
 
   it('rejects a tensor parallelism that does not divide the heads', () => {
-    expect(() => createRooflineTiming(gpu, model, 3)).toThrow(InputError);
-    expect(() => createRooflineTiming(gpu, model, 0)).toThrow(/positive integer/);
+    expect(() => roofline(gpu, model, 3)).toThrow(InputError);
+    expect(() => roofline(gpu, model, 0)).toThrow(/positive integer/);
     expect(() => createTimingModel({ kind: 'table', gpu, model, tp: 1 })).toThrow(/needs a table file/);
   });
 
@@ -341,7 +356,7 @@ describe('roofline timing', () => {
     const llama = loadModelCatalog().get('Llama-3.1-8B');
     for (const name of gpus.names()) {
       const gpu = gpus.get(name);
-      const t = createRooflineTiming(gpu, llama, 1);
+      const t = roofline(gpu, llama, 1);
       let prevSeqs = 0;
       for (let seqs = 1; seqs <= 512; seqs *= 2) {
         let prevCtx = 0;

@@ -9,6 +9,18 @@ describe('engine settings', () => {
     expect(engineConfigFrom({ kind: 'vllm', maxNumSeqs: 64 }, 80, 1)).toEqual({ ...VLLM_DEFAULTS, maxNumSeqs: 64 });
   });
 
+  it('host time per step is an engine setting in ms and us, fitted by default for both engines', () => {
+    expect(engineConfigFrom(undefined, 80, 1).hostStep).toEqual({ baseS: 0.25e-3, perSeqS: 0 });
+    expect(engineConfigFrom('sglang', 24, 1).hostStep).toEqual({ baseS: 0.25e-3, perSeqS: 0 });
+    const set = engineConfigFrom({ stepOverheadMs: 0.5, stepOverheadPerSeqUs: 4, maxNumSeqs: 8 }, 80, 1);
+    expect(set.hostStep.baseS).toBeCloseTo(0.5e-3, 15);
+    expect(set.hostStep.perSeqS).toBeCloseTo(4e-6, 15);
+    expect(set).not.toHaveProperty('stepOverheadMs');
+    // One term given: the other keeps its default.
+    expect(engineConfigFrom({ kind: 'sglang', stepOverheadPerSeqUs: 2 }, 80, 1).hostStep).toEqual({ baseS: 0.25e-3, perSeqS: 2e-6 });
+    expect(engineSchema.safeParse({ stepOverheadMs: -1 }).success).toBe(false);
+  });
+
   it("sglang takes SGLang's defaults by GPU memory and tensor parallelism", () => {
     const a10 = engineConfigFrom('sglang', 24, 1);
     expect(a10.kind).toBe('sglang');
@@ -57,5 +69,22 @@ describe('the sampler an engine runs', () => {
     expect(sorting - flashinfer).toBeCloseTo(64 * 128256 * 0.215e-9, 9);
     expect(step('sglang')).toBe(flashinfer);
     expect(() => engineSchema.parse({ kind: 'sglang', flashinferSampler: true })).toThrow(/vLLM setting/);
+  });
+});
+
+describe('the host time per step a fleet entry sets', () => {
+  it('reaches the step time of every instance, on any GPU, for both engines', async () => {
+    const { resolveFleet } = await import('../../src/experiment/resolve-fleet.js');
+    const { fleetEntrySchema } = await import('../../src/experiment/schema.js');
+    const { loadCatalogs, decodeStep } = await import('../../src/hardware/index.js');
+    const { gpus, models } = loadCatalogs();
+    const ctx = { file: 'x.yaml', baseDir: '.', where: () => '' };
+    const step = (gpu: string, engine: unknown) =>
+      resolveFleet([fleetEntrySchema.parse({ gpu, engine })], models.get('Llama-2-7B'), gpus, ctx).instances[0].timing.stepTime(decodeStep(16, 16 * 500));
+    for (const gpu of ['A10', 'A100-80GB', 'L40S', 'H100-SXM']) {
+      // 1.25 ms instead of the fitted 0.25 ms, and 10 us for each of the 16 sequences.
+      expect(step(gpu, { stepOverheadMs: 1.25, stepOverheadPerSeqUs: 10 }) - step(gpu, 'vllm')).toBeCloseTo(1e-3 + 16 * 10e-6, 12);
+      expect(step(gpu, { kind: 'sglang', stepOverheadMs: 0 }) - step(gpu, 'sglang')).toBeCloseTo(-0.25e-3, 12);
+    }
   });
 });
