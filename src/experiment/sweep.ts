@@ -3,6 +3,7 @@ import { InputError } from '../input-error.js';
 import { formatPath } from '../zod-issue.js';
 import { missingSchemaKey } from './schema-path.js';
 import { experimentSchema } from './schema.js';
+import { scaleRates } from '../workload/scale-rates.js';
 
 /** One point of a sweep: the swept values, by field path, in the order the sweep lists them. */
 export type PointValues = Record<string, unknown>;
@@ -82,9 +83,8 @@ function applyRate(data: unknown, rate: number, file: string | undefined, at: st
       at,
     );
   }
-  const total = sources.reduce((a, s) => a + (s.rate as number), 0);
-  // Rounded so that 7:4 scaled to 22 gives 14, not 14.000000000000002, in results and ids.
-  for (const s of sources) s.rate = Math.round(((s.rate as number) * rate * 1e9) / total) / 1e9;
+  const scaled = scaleRates(sources.map((s) => s.rate as number), rate);
+  sources.forEach((s, i) => (s.rate = scaled[i]));
   return root;
 }
 

@@ -13,14 +13,22 @@ import { describeFleet } from './verify-fleets.js';
 export function paretoPoints(plan: LoadedPlan, result: PlanResult): CostRatePoint[] {
   const byCost = plan.config.objective === 'cost';
   const points: CostRatePoint[] = [];
-  const seen = new Set<string>();
-  const add = (p: Omit<CostRatePoint, 'pareto'>) => {
+  const seen = new Map<string, CostRatePoint>();
+  const add = (p: Omit<CostRatePoint, 'pareto' | 'hover' | 'bestFor'>, bestFor?: number) => {
     const key = `${p.label}|${p.basis}`;
-    if (seen.has(key) || !(p.rate > 0)) return;
-    seen.add(key);
-    points.push({ ...p, cost: round(p.cost), rate: round(p.rate), pareto: false });
+    const known = seen.get(key);
+    if (known) {
+      if (bestFor !== undefined) known.bestFor = known.bestFor ? `${known.bestFor}, ${bestFor}` : `${bestFor}`;
+      return;
+    }
+    if (!(p.rate > 0)) return;
+    const point: CostRatePoint = { ...p, cost: round(p.cost), rate: round(p.rate), pareto: false, hover: '', ...(bestFor !== undefined && { bestFor: `${bestFor}` }) };
+    seen.set(key, point);
+    points.push(point);
   };
   for (const t of result.targets) {
+    // The plan's answer for this target: the first ranked fleet, when it meets every SLO.
+    const best = t.ranked[0]?.meets ? t.ranked[0] : undefined;
     for (const r of t.ranked) {
       add({
         label: `${describeFleet(r.fleet)} ${r.policy}`,
@@ -28,7 +36,7 @@ export function paretoPoints(plan: LoadedPlan, result: PlanResult): CostRatePoin
         rate: r.sustainableRate,
         basis: 'simulated whole',
         shape: r.fleet.shape,
-      });
+      }, r === best ? t.targetRate : undefined);
     }
     for (const f of t.fleets) {
       add({ label: describeFleet(f), cost: byCost ? f.costPerHour! : f.gpus, rate: f.estimatedRate, basis: 'estimated from blocks', shape: f.shape });
@@ -58,6 +66,11 @@ export function paretoPoints(plan: LoadedPlan, result: PlanResult): CostRatePoin
       points[i].pareto = true;
       best = points[i].rate;
     }
+  }
+  const price = (cost: number) => (byCost ? `$${cost}/h` : `${cost} GPUs`);
+  for (const p of points) {
+    const best = p.bestFor ? `; best at ${p.bestFor} req/s` : '';
+    p.hover = `${p.label}: ${price(p.cost)}, ${p.rate} req/s (${p.basis}${p.pareto ? ', on the frontier' : ''})${best}`;
   }
   return points;
 }

@@ -8,7 +8,7 @@ const rate = (x: number) => x.toPrecision(3);
 
 /** What `sim plan` prints: the blocks, then per target rate the ranked fleets and the verdict. */
 export function formatPlan(plan: LoadedPlan, r: PlanResult): string {
-  const length = r.probe.duration !== undefined ? `${r.probe.duration} s of arrivals` : `${r.probe.requests} requests`;
+  const length = probeLength(r.probe);
   const out: string[] = [
     `Plan ${r.name}: ${plan.config.model}, SLOs ${r.slos.join(', ')} (a fleet passes when, for every SLO, the share of requests meeting it is at least the required attainment)`,
     '',
@@ -21,6 +21,15 @@ export function formatPlan(plan: LoadedPlan, r: PlanResult): string {
   for (const t of r.targets) out.push('', formatTarget(plan, r, t));
   out.push('', `${r.simulations} simulations.`);
   return out.join('\n');
+}
+
+/** How long each simulation runs: the workload's duration, request count, or both (whichever ends first). */
+export function probeLength(probe: PlanResult['probe']): string {
+  const { duration, requests } = probe;
+  if (duration !== undefined && requests !== undefined) return `${duration} s of arrivals or ${requests} requests, whichever ends first,`;
+  if (duration !== undefined) return `${duration} s of arrivals`;
+  if (requests !== undefined) return `${requests} requests`;
+  return "the workload's own length";
 }
 
 function formatBlocks(plan: LoadedPlan, blocks: BlockResult[]): string {

@@ -1,4 +1,5 @@
 import type { WorkloadConfig } from '../workload/index.js';
+import { scaleRates } from '../workload/scale-rates.js';
 
 /** The total request rate a workload offers (sum of source rates, or the mix's total rate); undefined for pure trace replay. */
 export function totalRate(w: WorkloadConfig): number | undefined {
@@ -11,7 +12,7 @@ export function totalRate(w: WorkloadConfig): number | undefined {
   return sum;
 }
 
-/** A copy of the workload with every rate scaled so that the total is `rate` (source proportions kept). */
+/** A copy of the workload with every rate scaled so that the total is `rate` (source proportions kept, scale-rates.ts). */
 export function withTotalRate(w: WorkloadConfig, rate: number): WorkloadConfig {
   const copy = structuredClone(w);
   if (copy.rate !== undefined) {
@@ -20,6 +21,7 @@ export function withTotalRate(w: WorkloadConfig, rate: number): WorkloadConfig {
   }
   const total = totalRate(w);
   if (total === undefined) throw new Error('a workload that replays trace timestamps has no rate to scale');
-  for (const s of copy.sources) s.rate = (s.rate! * rate) / total;
+  const scaled = scaleRates(copy.sources.map((s) => s.rate!), rate);
+  copy.sources.forEach((s, i) => (s.rate = scaled[i]));
   return copy;
 }

@@ -394,14 +394,20 @@ export interface CostRatePoint {
   basis: string;
   shape: string;
   pareto: boolean;
+  /** The target rates (req/s, comma-separated) for which the plan recommends this fleet. */
+  bestFor?: string;
+  /** One line describing the point, shown on hover. */
+  hover: string;
 }
 
 /**
  * Fleet cost against the largest rate it sustains under the SLOs: every fleet a point, the
- * Pareto frontier (no cheaper fleet sustains more) as a step line, each target rate a dashed rule.
+ * Pareto frontier (no cheaper fleet sustains more) as a step line, each target rate a dashed rule,
+ * the fleet the plan recommends for a target ringed and named.
  */
 export function costVsSustainableRate(points: readonly CostRatePoint[], targets: readonly number[], costTitle: string): Spec {
   const frontier = points.filter((p) => p.pareto).sort((a, b) => a.cost - b.cost);
+  const best = points.filter((p) => p.bestFor);
   const x = { field: 'cost', type: 'quantitative', title: costTitle, scale: { zero: false } };
   const y = { field: 'rate', type: 'quantitative', title: 'Sustainable rate (req/s)' };
   return {
@@ -410,13 +416,13 @@ export function costVsSustainableRate(points: readonly CostRatePoint[], targets:
     height: HEIGHT,
     layer: [
       {
-        data: { values: targets.map((t) => ({ rate: t })) },
+        data: { values: targets.map((t) => ({ rate: t, hover: `target ${t} req/s` })) },
         mark: { type: 'rule', strokeDash: [4, 4], color: '#888' },
-        encoding: { y },
+        encoding: { y, description: { field: 'hover' } },
       },
       {
         data: { values: frontier },
-        mark: { type: 'line', interpolate: 'step-after', color: '#444', strokeWidth: 1 },
+        mark: { type: 'line', interpolate: 'step-after', color: '#444', strokeWidth: 1, aria: false },
         encoding: { x, y },
       },
       {
@@ -427,9 +433,21 @@ export function costVsSustainableRate(points: readonly CostRatePoint[], targets:
           y,
           color: { field: 'basis', type: 'nominal', title: null, sort: null },
           shape: { field: 'shape', type: 'nominal', title: null },
-          tooltip: [{ field: 'label' }, { field: 'cost' }, { field: 'rate' }],
+          tooltip: { field: 'hover' },
+          description: { field: 'hover' },
+        },
+      },
+      // The fleet the plan recommends for a target: ringed, with its own legend entry.
+      {
+        data: { values: best },
+        mark: { type: 'point', size: 260, strokeWidth: 2, aria: false },
+        encoding: {
+          x,
+          y,
+          stroke: { datum: 'recommended for a target', type: 'nominal', title: null, scale: { range: ['#d62728'] } },
         },
       },
     ],
+    resolve: { scale: { color: 'independent', stroke: 'independent' } },
   };
 }

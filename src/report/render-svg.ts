@@ -12,8 +12,21 @@ export async function renderSvg(spec: Spec): Promise<string> {
   vega.resetSVGDefIds();
   const view = new vega.View(vega.parse(compiled), { renderer: 'none', logLevel: vega.Error });
   try {
-    return await view.toSVG();
+    return withHoverTitles(await view.toSVG());
   } finally {
     view.finalize();
   }
+}
+
+/**
+ * Vega writes each mark item's description as its aria-label, which screen readers use but a
+ * browser does not show on hover; a `<title>` child is what it shows. Copied for every item
+ * (not for containers), so a static SVG names its points and bars on hover.
+ */
+export function withHoverTitles(svg: string): string {
+  return svg.replace(/<(path|rect|line)( [^>]*?)\/>/g, (whole, tag: string, attrs: string) => {
+    if (!attrs.includes('role="graphics-symbol"')) return whole;
+    const label = / aria-label="([^"]*)"/.exec(attrs);
+    return label ? `<${tag}${attrs}><title>${label[1]}</title></${tag}>` : whole;
+  });
 }

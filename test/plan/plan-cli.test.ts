@@ -62,7 +62,12 @@ describe('sim plan', () => {
     expect(t.ranked[0].headroom).toBeLessThanOrEqual((25 / 22) * 1.002);
     expect(t.ranked[0].binding).toEqual(['TTFT<=50ms@50%']);
     expect(existsSync(out.pareto)).toBe(true);
-    expect(readFileSync(out.pareto, 'utf8')).toContain('Sustainable rate');
+    const svg = readFileSync(out.pareto, 'utf8');
+    expect(svg).toContain('Sustainable rate');
+    // The recommended fleet is ringed, in the legend and named on hover; every point has a title.
+    expect(svg).toContain('recommended for a target');
+    expect(svg).toMatch(/<title>5x L40S [^<]*\$5\/h, [^<]*best at 22 req\/s<\/title>/);
+    expect(svg.match(/<title>/g)!.length).toBeGreaterThanOrEqual(4);
   });
 
   it('also verifies fleets short of the target by less than the precision (a pool can sustain a little more than its blocks)', async () => {

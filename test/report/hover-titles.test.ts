@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { withHoverTitles } from '../../src/report/render-svg.js';
+
+describe('hover titles in rendered SVG', () => {
+  it("gives each mark item a <title> from its description, and leaves containers alone", () => {
+    const svg =
+      '<g role="graphics-object" aria-label="point mark container">' +
+      '<path aria-label="2x H100: $7.5/h &quot;x&quot;" role="graphics-symbol" d="M0,0"/>' +
+      '<path role="graphics-symbol" d="M1,1"/>' +
+      '<rect aria-label="bar" role="graphics-symbol" width="3"/>' +
+      '<path aria-label="axis" role="graphics-object" d="M2,2"/></g>';
+    expect(withHoverTitles(svg)).toBe(
+      '<g role="graphics-object" aria-label="point mark container">' +
+        '<path aria-label="2x H100: $7.5/h &quot;x&quot;" role="graphics-symbol" d="M0,0"><title>2x H100: $7.5/h &quot;x&quot;</title></path>' +
+        '<path role="graphics-symbol" d="M1,1"/>' +
+        '<rect aria-label="bar" role="graphics-symbol" width="3"><title>bar</title></rect>' +
+        '<path aria-label="axis" role="graphics-object" d="M2,2"/></g>',
+    );
+  });
+});
