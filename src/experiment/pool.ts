@@ -1,22 +1,7 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { PointOutcome } from './point-task.js';
 import type { PointTask } from './point-worker.js';
-
-/**
- * The compiled worker file. From dist/ it sits next to this module; when this module runs from
- * src/ (tests run the TypeScript directly) workers still need JavaScript, so they use the build
- * in dist/ that `npm install` made.
- */
-export function workerFile(): string {
-  const candidates = [new URL('./point-worker.js', import.meta.url), new URL('../../dist/experiment/point-worker.js', import.meta.url)];
-  for (const url of candidates) {
-    const path = fileURLToPath(url);
-    if (existsSync(path)) return path;
-  }
-  throw new Error('the point worker is not built (dist/experiment/point-worker.js is missing): run npm run build');
-}
+import { workerFile } from './worker-file.js';
 
 /** A fixed number of worker threads that run points. */
 export class PointPool {

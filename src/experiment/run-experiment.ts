@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { InputError } from '../input-error.js';
-import { checkPoints } from './check-points.js';
+import { checkPoints, usesPolicyModule } from './check-points.js';
+import { MODULE_CHECK_LIMIT_S, ModuleHungError } from './module-check.js';
 import { loadExperiment, type ExperimentPoint, type LoadedExperiment } from './load.js';
 import { isFailure, type PointFailure, type PointRecord } from './point-record.js';
 import { executePoint, type PointOutcome } from './point-task.js';
@@ -92,11 +93,6 @@ export function resultsDirOf(exp: LoadedExperiment, root?: string): string {
   return join('results', exp.name);
 }
 
-/** Whether a point runs code from the user's files (a custom policy module). */
-function usesPolicyModule(p: ExperimentPoint): boolean {
-  return /^\.{0,2}\/|\.(m?js|ts)$/.test(p.config.router.policy);
-}
-
 /**
  * Runs the points of an experiment file: on a pool of worker threads when there are several,
  * writing each point's record as it finishes, then the summary once every point has one.
@@ -132,7 +128,11 @@ export async function runExperimentFile(file: string, opts: RunOptions = {}): Pr
   try {
     // Bad input is reported before anything is written or run (unless only some sweep points are
     // bad: those fail on their own and are recorded); a shard checks its own points.
-    await checkPoints({ ...exp, points: selected }, false);
+    // A policy module that hangs in its import or factory is stopped there, and its points are
+    // recorded as failed rather than run (they would hang until the point timeout).
+    const moduleLimitS = timeoutS === 0 ? 0 : Math.min(timeoutS, MODULE_CHECK_LIMIT_S);
+    const bad = await checkPoints({ ...exp, points: selected }, false, { replicates: opts.replicates, moduleLimitS });
+    const hung = new Map([...bad].filter(([, err]) => err instanceof ModuleHungError));
 
     // One run per directory at a time (shards of one sweep may share it); then the directory
     // must be ours (empty, or a manifest of ours), and only our files in it are replaced.
@@ -170,9 +170,14 @@ export async function runExperimentFile(file: string, opts: RunOptions = {}): Pr
 
     opts.onStart?.({ total: selected.length, resumed: selected.length - todo.length, parallel });
     flush();
+    for (const i of todo) {
+      const err = hung.get(selected[i].id);
+      if (err) finish(i, { record: { name: selected[i].config.name, id: selected[i].id, seed: selected[i].config.seed, point: selected[i].values, error: err.format() } });
+    }
+    const runnable = todo.filter((i) => !hung.has(selected[i].id));
     if (!pool) {
       // One point: no thread start-up, and the same code a worker would run.
-      for (const i of todo) {
+      for (const i of runnable) {
         if (opts.signal?.aborted) break;
         progress.running = 1;
         opts.onProgress?.({ ...progress });
@@ -190,7 +195,7 @@ export async function runExperimentFile(file: string, opts: RunOptions = {}): Pr
         finish(i, outcome);
       }
     } else {
-      await runOnPool(pool, threads, todo, (i) => ({ file, index: indexOf.get(selected[i].id)!, id: selected[i].id, requestsCsv: csv(selected[i]), replicates: opts.replicates }), {
+      await runOnPool(pool, threads, runnable, (i) => ({ file, index: indexOf.get(selected[i].id)!, id: selected[i].id, requestsCsv: csv(selected[i]), replicates: opts.replicates }), {
         signal: opts.signal,
         timeoutS,
         started: () => {

@@ -156,4 +156,30 @@ describe('policy module files', () => {
     const summary = JSON.parse(readFileSync(join(out, 'runaway', 'summary.json'), 'utf8'));
     expect(summary.runs.map((x: { policy: string }) => x.policy)).toEqual(['least-request', 'random', 'round-robin']);
   });
+
+  it('a module that never returns from its factory (or import) is stopped in the check, not hung on', () => {
+    writeFileSync(join(dir, 'stuck.mjs'), 'export default () => { for (;;) {} };\n');
+    writeFileSync(join(dir, 'stuck-import.mjs'), "for (;;) {}\nexport default () => ({ name: 'never', select: (_r, e) => e[0] });\n");
+    const sweep = writeExperiment(
+      dir,
+      'stuck',
+      smallExperiment('stuck', {
+        workload: { duration: 3, sources: [{ class: 'chat', dataset: 'sharegpt', rate: 4 }] },
+        sweep: { 'router.policy': ['least-request', './stuck.mjs'] },
+      }),
+    );
+    const out = join(dir, 'stuck-out');
+    // The check's limit is the point timeout when that is shorter than its own 60 s.
+    const r = sim(['run', sweep, '--out', out, '--no-report', '--point-timeout', '2', '--workers', '1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/1 of 2 points failed .*\n {2}stuck\.mjs-[0-9a-f]{10}: .*: policy module \.\/stuck\.mjs did not return from its import or its factory within 2 s: stopped/);
+    const summary = JSON.parse(readFileSync(join(out, 'stuck', 'summary.json'), 'utf8'));
+    expect(summary.runs.map((x: { policy: string }) => x.policy)).toEqual(['least-request']);
+    // One point whose import never returns: one line naming the file and field, exit 2.
+    const single = writeExperiment(dir, 'stuck-one', smallExperiment('stuck-one', { router: { policy: './stuck-import.mjs' } }));
+    const one = sim(['run', single, '--out', out, '--no-report', '--point-timeout', '2']);
+    expect(one.code).toBe(2);
+    expect(one.stderr.trim().split('\n')).toHaveLength(1);
+    expect(one.stderr).toMatch(/router\.policy \(line \d+\): policy module \.\/stuck-import\.mjs did not return from its import or its factory within 2 s: stopped/);
+  }, 60_000);
 });
