@@ -24,9 +24,14 @@ import { readYamlFile } from '../yaml-input.js';
  */
 export async function loadGatewayConfig(file: string, warn: (m: string) => void): Promise<{ config: GatewayConfig; router: CoreRouter }> {
   const input = readYamlFile(file);
-  const config = input.check(gatewayConfigSchema, input.data);
+  const checked = input.check(gatewayConfigSchema, input.data);
   const where = input.where;
   const baseDir = dirname(file);
+  // Log files, like every other path in the file, are relative to it, not to the working directory.
+  const at = (p: string | undefined) => (p === undefined || isAbsolute(p) ? p : resolve(baseDir, p));
+  const config: GatewayConfig = checked.log
+    ? { ...checked, log: { decisions: at(checked.log.decisions), requests: at(checked.log.requests) } }
+    : checked;
   const ids = new Map<string, number>();
   config.endpoints.forEach((e, i) => {
     const id = e.name ?? new URL(e.url).host;

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../input-error.js';
 import { parseShard, type Shard } from '../experiment/shard.js';
@@ -117,9 +117,15 @@ export function pendingLine(pending: readonly PendingUnit[]): string {
   return `waiting for ${pending.length} unit${pending.length === 1 ? '' : 's'} of work of shard${shards.length === 1 ? '' : 's'} ${shards.join(', ')} (${shown.join('; ')}${pending.length > shown.length ? '; ...' : ''})`;
 }
 
-/** Where a plan's results go: <out>/<name>, else outputs.dir, else results/<name>. */
+/**
+ * Where a plan's results go: <out>/<name>, else outputs.dir (relative to the plan file, as an
+ * experiment's is), else results/<name>.
+ */
 export function planDir(loaded: LoadedPlan, out: string | undefined): string {
-  return out ? join(out, loaded.name) : (loaded.config.outputs.dir ?? join('results', loaded.name));
+  if (out) return join(out, loaded.name);
+  const d = loaded.config.outputs.dir;
+  if (d !== undefined) return isAbsolute(d) ? d : resolve(loaded.baseDir, d);
+  return join('results', loaded.name);
 }
 
 /** Writes plan.json and the Pareto plot, prints the plan; exit code 1 when a target is infeasible. */
@@ -140,10 +146,11 @@ export async function writePlanOutputs(loaded: LoadedPlan, result: PlanResult, d
     pareto = join(dir, 'pareto.svg');
     writeFileAtomic(pareto, await renderSvg(spec));
   }
-  const json = JSON.stringify({ ...result, ...(pareto && { pareto }) }, null, 2);
-  writeFileAtomic(join(dir, 'plan.json'), json + '\n');
+  // The plot by its name beside plan.json: the file's bytes do not depend on where it was written.
+  const plot = pareto && { pareto: basename(pareto) };
+  writeFileAtomic(join(dir, 'plan.json'), JSON.stringify({ ...result, ...plot }, null, 2) + '\n');
   if (flags.json) {
-    process.stdout.write(JSON.stringify({ ...result, ...(pareto && { pareto }) }) + '\n');
+    process.stdout.write(JSON.stringify({ ...result, ...plot }) + '\n');
   } else {
     process.stdout.write(formatPlan(loaded, result) + '\n');
     process.stdout.write(`Results: ${join(dir, 'plan.json')}${pareto ? `, ${pareto}` : ''}\n`);

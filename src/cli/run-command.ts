@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { LoadedExperiment } from '../experiment/load.js';
 import { isFailure, type PointRecord } from '../experiment/point-record.js';
@@ -104,9 +105,18 @@ export function registerRun(program: Command): void {
           // Every file is read and checked before the first runs: a typo in the last of ten is
           // reported at once, not after the other nine.
           const { loadExperiment } = await import('../experiment/load.js');
+          const { resultsDirOf } = await import('../experiment/run-experiment.js');
+          // Two files writing one results directory: the second would replace the first's run.
+          const writers = new Map<string, string>();
           for (const file of files) {
             try {
-              loadExperiment(file, { replicates: flags.replicates !== undefined ? Number(flags.replicates) : undefined });
+              const exp = loadExperiment(file, { replicates: flags.replicates !== undefined ? Number(flags.replicates) : undefined });
+              const dir = resolve(resultsDirOf(exp, flags.out));
+              const first = writers.get(dir);
+              if (first !== undefined) {
+                throw new InputError(`writes ${dir}, as ${first} does (both are named "${exp.name}"): give one of them another name, or run them one at a time`, file);
+              }
+              writers.set(dir, file);
             } catch (err) {
               reportError(err);
               badInput++;

@@ -10,6 +10,7 @@ import { isLockFile } from './results-lock.js';
 import type { PointResult } from './run-point.js';
 import { unsafeNameReason } from './safe-name.js';
 import type { PointValues } from './sweep.js';
+import { PLOT_NAMES } from '../report/plot-names.js';
 
 /**
  * Writes a file atomically: a reader sees the old file or the whole new one, never a part. The
@@ -160,9 +161,17 @@ export class ResultsDir {
       move(this.pointPath(id), aside.pointPath(id));
       move(this.requestsPath(id, false), aside.requestsPath(id, false));
     }
-    if (existsSync(join(this.dir, 'plots'))) {
-      ensureRealDir(join(this.dir, 'plots'), 'plots directory');
-      move(join(this.dir, 'plots'), join(aside.dir, 'plots'));
+    const plots = join(this.dir, 'plots');
+    if (existsSync(plots)) {
+      // The report's plots only: a file of the user's in plots/ stays where they put it.
+      ensureRealDir(plots, 'plots directory');
+      ensureRealDir(join(aside.dir, 'plots'), 'previous-run plots directory');
+      for (const name of PLOT_NAMES) move(join(plots, `${name}.svg`), join(aside.dir, 'plots', `${name}.svg`));
+      try {
+        if (readdirSync(plots).length === 0) rmdirSync(plots);
+      } catch {
+        // it stays
+      }
     }
   }
 
@@ -182,7 +191,7 @@ export class ResultsDir {
     if (manifest) aside.removeOwn(manifest);
   }
 
-  /** Removes this directory's run files of `manifest` (top files, points, plots' SVGs) and the emptied directories. */
+  /** Removes this directory's run files of `manifest` (top files, points, the report's plots) and the emptied directories. */
   private removeOwn(manifest: Manifest): void {
     for (const f of TOP_FILES) this.remove(join(this.dir, f));
     for (const { id } of manifest.points) {
@@ -191,7 +200,8 @@ export class ResultsDir {
     }
     const plots = join(this.dir, 'plots');
     if (existsSync(plots) && !lstatSync(plots).isSymbolicLink()) {
-      for (const f of readdirSync(plots)) if (f.endsWith('.svg')) this.remove(join(plots, f));
+      // Only the plots a report draws: other files kept there are the user's.
+      for (const name of PLOT_NAMES) this.remove(join(plots, `${name}.svg`));
     }
     for (const d of [plots, this.pointsDir, this.dir]) {
       try {

@@ -46,13 +46,17 @@ export class ResultsLock {
         const fd = openSync(path, 'wx');
         try {
           writeSync(fd, JSON.stringify(me) + '\n');
-        } finally {
+        } catch (err) {
+          // A full disk: an empty lock would block every later run as "unreadable". Remove it.
           closeSync(fd);
+          rmSync(path, { force: true });
+          throw Object.assign(err as Error, { lockWrite: true });
         }
+        closeSync(fd);
         break;
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        if (code !== 'EEXIST') throw new InputError(`cannot create lock file ${name} (${code ?? String(err)})`, dir);
+        if ((err as { lockWrite?: boolean }).lockWrite || code !== 'EEXIST') throw new InputError(`cannot create lock file ${name} (${code ?? String(err)})`, dir);
         const holder = readHolder(path);
         if (attempt === 0 && holder && isStale(holder)) {
           rmSync(path, { force: true });

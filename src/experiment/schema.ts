@@ -6,6 +6,13 @@ import { SAFE_NAME_MAX } from './safe-name.js';
 
 const positiveInt = z.int().positive();
 
+/** A name that becomes a directory under the results root (experiments, plans): safe-name.ts. */
+export const resultsNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, dot, dash and underscore only')
+  .max(SAFE_NAME_MAX)
+  .refine((n) => !/^\.+$/.test(n), 'may not be "." or ".." (it names the results directory)');
+
 /**
  * Engine settings of a fleet entry: `sglang` or `vllm` alone, or the flags (camelCase) of the
  * engine named by `kind` (default vLLM). Defaults are the engine's own (docs/engines.md).
@@ -220,12 +227,7 @@ export const sweepSchema = z
   });
 
 export const experimentSchema = z.strictObject({
-  name: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, dot, dash and underscore only')
-    .max(SAFE_NAME_MAX)
-    .refine((n) => !/^\.+$/.test(n), 'may not be "." or ".." (it names the results directory)')
-    .describe('Name of the experiment; results go to results/<name>'),
+  name: resultsNameSchema.describe('Name of the experiment; results go to results/<name>'),
   description: z.string().optional().describe('What the experiment shows (the report prints it)'),
   seed: z.int().nonnegative().default(1).describe('Seed of every random stream: same experiment and seed, same results'),
   replicates: z

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { engineSchema, frontendSchema, pdSchema, routerSchema, timingSchema } from '../experiment/schema.js';
+import { engineSchema, frontendSchema, pdSchema, resultsNameSchema, routerSchema, timingSchema } from '../experiment/schema.js';
 import { workloadSchema } from '../workload/index.js';
 
 const positiveInt = z.int().positive();
@@ -46,10 +46,7 @@ export const policyChoiceSchema = z.union([
 
 export const planSchema = z
   .strictObject({
-    name: z
-      .string()
-      .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, dot, dash and underscore only')
-      .describe('Name of the plan; results go to results/<name>'),
+    name: resultsNameSchema.describe('Name of the plan; results go to results/<name>'),
     description: z.string().optional().describe('One line on what the plan sizes'),
     seed: z.int().nonnegative().default(1).describe('Seed of every simulation (workload and router streams)'),
     model: z.string().min(1).describe('Model from the catalog, e.g. Llama-3.1-8B'),

@@ -12,12 +12,13 @@ import {
   xpydHeatmap,
   type Spec,
 } from './plot-specs.js';
+import type { PlotName } from './plot-names.js';
 import { layout, sweepDimensions } from './sweep-dimensions.js';
 import { latencyFamily, metric } from '../metrics/index.js';
 
 /** One figure of the report: its file name (without .svg), a title, what it shows, and its spec. */
 export interface Plot {
-  name: string;
+  name: PlotName;
   title: string;
   caption: string;
   spec: Spec;
@@ -71,7 +72,7 @@ export function choosePlots(results: readonly PointResult[]): Plot[] {
     });
   }
   const cdfNote = replicated ? ' Quantiles are averaged over seeds.' : '';
-  const cdf = (metric: 'ttft' | 'tpot' | 'tpat', name: string, title: string, caption: string, target?: number) => {
+  const cdf = (metric: 'ttft' | 'tpot' | 'tpat', name: PlotName, title: string, caption: string, target?: number) => {
     if (!results.some((r) => (r.summary.cdf?.[`${metric}_ms`]?.length ?? 0) > 0) || !none) return;
     const rule = target !== undefined ? ` The dashed line is the SLO target (${target} ms).` : '';
     plots.push({ name, title, caption: caption + rule + cdfNote, spec: latencyCdf(points, metric, none, target) });

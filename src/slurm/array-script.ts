@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { shardRoot, type JobSpec } from './job-spec.js';
 
 export interface ArrayScriptOptions {
@@ -29,11 +30,13 @@ export function arrayScript(o: ArrayScriptOptions): string {
   const n = spec.shards;
   const attempts = o.attempts ?? 3;
   const q = shellWord;
-  const out = shardRoot(o.dir, spec, '${SLURM_ARRAY_TASK_ID}');
+  // The job directory is quoted as a word of its own; only the task id is expanded by bash.
+  const task = '"${SLURM_ARRAY_TASK_ID}"';
+  const out = spec.kind === 'run' ? `${q(dirname(shardRoot(o.dir, spec, 0)))}/${task}` : q(shardRoot(o.dir, spec, 0));
   const command =
     spec.kind === 'run'
-      ? `node ${q(o.cli)} run ${q(spec.file)} --shard "$shard" --workers "\${SLURM_CPUS_PER_TASK:-1}" \\\n    --out "${out}" --resume --json > /dev/null`
-      : `node ${q(o.cli)} plan ${q(spec.file)} --shard "$shard" --workers "\${SLURM_CPUS_PER_TASK:-1}" \\\n    --out "${out}" --json > /dev/null`;
+      ? `node ${q(o.cli)} run ${q(spec.file)} --shard "$shard" --workers "\${SLURM_CPUS_PER_TASK:-1}" \\\n    --out ${out} --resume --json > /dev/null`
+      : `node ${q(o.cli)} plan ${q(spec.file)} --shard "$shard" --workers "\${SLURM_CPUS_PER_TASK:-1}" \\\n    --out ${out} --json > /dev/null`;
   const kept = spec.kind === 'run' ? 'the points already finished' : 'the simulations already stored';
   return [
     '#!/bin/bash',

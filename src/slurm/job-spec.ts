@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { isSafeName } from '../experiment/safe-name.js';
 import { InputError } from '../input-error.js';
 
 /** job.json: what `sim slurm submit` wrote and submitted, read back by `sim slurm merge`. */
@@ -10,7 +11,8 @@ export const jobSpecSchema = z.strictObject({
   /** The experiment or plan file as given, relative to `cwd`. */
   file: z.string(),
   cwd: z.string(),
-  name: z.string(),
+  // Joined into output paths by merge: a name edited to climb out of the directory is refused.
+  name: z.string().refine(isSafeName, 'is not a safe results name (letters, digits, dot, dash and underscore; not only dots)'),
   shards: z.number().int().min(1),
   /** Times the array runs, each after the previous one (a plan's stages need one pass each). */
   passes: z.number().int().min(1),

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -349,5 +349,19 @@ describe('sim gateway in front of sim serve (prefill/decode)', () => {
     const { decisions, mismatches } = replayDecisions(header, calls, { kind: 'pd', policy: createPdPolicy('pd', {}) }, randomStream(3, 'router'));
     expect(mismatches).toEqual([]);
     expect(decisions).toBe(6);
+  });
+});
+
+describe('gateway config paths', () => {
+  it('log files are relative to the config file, not the working directory', async () => {
+    const sub = join(dir, 'cfg');
+    mkdirSync(sub, { recursive: true });
+    const file = join(sub, 'gw.yaml');
+    writeFileSync(
+      file,
+      stringify({ port: 0, model: 'm', endpoints: [{ url: 'http://127.0.0.1:9' }], router: { policy: 'random' }, log: { decisions: 'd.jsonl', requests: '/abs/r.jsonl' } }),
+    );
+    const { config } = await loadGatewayConfig(file, () => {});
+    expect(config.log).toEqual({ decisions: join(sub, 'd.jsonl'), requests: '/abs/r.jsonl' });
   });
 });

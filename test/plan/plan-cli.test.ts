@@ -3,7 +3,7 @@
  * max-rate-sim.test.ts): one H100-SXM sustains 10 req/s, one L40S 5 req/s, under TTFT <= 50 ms
  * for half the requests. Also the infeasible plans and the bad input.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,8 +61,9 @@ describe('sim plan', () => {
     expect(t.ranked[0].headroom).toBeGreaterThan((25 / 22) * 0.98);
     expect(t.ranked[0].headroom).toBeLessThanOrEqual((25 / 22) * 1.002);
     expect(t.ranked[0].binding).toEqual(['TTFT<=50ms@50%']);
-    expect(existsSync(out.pareto)).toBe(true);
-    const svg = readFileSync(out.pareto, 'utf8');
+    // plan.json names its plot by the file name beside it, wherever the results root is.
+    expect(out.pareto).toBe('pareto.svg');
+    const svg = readFileSync(join(dir, 'results', 'hand', out.pareto), 'utf8');
     expect(svg).toContain('Sustainable rate');
     // The recommended fleet is ringed, in the legend and named on hover; every point has a title.
     expect(svg).toContain('recommended for a target');
@@ -177,6 +178,8 @@ describe('sim plan: bad input (exit 2, one line)', () => {
     expect(await bad('gpu', { ...basePlan, candidates: [{ gpu: 'B300' }] })).toMatch(/gpu\.yaml: candidates\.0\.gpu \(line \d+\): .*B300/);
     expect(await bad('minmax', { ...basePlan, candidates: [{ gpu: 'L40S', min: 4, max: 2 }] })).toMatch(/candidates\.0\.min .*min must not exceed max/);
     expect(await bad('yaml', 'name: x\nslo: [\n')).toMatch(/yaml\.yaml: line \d+: invalid YAML/);
+    // The name becomes a directory under the results root: not one that climbs out of it.
+    expect(await bad('dots', { ...basePlan, name: '..' })).toMatch(/dots\.yaml: name \(line 1\): may not be "\." or "\.\."/);
     expect(await bad('class', { ...basePlan, slo: [{ metric: 'ttft', maxMs: 50, class: 'chat' }] })).toMatch(
       /class\.yaml: slo\.0\.class \(line \d+\): no workload source has class "chat"/,
     );

@@ -10,3 +10,14 @@ describe('the plan header', () => {
     expect(probeLength({})).toBe("the workload's own length");
   });
 });
+
+describe('where a plan writes', () => {
+  it("outputs.dir is relative to the plan file, as an experiment's is, not to the working directory", async () => {
+    const { planDir } = await import('../../src/cli/plan-command.js');
+    const at = (dir: string | undefined) => ({ name: 'p', baseDir: '/plans/a', config: { outputs: { dir } } }) as unknown as Parameters<typeof planDir>[0];
+    expect(planDir(at('myout'), undefined)).toBe('/plans/a/myout');
+    expect(planDir(at('/abs/out'), undefined)).toBe('/abs/out');
+    expect(planDir(at(undefined), undefined)).toBe('results/p');
+    expect(planDir(at('myout'), '/root')).toBe('/root/p');
+  });
+});

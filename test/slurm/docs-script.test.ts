@@ -2,6 +2,7 @@
  * docs/distributed.md shows the job array script as `sim slurm submit` writes it: the script in
  * the docs is regenerated from its own parameters and must come out the same, line for line.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -36,5 +37,15 @@ describe('docs/distributed.md', () => {
       partition: /--partition=(\S+)/.exec(shown)?.[1],
     });
     expect(shown).toBe(regenerated);
+  });
+});
+
+describe('the array script quotes the paths it is given', () => {
+  it('a job directory with spaces and $(...) reaches --out as written, only the task id expanded', () => {
+    const dir = "/tmp/job $(touch /tmp/INJECTED) 'x'";
+    const script = arrayScript({ spec: { kind: 'run', name: 'n', shards: 2, cwd: '/w', file: 'e.yaml' }, dir, cli: '/c/main.js', cpusPerTask: 1 });
+    const word = /--out (.+) --resume/.exec(script)![1];
+    const r = spawnSync('bash', ['-c', `printf '%s' ${word}`], { env: { ...process.env, SLURM_ARRAY_TASK_ID: '3' }, encoding: 'utf8' });
+    expect(r.stdout).toBe(`${dir}/shards/3`);
   });
 });

@@ -1,0 +1,32 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+
+// A disk that fills up between creating the lock file and writing it.
+const full = vi.hoisted(() => ({ on: false }));
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs')>();
+  return {
+    ...fs,
+    writeSync: (...args: Parameters<typeof fs.writeSync>) => {
+      if (full.on) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      return (fs.writeSync as (...a: unknown[]) => number)(...args);
+    },
+  };
+});
+
+const { ResultsLock } = await import('../../src/experiment/results-lock.js');
+
+describe('the results lock on a full disk', () => {
+  it('leaves no empty lock file behind, so the next run is not blocked', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'routesim-lock-'));
+    full.on = true;
+    expect(() => ResultsLock.acquire(dir, 'sim run x.yaml')).toThrow(/cannot create lock file run\.lock \(ENOSPC\)/);
+    expect(existsSync(join(dir, 'run.lock'))).toBe(false);
+    full.on = false;
+    const lock = ResultsLock.acquire(dir, 'sim run x.yaml');
+    expect(existsSync(join(dir, 'run.lock'))).toBe(true);
+    lock.release();
+  });
+});

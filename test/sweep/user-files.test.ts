@@ -1,0 +1,40 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, sim, smallExperiment, tempDir, writeExperiment } from './helpers.js';
+
+const dir = tempDir();
+beforeAll(ensureBuilt);
+
+describe("a rerun and the user's files", () => {
+  it("replaces the report's plots and leaves other files in plots/ where they are", () => {
+    const file = writeExperiment(
+      dir,
+      'mine',
+      smallExperiment('mine', { workload: { duration: 3, sources: [{ class: 'chat', dataset: 'sharegpt', rate: 4 }] }, sweep: { rates: [2, 4] } }),
+    );
+    const out = join(dir, 'out');
+    expect(sim(['run', file, '--out', out]).code).toBe(0);
+    const plots = join(out, 'mine', 'plots');
+    const drawn = readdirSync(plots).sort();
+    expect(drawn.length).toBeGreaterThan(0);
+    writeFileSync(join(plots, 'my-annotated.svg'), '<svg/>');
+    writeFileSync(join(plots, 'notes.txt'), 'mine');
+    expect(sim(['run', file, '--out', out]).code).toBe(0);
+    expect(readFileSync(join(plots, 'my-annotated.svg'), 'utf8')).toBe('<svg/>');
+    expect(readFileSync(join(plots, 'notes.txt'), 'utf8')).toBe('mine');
+    expect(readdirSync(plots).sort()).toEqual([...drawn, 'my-annotated.svg', 'notes.txt'].sort());
+    expect(existsSync(join(out, 'mine', 'previous'))).toBe(false);
+  }, 120_000);
+
+  it('refuses two files of one command that would write the same results directory', () => {
+    const a = writeExperiment(dir, 'twin', smallExperiment('twin', { workload: { duration: 2, sources: [{ class: 'chat', dataset: 'sharegpt', rate: 2 }] } }));
+    mkdirSync(join(dir, 'copy'), { recursive: true });
+    const b = writeExperiment(join(dir, 'copy'), 'twin', smallExperiment('twin', { seed: 9, workload: { duration: 2, sources: [{ class: 'chat', dataset: 'sharegpt', rate: 2 }] } }));
+    const out = join(dir, 'twins');
+    const r = sim(['run', a, b, '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([`error: ${b}: writes ${join(out, 'twin')}, as ${a} does (both are named "twin"): give one of them another name, or run them one at a time`]);
+    expect(existsSync(out)).toBe(false);
+  });
+});
