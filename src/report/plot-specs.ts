@@ -51,9 +51,9 @@ function targetRule(axis: 'x' | 'y', target: number | undefined, enc: Spec): Spe
   if (target === undefined) return [];
   return [
     {
-      data: { values: [{ target }] },
+      data: { values: [{ target, hover: `SLO target: ${target} ms` }] },
       mark: { type: 'rule', strokeDash: [5, 4], color: '#c33' },
-      encoding: { [axis]: { ...enc, field: 'target' } },
+      encoding: { [axis]: { ...enc, field: 'target' }, description: { field: 'hover' } },
     },
   ];
 }
@@ -211,7 +211,8 @@ export function tpotP99PerGpu(points: readonly PlotPoint[], lay: Layout, target?
       return m ? [{ ...lay.place(p), gpu, ...withCi(m) }] : [];
     }),
   );
-  const log = logAxis(metricDef, [...data.map((d) => d.value), target]);
+  // A log axis cannot draw an interval reaching zero or below (few seeds, wide t-intervals).
+  const log = logAxis(metricDef, [...data.map((d) => d.value), target]) && !data.some((d) => d.lo !== undefined && d.lo <= 0);
   const y = { field: 'value', type: 'quantitative', title: axisTitle(metricDef, log), ...(log && { scale: { type: 'log' } }) };
   return {
     ...base(`${metricDef.label} per GPU type`, data),

@@ -18,6 +18,8 @@ export async function renderSvg(spec: Spec): Promise<string> {
   }
 }
 
+const TITLED_KINDS = new Set(['point', 'circle', 'square', 'bar', 'rect', 'rule mark', 'rule']);
+
 /**
  * Vega writes each mark item's description as its aria-label, which screen readers use but a
  * browser does not show on hover; a `<title>` child is what it shows. Copied for every item
@@ -26,6 +28,10 @@ export async function renderSvg(spec: Spec): Promise<string> {
 export function withHoverTitles(svg: string): string {
   return svg.replace(/<(path|rect|line)( [^>]*?)\/>/g, (whole, tag: string, attrs: string) => {
     if (!attrs.includes('role="graphics-symbol"')) return whole;
+    // Items that stand for one datum (points, bars, cells, target rules). A line is one path
+    // for many data and an error bar repeats its point's numbers: their descriptions mislead.
+    const kind = / aria-roledescription="([^"]*)"/.exec(attrs)?.[1];
+    if (kind !== undefined && !TITLED_KINDS.has(kind)) return whole;
     const label = / aria-label="([^"]*)"/.exec(attrs);
     return label ? `<${tag}${attrs}><title>${label[1]}</title></${tag}>` : whole;
   });

@@ -8,13 +8,18 @@ describe('hover titles in rendered SVG', () => {
       '<path aria-label="2x H100: $7.5/h &quot;x&quot;" role="graphics-symbol" d="M0,0"/>' +
       '<path role="graphics-symbol" d="M1,1"/>' +
       '<rect aria-label="bar" role="graphics-symbol" width="3"/>' +
-      '<path aria-label="axis" role="graphics-object" d="M2,2"/></g>';
+      '<path aria-label="axis" role="graphics-object" d="M2,2"/>' +
+      '<path aria-label="lo: 1; hi: 3" role="graphics-symbol" aria-roledescription="errorbar" d="M3,3"/>' +
+      '<path aria-label="x: 0" role="graphics-symbol" aria-roledescription="line mark" d="M4,4"/></g>';
     expect(withHoverTitles(svg)).toBe(
       '<g role="graphics-object" aria-label="point mark container">' +
         '<path aria-label="2x H100: $7.5/h &quot;x&quot;" role="graphics-symbol" d="M0,0"><title>2x H100: $7.5/h &quot;x&quot;</title></path>' +
         '<path role="graphics-symbol" d="M1,1"/>' +
         '<rect aria-label="bar" role="graphics-symbol" width="3"><title>bar</title></rect>' +
-        '<path aria-label="axis" role="graphics-object" d="M2,2"/></g>',
+        '<path aria-label="axis" role="graphics-object" d="M2,2"/>' +
+        // An error bar repeats its point's numbers, a line is one path for many data: no title.
+        '<path aria-label="lo: 1; hi: 3" role="graphics-symbol" aria-roledescription="errorbar" d="M3,3"/>' +
+        '<path aria-label="x: 0" role="graphics-symbol" aria-roledescription="line mark" d="M4,4"/></g>',
     );
   });
 });

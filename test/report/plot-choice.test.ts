@@ -143,4 +143,24 @@ describe('replicates in plots', () => {
     expect(rows[0].hi as number).toBeCloseTo(85 + 12.421, 2);
     expect(JSON.stringify(plot.spec)).toContain('errorbar');
   });
+
+  it('an interval reaching below zero keeps the per-GPU tail latency on a linear axis (a log one cannot draw it)', () => {
+    const fleet = [
+      { gpu: 'H100-SXM', count: 1, tp: 1, role: 'unified' as const, costPerHour: 3.78 },
+      { gpu: 'A10', count: 2, tp: 1, role: 'unified' as const, costPerHour: 0.86 },
+    ];
+    // A10 P99 TPOT over two seeds: 5 and 400 ms, mean 202.5, half width t(1) 12.71 x 279 = 3549: below 0.
+    const seeds = (a10: [number, number]) =>
+      a10.map((v, i) => {
+        const r = fakeResult({ id: `s${i}`, point: { seed: i + 1 }, fleet, gpuTpotP99: { 'H100-SXM': 2, A10: v } });
+        r.seed = i + 1;
+        return r;
+      });
+    const wide = choosePlots(seeds([5, 400])).find((p) => p.name === 'tpot-p99-per-gpu')!;
+    expect(rowsOf(wide).some((r) => (r.lo as number) < 0)).toBe(true);
+    expect(JSON.stringify(wide.spec)).not.toContain('"type":"log"');
+    // The same spread with a tight interval still gets the log axis.
+    const tight = choosePlots(seeds([400, 401])).find((p) => p.name === 'tpot-p99-per-gpu')!;
+    expect(JSON.stringify(tight.spec)).toContain('"type":"log"');
+  });
 });
