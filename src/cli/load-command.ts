@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadExperiment } from '../experiment/load.js';
 import type { PointResult } from '../experiment/run-point.js';
-import { summaryCsv, writeFileAtomic } from '../experiment/results-dir.js';
+import { ensureRealDir, summaryCsv, writeFileAtomic } from '../experiment/results-dir.js';
 import { InputError } from '../input-error.js';
 import { isLoopback } from '../llm-http/index.js';
 import { runLoad, sloOf } from '../load/index.js';
@@ -63,8 +63,25 @@ export async function loadCommand(file: string, flags: LoadFlags): Promise<{ res
   };
   // Like sim run's --out: a results root holding <name>/ (default results/live, beside results/<name>).
   const dir = join(flags.out ?? join('results', 'live'), cfg.name);
-  mkdirSync(dir, { recursive: true });
+  keepFinishedLoad(dir);
   writeFileAtomic(join(dir, 'summary.json'), JSON.stringify({ name: cfg.name, seed: cfg.seed, runs: [result] }, null, 2) + '\n');
   writeFileAtomic(join(dir, 'summary.csv'), summaryCsv([result]));
   return { result, dir, failures };
+}
+
+/**
+ * Makes room for a load's summary in `dir` without losing a finished result: a directory of a
+ * `sim run` (its manifest) is refused, since a summary there would disagree with its points; an
+ * earlier load's two summary files move to previous/ (replacing older ones there).
+ */
+function keepFinishedLoad(dir: string): void {
+  if (existsSync(join(dir, 'experiment.json'))) {
+    throw new InputError(`${dir} holds the results of sim run (experiment.json); sim load would replace their summary: give --out another results root`);
+  }
+  ensureRealDir(dir, 'results directory');
+  const files = ['summary.json', 'summary.csv'].filter((f) => existsSync(join(dir, f)));
+  if (files.length === 0) return;
+  const previous = join(dir, 'previous');
+  ensureRealDir(previous, 'previous-run directory');
+  for (const f of files) renameSync(join(dir, f), join(previous, f));
 }

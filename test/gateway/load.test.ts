@@ -76,6 +76,16 @@ describe('sim load', () => {
       expect([0, 1]).toContain(cmp.code); // a verdict (better or worse), not a read error
       expect(cmp.stdout).toContain('ttft_median_ms');
       expect(summary.runs[0].id).toBe(JSON.parse(simulated.stdout.trim()).id);
+      // A second load keeps the first one's summary in previous/; a sim run's directory is refused.
+      const first = readFileSync(join(out, 'summary.json'), 'utf8');
+      expect((await sim('load', exp, '--url', gw.url, '--out', root)).code).toBe(0);
+      expect(readFileSync(join(out, 'previous', 'summary.json'), 'utf8')).toBe(first);
+      const simDir = join(dir, 'sim', 'load-check');
+      const before = readFileSync(join(simDir, 'summary.json'), 'utf8');
+      const over = await sim('load', exp, '--url', gw.url, '--out', join(dir, 'sim'));
+      expect(over.code).toBe(2);
+      expect(over.stderr).toMatch(/holds the results of sim run \(experiment\.json\)/);
+      expect(readFileSync(join(simDir, 'summary.json'), 'utf8')).toBe(before);
     } finally {
       await gw.close();
       await serve.close();
