@@ -61,6 +61,8 @@ export class InstanceEndpoint implements EndpointView {
 
   capacity(): EndpointCapacity {
     const e = this.engine;
-    return { freeSlots: e.slots - e.running - e.queued, freeKvTokens: e.freeKvTokens };
+    // Requests already queued here take free KV before a new one would: room is what is left after
+    // their prompts, as free slots are what is left after them.
+    return { freeSlots: e.slots - e.running - e.queued, freeKvTokens: Math.max(0, e.freeKvTokens - e.queuedPromptTokens) };
   }
 }
