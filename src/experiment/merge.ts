@@ -59,9 +59,11 @@ function copyRecords(stored: ReturnType<typeof readResults>[], manifest: Manifes
     const file = from.pointPath(id);
     // Results from before experiment.json existed live only in summary.json.
     writeFileAtomic(out.pointPath(id), existsSync(file) ? readFileSync(file, 'utf8') : JSON.stringify(pick.r, null, 2) + '\n');
-    const csv = join(from.pointsDir, `${id}.requests.csv`);
+    // A one-point experiment keeps its request log at the top, as a run writes it.
+    const single = manifest.points.length === 1;
+    const csv = from.requestsPath(id, single);
     if (existsSync(csv)) {
-      const target = out.requestsPath(id, false);
+      const target = out.requestsPath(id, single);
       const tmp = `${target}.tmp-${process.pid}`;
       try {
         rmSync(tmp, { force: true });

@@ -38,3 +38,16 @@ describe("a rerun and the user's files", () => {
     expect(existsSync(out)).toBe(false);
   });
 });
+
+describe('merging the shards of a one-point experiment', () => {
+  it('keeps its request log at the top, where a run of it writes it', async () => {
+    const { runExperimentFile } = await import('../../src/experiment/run-experiment.js');
+    const { mergeResults } = await import('../../src/experiment/merge.js');
+    const file = writeExperiment(dir, 'one', smallExperiment('one', { workload: { duration: 2, sources: [{ class: 'chat', dataset: 'sharegpt', rate: 3 }] } }));
+    const whole = await runExperimentFile(file, { resultsRoot: join(dir, 'one-whole'), workers: 1, requestsCsv: true });
+    const shard = await runExperimentFile(file, { resultsRoot: join(dir, 'one-shard'), workers: 1, requestsCsv: true, shard: { index: 1, count: 1 } });
+    const merged = mergeResults([shard.dir], join(dir, 'one-merged', 'one'));
+    expect(merged.complete).toBe(true);
+    expect(readFileSync(join(merged.dir, 'requests.csv'), 'utf8')).toBe(readFileSync(join(whole.dir, 'requests.csv'), 'utf8'));
+  });
+});
