@@ -272,9 +272,16 @@ export class ResultsDir {
   writeSummary(manifest: Manifest, records: readonly PointRecord[]): void {
     const runs = records.filter((r): r is PointResult => !isFailure(r));
     const failed = records.filter(isFailure);
-    writeFileAtomic(join(this.dir, 'summary.csv'), summaryCsv(records));
     const json = { name: manifest.name, seed: manifest.seed, runs, ...(failed.length > 0 && { failed }) };
-    writeFileAtomic(join(this.dir, 'summary.json'), JSON.stringify(json, null, 2) + '\n');
+    // Both or neither: a full disk must not leave one summary beside points it disagrees with.
+    const csvPath = join(this.dir, 'summary.csv');
+    writeFileAtomic(csvPath, summaryCsv(records));
+    try {
+      writeFileAtomic(join(this.dir, 'summary.json'), JSON.stringify(json, null, 2) + '\n');
+    } catch (err) {
+      this.remove(csvPath);
+      throw err;
+    }
   }
 
   /**

@@ -146,6 +146,8 @@ export async function runExperimentFile(file: string, opts: RunOptions = {}): Pr
     const stacks: Record<string, string> = {};
     const progress: RunProgress = { total: selected.length, done: selected.length - todo.length, running: 0, failed: 0 };
     let emitted = 0;
+    // Points whose record could not be written: the summary is made only from records on disk.
+    const unsaved = new Set<string>();
     const finish = (i: number, outcome: PointOutcome) => {
       let record = outcome.record;
       try {
@@ -155,6 +157,7 @@ export async function runExperimentFile(file: string, opts: RunOptions = {}): Pr
         // already written stays, and the sweep goes on (later points may still fit).
         if (!(err instanceof InputError)) throw err;
         const why = `${isFailure(record) ? 'record' : 'result'} not saved: ${err.format()}`;
+        unsaved.add(record.id);
         record = { name: record.name, id: record.id, seed: record.seed, point: record.point, error: isFailure(record) ? `${record.error}; ${why}` : why };
       }
       records[i] = record;
@@ -222,7 +225,7 @@ export async function runExperimentFile(file: string, opts: RunOptions = {}): Pr
 
     const interrupted = records.some((r) => !r);
     if (interrupted) store.removeLeftovers(selected.filter((_, i) => !records[i]).map((p) => p.id));
-    const known = new Map(records.flatMap((r) => (r ? [[r.id, r] as const] : [])));
+    const known = new Map(records.flatMap((r) => (r && !unsaved.has(r.id) ? [[r.id, r] as const] : [])));
     let complete = false;
     let summaryError: string | undefined;
     try {
