@@ -76,6 +76,8 @@ function copyRecords(stored: ReturnType<typeof readResults>[], manifest: Manifes
     }
   });
   const complete = out.summarizeIfComplete(manifest, records);
+  // A finished run this merge replaced is deleted once the merged one is complete and clean.
+  if (complete && ![...records.values()].some(isFailure)) out.dropPrevious();
   return {
     dir: dest,
     manifest,

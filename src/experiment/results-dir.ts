@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { constants, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileSystemError, InputError } from '../input-error.js';
 import { isFailure, type PointFailure, type PointRecord } from './point-record.js';
@@ -125,11 +125,19 @@ export class ResultsDir {
    */
   begin(manifest: Manifest, rerun: readonly string[] | 'all', previous?: Manifest): void {
     ensureRealDir(this.pointsDir, 'points directory');
-    if (rerun === 'all' && previous !== undefined && existsSync(join(this.dir, 'summary.json'))) this.setAside(previous);
+    if (previous !== undefined && existsSync(join(this.dir, 'summary.json'))) {
+      if (rerun === 'all') this.setAside(previous);
+      // Part of a finished run is about to change (a shard or resume reruns some points, or
+      // another version of the experiment takes the directory): a copy of it waits in previous/.
+      else if (rerun.length > 0 || JSON.stringify(previous.points) !== JSON.stringify(manifest.points)) this.setAside(previous, 'copy');
+    }
     this.remove(join(this.dir, 'summary.json'));
     this.remove(join(this.dir, 'summary.csv'));
     this.remove(join(this.dir, 'report.html'));
-    const ids = rerun === 'all' ? [...new Set([...(previous?.points ?? []), ...manifest.points].map((p) => p.id))] : rerun;
+    // Points of the previous manifest that this one no longer has are not part of this run.
+    const current = new Set(manifest.points.map((p) => p.id));
+    const dropped = (previous?.points ?? []).map((p) => p.id).filter((id) => !current.has(id));
+    const ids = rerun === 'all' ? [...new Set([...(previous?.points ?? []), ...manifest.points].map((p) => p.id))] : [...rerun, ...dropped];
     for (const id of ids) {
       this.remove(this.pointPath(id));
       this.remove(this.requestsPath(id, false));
@@ -142,8 +150,11 @@ export class ResultsDir {
     return join(this.dir, PREVIOUS_DIR);
   }
 
-  /** Moves the finished run `manifest` describes into previous/: its top files, points and plots. */
-  private setAside(manifest: Manifest): void {
+  /**
+   * Moves (or copies, when some of it stays in use) the finished run `manifest` describes into
+   * previous/: its top files, points and the report's plots.
+   */
+  private setAside(manifest: Manifest, how: 'move' | 'copy' = 'move'): void {
     this.dropPrevious(); // an older run set aside: this finished one replaces it
     const aside = new ResultsDir(this.previousDir);
     ensureRealDir(aside.dir, 'previous-run directory');
@@ -151,9 +162,10 @@ export class ResultsDir {
     const move = (from: string, to: string) => {
       if (!existsSync(from)) return;
       try {
-        renameSync(from, to);
+        if (how === 'move') renameSync(from, to);
+        else copyFileSync(from, to, constants.COPYFILE_EXCL);
       } catch (err) {
-        throw fileSystemError(err, from, `move the previous run's file to ${aside.dir}`);
+        throw fileSystemError(err, from, `${how} the previous run's file to ${aside.dir}`);
       }
     };
     for (const f of TOP_FILES) move(join(this.dir, f), join(aside.dir, f));
@@ -168,7 +180,7 @@ export class ResultsDir {
       ensureRealDir(join(aside.dir, 'plots'), 'previous-run plots directory');
       for (const name of PLOT_NAMES) move(join(plots, `${name}.svg`), join(aside.dir, 'plots', `${name}.svg`));
       try {
-        if (readdirSync(plots).length === 0) rmdirSync(plots);
+        if (how === 'move' && readdirSync(plots).length === 0) rmdirSync(plots);
       } catch {
         // it stays
       }

@@ -51,3 +51,30 @@ describe('merging the shards of a one-point experiment', () => {
     expect(readFileSync(join(merged.dir, 'requests.csv'), 'utf8')).toBe(readFileSync(join(whole.dir, 'requests.csv'), 'utf8'));
   });
 });
+
+describe('a finished run under a shard, a resume of another version, or a merge', () => {
+  const sweep4 = { workload: { duration: 2, sources: [{ class: 'chat', dataset: 'sharegpt', rate: 3 }] }, sweep: { rates: [1, 2, 3, 4] } };
+
+  it('is kept in previous/ until the run that changes it finishes', async () => {
+    const { runExperimentFile } = await import('../../src/experiment/run-experiment.js');
+    const { readTree } = await import('./helpers.js');
+    const file = writeExperiment(dir, 'kept', smallExperiment('kept', sweep4));
+    const root = join(dir, 'kept-root');
+    const done = await runExperimentFile(file, { resultsRoot: root, workers: 1 });
+    expect(done.complete).toBe(true);
+    const finished = readTree(done.dir);
+    // A shard of it, interrupted after one of its two points: the finished run waits in previous/.
+    const abort = new AbortController();
+    const cut = await runExperimentFile(file, { resultsRoot: root, workers: 1, shard: { index: 1, count: 2 }, signal: abort.signal, onProgress: (p) => p.done >= 1 && abort.abort() });
+    expect(cut.interrupted).toBe(true);
+    expect(readTree(join(done.dir, 'previous'))).toEqual(finished);
+    // Another version (a new seed), resumed into the same directory: its points replace the old
+    // ones, none of which is left behind, and previous/ goes once it has finished cleanly.
+    const edited = writeExperiment(dir, 'kept', smallExperiment('kept', { ...sweep4, seed: 11 }));
+    const other = await runExperimentFile(edited, { resultsRoot: root, workers: 1, resume: true });
+    expect(other.complete).toBe(true);
+    expect(existsSync(join(done.dir, 'previous'))).toBe(false);
+    const manifest = JSON.parse(readFileSync(join(done.dir, 'experiment.json'), 'utf8')) as { points: { id: string }[] };
+    expect(readdirSync(join(done.dir, 'points')).sort()).toEqual(manifest.points.map((p) => `${p.id}.json`).sort());
+  }, 120_000);
+});
