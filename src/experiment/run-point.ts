@@ -65,7 +65,9 @@ export interface PreparedPoint {
  */
 export async function preparePoint(exp: LoadedExperiment, point: ExperimentPoint, hooks: RunHooks = {}): Promise<PreparedPoint> {
   const cfg = point.config;
-  const { file, baseDir, where } = exp;
+  const { file, baseDir } = exp;
+  // A swept field's error points at its entry in the sweep list, not at the base value it replaced.
+  const where = (path: readonly PropertyKey[]) => pointFieldWhere(exp, point, path as (string | number)[]);
   const catalogs = experimentCatalogs(cfg, { file, baseDir, where });
   const model = lookupModel(cfg, exp, hooks.models ?? catalogs.models);
   const { instances, entries } = resolveFleet(cfg.fleet, model, hooks.gpus ?? catalogs.gpus, { file, baseDir, where });

@@ -136,12 +136,15 @@ export function choosePlots(results: readonly PointResult[]): Plot[] {
       spec: xpydHeatmap(points, hasSlo, others),
     });
   }
-  if (varies.cost && hasSlo) {
+  // Fleet dimensions are on the cost axis; every other swept dimension (policy, rate, mode) is a
+  // colour or a panel, so no two marks that differ in something unshown share a place.
+  const costLayout = varies.cost && hasSlo ? layout(dims, dims.filter((d) => d.kind === 'xpyd' || (d.keys.length > 0 && d.keys.every((k) => k.startsWith('fleet'))))) : null;
+  if (costLayout) {
     plots.push({
       name: 'cost-vs-attainment',
       title: `${metric('cost_per_hour').label} vs ${attainment}`,
       caption: 'Fleet cost per hour (catalog or costPerHour prices) against SLO attainment, one mark per point; up and to the left is better.',
-      spec: costVsAttainment(points, layout(dims, dims.filter((d) => d.kind !== 'policy'))),
+      spec: costVsAttainment(points, costLayout),
     });
   }
   return plots;

@@ -73,11 +73,16 @@ function panels(lay: Layout, view: Spec, width = WIDTH, height = HEIGHT): Spec {
   return {
     facet: {
       ...(col && { column: { field: 'column', type: 'nominal', title: col.title, sort: col.values } }),
-      ...(row && { row: { field: 'row', type: 'nominal', title: row.map((d) => d.title).join(' · '), sort: null } }),
+      ...(row && { row: { field: 'row', type: 'nominal', title: row.map((d) => d.title).join(' · '), sort: rowOrder(row) } }),
     },
     spec: { width: FACET_WIDTH, height: 170, ...view },
     resolve: { axis: { x: 'independent' } },
   };
+}
+
+/** The row labels of panels in sweep order (vega-lite would sort them alphabetically). */
+function rowOrder(row: readonly Dimension[]): string[] {
+  return row.reduce<string[]>((acc, d) => acc.flatMap((a) => d.values.map((v) => (a === '' ? v : `${a} · ${v}`))), ['']);
 }
 
 /** An axis title from the catalog: "P99 TTFT (ms, log scale)", "SLO attainment (%)". */
@@ -366,23 +371,23 @@ export function xpydHeatmap(points: readonly PlotPoint[], hasSlo: boolean, other
 }
 
 /** Fleet cost per hour against SLO attainment: one mark per point, never joined. */
-export function costVsAttainment(points: readonly PlotPoint[], lay: Layout | null): Spec {
+export function costVsAttainment(points: readonly PlotPoint[], lay: Layout): Spec {
   const cost = metric('cost_per_hour');
   const m = metric('slo_attainment');
   const data = points
     .filter((p) => m.get(p.result) !== null)
-    .map((p) => ({ series: lay ? lay.place(p).series : p.result.policy, point: p.label, cost: cost.get(p.result), ...valueOf(p, m) }));
+    .map((p) => ({ ...lay.place(p), point: p.label, cost: cost.get(p.result), ...valueOf(p, m) }));
   return {
     ...base(`${cost.label} vs ${m.label}`, data),
-    width: WIDTH,
-    height: HEIGHT,
-    mark: { type: 'point', filled: true, size: 70 },
-    encoding: {
-      x: { field: 'cost', type: 'quantitative', title: axisTitle(cost), scale: { zero: false } },
-      y: { field: 'value', type: 'quantitative', title: axisTitle(m), scale: shareDomain(m) },
-      color: seriesColor,
-      tooltip: [{ field: 'point' }],
-    },
+    ...panels(lay, {
+      mark: { type: 'point', filled: true, size: 70 },
+      encoding: {
+        x: { field: 'cost', type: 'quantitative', title: axisTitle(cost), scale: { zero: false } },
+        y: { field: 'value', type: 'quantitative', title: axisTitle(m), scale: shareDomain(m) },
+        color: seriesColor,
+        tooltip: [{ field: 'point' }],
+      },
+    }),
   };
 }
 

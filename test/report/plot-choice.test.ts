@@ -55,6 +55,16 @@ describe('plots of a prefill/decode ratio sweep (36 fleets × 3 rates)', () => {
     expect(plots.map((p) => p.name)).toEqual(['attainment-vs-rate', 'ttft-cdf', 'tpot-cdf', 'pd-breakdown', 'xpyd-heatmap', 'cost-vs-attainment']);
   });
 
+  it('cost vs attainment: the rate is a colour or a panel, so fleets at different rates never share a mark\'s place', () => {
+    const seen = new Set<string>();
+    for (const r of rowsOf(byName['cost-vs-attainment'])) {
+      const place = JSON.stringify([r.column, r.row, r.series, r.cost]);
+      expect(seen.has(place), place).toBe(false);
+      seen.add(place);
+    }
+    expect(seen.size).toBe(36 * 3);
+  });
+
   it('never joins or stacks fleets: one row per fleet and rate in each line, one curve per fleet', () => {
     expectOneConfigurationPerMark(byName['attainment-vs-rate'], 'rate');
     expectOneConfigurationPerMark(byName['ttft-cdf'], 'share');

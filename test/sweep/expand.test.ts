@@ -153,4 +153,14 @@ describe('bad sweeps: one clear message', () => {
     const zip = { zip: [{ 'fleet[0].count': [1, 0], 'workload.duration': [10, 20] }] };
     expect(loadError('bad-zip', { sweep: zip })).toMatch(/: sweep\.zip\.0\.fleet\[0\]\.count\.1 \(line \d+\): .*\(swept value 0 of fleet\[0\]\.count\)$/);
   });
+
+  it('a swept value the fleet or catalog rejects (not the schema) is located in its sweep list too', async () => {
+    const { checkPoints } = await import('../../src/experiment/check-points.js');
+    const exp = load('bad-tp', { sweep: { 'fleet[0].tp': [1, 3] } });
+    const err = await checkPoints(exp).then(
+      () => undefined,
+      (e: unknown) => e as InputError,
+    );
+    expect(err?.format()).toMatch(/: sweep\.fleet\[0\]\.tp\.1 \(line \d+\): tensor parallelism 3 does not divide/);
+  });
 });
