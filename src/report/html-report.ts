@@ -35,7 +35,7 @@ export function reportHtml(input: HtmlReportInput): string {
   const body = [
     `<h1>${esc(manifest.name)}</h1>`,
     manifest.description ? `<p>${esc(manifest.description.trim())}</p>` : '',
-    `<p class="meta">${seedsText(seedsRun(manifest, results, failures))} · ${total} point${total === 1 ? '' : 's'}${replicatesText(results)} · ${results.length} with results${failures.length > 0 ? ` · ${failures.length} failed` : ''}</p>`,
+    `<p class="meta">${seedsText(seedsRun(manifest, results, failures))} · ${total} point${total === 1 ? '' : 's'}${replicatesText(manifest)} · ${results.length} with results${failures.length > 0 ? ` · ${failures.length} failed` : ''}</p>`,
     status,
     ...figures.map(
       ({ plot, svg }) =>
@@ -53,7 +53,7 @@ export function reportHtml(input: HtmlReportInput): string {
 body { font-family: Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; padding: 0 1em; }
 h1 { margin-bottom: 0.2em; } .meta { color: #666; } .warn { color: #a40; font-weight: bold; }
 figure { margin: 2em 0; } figure img { max-width: 100%; border: 1px solid #eee; } figcaption { color: #555; font-size: 0.9em; }
-table { border-collapse: collapse; font-size: 0.85em; } th, td { padding: 3px 8px; border-bottom: 1px solid #ddd; text-align: right; }
+table { border-collapse: collapse; font-size: 0.85em; } th, td { padding: 3px 8px; border-bottom: 1px solid #ddd; text-align: right; } table.results td { white-space: nowrap; }
 th:first-child, td:first-child { text-align: left; } th { background: #f4f4f4; }
 </style>
 </head>
@@ -71,9 +71,16 @@ function seedsRun(manifest: Manifest, results: readonly PointResult[], failures:
   return seeds.length > 0 ? seeds : [manifest.seed];
 }
 
-function replicatesText(results: readonly PointResult[]): string {
-  const groups = groupReplicates(results);
-  return groups.length < results.length ? ` (${groups.length} configurations × up to ${Math.max(...groups.map((g) => g.results.length))} seeds)` : '';
+/** "(C configurations × up to S seeds)" over every point of the manifest, run or not. */
+function replicatesText(manifest: Manifest): string {
+  const seedsOf = new Map<string, number>();
+  for (const { point } of manifest.points) {
+    const { seed: _seed, ...rest } = point;
+    const key = JSON.stringify(rest);
+    seedsOf.set(key, (seedsOf.get(key) ?? 0) + 1);
+  }
+  const most = Math.max(...seedsOf.values());
+  return most > 1 ? ` (${seedsOf.size} configurations × up to ${most} seeds)` : '';
 }
 
 /** The results table: catalog metrics, with a header and the digits shown. */
@@ -131,7 +138,7 @@ function resultsTable(results: readonly PointResult[]): string {
     return `<tr>${vals.map((v) => `<td>${esc(v)}</td>`).join('')}${nums.map((v) => `<td>${v}</td>`).join('')}</tr>`;
   });
   const note = replicated ? '\n<p class="meta">Mean ± 95% confidence interval (Student t) over each configuration\'s seeds.</p>' : '';
-  return `<table>\n${head}\n${rows.join('\n')}\n</table>${note}`;
+  return `<table class="results">\n${head}\n${rows.join('\n')}\n</table>${note}`;
 }
 
 /** Rows of data a spec draws (its own and its layers'): no mark group may draw more marks than this. */

@@ -23,3 +23,15 @@ describe('hover titles in rendered SVG', () => {
     );
   });
 });
+
+describe('the report header of an interrupted run with replicates', () => {
+  it('counts the configurations of the whole sweep, not only those with results', async () => {
+    const { reportHtml } = await import('../../src/report/html-report.js');
+    const { fakeResult } = await import('./fixtures.js');
+    const points = [2, 4, 6, 8].flatMap((rate) => [1, 2].map((seed) => ({ id: `r${rate}-s${seed}`, point: { rate, seed } })));
+    const results = [fakeResult({ id: 'r2-s1', point: { rate: 2, seed: 1 } }), fakeResult({ id: 'r2-s2', point: { rate: 2, seed: 2 } })];
+    results[1].seed = 2;
+    const html = reportHtml({ manifest: { name: 'cut', seed: 1, points }, results, failures: [], missing: points.slice(2).map((p) => p.id), figures: [] });
+    expect(html).toContain('8 points (4 configurations × up to 2 seeds) · 2 with results');
+  });
+});
