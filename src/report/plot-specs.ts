@@ -346,6 +346,10 @@ export function xpydHeatmap(points: readonly PlotPoint[], hasSlo: boolean, other
     value: valueOf(p, m).value,
   }));
   const title = axisTitle(m);
+  const values = data.map((d) => d.value).filter((v): v is number => v !== null);
+  // Where the colour scale turns light: 60% of its way up (share: 0..100; otherwise the data's range).
+  const [lo, hi] = m.unit === 'share' ? [0, 100] : values.length > 0 ? [Math.min(...values), Math.max(...values)] : [0, 0];
+  const light = lo + 0.6 * (hi - lo);
   return {
     ...base(`xPyD: ${title} by prefill and decode instances`, data),
     facet: { field: 'panel', type: 'nominal', title: null, sort: null },
@@ -364,7 +368,14 @@ export function xpydHeatmap(points: readonly PlotPoint[], hasSlo: boolean, other
             color: { field: 'value', type: 'quantitative', title, scale: m.unit === 'share' ? { domain: [0, 100], scheme: 'viridis' } : { scheme: 'viridis' } },
           },
         },
-        { mark: { type: 'text', fontSize: 10 }, encoding: { text: { field: 'value', type: 'quantitative', format: '.3~r' }, color: { value: 'white' } } },
+        {
+          mark: { type: 'text', fontSize: 10 },
+          encoding: {
+            text: { field: 'value', type: 'quantitative', format: '.3~r' },
+            // viridis runs from dark purple to light yellow: dark labels on the light upper part.
+            color: { condition: { test: `datum.value > ${round(light)}`, value: '#222' }, value: 'white' },
+          },
+        },
       ],
     },
   };

@@ -174,3 +174,10 @@ describe('replicates in plots', () => {
     expect(JSON.stringify(tight.spec)).toContain('"type":"log"');
   });
 });
+
+describe('the xPyD heatmap labels', () => {
+  it('are dark on the light (upper) part of the viridis scale and white on the dark part', () => {
+    const heat = choosePlots(pdRatioSweep()).find((p) => p.name === 'xpyd-heatmap')!;
+    expect(JSON.stringify(heat.spec)).toContain('"condition":{"test":"datum.value > 60","value":"#222"},"value":"white"');
+  });
+});
