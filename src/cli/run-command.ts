@@ -180,7 +180,11 @@ async function runOne(
       pointTimeoutS,
       replicates: flags.replicates !== undefined ? Number(flags.replicates) : undefined,
       signal: abort.signal,
-      onStart: ({ total, resumed, parallel }) => {
+      onStart: ({ total, resumed, parallel, bad }) => {
+        // Said before the run, not after it: the sweep may run for hours, and these will fail.
+        if (bad.length > 0) {
+          process.stderr.write(`warning: ${bad.length} of ${total} points have bad input and will be recorded as failed (sim validate lists them); the first: ${bad[0].id}: ${bad[0].error}\n`);
+        }
         // A single point runs on this thread, where a handler could not run until it ends.
         if (parallel) process.on('SIGINT', onSigint);
         if (total > 1) progress.start(total, resumed);

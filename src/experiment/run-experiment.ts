@@ -44,8 +44,12 @@ export interface RunOptions {
   replicates?: number;
   /** Aborting stops the run: points still running are abandoned, finished ones are kept. */
   signal?: AbortSignal;
-  /** Once the points to run are known; `parallel` says they run on worker threads. */
-  onStart?(info: { total: number; resumed: number; parallel: boolean }): void;
+  /**
+   * Once the points to run are known; `parallel` says they run on worker threads. `bad`: the
+   * points the check found bad input in (id and one-line error), recorded as failed while the
+   * others run.
+   */
+  onStart?(info: { total: number; resumed: number; parallel: boolean; bad: { id: string; error: string }[] }): void;
   /** Each point's record, in sweep order (so output does not depend on completion order). */
   onPoint?(record: PointRecord, exp: LoadedExperiment): void;
   onProgress?(progress: RunProgress): void;
@@ -171,7 +175,7 @@ export async function runExperimentFile(file: string, opts: RunOptions = {}): Pr
       opts.onProgress?.({ ...progress });
     };
 
-    opts.onStart?.({ total: selected.length, resumed: selected.length - todo.length, parallel });
+    opts.onStart?.({ total: selected.length, resumed: selected.length - todo.length, parallel, bad: [...bad].map(([id, err]) => ({ id, error: err.format() })) });
     flush();
     for (const i of todo) {
       const err = hung.get(selected[i].id);

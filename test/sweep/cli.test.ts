@@ -31,6 +31,17 @@ describe('sim run: sweeps from the command line', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('says before the run which sweep points have bad input; they fail, the others run', () => {
+    const file = writeExperiment(
+      dir,
+      'some-bad',
+      smallExperiment('some-bad', { workload: { duration: 2, sources: [{ class: 'chat', dataset: 'sharegpt', rate: 2 }] }, sweep: { 'router.policy': ['random', 'least-reqest'] } }),
+    );
+    const r = sim(['run', file, '--out', join(dir, 'some-bad-out'), '--no-report']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n')[0]).toMatch(/^warning: 1 of 2 points have bad input and will be recorded as failed .*sweep\.router\.policy\.1 \(line \d+\): unknown routing policy "least-reqest"/);
+  });
+
   it('writes the report after a run unless --no-report', () => {
     const file = writeExperiment(dir, 'reported', smallExperiment('reported', { sweep: { rates: [3, 6] } }));
     const r = sim(['run', file, '--out', join(dir, 'with'), '--workers', '2']);
