@@ -107,16 +107,17 @@ export function registerRun(program: Command): void {
           const { loadExperiment } = await import('../experiment/load.js');
           const { resultsDirOf } = await import('../experiment/run-experiment.js');
           // Two files writing one results directory: the second would replace the first's run.
-          const writers = new Map<string, string>();
+          const writers = new Map<string, { file: string; name: string }>();
           for (const file of files) {
             try {
               const exp = loadExperiment(file, { replicates: flags.replicates !== undefined ? Number(flags.replicates) : undefined });
               const dir = resolve(resultsDirOf(exp, flags.out));
               const first = writers.get(dir);
               if (first !== undefined) {
-                throw new InputError(`writes ${dir}, as ${first} does (both are named "${exp.name}"): give one of them another name, or run them one at a time`, file);
+                const why = first.name === exp.name ? `both are named "${exp.name}"` : 'their outputs.dir';
+                throw new InputError(`writes ${dir}, as ${first.file} does (${why}): give one of them another name or outputs.dir, or run them one at a time`, file);
               }
-              writers.set(dir, file);
+              writers.set(dir, { file, name: exp.name });
             } catch (err) {
               reportError(err);
               badInput++;
@@ -183,7 +184,7 @@ async function runOne(
       onStart: ({ total, resumed, parallel, bad }) => {
         // Said before the run, not after it: the sweep may run for hours, and these will fail.
         if (bad.length > 0) {
-          process.stderr.write(`warning: ${bad.length} of ${total} points have bad input and will be recorded as failed (sim validate lists them); the first: ${bad[0].id}: ${bad[0].error}\n`);
+          process.stderr.write(`warning: ${bad.length} of ${total} points have bad input and will be recorded as failed; the first: ${bad[0].id}: ${bad[0].error}\n`);
         }
         // A single point runs on this thread, where a handler could not run until it ends.
         if (parallel) process.on('SIGINT', onSigint);

@@ -1,5 +1,5 @@
 import { InputError } from '../input-error.js';
-import type { ExperimentPoint, LoadedExperiment } from './load.js';
+import { pointFieldWhere, type ExperimentPoint, type LoadedExperiment } from './load.js';
 import { checkOnThread, MODULE_CHECK_LIMIT_S, ModuleHungError } from './module-check.js';
 import { preparePoint } from './run-point.js';
 import { canonicalJson } from './sweep.js';
@@ -42,14 +42,14 @@ export async function checkPoints(exp: LoadedExperiment, strict = true, opts: Ch
     let err: InputError | undefined;
     if (onThread.includes(point.id)) {
       const f = threadFindings.get(point.id);
+      const policy = point.config.router.policy;
+      const at = pointFieldWhere(exp, point, ['router', 'policy']);
       err =
         f?.kind === 'hung'
-          ? new ModuleHungError(
-              `policy module ${point.config.router.policy} did not return from its import or its factory within ${f.limitS} s: stopped`,
-              exp.file,
-              exp.where(['router', 'policy']),
-            )
-          : f?.error;
+          ? new ModuleHungError(`policy module ${policy} did not return from its import or its factory within ${f.limitS} s: stopped`, exp.file, at)
+          : f?.kind === 'never-settled'
+            ? new ModuleHungError(`policy module ${policy}: its import or its factory never settled (a promise nothing resolves)`, exp.file, at)
+            : f?.error;
     } else {
       err = await checkPoint(exp, point, drained);
     }
@@ -65,9 +65,10 @@ export async function checkPoints(exp: LoadedExperiment, strict = true, opts: Ch
  * One point's check: prepares it and reads its traces to the end (once per workload and seed,
  * `drained` remembers which). Returns its InputError; any other error is thrown.
  */
-export async function checkPoint(exp: LoadedExperiment, point: ExperimentPoint, drained: Set<string>): Promise<InputError | undefined> {
+export async function checkPoint(exp: LoadedExperiment, point: ExperimentPoint, drained: Set<string>, onPrepared?: () => void): Promise<InputError | undefined> {
   try {
     const { stream } = await preparePoint(exp, point);
+    onPrepared?.();
     if (!point.config.workload.sources.some((s) => s.trace !== undefined)) return undefined;
     const key = canonicalJson([point.config.workload, point.config.seed]);
     if (drained.has(key)) return undefined;

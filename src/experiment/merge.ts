@@ -61,7 +61,8 @@ function copyRecords(stored: ReturnType<typeof readResults>[], manifest: Manifes
     writeFileAtomic(out.pointPath(id), existsSync(file) ? readFileSync(file, 'utf8') : JSON.stringify(pick.r, null, 2) + '\n');
     // A one-point experiment keeps its request log at the top, as a run writes it.
     const single = manifest.points.length === 1;
-    const csv = from.requestsPath(id, single);
+    // Merges before this layout kept a one-point log under points/: found there too.
+    const csv = [from.requestsPath(id, single), from.requestsPath(id, false)].find((f) => existsSync(f)) ?? from.requestsPath(id, single);
     if (existsSync(csv)) {
       const target = out.requestsPath(id, single);
       const tmp = `${target}.tmp-${process.pid}`;

@@ -14,11 +14,12 @@ const post = (report: ModuleCheckReport) => parentPort!.postMessage(report);
 
 const exp = loadExperiment(task.file, { replicates: task.replicates });
 const drained = new Set<string>();
+post({ ready: true });
 for (const id of task.ids) {
   const point = exp.points.find((p) => p.id === id);
   try {
     if (!point) throw new Error(`${task.file} changed while it was checked: point ${id} is gone`);
-    const err = await checkPoint(exp, point, drained);
+    const err = await checkPoint(exp, point, drained, () => post({ id, prepared: true }));
     post(err ? { id, error: { message: err.message, file: err.file, where: err.where } } : { id });
   } catch (err) {
     post({ id, crash: err instanceof Error ? (err.stack ?? err.message) : String(err) });

@@ -6,7 +6,7 @@ import { processAlive } from './process-alive.js';
 import { classMetrics, csvMetrics } from '../metrics/index.js';
 import { csvField } from './csv-field.js';
 import { PARTIAL_SUFFIX } from './request-log.js';
-import { isLockFile } from './results-lock.js';
+import { isLockFile, withPrepareLock } from './results-lock.js';
 import type { PointResult } from './run-point.js';
 import { unsafeNameReason } from './safe-name.js';
 import type { PointValues } from './sweep.js';
@@ -125,6 +125,14 @@ export class ResultsDir {
    */
   begin(manifest: Manifest, rerun: readonly string[] | 'all', previous?: Manifest): void {
     ensureRealDir(this.pointsDir, 'points directory');
+    withPrepareLock(this.dir, () => this.prepare(manifest, rerun, previous));
+  }
+
+  private prepare(manifest: Manifest, rerun: readonly string[] | 'all', previous?: Manifest): void {
+    // Another shard may have prepared the directory since `previous` was read: read it again.
+    if (previous !== undefined && existsSync(join(this.dir, 'experiment.json'))) {
+      previous = validateManifest(parseJson(join(this.dir, 'experiment.json')), join(this.dir, 'experiment.json'));
+    }
     if (previous !== undefined && existsSync(join(this.dir, 'summary.json'))) {
       if (rerun === 'all') this.setAside(previous);
       // Part of a finished run is about to change (a shard or resume reruns some points, or

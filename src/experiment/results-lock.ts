@@ -15,7 +15,11 @@ export interface LockHolder {
 /** A full run's lock; a shard takes its own (shards of one sweep may share a directory). */
 const RUN_LOCK = 'run.lock';
 const shardLock = (k: number, n: number) => `shard-${k}-of-${n}.lock`;
-const LOCK_FILE = /^(run|shard-\d+-of-\d+)\.lock$/;
+const LOCK_FILE = /^(run|shard-\d+-of-\d+|prepare)\.lock$/;
+/** Held while a run prepares the directory (begin): shards sharing it do that one at a time. */
+const PREPARE_LOCK = 'prepare.lock';
+/** Longest wait for another process's preparation, ms: it copies files, it does not simulate. */
+const PREPARE_WAIT_MS = 120_000;
 
 /** Whether `file` (a bare name) is one of the lock files this module writes. */
 export function isLockFile(file: string): boolean {
@@ -107,4 +111,51 @@ function readHolder(path: string): LockHolder | undefined {
 /** A lock whose process is gone; only checkable for locks taken on this host. */
 function isStale(h: LockHolder): boolean {
   return h.host === hostname() && h.pid !== process.pid && !processAlive(h.pid);
+}
+
+/**
+ * Runs `fn` holding the directory's prepare lock. Shards may share a directory, and each
+ * prepares it when it starts (sets a finished run aside, removes the points it reruns): one at
+ * a time, so that a shard never deletes what another is copying. A lock whose process is gone on
+ * this host is taken over; one that outlasts PREPARE_WAIT_MS (a process on another host that
+ * died) too.
+ */
+export function withPrepareLock<T>(dir: string, fn: () => T, now: () => number = () => performance.now()): T {
+  const path = join(dir, PREPARE_LOCK);
+  const started = now();
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      const fd = openSync(path, 'wx');
+      try {
+        writeSync(fd, JSON.stringify({ pid: process.pid, host: hostname() }) + '\n');
+      } finally {
+        closeSync(fd);
+      }
+      break;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') {
+        rmSync(path, { force: true });
+        throw new InputError(`cannot create lock file ${PREPARE_LOCK} (${code ?? String(err)})`, dir);
+      }
+      let holder: { pid?: number; host?: string } = {};
+      try {
+        holder = JSON.parse(readFileSync(path, 'utf8'));
+      } catch {
+        // being written, or left empty: wait, then the time limit decides
+      }
+      const gone = holder.host === hostname() && !processAlive(Number(holder.pid));
+      if (gone || now() - started > PREPARE_WAIT_MS) {
+        rmSync(path, { force: true });
+        continue;
+      }
+      Atomics.wait(pause, 0, 0, 20);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(path, { force: true });
+  }
 }

@@ -175,7 +175,10 @@ export async function runExperimentFile(file: string, opts: RunOptions = {}): Pr
       opts.onProgress?.({ ...progress });
     };
 
-    opts.onStart?.({ total: selected.length, resumed: selected.length - todo.length, parallel, bad: [...bad].map(([id, err]) => ({ id, error: err.format() })) });
+    // Only the points this run will record as failed (a resume keeps its finished ones).
+    const willRun = new Set(todo.map((i) => selected[i].id));
+    const badToRun = [...bad].filter(([id]) => willRun.has(id)).map(([id, err]) => ({ id, error: err.format() }));
+    opts.onStart?.({ total: selected.length, resumed: selected.length - todo.length, parallel, bad: badToRun });
     flush();
     for (const i of todo) {
       const err = hung.get(selected[i].id);

@@ -30,3 +30,22 @@ describe('the results lock on a full disk', () => {
     lock.release();
   });
 });
+
+describe('the prepare lock shards take while they prepare a shared directory', () => {
+  it('takes over a lock whose process is gone, and one that outlasts the wait; removes it after', async () => {
+    const { withPrepareLock } = await import('../../src/experiment/results-lock.js');
+    const { hostname } = await import('node:os');
+    const { writeFileSync: write } = await import('node:fs');
+    const dir = mkdtempSync(join(tmpdir(), 'routesim-prep-'));
+    const lock = join(dir, 'prepare.lock');
+    write(lock, JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname() }));
+    expect(withPrepareLock(dir, () => 'ran')).toBe('ran');
+    expect(existsSync(lock)).toBe(false);
+    // Held by a live process (this one): waited for, until the wait runs out.
+    write(lock, JSON.stringify({ pid: process.pid, host: hostname() }));
+    let t = 0;
+    expect(withPrepareLock(dir, () => 'later', () => (t += 30_000))).toBe('later');
+    expect(t).toBeGreaterThan(120_000);
+    expect(existsSync(lock)).toBe(false);
+  });
+});

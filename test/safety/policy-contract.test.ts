@@ -182,4 +182,17 @@ describe('policy module files', () => {
     expect(one.stderr.trim().split('\n')).toHaveLength(1);
     expect(one.stderr).toMatch(/router\.policy \(line \d+\): policy module \.\/stuck-import\.mjs did not return from its import or its factory within 2 s: stopped/);
   }, 60_000);
+
+  it('a module that leaves a timer running does not keep the check waiting; one whose import never settles is named', () => {
+    writeFileSync(join(dir, 'tick.mjs'), "setInterval(() => {}, 1000);\nexport default () => ({ name: 'tick', select: (_r, e) => e[0] });\n");
+    writeFileSync(join(dir, 'never.mjs'), "await new Promise(() => {});\nexport default () => ({ name: 'never', select: (_r, e) => e[0] });\n");
+    const small = { workload: { duration: 2, sources: [{ class: 'chat', dataset: 'sharegpt', rate: 2 }] } };
+    const tick = writeExperiment(dir, 'tick', smallExperiment('tick', { ...small, router: { policy: './tick.mjs' } }));
+    const ran = sim(['run', tick, '--out', join(dir, 'tick-out'), '--no-report', '--point-timeout', '20']);
+    expect(ran.code).toBe(0);
+    const never = writeExperiment(dir, 'never', smallExperiment('never', { ...small, sweep: { 'router.policy': ['./never.mjs', 'random'] } }));
+    const v = sim(['validate', never]);
+    expect(v.code).toBe(2);
+    expect(v.stderr).toMatch(/sweep\.router\.policy\.0 \(line \d+\): policy module \.\/never\.mjs: its import or its factory never settled/);
+  }, 60_000);
 });

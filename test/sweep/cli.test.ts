@@ -39,7 +39,7 @@ describe('sim run: sweeps from the command line', () => {
     );
     const r = sim(['run', file, '--out', join(dir, 'some-bad-out'), '--no-report']);
     expect(r.code).toBe(1);
-    expect(r.stderr.split('\n')[0]).toMatch(/^warning: 1 of 2 points have bad input and will be recorded as failed .*sweep\.router\.policy\.1 \(line \d+\): unknown routing policy "least-reqest"/);
+    expect(r.stderr.split('\n')[0]).toMatch(/^warning: 1 of 2 points have bad input and will be recorded as failed; the first: .*sweep\.router\.policy\.1 \(line \d+\): unknown routing policy "least-reqest"/);
   });
 
   it('writes the report after a run unless --no-report', () => {

@@ -34,7 +34,7 @@ describe("a rerun and the user's files", () => {
     const out = join(dir, 'twins');
     const r = sim(['run', a, b, '--out', out]);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim().split('\n')).toEqual([`error: ${b}: writes ${join(out, 'twin')}, as ${a} does (both are named "twin"): give one of them another name, or run them one at a time`]);
+    expect(r.stderr.trim().split('\n')).toEqual([`error: ${b}: writes ${join(out, 'twin')}, as ${a} does (both are named "twin"): give one of them another name or outputs.dir, or run them one at a time`]);
     expect(existsSync(out)).toBe(false);
   });
 });
