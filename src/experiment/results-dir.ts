@@ -163,6 +163,9 @@ export class ResultsDir {
    * previous/: its top files, points and the report's plots.
    */
   private setAside(manifest: Manifest, how: 'move' | 'copy' = 'move'): void {
+    // A copy is taken when only part of the run changes (a resume of a rerun that failed): a run
+    // already set aside is the one to keep then, not this one.
+    if (how === 'copy' && existsSync(join(this.previousDir, 'experiment.json'))) return;
     this.dropPrevious(); // an older run set aside: this finished one replaces it
     const aside = new ResultsDir(this.previousDir);
     ensureRealDir(aside.dir, 'previous-run directory');

@@ -78,3 +78,24 @@ describe('a finished run under a shard, a resume of another version, or a merge'
     expect(readdirSync(join(done.dir, 'points')).sort()).toEqual(manifest.points.map((p) => `${p.id}.json`).sort());
   }, 120_000);
 });
+
+describe('a resume after a rerun that failed', () => {
+  it('keeps the clean run set aside by the rerun until the resume finishes', async () => {
+    const { runExperimentFile } = await import('../../src/experiment/run-experiment.js');
+    const { readTree } = await import('./helpers.js');
+    writeFileSync(join(dir, 'flaky.mjs'), "export default () => ({ name: 'flaky', select() { throw new Error('broken'); } });\n");
+    const base = { workload: { duration: 2, sources: [{ class: 'chat', dataset: 'sharegpt', rate: 3 }] } };
+    const file = writeExperiment(dir, 'flaky', smallExperiment('flaky', { ...base, sweep: { 'router.policy': ['random', 'least-request'] } }));
+    const root = join(dir, 'flaky-root');
+    const clean = await runExperimentFile(file, { resultsRoot: root, workers: 1 });
+    const cleanTree = readTree(clean.dir);
+    // A rerun in which one point fails: the clean run waits in previous/.
+    writeExperiment(dir, 'flaky', smallExperiment('flaky', { ...base, sweep: { 'router.policy': ['random', './flaky.mjs'] } }));
+    const failed = await runExperimentFile(file, { resultsRoot: root, workers: 1 });
+    expect(failed.failures).toHaveLength(1);
+    expect(readTree(join(clean.dir, 'previous'))).toEqual(cleanTree);
+    // A resume reruns the failed point (here it fails again): the clean run is still there.
+    await runExperimentFile(file, { resultsRoot: root, workers: 1, resume: true });
+    expect(readTree(join(clean.dir, 'previous'))).toEqual(cleanTree);
+  }, 120_000);
+});
