@@ -67,7 +67,7 @@ function loadExperimentInput(input: YamlInput, opts: LoadOptions): LoadedExperim
   const expanded = seeds ? swept.flatMap((v) => seeds.map((seed) => ({ ...v, seed }))) : swept;
   const seen = new Map<string, PointValues>();
   const points = expanded.map((values) => {
-    const config = checkPoint(input, applyPoint(input.data, values, file, input.where), values, base.sweep, file);
+    const config = checkedConfig(input, applyPoint(input.data, values, file, input.where), values, base.sweep, file);
     checkRequestCount(config.workload, file, input.where);
     // replicates only says how many seeds: a point's id is its own configuration.
     const id = pointId(values, { ...config, sweep: undefined, replicates: undefined });
@@ -85,7 +85,7 @@ function loadExperimentInput(input: YamlInput, opts: LoadOptions): LoadedExperim
  * A point's configuration, checked. When the field at fault is one the sweep sets, the error
  * points at the swept value in its list, not at the base value the sweep replaced.
  */
-function checkPoint(input: YamlInput, applied: unknown, values: PointValues, sweep: SweepSpec | undefined, file: string): ExperimentConfig {
+function checkedConfig(input: YamlInput, applied: unknown, values: PointValues, sweep: SweepSpec | undefined, file: string): ExperimentConfig {
   const result = experimentSchema.safeParse(applied);
   if (result.success) return result.data;
   const { issue, path } = reportedIssue(result.error.issues[0]);

@@ -62,8 +62,8 @@ function copyRecords(stored: ReturnType<typeof readResults>[], manifest: Manifes
     // A one-point experiment keeps its request log at the top, as a run writes it.
     const single = manifest.points.length === 1;
     // Merges before this layout kept a one-point log under points/: found there too.
-    const csv = [from.requestsPath(id, single), from.requestsPath(id, false)].find((f) => existsSync(f)) ?? from.requestsPath(id, single);
-    if (existsSync(csv)) {
+    const csv = [from.requestsPath(id, single), from.requestsPath(id, false)].find((f) => existsSync(f));
+    if (csv) {
       const target = out.requestsPath(id, single);
       const tmp = `${target}.tmp-${process.pid}`;
       try {

@@ -47,7 +47,6 @@ export async function checkOnThread(file: string, replicates: number | undefined
     const ended = await new Promise<{ id: string; finding: ModuleCheckFinding } | undefined>((resolve, reject) => {
       const worker = new Worker(workerFile('module-check-worker'), { workerData: { file, replicates, ids: left } satisfies ModuleCheckTask });
       let timer: NodeJS.Timeout | undefined;
-      let stuck: string | undefined;
       let settled = false;
       const finish = (how: () => void) => {
         if (settled) return;
@@ -60,10 +59,7 @@ export async function checkOnThread(file: string, replicates: number | undefined
       // Only building the policy is timed: not the thread's start, loading the file or reading traces.
       const arm = () => {
         clearTimeout(timer);
-        timer = setTimeout(() => {
-          stuck = left[0];
-          finish(() => resolve({ id: stuck!, finding: { kind: 'hung', limitS } }));
-        }, limitS * 1000);
+        timer = setTimeout(() => finish(() => resolve({ id: left[0], finding: { kind: 'hung', limitS } })), limitS * 1000);
       };
       worker.on('message', (r: ModuleCheckReport) => {
         if (settled) return;

@@ -1,6 +1,6 @@
 import { closeSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { InputError } from '../input-error.js';
 import { processAlive } from './process-alive.js';
 
@@ -46,29 +46,14 @@ export class ResultsLock {
     const me: LockHolder = { pid: process.pid, host: hostname(), started: new Date().toISOString(), what };
     let replaced: LockHolder | undefined;
     for (let attempt = 0; ; attempt++) {
-      try {
-        const fd = openSync(path, 'wx');
-        try {
-          writeSync(fd, JSON.stringify(me) + '\n');
-        } catch (err) {
-          // A full disk: an empty lock would block every later run as "unreadable". Remove it.
-          closeSync(fd);
-          rmSync(path, { force: true });
-          throw Object.assign(err as Error, { lockWrite: true });
-        }
-        closeSync(fd);
-        break;
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if ((err as { lockWrite?: boolean }).lockWrite || code !== 'EEXIST') throw new InputError(`cannot create lock file ${name} (${code ?? String(err)})`, dir);
-        const holder = readHolder(path);
-        if (attempt === 0 && holder && isStale(holder)) {
-          rmSync(path, { force: true });
-          replaced = holder;
-          continue;
-        }
-        throw busy(dir, path, holder);
+      if (createLockFile(path, me, dir)) break;
+      const holder = readHolder(path);
+      if (attempt === 0 && holder && isStale(holder)) {
+        rmSync(path, { force: true });
+        replaced = holder;
+        continue;
       }
+      throw busy(dir, path, holder);
     }
     const lock = new ResultsLock(path, replaced);
     // A full run conflicts with every shard, a shard with a full run (other shards are fine).
@@ -114,6 +99,30 @@ function isStale(h: LockHolder): boolean {
 }
 
 /**
+ * Creates the lock file `path` holding `holder`; false when it exists already. A write that
+ * fails (a full disk) removes the file again: an empty lock would block every later run.
+ */
+function createLockFile(path: string, holder: object, dir: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    throw new InputError(`cannot create lock file ${basename(path)} (${code ?? String(err)})`, dir);
+  }
+  try {
+    writeSync(fd, JSON.stringify(holder) + '\n');
+    closeSync(fd);
+    return true;
+  } catch (err) {
+    closeSync(fd);
+    rmSync(path, { force: true });
+    throw new InputError(`cannot create lock file ${basename(path)} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, dir);
+  }
+}
+
+/**
  * Runs `fn` holding the directory's prepare lock. Shards may share a directory, and each
  * prepares it when it starts (sets a finished run aside, removes the points it reruns): one at
  * a time, so that a shard never deletes what another is copying. A lock whose process is gone on
@@ -125,33 +134,19 @@ export function withPrepareLock<T>(dir: string, fn: () => T, now: () => number =
   const started = now();
   const pause = new Int32Array(new SharedArrayBuffer(4));
   for (;;) {
+    if (createLockFile(path, { pid: process.pid, host: hostname() }, dir)) break;
+    let holder: { pid?: number; host?: string } = {};
     try {
-      const fd = openSync(path, 'wx');
-      try {
-        writeSync(fd, JSON.stringify({ pid: process.pid, host: hostname() }) + '\n');
-      } finally {
-        closeSync(fd);
-      }
-      break;
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'EEXIST') {
-        rmSync(path, { force: true });
-        throw new InputError(`cannot create lock file ${PREPARE_LOCK} (${code ?? String(err)})`, dir);
-      }
-      let holder: { pid?: number; host?: string } = {};
-      try {
-        holder = JSON.parse(readFileSync(path, 'utf8'));
-      } catch {
-        // being written, or left empty: wait, then the time limit decides
-      }
-      const gone = holder.host === hostname() && !processAlive(Number(holder.pid));
-      if (gone || now() - started > PREPARE_WAIT_MS) {
-        rmSync(path, { force: true });
-        continue;
-      }
-      Atomics.wait(pause, 0, 0, 20);
+      holder = JSON.parse(readFileSync(path, 'utf8'));
+    } catch {
+      // being written, or left empty: wait, then the time limit decides
     }
+    const gone = holder.host === hostname() && !processAlive(Number(holder.pid));
+    if (gone || now() - started > PREPARE_WAIT_MS) {
+      rmSync(path, { force: true });
+      continue;
+    }
+    Atomics.wait(pause, 0, 0, 20);
   }
   try {
     return fn();

@@ -69,7 +69,7 @@ export async function preparePoint(exp: LoadedExperiment, point: ExperimentPoint
   // A swept field's error points at its entry in the sweep list, not at the base value it replaced.
   const where = (path: readonly PropertyKey[]) => pointFieldWhere(exp, point, path as (string | number)[]);
   const catalogs = experimentCatalogs(cfg, { file, baseDir, where });
-  const model = lookupModel(cfg, exp, hooks.models ?? catalogs.models);
+  const model = lookupModel(cfg, file, where, hooks.models ?? catalogs.models);
   const { instances, entries } = resolveFleet(cfg.fleet, model, hooks.gpus ?? catalogs.gpus, { file, baseDir, where });
   const warnings: string[] = [];
   const warn = (m: string) => {
@@ -101,7 +101,7 @@ export async function preparePoint(exp: LoadedExperiment, point: ExperimentPoint
     cfg,
     instances,
     { file, where },
-    () => buildPolicy(cfg, exp, point, profiles ? { profiles, model: model.name } : {}),
+    () => buildPolicy(cfg, exp, where, profiles ? { profiles, model: model.name } : {}),
     profiles,
     model.name,
     warn,
@@ -124,7 +124,7 @@ export async function preparePoint(exp: LoadedExperiment, point: ExperimentPoint
     warn,
     onOutcome: hooks.onOutcome,
   });
-  const stream = openWorkload(cfg.workload, { seed: cfg.seed, baseDir, file, blockTokens: commonBlockTokens(entries), where: (p) => pointFieldWhere(exp, point, p as (string | number)[]) });
+  const stream = openWorkload(cfg.workload, { seed: cfg.seed, baseDir, file, blockTokens: commonBlockTokens(entries), where });
   return { cluster, collector, stream, entries, warnings };
 }
 
@@ -174,18 +174,18 @@ function commonBlockTokens(entries: readonly ResolvedFleetEntry[]): number {
   return entries.reduce((g, e) => gcd(e.engine.blockSize, g), 0);
 }
 
-function lookupModel(cfg: ExperimentConfig, exp: LoadedExperiment, models: ModelCatalog): ModelSpec {
+function lookupModel(cfg: ExperimentConfig, file: string, where: (path: readonly PropertyKey[]) => string, models: ModelCatalog): ModelSpec {
   try {
     return models.get(cfg.model);
   } catch (err) {
-    throw new InputError((err as Error).message, exp.file, exp.where(['model']));
+    throw new InputError((err as Error).message, file, where(['model']));
   }
 }
 
 async function buildPolicy(
   cfg: ExperimentConfig,
   exp: LoadedExperiment,
-  point: ExperimentPoint,
+  where: (path: readonly PropertyKey[]) => string,
   injected: Record<string, unknown>,
 ): Promise<RoutingPolicy> {
   const name = cfg.router.policy;
@@ -198,8 +198,8 @@ async function buildPolicy(
     }
     return createPolicy(name, options);
   } catch (err) {
-    if (err instanceof UnknownOptionError) throw new InputError(err.message, exp.file, exp.where(['router', 'options', err.option]));
-    if (err instanceof RoutingConfigError) throw new InputError(err.message, exp.file, pointFieldWhere(exp, point, ['router', 'policy']));
+    if (err instanceof UnknownOptionError) throw new InputError(err.message, exp.file, where(['router', 'options', err.option]));
+    if (err instanceof RoutingConfigError) throw new InputError(err.message, exp.file, where(['router', 'policy']));
     throw err;
   }
 }

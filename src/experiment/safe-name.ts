@@ -5,7 +5,7 @@
  * `<id>.requests.csv.partial` stays under the common 255-byte file-name limit.
  */
 export const SAFE_NAME_MAX = 160;
-const SAFE_NAME = /^[A-Za-z0-9._-]+$/;
+export const SAFE_NAME = /^[A-Za-z0-9._-]+$/;
 
 /** Why `name` is not a safe file name, or undefined when it is. */
 export function unsafeNameReason(name: unknown): string | undefined {

@@ -2,16 +2,18 @@ import { z } from 'zod';
 import { SGLANG_ONLY, VLLM_ONLY } from '../serving/index.js';
 // The module itself, not the workload index: a run should not load the dataset-deriving code.
 import { workloadSchema } from '../workload/config.js';
-import { SAFE_NAME_MAX } from './safe-name.js';
+import { isSafeName, SAFE_NAME, SAFE_NAME_MAX, unsafeNameReason } from './safe-name.js';
 
 const positiveInt = z.int().positive();
 
 /** A name that becomes a directory under the results root (experiments, plans): safe-name.ts. */
+// The pattern and length stay in the schema (editors check them); every message is safe-name.ts's.
+const nameReason = (issue: { input?: unknown }) => unsafeNameReason(issue.input);
 export const resultsNameSchema = z
   .string()
-  .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, dot, dash and underscore only')
-  .max(SAFE_NAME_MAX)
-  .refine((n) => !/^\.+$/.test(n), 'may not be "." or ".." (it names the results directory)');
+  .max(SAFE_NAME_MAX, { error: nameReason })
+  .regex(SAFE_NAME, { error: nameReason })
+  .refine(isSafeName, { error: nameReason });
 
 /**
  * Engine settings of a fleet entry: `sglang` or `vllm` alone, or the flags (camelCase) of the

@@ -59,7 +59,7 @@ export async function runPlan(plan: LoadedPlan, opts: PlanOptions = {}): Promise
     name: plan.name,
     objective: plan.config.objective,
     precision,
-    probe: w.requests !== undefined && w.duration === undefined ? { requests: w.requests } : { duration: w.duration, ...(w.requests !== undefined && { requests: w.requests }) },
+    probe: { ...(w.duration !== undefined && { duration: w.duration }), ...(w.requests !== undefined && { requests: w.requests }) },
     slos: [],
     percentiles,
     blocks: [],

@@ -4,7 +4,7 @@ import type { PointResult } from '../experiment/run-point.js';
 import { findMetric, REJECTION_KINDS, type RejectionKind } from '../metrics/index.js';
 import type { Plot } from './choose-plots.js';
 import { REJECTION_HEADERS } from './run-table.js';
-import { groupReplicates, meanCi, seedsText } from './replicates.js';
+import { groupReplicates, meanCi, replicateKey, seedsText } from './replicates.js';
 
 export interface HtmlReportInput {
   manifest: Manifest;
@@ -74,9 +74,8 @@ function seedsRun(manifest: Manifest, results: readonly PointResult[], failures:
 /** "(C configurations × up to S seeds)" over every point of the manifest, run or not. */
 function replicatesText(manifest: Manifest): string {
   const seedsOf = new Map<string, number>();
-  for (const { point } of manifest.points) {
-    const { seed: _seed, ...rest } = point;
-    const key = JSON.stringify(rest);
+  for (const p of manifest.points) {
+    const key = replicateKey(p);
     seedsOf.set(key, (seedsOf.get(key) ?? 0) + 1);
   }
   const most = Math.max(...seedsOf.values());

@@ -18,12 +18,13 @@ export async function renderSvg(spec: Spec): Promise<string> {
   }
 }
 
-const TITLED_KINDS = new Set(['point', 'circle', 'square', 'bar', 'rect', 'rule mark', 'rule']);
+const TITLED_KINDS = new Set(['point', 'circle', 'square', 'bar', 'rect', 'rule mark']);
 
 /**
  * Vega writes each mark item's description as its aria-label, which screen readers use but a
- * browser does not show on hover; a `<title>` child is what it shows. Copied for every item
- * (not for containers), so a static SVG names its points and bars on hover.
+ * browser does not show on hover; a `<title>` child is what it shows. Copied for the items that
+ * stand for one datum (not containers, lines or error bars), so a static SVG names its points
+ * and bars on hover.
  */
 export function withHoverTitles(svg: string): string {
   return svg.replace(/<(path|rect|line)( [^>]*?)\/>/g, (whole, tag: string, attrs: string) => {

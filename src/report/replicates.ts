@@ -65,12 +65,17 @@ export function groupReplicates(results: readonly PointResult[]): ReplicateGroup
   const groups = new Map<string, ReplicateGroup>();
   for (const r of results) {
     const point = withoutSeed(r.point);
-    const key = Object.hasOwn(r.point, 'seed') ? canonical(point) : `id:${r.id}`;
+    const key = replicateKey(r);
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { point, key, results: [] }));
     g.results.push(r);
   }
   return [...groups.values()];
+}
+
+/** The configuration a point (a result or a manifest entry) belongs to: its swept values but the seed. */
+export function replicateKey(p: { id: string; point: Record<string, unknown> }): string {
+  return Object.hasOwn(p.point, 'seed') ? canonical(withoutSeed(p.point)) : `id:${p.id}`;
 }
 
 /** "seed 1", "seeds 1–5", or "seeds 1, 4, 9": the seeds actually run. */

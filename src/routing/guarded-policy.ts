@@ -1,6 +1,7 @@
 import { RoutingError } from './errors.js';
 import { isScoringPolicy, type QueueDecision, type RouterQueue, type RoutingPolicy, type ScoringPolicy } from './policy.js';
 import type { CompletionInfo, EndpointView, RequestView, RoutingContext } from './types.js';
+import { frameIn } from './stack-frame.js';
 
 /** A custom policy broke its contract (returned something that is not a candidate, wrote to a view). */
 export class PolicyContractError extends RoutingError {
@@ -248,17 +249,10 @@ function readOnly<T extends object>(target: T, name: string): T {
   return Object.freeze(view) as T;
 }
 
-/** The first stack frame in the user's module: "/path/policy.ts:12:5". */
+/** The first stack frame in the user's module: "./policy.ts:12:5" (line and column). */
 function userFrame(err: unknown, file: string, label: string): string | undefined {
-  const stack = err instanceof Error ? err.stack : undefined;
-  if (!stack) return undefined;
-  const base = file.replace(/\\/g, '/');
-  for (const line of stack.split('\n')) {
-    // A file module is loaded with an ?instance=N query (module-loader.ts): not part of the path.
-    const m = /(?:file:\/\/)?(\/[^\s()?]+?)(?:\?[^\s():]*)?:(\d+):(\d+)\)?\s*$/.exec(line);
-    if (m && (m[1] === base || decodeURI(m[1]) === base)) return `${label}:${m[2]}:${m[3]}`;
-  }
-  return undefined;
+  const f = frameIn(err, [file]);
+  return f?.column !== undefined ? `${label}:${f.line}:${f.column}` : undefined;
 }
 
 /** What a value is, for a message: "a Promise", "Object.prototype", "an object with keys a, b". */

@@ -1,6 +1,7 @@
 import { PolicyModuleError } from './errors.js';
 import { guardPolicy } from './guarded-policy.js';
 import type { PolicyFactory, PolicyOptions, RoutingPolicy } from './policy.js';
+import { frameLabel } from './stack-frame.js';
 
 /**
  * Loads a custom policy from a module file. The module must export either a default factory
@@ -105,15 +106,7 @@ export async function loadPolicyModule(path: string, shownAs?: string, label?: s
  * other errors have it in a frame. A compiled stand-in's path is shown as the original's.
  */
 function errorLocation(err: unknown, loaded: string, abs: string, shown: string): string | undefined {
-  const stack = err instanceof Error ? err.stack : undefined;
-  if (!stack) return undefined;
-  for (const line of stack.split('\n')) {
-    const m = /(?:file:\/\/)?(\/[^\s()?]+?)(?:\?[^\s():]*)?:(\d+)(?::(\d+))?\)?\s*$/.exec(line);
-    if (!m) continue;
-    const file = decodeURI(m[1]);
-    if (file === loaded || file === abs) return `${shown}:${m[2]}${m[3] ? `:${m[3]}` : ''}`;
-  }
-  return undefined;
+  return frameLabel(err, [loaded, abs], shown);
 }
 
 /**
