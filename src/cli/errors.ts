@@ -22,6 +22,12 @@ export function reportError(err: unknown): number {
     const line = fileSystemError(err, fsErr.path, fsErr.syscall);
     if (line instanceof InputError) return reportError(line);
   }
+  // A port that is taken or not allowed is the user's choice too (gateway --port, serve basePort).
+  const netErr = err as (NodeJS.ErrnoException & { address?: string; port?: number }) | undefined;
+  if (netErr?.syscall === 'listen' && typeof netErr.code === 'string') {
+    const hint = netErr.code === 'EADDRINUSE' ? 'the port is in use: choose another' : netErr.code === 'EACCES' ? 'permission denied: ports below 1024 need privileges' : netErr.code;
+    return reportError(new InputError(`cannot listen on ${netErr.address ?? ''}:${netErr.port ?? ''} (${netErr.code === hint ? hint : `${netErr.code}: ${hint}`})`));
+  }
   throw err;
 }
 

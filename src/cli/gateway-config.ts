@@ -1,9 +1,11 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { loadProfiles } from '../experiment/load-profiles.js';
+import { policyErrorPath } from '../experiment/resolve-router.js';
 import { withTranspiledModule } from '../experiment/typescript-module.js';
 import { gatewayConfigSchema, type GatewayConfig } from '../gateway/config.js';
 import type { CoreRouter } from '../gateway/router-core.js';
 import { InputError } from '../input-error.js';
+import { checkGatewayLogFiles } from './gateway-log-files.js';
 import {
   createPdPolicy,
   createPolicy,
@@ -12,7 +14,6 @@ import {
   loadPolicyModule,
   RoutingConfigError,
   splitPdEndpoints,
-  UnknownOptionError,
   type ProfileSet,
   type RoutingPolicy,
 } from '../routing/index.js';
@@ -22,7 +23,12 @@ import { readYamlFile } from '../yaml-input.js';
  * Reads and checks a gateway config file and builds its router: the same validation, policy
  * registry, custom modules and profiles as experiment files, and the same one-line errors.
  */
-export async function loadGatewayConfig(file: string, warn: (m: string) => void): Promise<{ config: GatewayConfig; router: CoreRouter }> {
+export async function loadGatewayConfig(
+  file: string,
+  warn: (m: string) => void,
+  /** Set when a gateway is about to write the config's logs (not when replaying one of them). */
+  opts: { writesLogs?: boolean } = {},
+): Promise<{ config: GatewayConfig; router: CoreRouter }> {
   const input = readYamlFile(file);
   const checked = input.check(gatewayConfigSchema, input.data);
   const where = input.where;
@@ -32,6 +38,7 @@ export async function loadGatewayConfig(file: string, warn: (m: string) => void)
   const config: GatewayConfig = checked.log
     ? { ...checked, log: { decisions: at(checked.log.decisions), requests: at(checked.log.requests) } }
     : checked;
+  if (opts.writesLogs) checkGatewayLogFiles(config.log, file, where);
   const ids = new Map<string, number>();
   config.endpoints.forEach((e, i) => {
     const id = e.name ?? new URL(e.url).host;
@@ -41,8 +48,7 @@ export async function loadGatewayConfig(file: string, warn: (m: string) => void)
   const r = config.router;
   const disaggregated = config.endpoints.some((e) => e.role !== 'unified');
   const optionsError = (err: unknown): never => {
-    if (err instanceof UnknownOptionError) throw new InputError(err.message, file, where(['router', 'options', err.option]));
-    if (err instanceof RoutingConfigError) throw new InputError(err.message, file, where(['router', 'policy']));
+    if (err instanceof RoutingConfigError) throw new InputError(err.message, file, where(policyErrorPath(err, r.options)));
     throw err;
   };
   if (disaggregated) {

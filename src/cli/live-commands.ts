@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { InputError } from '../input-error.js';
-import { action } from './errors.js';
+import { action, EXIT_FAILED } from './errors.js';
 
 /** Resolves when the process is asked to stop (Ctrl-C, SIGTERM). */
 function untilSignal(): Promise<void> {
@@ -35,7 +35,7 @@ export function registerLive(program: Command): void {
         const { loadGatewayConfig } = await import('./gateway-config.js');
         const { startGateway } = await import('../gateway/index.js');
         const { randomStream } = await import('../engine/index.js');
-        const { config, router } = await loadGatewayConfig(o.config, warn);
+        const { config, router } = await loadGatewayConfig(o.config, warn, { writesLogs: true });
         if (port('--port', o.port) !== undefined) config.port = o.port!;
         const gw = await startGateway({ config, router, random: randomStream(config.seed, 'router'), warn });
         process.stdout.write(`gateway ${router.policy.name} (${config.router.mode}) listening at ${gw.url} over ${gw.endpoints.length} endpoints\n`);
@@ -76,6 +76,10 @@ export function registerLive(program: Command): void {
           `${result.name} ${result.id}: ${result.completed} completed, ${result.rejected} failed; TTFT p50/p99 ${m.ttft_ms.p50.toFixed(1)}/${m.ttft_ms.p99.toFixed(1)} ms, TPOT p50/p99 ${m.tpot_ms.p50.toFixed(2)}/${m.tpot_ms.p99.toFixed(2)} ms, ${m.throughput_rps.toFixed(2)} req/s -> ${dir}/summary.json\n`,
         );
         for (const [reason, n] of failures) process.stderr.write(`warning: ${n} requests failed: ${reason}\n`);
+        if (result.completed === 0) {
+          process.stderr.write(`error: no request completed (is ${o.url} serving ${o.model ?? 'the experiment model'}?)\n`);
+          return EXIT_FAILED;
+        }
       }),
     );
   program
@@ -89,13 +93,7 @@ export function registerLive(program: Command): void {
         const { readDecisionLog, replayDecisions } = await import('../gateway/index.js');
         const { randomStream } = await import('../engine/index.js');
         const { config, router } = await loadGatewayConfig(o.config, warn);
-        let parsed;
-        try {
-          parsed = readDecisionLog(log);
-        } catch (err) {
-          throw new InputError((err as Error).message.replace(`${log}: `, ''), log);
-        }
-        const { header, calls } = parsed;
+        const { header, calls } = readDecisionLog(log);
         const { decisions, mismatches } = replayDecisions(header, calls, router, randomStream(header.seed ?? config.seed, 'router'));
         process.stdout.write(`${calls.length} calls, ${decisions} decisions, ${mismatches.length} differ\n`);
         for (const m of mismatches.slice(0, 20)) process.stdout.write(`call ${m.call}: logged ${JSON.stringify(m.expected)}, replayed ${JSON.stringify(m.got)}\n`);

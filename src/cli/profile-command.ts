@@ -24,9 +24,11 @@ interface ProfileFlags {
 /** "4..4096" (powers of two) or "4,8,16". */
 function parseGrid(text: string, flag: string, powersOfTwo: (from: number, to: number) => number[]): number[] {
   const range = /^(\d+(?:\.\d+)?)\.\.(\d+(?:\.\d+)?)$/.exec(text);
-  const values = range ? powersOfTwo(Number(range[1]), Number(range[2])) : text.split(',').map(Number);
-  if (values.length === 0 || values.some((v) => !(v > 0))) {
-    throw new InputError(`${flag} must be a range like 4..4096 or a list like 4,8,16 of positive numbers`, undefined, flag);
+  // A range doubles from its start, so it must start above 0 (and end no lower than it starts).
+  const rangeOk = range && Number(range[1]) > 0 && Number(range[2]) >= Number(range[1]);
+  const values = range ? (rangeOk ? powersOfTwo(Number(range[1]), Number(range[2])) : []) : text.split(',').map(Number);
+  if (values.length === 0 || values.some((v) => !(v > 0 && Number.isFinite(v)))) {
+    throw new InputError(`must be a range like 4..4096 or a list like 4,8,16 of positive numbers`, undefined, flag);
   }
   return values;
 }
@@ -40,7 +42,7 @@ function parseSlos(items: string[], SLO_KINDS: readonly ProfileSloKind[]): Parti
       throw new InputError(`"${m[1]}" is not one of AIBrix's profile SLOs (${SLO_KINDS.join(', ')}; gen_profile.py --e2e, --ttft, --tpot, --tpat)`, undefined, '--slo');
     }
     if (!m || !(Number(m[2]) > 0)) {
-      throw new InputError(`--slo expects <kind>=<seconds> with kind one of ${SLO_KINDS.join(', ')} and seconds > 0, got "${item}"`, undefined, '--slo');
+      throw new InputError(`expects <kind>=<seconds> with kind one of ${SLO_KINDS.join(', ')} and seconds > 0, got "${item}"`, undefined, '--slo');
     }
     slos[kind] = Number(m[2]);
   }
@@ -77,11 +79,11 @@ export function registerProfile(program: Command): void {
         const { lookupHardware } = await import('../plan/simulate.js');
         const { serializeAibrixProfile } = await import('../routing/index.js');
         const percentile = Number(flags.percentile);
-        if (![0, 50, 90, 99].includes(percentile)) throw new InputError('--percentile must be 0, 50, 90 or 99', undefined, '--percentile');
+        if (![0, 50, 90, 99].includes(percentile)) throw new InputError('must be 0, 50, 90 or 99', undefined, '--percentile');
         const tp = Number(flags.tp);
-        if (!Number.isInteger(tp) || tp < 1) throw new InputError('--tp must be a positive integer', undefined, '--tp');
+        if (!Number.isInteger(tp) || tp < 1) throw new InputError('must be a positive integer', undefined, '--tp');
         const requests = Number(flags.requests);
-        if (!Number.isInteger(requests) || requests < 1) throw new InputError('--requests must be a positive integer', undefined, '--requests');
+        if (!Number.isInteger(requests) || requests < 1) throw new InputError('must be a positive integer', undefined, '--requests');
         const slos = parseSlos(flags.slo, PROFILE_SLO_KINDS);
         const { gpu } = lookupHardware(flags.gpu, flags.model);
         const rows = benchmarkGrid({
@@ -101,12 +103,16 @@ export function registerProfile(program: Command): void {
           writeFileAtomic(flags.benchmarkOut, lines.join('\n') + '\n');
           process.stderr.write(`wrote ${flags.benchmarkOut}\n`);
         }
+        const cost = flags.cost !== undefined ? Number(flags.cost) : gpu.costPerHour * tp;
+        if (flags.cost !== undefined && !(Number.isFinite(cost) && cost >= 0)) throw new InputError('must be a price per replica-hour of 0 or more', undefined, '--cost');
+        const created = flags.created !== undefined ? Number(flags.created) : Math.floor(Date.now() / 1000);
+        if (!(Number.isInteger(created) && created >= 0)) throw new InputError('must be a time in whole Unix seconds', undefined, '--created');
         const result = genProfile(rows, {
           deployment: flags.deployment ?? gpu.name,
-          cost: flags.cost !== undefined ? Number(flags.cost) : gpu.costPerHour * tp,
+          cost,
           slos,
           percentile: percentile as 0 | 50 | 90 | 99,
-          created: flags.created !== undefined ? Number(flags.created) : Math.floor(Date.now() / 1000),
+          created,
         });
         const text = serializeAibrixProfile(result);
         if (flags.out) {

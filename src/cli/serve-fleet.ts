@@ -40,11 +40,16 @@ export function loadServeFleet(file: string, basePort?: number): ServeOptions {
     if (e.dp !== 1) throw new InputError('sim serve runs one engine per instance: dp must be 1', file, input.where(['fleet', i, 'dp']));
   });
   const { instances } = resolveFleet(cfg.fleet, model, loadGpuCatalog(), { file, baseDir: dirname(file), where: input.where });
+  const port = basePort ?? cfg.basePort;
+  if (port > 0 && port + instances.length - 1 > 65535) {
+    const why = `instance i listens on basePort + i, and ${instances.length} instances from ${port} run past port 65535`;
+    throw basePort !== undefined ? new InputError(`--base-port: ${why}`) : new InputError(why, file, input.where(['basePort']));
+  }
   const kvBytesPerToken = deriveModel(model).kvBytesPerToken;
   return {
     modelName: cfg.servedModelName ?? cfg.model,
     host: cfg.host,
-    basePort: basePort ?? cfg.basePort,
+    basePort: port,
     link: cfg.pd ? { bandwidthGBs: cfg.pd.bandwidthGBs, latencyS: cfg.pd.latencyMs / 1000 } : DEFAULT_RDMA,
     instances: instances.map((s) => ({
       id: s.id,

@@ -45,10 +45,14 @@ export function resolveFleet(
     // vLLM's OpenAI server schedules asynchronously by default (docs/timing.md, "When a request is first scheduled").
     if (engine.kind !== 'sglang') engine.asyncScheduling = settings.asyncScheduling ?? DEFAULT_ASYNC_SCHEDULING;
     if (engine.kind !== 'sglang' && engine.maxNumSeqs > engine.maxNumBatchedTokens) {
+      // Blame the one the file sets (the other is a default).
+      const set = (k: string) => typeof settings === 'object' && k in settings;
+      const field = set('maxNumBatchedTokens') && !set('maxNumSeqs') ? 'maxNumBatchedTokens' : 'maxNumSeqs';
+      const told = (k: string) => (set(k) ? '' : ', the default');
       throw new InputError(
-        `maxNumSeqs (${engine.maxNumSeqs}) must not exceed maxNumBatchedTokens (${engine.maxNumBatchedTokens})`,
+        `maxNumSeqs (${engine.maxNumSeqs}${told('maxNumSeqs')}) must not exceed maxNumBatchedTokens (${engine.maxNumBatchedTokens}${told('maxNumBatchedTokens')})`,
         ctx.file,
-        at('engine', 'maxNumSeqs'),
+        at('engine', field),
       );
     }
     if (model.heads % entry.tp !== 0) {

@@ -112,15 +112,21 @@ export async function resolveRouter(
     const policy = createPdPolicy(name, options);
     return { kind: 'pd', policy, link: linkResolver(cfg, instances, ctx) };
   } catch (err) {
-    if (err instanceof UnknownOptionError) throw new InputError(err.message, ctx.file, ctx.where(['router', 'options', err.option]));
-    if (err instanceof RoutingConfigError) {
-      // A policy option: point at it when the YAML has it, else at the options (or the policy).
-      const opts = cfg.router.options ?? {};
-      const key = err.field !== undefined && err.field in opts ? err.field : undefined;
-      throw new InputError(err.message, ctx.file, ctx.where(key ? ['router', 'options', key] : cfg.router.options ? ['router', 'options'] : ['router', 'policy']));
-    }
+    if (err instanceof RoutingConfigError) throw new InputError(err.message, ctx.file, ctx.where(policyErrorPath(err, cfg.router.options)));
     throw err;
   }
+}
+
+/**
+ * Where in a config a policy's complaint about its options belongs: the option when the file
+ * has it (an unknown one, or a value out of range: "router.options.alpha"), else the options,
+ * else the policy name.
+ */
+export function policyErrorPath(err: RoutingConfigError, options: Record<string, unknown> | undefined): string[] {
+  if (err instanceof UnknownOptionError) return ['router', 'options', err.option];
+  const path = err.field?.split('.') ?? [];
+  if (options && path.length > 0 && path[0] in options) return ['router', 'options', ...path];
+  return options ? ['router', 'options'] : ['router', 'policy'];
 }
 
 /**

@@ -170,16 +170,30 @@ export class ResultsDir {
     const aside = new ResultsDir(this.previousDir);
     ensureRealDir(aside.dir, 'previous-run directory');
     ensureRealDir(aside.pointsDir, 'previous-run points directory');
+    // All or nothing: when a file cannot be moved (or copied), what was already moved goes back
+    // (copies are removed), so the finished run stays whole where it was and previous/ gains no
+    // manifest. The manifest goes last: previous/ with an experiment.json is a complete run.
+    const done: [from: string, to: string][] = [];
     const move = (from: string, to: string) => {
       if (!existsSync(from)) return;
       try {
         if (how === 'move') renameSync(from, to);
         else copyFileSync(from, to, constants.COPYFILE_EXCL);
+        done.push([from, to]);
       } catch (err) {
-        throw fileSystemError(err, from, `${how} the previous run's file to ${aside.dir}`);
+        for (const [back, there] of done.reverse()) {
+          try {
+            if (how === 'move') renameSync(there, back);
+            else rmSync(there, { force: true });
+          } catch {
+            // left where it is; the message below names both directories
+          }
+        }
+        const failed = fileSystemError(err, from, `${how} the previous run's file to ${aside.dir}`);
+        if (!(failed instanceof InputError)) throw failed;
+        throw new InputError(`${failed.message}; nothing was changed, the finished run is still in ${this.dir}`, failed.file, failed.where);
       }
     };
-    for (const f of TOP_FILES) move(join(this.dir, f), join(aside.dir, f));
     for (const { id } of manifest.points) {
       move(this.pointPath(id), aside.pointPath(id));
       move(this.requestsPath(id, false), aside.requestsPath(id, false));
@@ -190,8 +204,12 @@ export class ResultsDir {
       ensureRealDir(plots, 'plots directory');
       ensureRealDir(join(aside.dir, 'plots'), 'previous-run plots directory');
       for (const name of PLOT_NAMES) move(join(plots, `${name}.svg`), join(aside.dir, 'plots', `${name}.svg`));
+    }
+    for (const f of [...TOP_FILES].filter((f) => f !== 'experiment.json')) move(join(this.dir, f), join(aside.dir, f));
+    move(join(this.dir, 'experiment.json'), join(aside.dir, 'experiment.json'));
+    if (how === 'move' && existsSync(plots)) {
       try {
-        if (how === 'move' && readdirSync(plots).length === 0) rmdirSync(plots);
+        if (readdirSync(plots).length === 0) rmdirSync(plots);
       } catch {
         // it stays
       }

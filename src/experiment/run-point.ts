@@ -4,7 +4,7 @@ import type { GpuCatalog, ModelCatalog, ModelSpec } from '../hardware/index.js';
 import { experimentCatalogs } from './experiment-catalogs.js';
 import { InputError } from '../input-error.js';
 import { MetricsCollector, type RequestOutcome, type RunSummary, type SloSpec } from '../metrics/index.js';
-import { createPolicy, loadPolicyModule, RoutingConfigError, UnknownOptionError, type RoutingPolicy } from '../routing/index.js';
+import { createPolicy, loadPolicyModule, RoutingConfigError, type RoutingPolicy } from '../routing/index.js';
 import type { RequestStream } from '../workload/index.js';
 // The module itself, not the workload index: a run should not load the dataset-deriving code.
 import { openWorkload } from '../workload/open-workload.js';
@@ -13,7 +13,7 @@ import { loadProfiles } from './load-profiles.js';
 import { withTranspiledModule } from './typescript-module.js';
 import { TimelineCollector, type LatencyTimeline } from './latency-timeline.js';
 import { resolveFleet, type ResolvedFleetEntry } from './resolve-fleet.js';
-import { resolveRouter } from './resolve-router.js';
+import { policyErrorPath, resolveRouter } from './resolve-router.js';
 import type { ExperimentConfig } from './schema.js';
 import { isAbsolute, relative, resolve } from 'node:path';
 
@@ -198,8 +198,7 @@ async function buildPolicy(
     }
     return createPolicy(name, options);
   } catch (err) {
-    if (err instanceof UnknownOptionError) throw new InputError(err.message, exp.file, where(['router', 'options', err.option]));
-    if (err instanceof RoutingConfigError) throw new InputError(err.message, exp.file, where(['router', 'policy']));
+    if (err instanceof RoutingConfigError) throw new InputError(err.message, exp.file, where(policyErrorPath(err, cfg.router.options)));
     throw err;
   }
 }

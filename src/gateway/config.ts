@@ -6,17 +6,24 @@ const positiveInt = z.int().positive();
 /** 0 (scrape before every decision) or at least 1 ms, as in experiment files. */
 const refreshMs = z.number().refine((v) => v === 0 || v >= 1, 'use 0 (scrape before every decision) or an interval of at least 1 ms');
 
+/** The URL, or undefined when it does not parse (the url check has said so already). */
+function parsedUrl(u: string): URL | undefined {
+  try {
+    return new URL(u);
+  } catch {
+    return undefined;
+  }
+}
+
+// Checks run on after a failed one, so each copes with a URL that does not parse.
 const loopbackUrl = z
   .string()
   .url()
   .refine((u) => {
-    try {
-      return isLoopback(new URL(u).hostname.replace(/^\[|\]$/g, ''));
-    } catch {
-      return false;
-    }
+    const url = parsedUrl(u);
+    return url === undefined || isLoopback(url.hostname.replace(/^\[|\]$/g, ''));
   }, 'this gateway forwards to loopback addresses only (127.0.0.1, ::1, localhost)')
-  .refine((u) => new URL(u).protocol === 'http:', 'use an http:// URL');
+  .refine((u) => (parsedUrl(u)?.protocol ?? 'http:') === 'http:', 'use an http:// URL');
 
 export const endpointSchema = z.strictObject({
   url: loopbackUrl.describe('Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8000'),

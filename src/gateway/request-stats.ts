@@ -1,5 +1,6 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import type { WriteStream } from 'node:fs';
 import { PrometheusWriter } from '../llm-http/index.js';
+import { openLogStream } from './log-stream.js';
 
 /** One request as the gateway saw it (times in seconds on the gateway clock). */
 export interface RequestRecord {
@@ -53,14 +54,16 @@ export class RequestStats {
   sloMet = 0;
   /** The most recent records (at least `keep`, fewer than twice that), for inspection. */
   readonly recent: RequestRecord[] = [];
-  private readonly log: WriteStream | undefined;
+  private log: WriteStream | undefined;
 
   constructor(
     private readonly slo: SloTargets | undefined,
-    logFile: string | undefined,
     private readonly keep = 10_000,
-  ) {
-    this.log = logFile ? createWriteStream(logFile, { flags: 'a' }) : undefined;
+  ) {}
+
+  /** Appends every record from now on to `file`, one JSON line each. */
+  openLog(file: string, onError: (message: string) => void): void {
+    this.log = openLogStream(file, 'a', 'request log', onError);
   }
 
   record(r: RequestRecord, itls: readonly number[]): void {

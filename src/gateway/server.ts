@@ -75,19 +75,9 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     });
   });
   const quarantine = new Map<LiveEndpoint, number>();
-  const stats = new RequestStats(
-    cfg.slo && { ttftS: ms(cfg.slo.ttftMs), tpotS: ms(cfg.slo.tpotMs), e2eS: ms(cfg.slo.e2eMs) },
-    cfg.log?.requests,
-  );
-  const decisionLog = cfg.log?.decisions
-    ? new DecisionLog(cfg.log.decisions, {
-        kind: 'header',
-        policy: opts.router.policy.name,
-        mode: cfg.router.mode,
-        seed: cfg.seed,
-        endpoints: endpoints.map((e) => ({ id: e.id, gpuType: e.gpuType, role: e.role, ...(e.group !== undefined && { group: e.group }) })),
-      })
-    : undefined;
+  const stats = new RequestStats(cfg.slo && { ttftS: ms(cfg.slo.ttftMs), tpotS: ms(cfg.slo.tpotMs), e2eS: ms(cfg.slo.e2eMs) });
+  // Opened once the port is ours, so a gateway that cannot start leaves no log behind.
+  let decisionLog: DecisionLog | undefined;
   const flights = new Map<number, Flight>();
   const upstream = new Upstream({
     agent,
@@ -106,7 +96,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     random: opts.random,
     warn,
     onCall:
-      decisionLog || opts.onCall
+      cfg.log?.decisions || opts.onCall
         ? (c) => {
             decisionLog?.write(c);
             opts.onCall?.(c);
@@ -150,8 +140,11 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     warn(`endpoint ${e.id} taken out of rotation: ${reason}`);
   }
 
+  // Requests that arrive before the first scrape has filled the views wait for it.
+  let markReady!: () => void;
+  const ready = new Promise<void>((r) => (markReady = r));
   const server: Server = createServer((req, res) => {
-    handle(req, res).catch((err) => {
+    ready.then(() => handle(req, res)).catch((err) => {
       if (!res.headersSent) sendError(res, 500, String((err as Error)?.message ?? err));
       else res.destroy();
     });
@@ -378,14 +371,23 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     );
   }
 
-  await scraper.start();
-  let port: number;
-  try {
-    port = await listen(server, cfg.host, cfg.port);
-  } catch (err) {
-    scraper.stop();
-    throw err;
+  const port = await listen(server, cfg.host, cfg.port);
+  if (cfg.log?.requests) stats.openLog(cfg.log.requests, warn);
+  if (cfg.log?.decisions) {
+    decisionLog = new DecisionLog(
+      cfg.log.decisions,
+      {
+        kind: 'header',
+        policy: opts.router.policy.name,
+        mode: cfg.router.mode,
+        seed: cfg.seed,
+        endpoints: endpoints.map((e) => ({ id: e.id, gpuType: e.gpuType, role: e.role, ...(e.group !== undefined && { group: e.group }) })),
+      },
+      warn,
+    );
   }
+  await scraper.start();
+  markReady();
   const hostPart = cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
   return {
     url: `http://${hostPart}:${port}`,

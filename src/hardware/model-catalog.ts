@@ -45,9 +45,9 @@ const modelEntrySchema = z
     moe: moeSchema.optional(),
     mla: mlaSchema.optional(),
   })
-  .refine((m) => m.heads % m.kvHeads === 0, {
-    message: 'heads must be a multiple of kvHeads (grouped-query attention)',
-    path: ['kvHeads'],
+  .superRefine((m, ctx) => {
+    // Both values in the message: the file may set either one (the other inherited by extends).
+    if (m.heads % m.kvHeads !== 0) ctx.addIssue({ code: 'custom', message: `heads (${m.heads}) must be a multiple of kvHeads (${m.kvHeads}) (grouped-query attention)`, path: ['kvHeads'] });
   })
   .refine((m) => !m.moe || m.moe.activeExperts <= m.moe.experts, {
     message: 'activeExperts must not exceed experts',

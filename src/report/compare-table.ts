@@ -18,7 +18,7 @@ export function formatComparison(c: Comparison, tolerance: number): string {
       ? `${c.name}: FAIL: ${c.regressions} check${c.regressions === 1 ? '' : 's'} worse beyond ${tol} in ${points} point${points === 1 ? '' : 's'}`
       : `${c.name}: ok: no metric worse beyond ${tol} (${new Set(c.rows.map((r) => r.id)).size} points)`;
   const extra = c.extra.length > 0 ? `\nnot in the baseline (not checked): ${c.extra.join(', ')}` : '';
-  const unchecked = c.unchecked.length > 0 ? `\nno baseline result (failed or missing there; not checked): ${c.unchecked.join(', ')}` : '';
+  const unchecked = c.unchecked.length > 0 ? `\nno baseline result (failed there; not checked): ${c.unchecked.join(', ')}` : '';
   return `${table}\n${verdict}${extra}${unchecked}`;
 }
 

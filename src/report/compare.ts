@@ -34,7 +34,7 @@ export interface Comparison {
   regressions: number;
   /** Points only the candidate has (not checked). */
   extra: string[];
-  /** Points the baseline has no result for (failed or missing there): nothing to check them against. */
+  /** Points that failed in the baseline: nothing to check them against. */
   unchecked: string[];
 }
 
@@ -75,9 +75,18 @@ export function compareResults(baseline: StoredResults, candidate: StoredResults
   if (!b.points.some((p) => candIndex.has(p.id))) {
     throw new InputError(`${baseline.dir} and ${candidate.dir} have no point in common: "${b.name}" was run with different settings (seed, sweep or configuration)`);
   }
+  // A baseline that lost point records would pass by checking less: refused, not passed.
+  const lost = b.points.filter((_, i) => baseline.records[i] === undefined).map((p) => `points/${p.id}.json`);
+  if (lost.length > 0) {
+    throw new InputError(
+      `the baseline is incomplete: ${lost.length} of its ${b.points.length} points have no record (${lost.slice(0, 3).join(', ')}${lost.length > 3 ? ', ...' : ''}); finish it (sim run --resume) or compare against a complete one`,
+      baseline.dir,
+    );
+  }
   const rows: CompareRow[] = [];
   const unchecked: string[] = [];
   const baseResults = baseline.records.filter((r): r is PointResult => r !== undefined && !isFailure(r));
+  if (baseResults.length === 0) throw new InputError(`every point of the baseline failed (${b.points.length}): nothing to hold the candidate to`, baseline.dir);
   const replicated = groupReplicates(baseResults).some((g) => g.results.length > 1);
   b.points.forEach((p, i) => {
     if (replicated) return; // compared per group below

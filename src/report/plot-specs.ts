@@ -11,6 +11,8 @@ export type Spec = Record<string, unknown>;
 const WIDTH = 440;
 const HEIGHT = 260;
 const FACET_WIDTH = 220;
+/** A point's label names every swept value; cut short, two rows can read the same (0 = no limit). */
+const POINT_AXIS = { labelLimit: 0 };
 
 // Titles live in the report's headings, so the SVGs drop straight into a paper.
 const base = (_title: string, data: unknown[]): Spec => ({
@@ -126,7 +128,7 @@ export function attainmentVsRate(points: readonly PlotPoint[], lay: Layout, m: M
 export function attainmentPerPoint(points: readonly PlotPoint[], lay: Layout, m: MetricDef = metric('slo_attainment')): Spec {
   const data = points.filter((p) => m.get(p.result) !== null).map((p) => ({ ...lay.place(p), point: p.label, ...valueOf(p, m) }));
   const x = { field: 'value', type: 'quantitative', title: axisTitle(m), scale: shareDomain(m) };
-  const y = { field: 'point', type: 'nominal', title: null, sort: null, axis: { labelLimit: 320 } };
+  const y = { field: 'point', type: 'nominal', title: null, sort: null, axis: POINT_AXIS };
   return {
     ...base(`${m.label} per point`, data),
     width: WIDTH,
@@ -249,21 +251,25 @@ export function servedPerGpu(points: readonly PlotPoint[]): Spec {
     }));
     const rejected = { part: 'rejected', value: stat(p, (r) => r.rejected)?.mean ?? 0 };
     const total = round([...served, rejected].reduce((a, d) => a + d.value, 0));
-    return [...served, rejected].filter((d) => d.value > 0).map((d) => ({ point: p.label, ...d, order: gpus.indexOf(d.part), value: round(d.value), total }));
+    return [...served, rejected]
+      .filter((d) => d.value > 0)
+      .map((d) => ({ point: p.label, ...d, order: gpus.indexOf(d.part), value: round(d.value), total, hover: `${p.label}: ${d.part}, ${round(d.value)} requests` }));
   });
   const parts = [...gpus];
   return {
     ...base('Requests served per GPU type, and rejected', data),
     width: WIDTH,
     height: Math.max(60, 22 * points.length),
-    encoding: { y: { field: 'point', type: 'nominal', title: null, sort: null, axis: { labelLimit: 320 } } },
+    encoding: { y: { field: 'point', type: 'nominal', title: null, sort: null, axis: POINT_AXIS } },
     layer: [
       {
         mark: 'bar',
+        // The stack order is a field of its own; the hover text names the datum without it.
         encoding: {
-      x: { field: 'value', type: 'quantitative', title: 'Requests', stack: 'zero' },
-      color: { field: 'part', type: 'nominal', title: null, scale: { domain: parts, range: parts.map((p, i) => (p === 'rejected' ? '#d62728' : SERVED_COLORS[i % SERVED_COLORS.length])) } },
-      order: { field: 'order' },
+          x: { field: 'value', type: 'quantitative', title: 'Requests', stack: 'zero' },
+          color: { field: 'part', type: 'nominal', title: null, scale: { domain: parts, range: parts.map((p, i) => (p === 'rejected' ? '#d62728' : SERVED_COLORS[i % SERVED_COLORS.length])) } },
+          order: { field: 'order' },
+          description: { field: 'hover' },
         },
       },
       // Rejections are often few: say how many beside the bar, so a thin red sliver is not missed.
@@ -285,17 +291,19 @@ export function pdBreakdown(points: readonly PlotPoint[], dims: readonly Dimensi
     parts.flatMap(([part, key], order) => {
       const m = stat(p, (r) => r.summary.pd?.[key].mean);
       const label = dims.filter((d) => d !== column).map((d) => p.at[d.title]).join(' · ') || p.label;
-      return m ? [{ column: column ? p.at[column.title] : '', point: label, part, order, value: round(m.mean) }] : [];
+      const at = column ? `${label} · ${p.at[column.title]}` : label;
+      return m ? [{ column: column ? p.at[column.title] : '', point: label, part, order, value: round(m.mean), hover: `${at}: ${part}, ${round(m.mean)} ms` }] : [];
     }),
   );
   const rows = new Set(data.map((d) => d.point)).size;
   const view = {
     mark: 'bar',
     encoding: {
-      y: { field: 'point', type: 'nominal', title: null, sort: null, axis: { labelLimit: 260 } },
+      y: { field: 'point', type: 'nominal', title: null, sort: null, axis: POINT_AXIS },
       x: { field: 'value', type: 'quantitative', title: 'Mean time (ms)', stack: 'zero' },
       color: { field: 'part', type: 'nominal', title: null, sort: parts.map(([p]) => p) },
       order: { field: 'order' },
+      description: { field: 'hover' },
     },
   };
   const height = Math.max(60, 16 * rows);
@@ -327,7 +335,7 @@ export function attainmentPerClass(points: readonly PlotPoint[], lay: Layout, na
     spec: {
       width: FACET_WIDTH,
       height: Math.max(60, 18 * points.length),
-      encoding: { y: { field: 'point', type: 'nominal', title: null, sort: null, axis: { labelLimit: 300 } } },
+      encoding: { y: { field: 'point', type: 'nominal', title: null, sort: null, axis: POINT_AXIS } },
       layer: [{ mark: 'bar', encoding: { x, color: seriesColor } }, ciLayer(x, null)],
     },
   };

@@ -92,6 +92,13 @@ export class ScorerPicker {
     matched: Float64Array,
     prefixBlocks: number,
     ctx: RoutingContext,
+    /**
+     * The active-request count: 'inflight' (dispatch to completion), or for a P/D prefill
+     * profile 'prefillInflight': llm-d's in-flight load releases the prefill endpoint at the
+     * first response chunk, not at completion (llm-d-inference-scheduler@520af478:
+     * pkg/epp/framework/plugins/requestcontrol/dataproducer/inflightload/producer.go, ResponseBody).
+     */
+    count: 'inflight' | 'prefillInflight' = 'inflight',
   ): number {
     const n = endpoints.length;
     const total = (this.total = growF64(this.total, n));
@@ -103,7 +110,8 @@ export class ScorerPicker {
       const q = Number.isFinite(e.metrics.waiting) ? e.metrics.waiting : 0;
       if (q < minQ) minQ = q;
       if (q > maxQ) maxQ = q;
-      if (e.counters.inflight > maxCount) maxCount = e.counters.inflight;
+      const c = e.counters[count] ?? 0;
+      if (c > maxCount) maxCount = c;
     }
     for (let i = 0; i < n; i++) {
       const e = endpoints[i];
@@ -113,7 +121,7 @@ export class ScorerPicker {
       if (w.kvCache > 0) s += w.kvCache * clamp01(1 - (Number.isFinite(e.metrics.kvUsage) ? e.metrics.kvUsage : 0));
       if (w.prefix > 0 && prefixBlocks > 0) s += w.prefix * clamp01(matched[i] / prefixBlocks);
       if (w.activeRequest > 0) {
-        const c = e.counters.inflight;
+        const c = e.counters[count] ?? 0;
         s += w.activeRequest * (c <= 0 ? 1 : clamp01((maxCount - c) / maxCount));
       }
       if (w.loadAware > 0) {

@@ -66,6 +66,27 @@ describe('AIBrix scenario inputs', () => {
     expect(lines(r.stderr)).toEqual([expect.stringMatching(/--slo: "tbt" is not one of AIBrix's profile SLOs \(e2e, ttft, tpot, tpat/)]);
   });
 
+  it('sim profile aibrix: a grid range from 0 (it would double forever), a bad price or creation time', async () => {
+    const base = ['profile', 'aibrix', '--gpu', 'A10', '--model', 'Llama-3.1-8B', '--slo', 'tpot=0.05', '--inputs', '4', '--outputs', '4', '--rates', '1', '--requests', '2'];
+    for (const [flag, value, says] of [
+      ['--inputs', '0..4', /--inputs: must be a range like 4\.\.4096/],
+      ['--outputs', '0..4', /--outputs: must be a range/],
+      ['--rates', '0..2', /--rates: must be a range/],
+      ['--rates', '8..2', /--rates: must be a range/],
+      ['--cost', '-1', /--cost: must be a price/],
+      ['--created', 'abc', /--created: must be a time in whole Unix seconds/],
+    ] as const) {
+      const args = [...base];
+      const at = args.indexOf(flag);
+      if (at >= 0) args[at + 1] = value;
+      else args.push(flag, value);
+      const r = await sim(...args);
+      expect(r.thrown).toBeUndefined();
+      expect(r.code).toBe(2);
+      expect(lines(r.stderr)).toEqual([expect.stringMatching(says)]);
+    }
+  });
+
   it('a profile whose gpu is a deployment name is used through router.deployments', async () => {
     const files = { 'p.json': profile('{"percentile": 99, "e2e": 5.0}') };
     const unmapped = await run('  profiles: p.json\n', files, false);

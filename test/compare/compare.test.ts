@@ -89,7 +89,15 @@ describe('compare verdicts', () => {
     const c = compareResults(stored([a, fakeFailure('b')]), stored([a, b]), metrics, 0.02);
     expect(c.regressions).toBe(0);
     expect(c.unchecked).toEqual(['b']);
-    expect(formatComparison(c, 0.02)).toMatch(/\nno baseline result \(failed or missing there; not checked\): b$/);
+    expect(formatComparison(c, 0.02)).toMatch(/\nno baseline result \(failed there; not checked\): b$/);
+  });
+
+  it('a baseline that lost point records is refused, not passed by checking less', () => {
+    const [a, b] = base();
+    const lost = stored([a, b]);
+    lost.records[1] = undefined;
+    expect(() => compareResults(lost, stored([a, b]), metrics, 0.02)).toThrow(/the baseline is incomplete: 1 of its 2 points have no record \(points\/b\.json\)/);
+    expect(() => compareResults(stored([fakeFailure('a'), fakeFailure('b')]), stored([a, b]), metrics, 0.02)).toThrow(/every point of the baseline failed \(2\)/);
   });
 
   it('a value the candidate lost (no SLO any more) is worse; one neither has is ok', () => {

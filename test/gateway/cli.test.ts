@@ -3,7 +3,9 @@
  * the field, exit code 2; and the built CLI serves a fleet and routes in front of it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -35,6 +37,7 @@ const cases: { name: string; cmd: 'gateway' | 'serve'; text: string; where: RegE
   { name: 'non-loopback listen address', cmd: 'gateway', text: GOOD_GW + 'host: 0.0.0.0\n', where: /host/, says: /loopback only/ },
   { name: 'unknown policy', cmd: 'gateway', text: GOOD_GW.replace('least-request', 'fastest'), where: /router\.policy \(line 7\)/, says: /unknown routing policy "fastest"/i },
   { name: 'unknown policy option', cmd: 'gateway', text: GOOD_GW + '  options: {speed: 3}\n', where: /router\.options\.speed/, says: /speed/ },
+  { name: 'a policy option out of range', cmd: 'gateway', text: GOOD_GW.replace('least-request', 'dynamo-kv') + '  options: {overlapScoreCredit: 2}\n', where: /router\.options\.overlapScoreCredit \(line 8\)/, says: /must be <= 1, got 2/ },
   { name: 'PD policy over unified endpoints', cmd: 'gateway', text: GOOD_GW.replace('least-request', 'pd'), where: /router\.policy/, says: /prefill\/decode policy/ },
   { name: 'unified policy over PD endpoints', cmd: 'gateway', text: GOOD_GW.replace('    name: a\n', '    name: a\n    role: prefill\n  - url: http://127.0.0.1:10\n    role: decode\n'), where: /router\.policy/, says: /must be a PD policy/ },
   { name: 'duplicate endpoint names', cmd: 'gateway', text: GOOD_GW.replace('router:', '  - url: http://127.0.0.1:10\n    name: a\nrouter:'), where: /endpoints\.1/, says: /appears twice/ },
@@ -43,6 +46,11 @@ const cases: { name: string; cmd: 'gateway' | 'serve'; text: string; where: RegE
   { name: 'unknown GPU', cmd: 'serve', text: GOOD_FLEET.replace('H100-SXM', 'H999'), where: /fleet\.0\.gpu \(line 4\)/, says: /H999/ },
   { name: 'unknown model', cmd: 'serve', text: GOOD_FLEET.replace('Llama-3.1-8B', 'Llama-9'), where: /model \(line 1\)/, says: /Llama-9/ },
   { name: 'data-parallel ranks', cmd: 'serve', text: GOOD_FLEET + '    dp: 2\n', where: /fleet\.0\.dp/, says: /dp must be 1/ },
+  { name: 'a URL that does not parse', cmd: 'gateway', text: GOOD_GW.replace('http://127.0.0.1:9', 'nope'), where: /endpoints\.0\.url \(line 4\)/, says: /URL/ },
+  { name: 'decision log in a missing folder', cmd: 'gateway', text: GOOD_GW + 'log: {decisions: no/such/dir/d.jsonl}\n', where: /log\.decisions/, says: /folder .* does not exist/ },
+  { name: 'request log is a folder', cmd: 'gateway', text: GOOD_GW + 'log: {requests: .}\n', where: /log\.requests/, says: /is a directory/ },
+  { name: 'both logs one file', cmd: 'gateway', text: GOOD_GW + 'log: {decisions: x.jsonl, requests: x.jsonl}\n', where: /log\.requests/, says: /also log\.decisions/ },
+  { name: 'ports past 65535', cmd: 'serve', text: GOOD_FLEET.replace('basePort: 0', 'basePort: 65535'), where: /basePort \(line 2\)/, says: /past port 65535/ },
   { name: 'non-loopback host', cmd: 'serve', text: GOOD_FLEET + 'host: 192.168.1.2\n', where: /host/, says: /loopback only/ },
 ];
 
@@ -67,6 +75,72 @@ describe('config errors: one line, exit 2', () => {
     const r = await sim('gateway', '--config', file, '--port', '70000');
     expect(r.code).toBe(2);
     expect(lines(r.stderr)).toEqual(['error: --port must be a port number 0..65535']);
+  });
+
+  it('a log file that exists is not overwritten: not the config itself, not a previous decision log, not a foreign file the request log would append to', async () => {
+    const file = join(dir, 'logs.yaml');
+    const previous = join(dir, 'previous-decisions.jsonl');
+    const foreign = join(dir, 'notes.txt');
+    writeFileSync(previous, '{"kind":"header"}\n');
+    writeFileSync(foreign, 'my notes\n');
+    for (const [log, says] of [
+      ['decisions: logs.yaml', /is the config file itself/],
+      ['decisions: previous-decisions.jsonl', /already exists/],
+      ['requests: notes.txt', /not a request log/],
+    ] as const) {
+      writeFileSync(file, GOOD_GW + `log: {${log}}\n`);
+      const r = await sim('gateway', '--config', file);
+      expect(r.thrown).toBeUndefined();
+      expect(r.code).toBe(2);
+      expect(lines(r.stderr)).toHaveLength(1);
+      expect(r.stderr).toMatch(says);
+    }
+    expect(readFileSync(file, 'utf8')).toContain('log: {requests: notes.txt}');
+    expect(readFileSync(previous, 'utf8')).toBe('{"kind":"header"}\n');
+    expect(readFileSync(foreign, 'utf8')).toBe('my notes\n');
+  });
+
+  it('a port in use is one line, for the gateway and for sim serve', async () => {
+    const taken = createServer();
+    const port = await new Promise<number>((r) => taken.listen(0, '127.0.0.1', () => r((taken.address() as AddressInfo).port)));
+    try {
+      const gw = join(dir, 'taken.yaml');
+      writeFileSync(gw, GOOD_GW);
+      const fleet = join(dir, 'taken-fleet.yaml');
+      writeFileSync(fleet, GOOD_FLEET);
+      for (const r of [await sim('gateway', '--config', gw, '--port', String(port)), await sim('serve', '--fleet', fleet, '--base-port', String(port))]) {
+        expect(r.thrown).toBeUndefined();
+        expect(r.code).toBe(2);
+        expect(lines(r.stderr)).toEqual([`error: cannot listen on 127.0.0.1:${port} (EADDRINUSE: the port is in use: choose another)`]);
+      }
+    } finally {
+      taken.close();
+    }
+  });
+
+  it('a damaged decision log is refused with its line number', async () => {
+    const cfg = join(dir, 'replay.yaml');
+    writeFileSync(cfg, GOOD_GW);
+    const header = '{"kind":"header","policy":"least-request","mode":"push","seed":1,"endpoints":[{"id":"a","gpuType":"unknown","role":"unified"}]}';
+    const view = '{"id":"a","healthy":true,"counters":{},"metrics":{},"capacity":{"freeSlots":1,"freeKvTokens":"Infinity"}}';
+    for (const [body, says] of [
+      ['', /line 1: not a decision log/],
+      ['[1]', /line 1: not a decision log/],
+      [`${header}\n{"call":"nope"}`, /line 2: not a routing call/],
+      [`${header}\n[1]`, /line 2: not a routing call/],
+      [`${header}\n{"call":"submit","t":0,"views":[${view}],"out":[]}\n`, /line 2: a submit call needs "req"/],
+      [`${header}\n{"call":"capacityChanged","t":0,"views":[${view.replace('"a"', '"b"')}],"out":[]}`, /line 2: endpoint "b" is not in the header/],
+      [`${header}\n{"call":"capacityChanged","t":0,"views":[${view}],"out":[]}\n{oops`, /line 3: not a JSON line/],
+    ] as const) {
+      const log = join(dir, 'damaged.jsonl');
+      writeFileSync(log, body);
+      const r = await sim('replay', log, '--config', cfg);
+      expect(r.thrown).toBeUndefined();
+      expect(r.code).toBe(2);
+      expect(lines(r.stderr)).toHaveLength(1);
+      expect(r.stderr).toContain(log);
+      expect(r.stderr).toMatch(says);
+    }
   });
 
   it('a missing file is one line too', async () => {

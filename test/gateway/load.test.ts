@@ -3,6 +3,7 @@
  * summarized as `sim run` summarizes, readable by `sim compare`.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -90,6 +91,18 @@ describe('sim load', () => {
       await gw.close();
       await serve.close();
     }
+  });
+
+  it('exits 1 when no request completed (nothing listens at the URL)', async () => {
+    const exp = join(dir, 'exp-down.yaml');
+    writeFileSync(exp, EXPERIMENT.replace('requests: 12', 'requests: 3'));
+    const closed = createServer();
+    const port = await new Promise<number>((r) => closed.listen(0, '127.0.0.1', () => r((closed.address() as AddressInfo).port)));
+    await new Promise((r) => closed.close(r));
+    const r = await sim('load', exp, '--url', `http://127.0.0.1:${port}`, '--out', join(dir, 'down'));
+    expect(r.thrown).toBeUndefined();
+    expect(r.code).toBe(1);
+    expect(lines(r.stderr).at(-1)).toMatch(/^error: no request completed \(is http:\/\/127\.0\.0\.1:\d+ serving the experiment model\?\)$/);
   });
 
   it('synthetic prompts share blocks exactly where the workload shares prefix hashes', () => {

@@ -296,7 +296,7 @@ describe('model catalog', () => {
       ['models:', '  Odd:', '    extends: Llama-2-7B', '    kvHeads: 5'].join('\n'),
     );
     const err = inputError(() => loadModelCatalog(file));
-    expect(err.message).toMatch(/multiple of kvHeads/);
+    expect(err.message).toMatch(/heads \(32\) must be a multiple of kvHeads \(5\)/);
     expect(err.where).toBe('models.Odd.kvHeads (line 4)');
   });
 });

@@ -33,6 +33,7 @@ function skipReason(cmd: string): string | undefined {
   if (cmd.includes('big.yaml') || cmd.includes('shards/')) return 'illustrates sharding a big sweep (docs/distributed.md); test/sweep runs shards and merges';
   if (/<[a-z-]+>/.test(cmd)) return 'placeholder arguments (<dir>)';
   if (/^npx sim (serve|gateway) /.test(cmd)) return 'a server that runs until stopped; test/gateway runs it end to end';
+  if (cmd.startsWith('npx sim load')) return 'needs a running gateway or server at its --url; test/gateway/load.test.ts sends a workload through one';
   if (cmd.startsWith('npx sim replay')) return 'needs the decision log of a running gateway; test/gateway replays one';
   if (cmd.startsWith('npx sim fidelity runs.csv')) return 'needs a CSV of real runs (docs/fidelity.md); test/fidelity runs the runner on a fixture';
   if (cmd.includes('--models my-models.yaml')) return 'a catalog file of your own; test/hardware covers --models';

@@ -35,3 +35,28 @@ describe('the report header of an interrupted run with replicates', () => {
     expect(html).toContain('8 points (4 configurations × up to 2 seeds) · 2 with results');
   });
 });
+
+describe('point labels in bar plots', () => {
+  it('are drawn whole, so rows that differ only in their last swept value stay apart; hover names the datum, not the stacking field', async () => {
+    const { buildReport } = await import('../../src/report/build-report.js');
+    const { fakeResult, stored } = await import('./fixtures.js');
+    // Two GPU types, so the served-per-GPU plot is drawn.
+    const fleet = [
+      { gpu: 'H100-SXM', count: 1, tp: 1, role: 'unified' as const, costPerHour: 3.78 },
+      { gpu: 'A10', count: 1, tp: 1, role: 'unified' as const, costPerHour: 0.6 },
+    ];
+    const records = ['least-request', 'least-kv-cache'].flatMap((policy) =>
+      ['push', 'pull'].flatMap((mode) =>
+        [20, 40].map((rate) => fakeResult({ id: `${policy}-${mode}-${rate}`, fleet, point: { 'router.policy': `${policy}-with-a-long-name`, 'workload.sources[0].dataset': 'sharegpt-and-bird-mixed', 'router.mode': mode, rate } })),
+      ),
+    );
+    const files = await buildReport(stored(records));
+    const served = files.svgs.find((f) => f.name === 'served-per-gpu')?.svg ?? '';
+    expect(served).not.toBe('');
+    expect(served).not.toContain('…');
+    const titles = [...served.matchAll(/<title>([^<]*)<\/title>/g)].map((m) => m[1]);
+    expect(titles).toHaveLength(16);
+    expect(titles.some((t) => t.endsWith('pull · 40 req/s: served on H100-SXM, 500 requests'))).toBe(true);
+    expect(titles.join('\n')).not.toMatch(/order/);
+  });
+});

@@ -130,7 +130,7 @@ describe('plots of a policy comparison with options (aibrix-heterogeneous shape)
     const plots = choosePlots(rs);
     expect(plots.map((p) => p.name)).toEqual(['attainment', 'ttft-cdf', 'tpot-cdf', 'tpot-p99-per-gpu', 'served-per-gpu']);
     const served = rowsOf(plots.find((p) => p.name === 'served-per-gpu')!);
-    expect(served.filter((r) => r.part === 'rejected')).toEqual([{ point: 'slo', part: 'rejected', order: 2, value: 300, total: 1300 }]);
+    expect(served.filter((r) => r.part === 'rejected')).toEqual([{ point: 'slo', part: 'rejected', order: 2, value: 300, total: 1300, hover: 'slo: rejected, 300 requests' }]);
     expect(JSON.stringify(plots.find((p) => p.name === 'ttft-cdf')!.spec)).toContain('"type":"log"');
     for (const p of plots) expectOneConfigurationPerMark(p, p.name.endsWith('cdf') ? 'share' : 'gpu');
   });

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readResults } from '../../src/experiment/results-dir.js';
@@ -140,6 +140,16 @@ describe('sim report and sim run (the built CLI)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: .*nothing-here: not a results directory/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('sim report on a run with no point record yet: one line, exit 2, nothing written', () => {
+    const empty = join(dir, 'empty-run');
+    mkdirSync(join(empty, 'points'), { recursive: true });
+    writeFileSync(join(empty, 'experiment.json'), JSON.stringify({ name: 'e', seed: 1, points: [{ id: 'a', point: {} }] }));
+    const r = sim(['report', empty]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: .*empty-run: none of the 1 points of "e" has a record in points\/ yet/);
+    expect(readdirSync(empty).sort()).toEqual(['experiment.json', 'points']);
   });
 
   it('the report matches the results it was made from', async () => {

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mergeResults } from '../../src/experiment/merge.js';
@@ -100,6 +100,23 @@ describe('running a sweep', () => {
     const last = await runExperimentFile(file, { resultsRoot: root, workers: 2, requestsCsv: true });
     expect(last.previousKept).toBeUndefined();
     expect(existsSync(join(out, 'previous'))).toBe(false);
+    expect(readTree(out)).toEqual(reference);
+  });
+
+  it('a rerun that cannot set the finished run aside changes nothing: the run stays whole at the top, and the next rerun works', async () => {
+    const root = join(dir, 'blocked');
+    const done = await runExperimentFile(file, { resultsRoot: root, workers: 2, requestsCsv: true });
+    const out = done.dir;
+    // Something in previous/ that is not a run we set aside, in the way of the third point's record.
+    const third = readdirSync(join(out, 'points')).filter((f) => f.endsWith('.json')).sort()[2];
+    mkdirSync(join(out, 'previous', 'points', third, 'inside'), { recursive: true });
+    await expect(runExperimentFile(file, { resultsRoot: root, workers: 2, requestsCsv: true })).rejects.toThrow(/nothing was changed, the finished run is still in/);
+    expect(readTree(out, ['previous'])).toEqual(reference);
+    expect(existsSync(join(out, 'previous', 'experiment.json'))).toBe(false);
+    expect(readdirSync(join(out, 'previous', 'points'))).toEqual([third]);
+    rmSync(join(out, 'previous'), { recursive: true });
+    const again = await runExperimentFile(file, { resultsRoot: root, workers: 2, requestsCsv: true });
+    expect(again.complete).toBe(true);
     expect(readTree(out)).toEqual(reference);
   });
 

@@ -4,8 +4,11 @@ import { boolOption, numberOption } from '../options.js';
 import type { PolicyOptions } from '../policy.js';
 import type { PdRoutingPolicy } from './policy.js';
 
-/** llm-d's P/D guide profiles: prefix-cache-scorer 2 + load-aware-scorer 1 (max-score picker). */
-const GUIDE_WEIGHTS: ScorerWeights = { queue: 0, kvCache: 0, prefix: 2, activeRequest: 0, loadAware: 1 };
+/**
+ * llm-d's sample P/D profiles, prefill and decode alike: prefix-cache-scorer 2 + queue-scorer 1,
+ * max-score picker (llm-d-inference-scheduler@520af478: deploy/config/pd-epp-config.yaml).
+ */
+const GUIDE_WEIGHTS: ScorerWeights = { queue: 1, kvCache: 0, prefix: 2, activeRequest: 0, loadAware: 0 };
 
 /** Given weights replace the guide profile entirely: scorers not named get weight 0. */
 const WEIGHTS_OPTION: WeightsOption = {
@@ -30,11 +33,13 @@ const WEIGHTS_OPTION: WeightsOption = {
  * Scorers: llm-d's weighted scorers plus load-aware-scorer (formulas in llm-d-scorers.ts); the
  * prefix-cache-scorer reads llm-d's approximate prefix index (llm-d-prefix-index.ts).
  *
- * Defaults: both profiles use llm-d's P/D guide scorers, prefix-cache-scorer 2 +
- * load-aware-scorer 1 (options `decodeWeights`, `prefillWeights` replace them, llm-d names);
- * `nonCachedTokens` 128 (llm-d's own default is 0, which never disaggregates); `blockTokens` 16,
- * `maxPrefixBlocks` 256, per-endpoint LRU = its KV block count with `autoTune` (default), else
- * `lruCapacity` 31250 (the approximate prefix producer's).
+ * Defaults, from llm-d's sample P/D configuration (deploy/config/pd-epp-config.yaml): both
+ * profiles prefix-cache-scorer 2 + queue-scorer 1 (options `decodeWeights`, `prefillWeights`
+ * replace them, llm-d names); `nonCachedTokens` 16 (the decider's own default, 0, never
+ * disaggregates); `blockTokens` 16, `maxPrefixBlocks` 256, per-endpoint LRU = its KV block count
+ * with `autoTune` (default), else `lruCapacity` 31250 (the approximate prefix producer's). The
+ * prefill profile's active-request-scorer counts prefills not yet done (llm-d releases the
+ * prefill endpoint at the first response chunk).
  *
  * Deviations: llm-d estimates input tokens as characters / 4; here the prompt's token count. In
  * pull mode, when the decider wants a prefill endpoint and none has capacity, no pair is returned
@@ -44,7 +49,7 @@ export function createLlmDPd(options: PolicyOptions = {}): PdRoutingPolicy {
   const P = 'llm-d-pd';
   const decodeWeights = parseScorerWeights(P, 'decodeWeights', options.decodeWeights, WEIGHTS_OPTION);
   const prefillWeights = parseScorerWeights(P, 'prefillWeights', options.prefillWeights, WEIGHTS_OPTION);
-  const threshold = numberOption(options, 'nonCachedTokens', 128, { min: 0 }, P);
+  const threshold = numberOption(options, 'nonCachedTokens', 16, { min: 0 }, P);
   const blockTokens = numberOption(options, 'blockTokens', 16, { min: 1, integer: true }, P);
   const maxBlocks = numberOption(options, 'maxPrefixBlocks', 256, { min: 1, integer: true }, P);
   const lruCapacity = numberOption(options, 'lruCapacity', 31250, { min: 1, integer: true }, P);
@@ -66,7 +71,7 @@ export function createLlmDPd(options: PolicyOptions = {}): PdRoutingPolicy {
       if (!disaggregate) return { prefill: d, decode: d };
       if (prefill.length === 0) return undefined;
       index.match(req, prefill);
-      const p = prefill[picker.pick(prefill, prefillWeights, index.matched, index.blocks, ctx)];
+      const p = prefill[picker.pick(prefill, prefillWeights, index.matched, index.blocks, ctx, 'prefillInflight')];
       return { prefill: p, decode: d };
     },
     onDispatch(req, prefill, decode, ctx) {

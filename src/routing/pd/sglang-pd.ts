@@ -21,6 +21,10 @@ const SIDE_POLICIES: Record<string, (o: PolicyOptions) => RoutingPolicy> = {
  * `--decode-policy`, both defaulting to `--policy`, itself defaulting to cache_aware): two round
  * robin counters, two cache trees. No coupling between the picks, no roleset.
  *
+ * Deviation: at lightseekorg/smg@c7f9bf9f5 the two PD cache trees were never initialised
+ * (PolicyRegistry::init_pd_cache_aware_policies had no caller: PD cache_aware fell back to random
+ * or least-loaded and learned nothing); SMG #1520 (48cb949bf) fixed it. This models the fix.
+ *
  * Options: `prefill`, `decode` (random | round_robin | power_of_two | cache_aware), `policy`
  * (the default of both, cache_aware), `prefillOptions`, `decodeOptions` (that policy's options).
  *

@@ -222,7 +222,7 @@ describe('PdGateway pull mode', () => {
     const p = pdEp(0, 'prefill', { freeSlots: 0 });
     const d = pdEp(1, 'decode', { freeKvTokens: 1000 });
     const { g, sent } = gw(createPdPolicy('llm-d-pd'), [p, d], { mode: 'pull' });
-    g.submit(request(1, { promptTokens: 50 })); // below the 128-token threshold: runs on D
+    g.submit(request(1, { promptTokens: 10 })); // below the 16-token threshold: runs on D
     g.submit(request(2, { promptTokens: 500 })); // wants a prefill endpoint: none has a slot
     expect(sent.map((s) => [s.id, s.p, s.d])).toEqual([[1, 'D1', 'D1']]);
     expect(g.queued).toBe(1);
