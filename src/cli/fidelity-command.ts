@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../experiment/results-dir.js';
 import { InputError } from '../input-error.js';
+import { refuseFlags } from './unused-flags.js';
 import { action } from './errors.js';
 
 interface FidelityFlags {
@@ -35,7 +36,9 @@ export function registerFidelity(program: Command): void {
     .option('--fit', 'grid-search the engine host time per step (base, per sequence) with the front end fitted at each point; print the best and stop')
     .option('--fit-frontend', 'simulate without front-end latency, fit the constant that best explains the TTFT means, and report with it')
     .action(
-      action(async (path: string, flags: FidelityFlags) => {
+      action(async (path: string, flags: FidelityFlags, cmd: Command) => {
+        if (flags.write) refuseFlags(cmd, ['--fit', '--fit-frontend', '--json', '--markdown', '--seeds'], 'needs a simulation; --write only writes the experiment files');
+        if (flags.fit) refuseFlags(cmd, ['--fit-frontend', '--markdown'], 'does not apply to --fit (it prints the fitted constants; --json writes them)');
         const n = Number(flags.seeds);
         if (!Number.isInteger(n) || n < 1 || n > 100) throw new InputError(`--seeds must be an integer from 1 to 100, got "${flags.seeds}"`);
         const only = flags.only?.flatMap((s) => s.split(',')).filter(Boolean);

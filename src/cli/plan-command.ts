@@ -1,8 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../input-error.js';
+import { refuseFlags } from './unused-flags.js';
 import { parseShard, type Shard } from '../experiment/shard.js';
 import type { LoadedPlan } from '../plan/load-plan.js';
 import type { PlanResult } from '../plan/plan-result.js';
@@ -58,12 +59,14 @@ export function registerPlan(program: Command): void {
     .option('--duration <s>', 'pd-ratio: simulated seconds of arrivals per probe (default: experiment duration, at most 120)')
     .option('--json', 'print the result as JSON (no progress bar)')
     .action(
-      action(async (first: string, file: string | undefined, flags: PlanFlags & PdRatioFlags) => {
+      action(async (first: string, file: string | undefined, flags: PlanFlags & PdRatioFlags, cmd: Command) => {
         if (first === 'pd-ratio') {
           if (!file) throw new InputError('pd-ratio needs an experiment file: sim plan pd-ratio <experiment.yaml>');
+          refuseFlags(cmd, ['--verify', '--workers', '--out', '--no-plot', '--shard', '--resume'], 'is for plan files; sim plan pd-ratio does not use it');
           return pdRatio(file, flags);
         }
         if (file !== undefined) throw new InputError(`unknown plan method "${first}"; give a plan file, or pd-ratio <experiment>`);
+        refuseFlags(cmd, ['--rate', '--duration'], "is for sim plan pd-ratio; a plan file's rates and duration are in the file");
         return plan(first, flags);
       }),
     );
@@ -91,7 +94,12 @@ async function plan(file: string, flags: PlanFlags): Promise<number> {
       const shared = await runPlanShared(loaded, new SimStore(join(dir, 'sims')), shard, { ...opts, run: true });
       bar.stop();
       if (!shared.complete) {
-        process.stderr.write(`${shardLabel(shard)}: ran ${shared.ran} simulations into ${join(dir, 'sims')}; ${pendingLine(shared.pending)}\n`);
+        const aside = setPlanAside(dir);
+        process.stderr.write(
+          `${shardLabel(shard)}: ran ${shared.ran} simulations into ${join(dir, 'sims')}; ${pendingLine(shared.pending)}` +
+            (aside ? `; the earlier plan.json waits in ${aside} until this plan is done` : '') +
+            '\n',
+        );
         return 0;
       }
       result = shared.result;
@@ -128,6 +136,36 @@ export function planDir(loaded: LoadedPlan, out: string | undefined): string {
   return join('results', loaded.name);
 }
 
+const PLAN_FILES = ['plan.json', 'pareto.svg'];
+
+/**
+ * A plan still under way (shards not all done) must not leave an earlier plan.json beside its
+ * simulations looking like its result: the earlier files move to previous/ (replacing older
+ * ones there) until the plan is written. Returns that directory when something moved.
+ */
+function setPlanAside(dir: string): string | undefined {
+  if (!existsSync(join(dir, 'plan.json'))) return undefined;
+  const aside = join(dir, 'previous');
+  mkdirSync(aside, { recursive: true });
+  for (const f of PLAN_FILES) {
+    rmSync(join(aside, f), { force: true });
+    if (existsSync(join(dir, f))) renameSync(join(dir, f), join(aside, f));
+  }
+  return aside;
+}
+
+/** Removes what setPlanAside kept, once a plan is written (previous/ goes when nothing else is in it). */
+function dropPlanAside(dir: string): void {
+  const aside = join(dir, 'previous');
+  if (!existsSync(aside)) return;
+  for (const f of PLAN_FILES) rmSync(join(aside, f), { force: true });
+  try {
+    if (readdirSync(aside).length === 0) rmdirSync(aside);
+  } catch {
+    // something of someone else's is in it: it stays
+  }
+}
+
 /** Writes plan.json and the Pareto plot, prints the plan; exit code 1 when a target is infeasible. */
 export async function writePlanOutputs(loaded: LoadedPlan, result: PlanResult, dir: string, flags: Pick<PlanFlags, 'plot' | 'json'>): Promise<number> {
   const { writeFileAtomic } = await import('../experiment/results-dir.js');
@@ -149,6 +187,9 @@ export async function writePlanOutputs(loaded: LoadedPlan, result: PlanResult, d
   // The plot by its name beside plan.json: the file's bytes do not depend on where it was written.
   const plot = pareto && { pareto: basename(pareto) };
   writeFileAtomic(join(dir, 'plan.json'), JSON.stringify({ ...result, ...plot }, null, 2) + '\n');
+  // A plot of an earlier plan would sit beside this one as if it were its own.
+  if (!pareto) rmSync(join(dir, 'pareto.svg'), { force: true });
+  dropPlanAside(dir);
   if (flags.json) {
     process.stdout.write(JSON.stringify({ ...result, ...plot }) + '\n');
   } else {

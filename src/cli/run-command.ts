@@ -91,6 +91,7 @@ export function registerRun(program: Command): void {
     .option('--replicates <n>', "runs of each point, seeds seed..seed+n-1 (overrides the file's replicates)")
     .action(
       action(async (files: string[], flags: RunFlags) => {
+        if (flags.json && flags.format !== undefined && flags.format !== 'json') throw new InputError(`--json and --format ${flags.format} disagree: give one of them`);
         if (flags.format === 'json') flags.json = true;
         const workers = parseWorkers(flags.workers);
         if (flags.out !== undefined && flags.out.trim() === '') throw new InputError('--out is empty: give the results root directory');

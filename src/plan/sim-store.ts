@@ -23,6 +23,11 @@ function decode(_key: string, v: unknown): unknown {
   return v;
 }
 
+function isOutcome(o: unknown): o is SimOutcome {
+  const r = o as Partial<SimOutcome> | null;
+  return typeof r === 'object' && r !== null && typeof r.label === 'string' && typeof r.completed === 'number' && Array.isArray(r.slos);
+}
+
 /**
  * Finished simulations of a plan, one file per simulation in `dir` (sims/<key>.json), exactly as
  * they came out. Shards of a plan share it (a shared volume): each writes its own simulations
@@ -38,7 +43,13 @@ export class SimStore {
     if (hit) return hit;
     const file = join(this.dir, `${key}.json`);
     if (!existsSync(file)) return undefined;
-    const outcome = JSON.parse(readFileSync(file, 'utf8'), decode) as SimOutcome;
+    let outcome: SimOutcome;
+    try {
+      outcome = JSON.parse(readFileSync(file, 'utf8'), decode) as SimOutcome;
+    } catch {
+      return undefined; // damaged (a disk fault, an edit): simulated again and rewritten
+    }
+    if (!isOutcome(outcome)) return undefined;
     this.known.set(key, outcome);
     return outcome;
   }

@@ -20,6 +20,8 @@ export class CsvTable {
       throw new InputError('trace is empty (no header line)', file, 'line 1');
     }
     this.header = first.replace(/^\uFEFF/, '').split(',').map((s) => s.trim());
+    const twice = this.header.find((name, i) => name !== '' && this.header.indexOf(name) < i);
+    if (twice !== undefined) throw new InputError(`column ${twice} appears twice in the header`, file, 'line 1');
   }
 
   /** Index of a column, or -1 when the header does not have it. */
@@ -52,6 +54,10 @@ export class CsvTable {
       if (line === undefined) return false;
       if (line.trim() === '') continue;
       this.fields = line.split(',');
+      // A row with more or fewer fields than the header has its values under the wrong names.
+      if (this.fields.length !== this.header.length) {
+        throw new InputError(`${this.fields.length} fields where the header has ${this.header.length} columns (${this.header.join(', ')}); quoted commas are not supported`, this.file, `line ${this.lines.lineNumber}`);
+      }
       return true;
     }
   }

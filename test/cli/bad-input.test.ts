@@ -78,6 +78,9 @@ const CASES: Case[] = [
   { name: 'trace with a non-numeric length', ...traced(TRACE_HEADER + '0,10,5\n0.1,ten,5\n'), where: /line 3/, says: /num_prefill_tokens.*"ten"/ },
   { name: 'trace with a negative length', ...traced(TRACE_HEADER + '0,10,5\n0.1,10,5\n0.2,10,-5\n'), where: /line 4/, says: /num_decode_tokens.*"-5"/ },
   { name: 'trace with a bad line far from the start', ...traced(TRACE_HEADER + '0,10,5\n'.repeat(20) + '1,,5\n'), where: /line 22/, says: /num_prefill_tokens/ },
+  { name: 'trace row with an extra field', ...traced(TRACE_HEADER + '0,10,5\n0.1,10,5,7\n'), where: /line 3/, says: /4 fields where the header has 3 columns/ },
+  { name: 'trace row with a field missing', ...traced(TRACE_HEADER + '0,10,5\n0.1,10\n'), where: /line 3/, says: /2 fields where the header has 3 columns/ },
+  { name: 'trace header naming a column twice', ...traced('arrived_at,num_prefill_tokens,num_prefill_tokens,num_decode_tokens\n0,1,2,3\n'), where: /line 1/, says: /column num_prefill_tokens appears twice/ },
   { name: 'empty trace', ...traced(''), where: /line 1|trace/, says: /empty/ },
   { name: 'trace with a header and no requests', ...traced(TRACE_HEADER), where: /trace/, says: /no requests/ },
   // The missing file itself is what the message names.
@@ -182,4 +185,22 @@ describe('sim validate', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/ok \(1 point\)/);
   });
+});
+
+describe('flags the chosen mode would ignore are refused, not dropped', () => {
+  for (const [args, says] of [
+    [['run', 'x.yaml', '--json', '--format', 'table'], /^error: --json and --format table disagree/],
+    [['plan', 'pd-ratio', 'x.yaml', '--verify', '3'], /^error: --verify is for plan files; sim plan pd-ratio does not use it/],
+    [['plan', 'pd-ratio', 'x.yaml', '--no-plot'], /^error: --no-plot is for plan files/],
+    [['plan', 'p.yaml', '--rate', '5'], /^error: --rate is for sim plan pd-ratio/],
+    [['fidelity', 'runs.csv', '--write', '--fit'], /^error: --fit needs a simulation; --write only writes the experiment files/],
+    [['fidelity', 'runs.csv', '--fit', '--markdown', 'm.md'], /^error: --markdown does not apply to --fit/],
+  ] as const) {
+    it(`sim ${args.join(' ')}`, async () => {
+      const r = await sim(...args);
+      expect(r.thrown).toBeUndefined();
+      expect(r.code).toBe(2);
+      expect(lines(r.stderr)).toEqual([expect.stringMatching(says)]);
+    });
+  }
 });

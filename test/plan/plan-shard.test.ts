@@ -46,10 +46,18 @@ describe('sim plan --shard', () => {
     const sims = join(out, 'pd-shards', 'sims');
     const files = readdirSync(sims).sort();
     for (const f of files.filter((_, i) => i % 2 === 0)) rmSync(join(sims, f));
-    rmSync(plan);
+    // and one damaged: simulated again, not a crash.
+    writeFileSync(join(sims, files[1]), '{"label": ');
+    // A shard that cannot finish the plan moves the earlier plan.json aside: nothing stale looks done.
+    const partial = await simPlan(file, '--shard', '1/4', '--workers', '0', '--no-plot', '--out', out);
+    expect(partial.code).toBe(0);
+    expect(partial.stderr).toMatch(/the earlier plan\.json waits in .*previous until this plan is done/);
+    expect(existsSync(plan)).toBe(false);
+    expect(readFileSync(join(out, 'pd-shards', 'previous', 'plan.json'), 'utf8')).toBe(want);
     const resumed = await simPlan(file, '--resume', '--workers', '0', '--no-plot', '--out', out, '--json');
     expect(resumed.code).toBe(0);
     expect(readFileSync(plan, 'utf8')).toBe(want);
     expect(readdirSync(sims).sort()).toEqual(files);
+    expect(existsSync(join(out, 'pd-shards', 'previous'))).toBe(false);
   });
 });
