@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { CatalogFiles, ModelSpec } from '../hardware/index.js';
 import { SHIPPED_WORKLOADS_DIR } from '../workload/shipped.js';
 import { action } from './errors.js';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { InputError } from '../input-error.js';
 import { starterExperiment } from './starter-experiment.js';
@@ -83,6 +83,7 @@ export function registerTools(program: Command): void {
         const text = (s: z.ZodType) => JSON.stringify(editorJsonSchema(s), null, 2) + '\n';
         if (flags.write !== undefined) {
           const { writeFileAtomic } = await import('../experiment/results-dir.js');
+          if (existsSync(flags.write) && !statSync(flags.write).isDirectory()) throw new InputError('--write takes a directory (the schema files go into it); this is a file', flags.write);
           mkdirSync(flags.write, { recursive: true });
           writeFileAtomic(join(flags.write, 'experiment.schema.json'), text(experimentSchema));
           writeFileAtomic(join(flags.write, 'plan.schema.json'), text(planSchema));
@@ -122,7 +123,10 @@ export function registerTools(program: Command): void {
           process.stdout.write(formatCalibrationReport(report, { tokens: flags.allPoints ? 'all' : undefined }) + '\n');
         }
         if (flags.measurements) {
-          process.stdout.write(formatMeasurementsReport(calibrateAgainstMeasurements(flags.measurements)) + '\n');
+          const report = calibrateAgainstMeasurements(flags.measurements);
+          const found = report.a10 || report.decode.length + report.prefill.length + report.allReduce.length + report.gemm.length > 0;
+          if (!found) throw new InputError(`holds none of the tables calibrate reads (${report.missing.join(', ')}): give the gpu_measurements directory`, flags.measurements);
+          process.stdout.write(formatMeasurementsReport(report) + '\n');
         }
       }),
     );

@@ -112,6 +112,10 @@ export function setPath(data: unknown, path: string, value: unknown, file?: stri
   } catch (err) {
     throw new InputError((err as Error).message, file, at);
   }
+  // These name the experiment and where its results go: one per experiment, not per point.
+  if (keys[0] === 'name' || keys[0] === 'description' || keys[0] === 'outputs' || keys[0] === 'replicates') {
+    throw new InputError(`sweep path "${path}" cannot be swept: ${keys[0]} belongs to the whole experiment (give each variant its own file)`, file, at);
+  }
   const missing = keys[0] === 'sweep' ? { parent: [], key: 'sweep' } : missingSchemaKey(experimentSchema, keys);
   if (missing) {
     const owner = missing.parent.length > 0 ? `${formatPath(missing.parent)} has no field` : 'no top-level field';

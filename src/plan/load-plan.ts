@@ -132,6 +132,13 @@ export function loadPlan(file: string): LoadedPlan {
     decode: pick(s.disaggregated.decode, ['shapes', 'disaggregated', 'decode']),
   };
 
+  // Policies for a shape the plan does not search would silently do nothing.
+  const given = (input.data as { policies?: Record<string, unknown> }).policies;
+  for (const kind of ['aggregated', 'disaggregated'] as const) {
+    if (given && typeof given === 'object' && kind in given && !(kind === 'aggregated' ? aggregated : disaggregated)) {
+      throw fail(`the plan searches no ${kind} fleets (shapes.${kind} is not set), so these policies would not be used`, ['policies', kind]);
+    }
+  }
   const policies = {
     aggregated: aggregated ? config.policies.aggregated.map((p, i) => unifiedRouter(p, (m) => fail(m, ['policies', 'aggregated', i]))) : [],
     disaggregated: disaggregated ? config.policies.disaggregated.map((p, i) => pdRouter(p, (m) => fail(m, ['policies', 'disaggregated', i]))) : [],

@@ -60,7 +60,16 @@ export const planSchema = z
       )
       .describe(`As in experiments; its duration (default ${DEFAULT_PROBE_SECONDS} s) is the length of every simulation, its rates set the mix`),
     targetRate: z
-      .union([rate, z.array(rate).min(1)])
+      .union([
+        rate,
+        z
+          .array(rate)
+          .min(1)
+          .superRefine((rs, ctx) => {
+            const i = rs.findIndex((r, j) => rs.indexOf(r) < j);
+            if (i >= 0) ctx.addIssue({ code: 'custom', message: `${rs[i]} req/s is listed twice: each target rate once`, path: [i] });
+          }),
+      ])
       .optional()
       .describe("Total request rate(s) to plan for, req/s (default: the workload's total rate)"),
     slo: z.array(sloTargetSchema).min(1).describe('Every target must be met: a fleet passes when, for each, the share of requests meeting it is at least its attainment'),

@@ -43,6 +43,9 @@ export async function loadPolicyModule(path: string, shownAs?: string, label?: s
     if (code === 'ERR_MODULE_NOT_FOUND' && why.includes(loaded)) {
       throw new PolicyModuleError(`policy module not found: ${shown}`, source, { cause: err });
     }
+    if (code === 'ERR_UNSUPPORTED_DIR_IMPORT') {
+      throw new PolicyModuleError(`${shown} is a directory: name the module file in it`, source, { cause: err });
+    }
     if (code === 'ERR_UNKNOWN_FILE_EXTENSION') {
       throw new PolicyModuleError(
         `cannot load ${shown}: Node has no loader for this file type; compile it to .js or run with a TypeScript loader (e.g. tsx)`,

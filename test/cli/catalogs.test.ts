@@ -87,4 +87,14 @@ describe('calibration status', () => {
     const quiet = await sim('run', write(dir, 'h100.yaml', SMALL), '--json', '--out', tempDir(), '--no-report');
     expect(quiet.stderr).toBe('');
   });
+
+  it('sim calibrate on a directory with none of its tables is one line, exit 2', async () => {
+    const empty = tempDir();
+    for (const flag of ['--measurements', '--vidur']) {
+      const r = await sim('calibrate', flag, empty);
+      expect(r.thrown).toBeUndefined();
+      expect(r.code).toBe(2);
+      expect(lines(r.stderr)).toEqual([expect.stringMatching(new RegExp(`^error: ${empty}: (holds none of the tables calibrate reads|no Vidur profiles)`))]);
+    }
+  });
 });

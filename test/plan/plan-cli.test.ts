@@ -189,6 +189,8 @@ describe('sim plan: bad input (exit 2, one line)', () => {
     expect(await bad('pdpol', { ...basePlan, policies: { aggregated: ['pd'] } })).toMatch(/policies\.aggregated\.0 .*prefill\/decode policy/);
     expect(await bad('model', { ...basePlan, model: 'GPT-9' })).toMatch(/model\.yaml: model \(line \d+\)/);
     expect(await bad('shape', { ...basePlan, shapes: { aggregated: { gpus: ['H20'] } } })).toMatch(/shapes\.aggregated\.gpus\.0 .*H20 is not among the candidates/);
+    expect(await bad('unused', { ...basePlan, policies: { disaggregated: ['pd'] } })).toMatch(/unused\.yaml: policies\.disaggregated \(line \d+\): the plan searches no disaggregated fleets/);
+    expect(await bad('twice', { ...basePlan, targetRate: [20, 30, 20] })).toMatch(/twice\.yaml: targetRate\.2 \(line \d+\): 20 req\/s is listed twice/);
     expect(await bad('pdslo', { ...basePlan, shapes: { disaggregated: { prefill: ['H100'], decode: ['L40S'] } } })).toMatch(/slo .*disaggregated shapes need a tpot target/);
   });
 
