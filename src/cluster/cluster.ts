@@ -479,9 +479,9 @@ export class Cluster {
     const e2e = seq.finishedAt - req.arrival;
     endpoint.windowCount++;
     endpoint.windowTtftSum += ttft;
-    endpoint.windowQueueSum += seq.firstScheduledAt - seq.enqueuedAt;
-    endpoint.windowPrefillSum += seq.firstTokenAt - seq.firstScheduledAt;
-    endpoint.windowDecodeSum += seq.finishedAt - seq.firstTokenAt;
+    endpoint.queueTimeSum += seq.firstScheduledAt - seq.enqueuedAt;
+    endpoint.prefillTimeSum += seq.firstTokenAt - seq.firstScheduledAt;
+    endpoint.decodeTimeSum += seq.finishedAt - seq.firstTokenAt;
     endpoint.completedCount++;
     endpoint.completedPromptTokens += req.promptTokens;
     endpoint.completedOutputTokens += req.outputTokens;

@@ -27,12 +27,15 @@ export class InstanceEndpoint implements EndpointView {
   windowTtftSum = 0;
   windowTpotSum = 0;
   windowTpotCount = 0;
-  windowQueueSum = 0;
-  windowPrefillSum = 0;
-  windowDecodeSum = 0;
   windowCount = 0;
-  /** Completions since the start, for the long-window per-request token means. */
+  /**
+   * Completions since the start: the long-window per-request token means, and the queue, prefill
+   * and decode time means, which vLLM reports as cumulative histograms.
+   */
   completedCount = 0;
+  queueTimeSum = 0;
+  prefillTimeSum = 0;
+  decodeTimeSum = 0;
   completedPromptTokens = 0;
   completedOutputTokens = 0;
   /** Cumulative token counters at the last throughput refresh. */

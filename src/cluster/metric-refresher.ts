@@ -170,16 +170,17 @@ export class MetricRefresher {
         // Latency averages keep their last value through windows without completions.
         if (e.windowCount > 0) {
           m.avgTtftS = e.windowTtftSum / e.windowCount;
-          m.avgQueueTimeS = e.windowQueueSum / e.windowCount;
-          m.avgPrefillTimeS = e.windowPrefillSum / e.windowCount;
-          m.avgDecodeTimeS = e.windowDecodeSum / e.windowCount;
         }
         if (e.windowTpotCount > 0) m.avgTpotS = e.windowTpotSum / e.windowTpotCount;
         if (e.completedCount > 0) {
+          // Histogram means (sum / count since the engine started), as AIBrix reads them.
+          m.avgQueueTimeS = e.queueTimeSum / e.completedCount;
+          m.avgPrefillTimeS = e.prefillTimeSum / e.completedCount;
+          m.avgDecodeTimeS = e.decodeTimeSum / e.completedCount;
           m.avgPromptTokensPerReq = e.completedPromptTokens / e.completedCount;
           m.avgGenerationTokensPerReq = e.completedOutputTokens / e.completedCount;
         }
-        e.windowTtftSum = e.windowTpotSum = e.windowQueueSum = e.windowPrefillSum = e.windowDecodeSum = 0;
+        e.windowTtftSum = e.windowTpotSum = 0;
         e.windowCount = e.windowTpotCount = 0;
       }
       if (!(m.updatedAt > now)) m.updatedAt = now;

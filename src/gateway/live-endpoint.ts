@@ -127,10 +127,11 @@ export class LiveEndpoint implements EndpointView {
         const o = prev?.snap;
         m.avgTtftS = mean(snap.ttft, o?.ttft, m.avgTtftS);
         m.avgTpotS = mean(snap.tpot, o?.tpot, m.avgTpotS);
-        m.avgQueueTimeS = mean(snap.queueTime, o?.queueTime, m.avgQueueTimeS!);
-        m.avgPrefillTimeS = mean(snap.prefillTime, o?.prefillTime, m.avgPrefillTimeS!);
-        m.avgDecodeTimeS = mean(snap.decodeTime, o?.decodeTime, m.avgDecodeTimeS!);
-        // Long-window means (AIBrix reads them over a day): since the engine started.
+        // Histogram means since the engine started (AIBrix reads the cumulative histograms), and
+        // the long-window token means (AIBrix reads them over a day).
+        m.avgQueueTimeS = mean(snap.queueTime, undefined, m.avgQueueTimeS!);
+        m.avgPrefillTimeS = mean(snap.prefillTime, undefined, m.avgPrefillTimeS!);
+        m.avgDecodeTimeS = mean(snap.decodeTime, undefined, m.avgDecodeTimeS!);
         m.avgPromptTokensPerReq = mean(snap.promptTokensPerReq, undefined, m.avgPromptTokensPerReq!);
         m.avgGenerationTokensPerReq = mean(snap.generationTokensPerReq, undefined, m.avgGenerationTokensPerReq!);
       }

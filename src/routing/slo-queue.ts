@@ -7,7 +7,7 @@ import { skipDraws } from './skip-draws.js';
 import type { EndpointView, RejectionKind, RequestView, RoutingContext } from './types.js';
 
 /**
- * AIBrix's SLO queue router (`pkg/plugins/gateway/queue/slo_queue.go`, `queue_router.go`, and the
+ * AIBrix's SLO queue router (`pkg/plugins/gateway/queue/slo_queue.go`, `pkg/plugins/gateway/algorithms/queue_router.go`, and the
  * sub-routers `least_load.go`, `pack_load.go`), for one model:
  *
  * - FIFO sub-queues keyed by (round(log2 predicted output), round(log2 prompt)); only heads compete.

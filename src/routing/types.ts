@@ -45,11 +45,14 @@ export interface EngineMetrics {
   // Optional signals some production routers read. A value that is absent or not finite counts
   // as "metric not reported", and the policy takes the same fallback its production router does.
 
-  /** Mean time requests waited in the engine queue, seconds (vllm:request_queue_time_seconds). */
+  /**
+   * Mean time requests waited in the engine queue since the engine started, seconds
+   * (vllm:request_queue_time_seconds sum / count: a cumulative histogram, as AIBrix stores it).
+   */
   avgQueueTimeS?: number;
-  /** Mean prefill time per request, seconds (vllm:request_prefill_time_seconds, mean). */
+  /** Mean prefill time per request since the engine started, seconds (vllm:request_prefill_time_seconds). */
   avgPrefillTimeS?: number;
-  /** Mean decode time per request, seconds (vllm:request_decode_time_seconds, mean). */
+  /** Mean decode time per request since the engine started, seconds (vllm:request_decode_time_seconds). */
   avgDecodeTimeS?: number;
   /** Mean prompt tokens per request over a long window (AIBrix avg_prompt_toks_per_req, 1 day). */
   avgPromptTokensPerReq?: number;

@@ -42,18 +42,19 @@ describe('AIBrix least-* policies', () => {
     expect(ctx.warnings).toEqual(['least-gpu-cache: no endpoint reports KV usage; picking at random, as AIBrix does']);
   });
 
-  it('least-latency: queue + prefill/avgPrompt x guessPrompt + decode/avgGen x guessGen (hand-computed)', () => {
+  it('least-latency: prefill/avgPrompt x guessPrompt + decode/avgGen x guessGen; the queue histogram reads as 0, as in AIBrix (hand-computed)', () => {
     const eps = [
-      endpoint(0, { avgQueueTimeS: 0.1, avgPrefillTimeS: 0.5, avgDecodeTimeS: 2, avgPromptTokensPerReq: 500, avgGenerationTokensPerReq: 200 }),
-      endpoint(1, { avgQueueTimeS: 0.3, avgPrefillTimeS: 0.2, avgDecodeTimeS: 1, avgPromptTokensPerReq: 100, avgGenerationTokensPerReq: 100 }),
+      endpoint(0, { avgQueueTimeS: 1.0, avgPrefillTimeS: 0.5, avgDecodeTimeS: 2, avgPromptTokensPerReq: 500, avgGenerationTokensPerReq: 200 }),
+      endpoint(1, { avgQueueTimeS: 0.1, avgPrefillTimeS: 0.2, avgDecodeTimeS: 1, avgPromptTokensPerReq: 100, avgGenerationTokensPerReq: 100 }),
       endpoint(2, { avgPrefillTimeS: 0.1, avgDecodeTimeS: 0.1, avgPromptTokensPerReq: 300, avgGenerationTokensPerReq: 0 }),
     ];
     // guessPrompt = (500 + 100 + 300) / 3 = 300; guessGen = (200 + 100) / 2 = 150
     const p = createPolicy('least-latency') as ScoringPolicy;
     const { s, ok } = score(p, eps);
-    expect(ok).toEqual([1, 1, 0]); // no queue-time metric on endpoint 2
-    expect(s[0]).toBeCloseTo(0.1 + 0.3 + 1.5, 12);
-    expect(s[1]).toBeCloseTo(0.3 + 0.6 + 1.5, 12);
+    expect(ok).toEqual([1, 1, 0]); // no queue-time metric on endpoint 2: unscored, as AIBrix on a missing metric
+    expect(s[0]).toBeCloseTo(0.3 + 1.5, 12);
+    expect(s[1]).toBeCloseTo(0.6 + 1.5, 12);
+    // Counting the queue times (1.0 vs 0.1) would pick endpoint 1.
     expect(p.select(request(1), eps, makeCtx())!.index).toBe(0);
   });
 

@@ -25,6 +25,19 @@ describe('AIBrix prefix-cache', () => {
     expect(p.select(request(3, { promptTokens: 128, prefixHashes: [1, 2, 3, 4] }), eps, ctx)).toBe(eps[0]);
   });
 
+  it('a pod holding the first block of a long prompt matches at 0 % and is still preferred to least-request', () => {
+    const eps = eps3();
+    const p = createPolicy('prefix-cache', opts);
+    const ctx = makeCtx();
+    p.onDispatch!(request(1, { promptTokens: 16, prefixHashes: [1] }), eps[1], ctx);
+    // e1 holds 1 of 101 blocks: floor(100 / 101) = 0 %; e0 is less loaded but holds nothing.
+    eps[1].counters.inflight = 2;
+    eps[2].counters.inflight = 2;
+    const long = request(2, { promptTokens: 101 * 16, prefixHashes: [1] });
+    expect(scores(p, long, eps)).toEqual([0, 0, 0]);
+    expect(histogram(50, () => p.select(long, eps, ctx)).get(1)).toBe(50);
+  });
+
   it('prefers the best match whose load is within mean + factor x sample std, else least-request', () => {
     const eps = eps3();
     eps[0].counters.inflight = 10;

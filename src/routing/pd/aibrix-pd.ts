@@ -1,4 +1,4 @@
-import { enumOption, numberOption } from '../options.js';
+import { boolOption, enumOption, numberOption } from '../options.js';
 import { growF64, growU8, known, pickMinRandomTie } from '../pick.js';
 import type { PolicyOptions } from '../policy.js';
 import { createPrefixCache } from '../policies/prefix-cache.js';
@@ -16,7 +16,7 @@ const pendingOf = (e: EndpointView): number => e.counters.pendingDecode ?? 0;
 /** AIBrix decode request count: realtime running + PendingDecodeTracker. */
 const decodeReqs = (e: EndpointView): number => (e.counters.decodeRunning ?? 0) + pendingOf(e);
 /** AIBrix: the realtime running metric exists for the pod (a request has reached it for decode). */
-const warm = (e: EndpointView): boolean => (e.counters.decodeStarted ?? 0) > 0;
+const started = (e: EndpointView): boolean => (e.counters.decodeStarted ?? 0) > 0;
 /** avg_generation_throughput_toks_per_s, or undefined when not reported. */
 const throughputOf = (e: EndpointView): number | undefined =>
   known(e.metrics.updatedAt) && known(e.metrics.generationTokensPerS) ? e.metrics.generationTokensPerS : undefined;
@@ -88,6 +88,12 @@ export function createAibrixPd(options: PolicyOptions = {}): PdRoutingPolicy {
   const wThru = numberOption(options, 'decodeLbWeightThroughput', 1, { min: 0 }, P);
   const stdFactor = numberOption(options, 'stdDevFactor', 2, { min: 0 }, P);
   const minMatchPct = numberOption(options, 'minMatchPct', 0, { min: 0, max: 100 }, P);
+  // A gateway with Redis (as AIBrix deploys it) syncs the running metric of every ready pod every
+  // 100 ms, zeros included, so no pod is cold for long (vllm-project/aibrix@e3e10f9e:
+  // pkg/cache/cache_metrics.go, syncRunningRequestsGlobally). Without Redis a pod has the metric
+  // only once a request reached it, which is what the default models.
+  const runningSync = boolOption(options, 'runningMetricSync', false, P);
+  const warm = runningSync ? () => true : started;
   const prefix = prefillPolicy === 'prefix_cache' ? createPrefixCache(options) : undefined;
 
   let matchBuf = new Float64Array(8);

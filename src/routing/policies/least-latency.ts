@@ -6,11 +6,15 @@ import type { EndpointView, RequestView, RoutingContext } from '../types.js';
 /**
  * AIBrix `least-latency` (`least_latency.go`): the expected latency of a fleet-average request,
  *
- *   score = queue_time + prefill_time / avgPrompt x guessPrompt + decode_time / avgGen x guessGen
+ *   score = prefill_time / avgPrompt x guessPrompt + decode_time / avgGen x guessGen
  *
- * where queue/prefill/decode times are the engine's mean request_queue_time_seconds,
- * request_prefill_time_seconds and request_decode_time_seconds (our optional metrics
- * avgQueueTimeS, avgPrefillTimeS, avgDecodeTimeS), avgPrompt/avgGen the pod's per-request token
+ * where prefill/decode times are the means of the engine's request_prefill_time_seconds and
+ * request_decode_time_seconds histograms since it started (avgPrefillTimeS, avgDecodeTimeS: AIBrix
+ * stores the cumulative histograms as scraped). AIBrix's formula also adds the queue time, but it
+ * reads that histogram with GetSimpleValue, which is 0 for a histogram
+ * (vllm-project/aibrix@e3e10f9e: pkg/plugins/gateway/algorithms/least_latency.go, ScoreAll;
+ * pkg/metrics/types.go, HistogramMetricValue.GetSimpleValue): the term is always 0, and only its
+ * presence (avgQueueTimeS reported) is required. avgPrompt/avgGen the pod's per-request token
  * averages (avgPromptTokensPerReq, avgGenerationTokensPerReq; the guess when <= 0), and the
  * guesses their means over the pods that report them (10 and 100 otherwise). A pod missing any
  * of these metrics is unscored; argmin with ties uniform (AIBrix: last of a shuffled list);
@@ -59,7 +63,7 @@ function scoreLatency(
     }
     const avgP = m.avgPromptTokensPerReq > 0 ? m.avgPromptTokensPerReq : guessP;
     const avgG = m.avgGenerationTokensPerReq > 0 ? m.avgGenerationTokensPerReq : guessG;
-    scores[i] = m.avgQueueTimeS + (m.avgPrefillTimeS / avgP) * guessP + (m.avgDecodeTimeS / avgG) * guessG;
+    scores[i] = (m.avgPrefillTimeS / avgP) * guessP + (m.avgDecodeTimeS / avgG) * guessG;
     scored[i] = 1;
   }
 }

@@ -29,7 +29,8 @@ interface Block {
  * tokenizer is "character" (vllm-project/aibrix@e3e10f9e:config/gateway/gateway-plugin/gateway-plugin.yaml
  * AIBRIX_PREFIX_CACHE_TOKENIZER_TYPE, pkg/utils/tokenizer/local_characters.go: the prompt's
  * bytes), so a block is 128 characters: blockChars 128 / charsPerToken 4 = 32-token blocks
- * (blocks.ts). `blockTokens` sets the block in tokens directly (AIBrix's tiktoken tokenizer).
+ * (blocks.ts). `blockTokens` sets the block in tokens directly (AIBrix's tiktoken tokenizer turns
+ * each token into 4 bytes, so its block size 128 is blockTokens 32).
  *
  * Deviation: AIBrix chains xxhash64 over the prompt's bytes; here the request's `prefixHashes`
  * stand in for those hashes (see blocks.ts), and characters are tokens x charsPerToken. The blocks after the shared prefix are
@@ -55,6 +56,9 @@ export function createPrefixCache(options: PolicyOptions = {}): ScoringPolicy {
   let warnedHbt = -1; // request block size already warned about
   // Per-call buffers, indexed by position in the candidate list.
   let match = new Float64Array(8);
+  // Whether a pod holds the first block: a pod can match at 0 % (integer percent of a long prompt)
+  // and still be a candidate, as in AIBrix's matched-pods map.
+  let matched = new Uint8Array(8);
   let alive = new Uint8Array(8);
   let ready = new Uint8Array(8);
 
@@ -78,10 +82,12 @@ export function createPrefixCache(options: PolicyOptions = {}): ScoringPolicy {
   const matchPrefix = (req: RequestView, endpoints: readonly EndpointView[], ctx: RoutingContext): boolean => {
     const n = endpoints.length;
     match = growF64(match, n);
+    matched = growU8(matched, n);
     alive = growU8(alive, n);
     let any = false;
     for (let i = 0; i < n; i++) {
       match[i] = 0;
+      matched[i] = 0;
       alive[i] = ready[i];
     }
     const stride = strideFor(req, ctx);
@@ -96,6 +102,7 @@ export function createPrefixCache(options: PolicyOptions = {}): ScoringPolicy {
         if (!alive[i]) continue;
         if (block.pods.includes(endpoints[i].index)) {
           match[i] = pct;
+          matched[i] = 1;
           hit = true;
         } else alive[i] = 0;
       }
@@ -179,7 +186,7 @@ export function createPrefixCache(options: PolicyOptions = {}): ScoringPolicy {
         let best = -1;
         let ties = 0;
         for (let i = 0; i < n; i++) {
-          if (!ready[i] || match[i] <= 0) continue;
+          if (!ready[i] || !matched[i]) continue;
           const c = endpoints[i].counters.inflight;
           if (c > limit) continue;
           if (best < 0 || match[i] > match[best] || (match[i] === match[best] && c < endpoints[best].counters.inflight)) {

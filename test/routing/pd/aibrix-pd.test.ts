@@ -118,6 +118,18 @@ describe('AIBrix pd: scores and roleset choice (hand-computed)', () => {
   });
 });
 
+describe('AIBrix pd with the running metric synced (a gateway with Redis)', () => {
+  it('no pod is cold: a pod no request reached yet is scored by load like the others', () => {
+    const f = fleet();
+    pdCounters(f.da, { decodeRunning: 3, decodeStarted: 3 }); // 3/3 + 1 = 2
+    pdCounters(f.db, { pendingDecode: 2 }); // cold: 1 + 2 = 3; synced: 2/3 + 1 = 1.67
+    const cold = createPdPolicy('pd', { blockTokens: 16 });
+    expect(cold.selectPair(request(1), f.prefill, f.decode, makeCtx())?.decode).toBe(f.da); // A 1 + 2/3 < B 1 + 3/3
+    const synced = createPdPolicy('pd', { blockTokens: 16, runningMetricSync: true });
+    expect(synced.selectPair(request(1), f.prefill, f.decode, makeCtx())?.decode).toBe(f.db); // B 1 + 1.67/2 < A 1 + 2/2
+  });
+});
+
 describe('AIBrix pd: imbalance fast paths', () => {
   it('prefill: max - min > 16 in-flight prefills picks the least-loaded pod and aligns decode to its roleset', () => {
     const f = fleet();
