@@ -1,5 +1,5 @@
 import { InputError } from '../input-error.js';
-import { pointFieldWhere, type ExperimentPoint, type LoadedExperiment } from './load.js';
+import { pointFieldWhere, sweptValueWheres, type ExperimentPoint, type LoadedExperiment } from './load.js';
 import { checkOnThread, MODULE_CHECK_LIMIT_S, ModuleHungError } from './module-check.js';
 import { preparePoint } from './run-point.js';
 import { canonicalJson } from './sweep.js';
@@ -18,6 +18,12 @@ export interface CheckOptions {
    * MODULE_CHECK_LIMIT_S.
    */
   moduleLimitS?: number;
+  /**
+   * The points are the whole sweep (not a shard): a swept value that is bad in every point that
+   * carries it (a misspelled policy, a GPU no model of the sweep fits) is refused like a typo
+   * in a single experiment, rather than left to fail point by point.
+   */
+  wholeSweep?: boolean;
 }
 
 /**
@@ -28,9 +34,10 @@ export interface CheckOptions {
  * returns is reported instead of hanging the check.
  *
  * `strict` (sim validate): throws the first InputError. Otherwise (sim run, before anything is
- * written): throws only when no point could run, so a typo in a single experiment exits with one
- * line; in a sweep where only some combinations are bad, those points are left to fail on their
- * own and be recorded as failures while the others run. Returns the bad points' errors.
+ * written): throws when no point could run, so a typo in a single experiment exits with one
+ * line, and (wholeSweep) when a swept value is bad wherever it is used; in a sweep where only
+ * some combinations are bad, those points are left to fail on their own and be recorded as
+ * failures while the others run. Returns the bad points' errors.
  */
 export async function checkPoints(exp: LoadedExperiment, strict = true, opts: CheckOptions = {}): Promise<Map<string, InputError>> {
   const limitS = opts.moduleLimitS ?? MODULE_CHECK_LIMIT_S;
@@ -58,6 +65,14 @@ export async function checkPoints(exp: LoadedExperiment, strict = true, opts: Ch
     bad.set(point.id, err);
   }
   if (bad.size > 0 && bad.size === exp.points.length) throw bad.values().next().value!;
+  if (opts.wholeSweep && bad.size > 0) {
+    const carriers = new Map<string, ExperimentPoint[]>();
+    for (const p of exp.points) for (const w of sweptValueWheres(exp, p)) carriers.set(w, [...(carriers.get(w) ?? []), p]);
+    for (const err of bad.values()) {
+      const carrying = err.where !== undefined ? carriers.get(err.where) : undefined;
+      if (carrying && carrying.every((p) => bad.get(p.id)?.where === err.where)) throw err;
+    }
+  }
   return bad;
 }
 

@@ -103,6 +103,17 @@ export function pointFieldWhere(exp: LoadedExperiment, point: ExperimentPoint, p
   return exp.where(swept ? swept.entry : path);
 }
 
+/** Where each swept value of `point` is listed in the file ("sweep.router.policy.1 (line 14)"). */
+export function sweptValueWheres(exp: LoadedExperiment, point: ExperimentPoint): string[] {
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(point.values)) {
+    if (key === RATE_KEY) continue;
+    const entry = sweepEntry(exp.base.sweep, key, value);
+    if (entry) out.push(exp.where(entry));
+  }
+  return out;
+}
+
 /** The swept key that sets `path` (or a field above it), its value and its entry in the sweep. */
 function sweptField(sweep: SweepSpec | undefined, values: PointValues, path: readonly PropertyKey[]): { key: string; value: unknown; entry: PropertyKey[] } | undefined {
   const at = path.map(String).join('.');

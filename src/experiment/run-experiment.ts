@@ -135,7 +135,7 @@ export async function runExperimentFile(file: string, opts: RunOptions = {}): Pr
     // A policy module that hangs in its import or factory is stopped there, and its points are
     // recorded as failed rather than run (they would hang until the point timeout).
     const moduleLimitS = timeoutS === 0 ? 0 : Math.min(timeoutS, MODULE_CHECK_LIMIT_S);
-    const bad = await checkPoints({ ...exp, points: selected }, false, { replicates: opts.replicates, moduleLimitS });
+    const bad = await checkPoints({ ...exp, points: selected }, false, { replicates: opts.replicates, moduleLimitS, wholeSweep: !opts.shard });
     const hung = new Map([...bad].filter(([, err]) => err instanceof ModuleHungError));
 
     // One run per directory at a time (shards of one sweep may share it); then the directory

@@ -31,15 +31,32 @@ describe('sim run: sweeps from the command line', () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it('says before the run which sweep points have bad input; they fail, the others run', () => {
+  it('refuses a swept value that is bad wherever it is used, before anything is written', () => {
     const file = writeExperiment(
       dir,
       'some-bad',
       smallExperiment('some-bad', { workload: { duration: 2, sources: [{ class: 'chat', dataset: 'sharegpt', rate: 2 }] }, sweep: { 'router.policy': ['random', 'least-reqest'] } }),
     );
-    const r = sim(['run', file, '--out', join(dir, 'some-bad-out'), '--no-report']);
+    const out = join(dir, 'some-bad-out');
+    const r = sim(['run', file, '--out', out, '--no-report']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^error: .*sweep\.router\.policy\.1 \(line \d+\): unknown routing policy "least-reqest"/)]);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('says before the run which combinations have bad input; they fail, the others run', () => {
+    // Llama-2-13B does not fit on one A10; every other combination runs.
+    const file = writeExperiment(
+      dir,
+      'some-combos',
+      smallExperiment('some-combos', {
+        workload: { duration: 2, sources: [{ class: 'chat', dataset: 'sharegpt', rate: 2 }] },
+        sweep: { model: ['Llama-3.1-8B', 'Llama-2-13B'], 'fleet[0].gpu': ['H100-SXM', 'A10'] },
+      }),
+    );
+    const r = sim(['run', file, '--out', join(dir, 'some-combos-out'), '--no-report']);
     expect(r.code).toBe(1);
-    expect(r.stderr.split('\n')[0]).toMatch(/^warning: 1 of 2 points have bad input and will be recorded as failed; the first: .*sweep\.router\.policy\.1 \(line \d+\): unknown routing policy "least-reqest"/);
+    expect(r.stderr.split('\n')[0]).toMatch(/^warning: 1 of 4 points have bad input and will be recorded as failed; the first: .*Llama-2-13B does not fit on 1x A10/);
   });
 
   it('writes the report after a run unless --no-report', () => {
