@@ -32,7 +32,9 @@ const SIDE_POLICIES: Record<string, (o: PolicyOptions) => RoutingPolicy> = {
  * its DP ranks), else the in-flight counts of both (the PD router's guards; option loadGuards).
  * Loads (cache_aware, and the fallback of power_of_two) are the router's in-flight counters
  * (`counters.inflight`), which the PdGateway holds on both workers from dispatch to completion,
- * as SGLang's load guards do for non-streaming requests (and for all requests since SMG #1714).
+ * as SGLang's load guards do for non-streaming requests (and for all requests since SMG #1714;
+ * before it a streaming request counted from its streamed response on). The policies see the
+ * whole prompt; SGLang's PD router gives them a chat request's first message only.
  */
 export function createSglangPd(options: PolicyOptions = {}): PdRoutingPolicy {
   const P = 'sglang-pd';
