@@ -134,15 +134,26 @@ describe('bad input: exit code 2, one line naming the file and the field or line
     expect(r.stderr).toContain('/nonexistent/dir/exp.yaml');
   });
 
-  it('a sweep value that makes one point invalid: that point is recorded as failed, the others run', async () => {
+  it('a swept value that is bad wherever it is used is refused before anything is written', async () => {
     const dir = tempDir();
     const file = write(dir, 'bad.yaml', GOOD + 'sweep:\n  router.policy: [round-robin, nope]\n');
     const out = tempDir();
     const r = await sim('run', file, '--out', out, '--no-report', '--workers', '1');
+    expect(r.code).toBe(2);
+    expect(lines(r.stderr)).toEqual([expect.stringMatching(/bad\.yaml: sweep\.router\.policy\.1 \(line \d+\): unknown routing policy "nope"/)]);
+    expect(hasSummary(out)).toBe(false);
+  });
+
+  it('a combination that is bad only together is recorded as failed, the others run', async () => {
+    const dir = tempDir();
+    // Llama-2-13B does not fit on one A10; the other three combinations run.
+    const file = write(dir, 'bad.yaml', GOOD + 'sweep:\n  model: [Llama-3.1-8B, Llama-2-13B]\n  fleet[0].gpu: [H100-SXM, A10]\n');
+    const out = tempDir();
+    const r = await sim('run', file, '--out', out, '--no-report', '--workers', '1');
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/unknown routing policy "nope"/);
+    expect(r.stderr).toMatch(/Llama-2-13B does not fit on 1x A10/);
     const summary = JSON.parse(readFileSync(join(out, 'bad-input', 'summary.json'), 'utf8'));
-    expect(summary.runs).toHaveLength(1);
+    expect(summary.runs).toHaveLength(3);
     expect(summary.failed).toHaveLength(1);
   });
 
