@@ -69,8 +69,8 @@ export function resolveFleet(
       );
     }
     let timing;
+    const t = entry.timing ?? 'roofline';
     try {
-      const t = entry.timing ?? 'roofline';
       timing =
         t === 'roofline'
           ? createTimingModel({
@@ -89,6 +89,10 @@ export function resolveFleet(
           : createTimingModel({ kind: 'table', gpu, model, tp: entry.tp, table: tablePath(t.table, ctx.baseDir) });
     } catch (err) {
       if (err instanceof InputError && !err.file) throw new InputError(err.message, ctx.file, at('timing'));
+      // A table that is nowhere: the experiment's field, and where it was looked for.
+      if (err instanceof InputError && t !== 'roofline' && /\(ENOENT\)/.test(err.message)) {
+        throw new InputError(`timing table "${t.table}" not found (looked for ${isAbsolute(t.table) ? t.table : `${resolve(ctx.baseDir, t.table)} and the shipped profiles/timing/${t.table}`})`, ctx.file, at('timing', 'table'));
+      }
       throw err;
     }
     const maxModelLen = Math.min(engine.maxModelLen ?? model.maxModelLen, model.maxModelLen);
