@@ -34,7 +34,7 @@ export function checkGatewayLogFiles(
   configFile: string,
   where: (path: readonly PropertyKey[]) => string,
 ): void {
-  const inputs = new Set([resolve(configFile)]);
+  const config = resolve(configFile);
   const seen = new Map<string, string>();
   for (const kind of ['decisions', 'requests'] as const) {
     const path = log?.[kind];
@@ -43,7 +43,7 @@ export function checkGatewayLogFiles(
     const fail = (why: string): never => {
       throw new InputError(`${path} ${why}`, configFile, field);
     };
-    if (inputs.has(resolve(path))) fail('is the config file itself; name a log file of its own');
+    if (resolve(path) === config) fail('is the config file itself; name a log file of its own');
     const other = seen.get(resolve(path));
     if (other) fail(`is also log.${other}; give each log its own file`);
     seen.set(resolve(path), kind);

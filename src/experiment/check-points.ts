@@ -66,13 +66,15 @@ export async function checkPoints(exp: LoadedExperiment, strict = true, opts: Ch
   }
   if (bad.size > 0 && bad.size === exp.points.length) throw bad.values().next().value!;
   if (opts.wholeSweep && bad.size > 0) {
-    const carriers = new Map<string, ExperimentPoint[]>();
-    for (const p of exp.points) for (const w of sweptValueWheres(exp, p)) carriers.set(w, [...(carriers.get(w) ?? []), p]);
+    // Points carrying each swept value, and bad points blamed on it (each of those carries it).
+    const count = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+    const carriers = new Map<string, number>();
+    for (const p of exp.points) for (const w of sweptValueWheres(exp, p)) count(carriers, w);
+    const blamed = new Map<string, number>();
+    // A module stopped for time may only be slow on this machine: its points fail, the rest run.
+    for (const err of bad.values()) if (err.where !== undefined && !(err instanceof ModuleHungError)) count(blamed, err.where);
     for (const err of bad.values()) {
-      // A module stopped for time may only be slow on this machine: its points fail, the rest run.
-      if (err instanceof ModuleHungError) continue;
-      const carrying = err.where !== undefined ? carriers.get(err.where) : undefined;
-      if (carrying && carrying.every((p) => bad.get(p.id)?.where === err.where)) throw err;
+      if (err.where !== undefined && carriers.has(err.where) && blamed.get(err.where) === carriers.get(err.where)) throw err;
     }
   }
   return bad;

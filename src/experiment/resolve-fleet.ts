@@ -91,7 +91,8 @@ export function resolveFleet(
       if (err instanceof InputError && !err.file) throw new InputError(err.message, ctx.file, at('timing'));
       // A table that is nowhere: the experiment's field, and where it was looked for.
       if (err instanceof InputError && t !== 'roofline' && /\(ENOENT\)/.test(err.message)) {
-        throw new InputError(`timing table "${t.table}" not found (looked for ${isAbsolute(t.table) ? t.table : `${resolve(ctx.baseDir, t.table)} and the shipped profiles/timing/${t.table}`})`, ctx.file, at('timing', 'table'));
+        const looked = isAbsolute(t.table) ? t.table : `${resolve(ctx.baseDir, t.table)}, in the working directory and in the shipped profiles/timing/`;
+        throw new InputError(`timing table "${t.table}" not found (looked for ${looked})`, ctx.file, at('timing', 'table'));
       }
       throw err;
     }

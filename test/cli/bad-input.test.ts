@@ -62,7 +62,7 @@ const CASES: Case[] = [
   { name: 'zero duration', yaml: edit('requests: 5', 'duration: 0'), names: 'bad.yaml', where: /workload\.duration/, says: /./ },
   { name: 'zero maxNumSeqs', yaml: edit('{maxNumSeqs: 64}', '{maxNumSeqs: 0}'), names: 'bad.yaml', where: /maxNumSeqs/, says: /./ },
   { name: 'zero block size', yaml: edit('{maxNumSeqs: 64}', '{blockSize: 0}'), names: 'bad.yaml', where: /blockSize/, says: /./ },
-  { name: 'a timing table that is nowhere', yaml: edit('    engine: {maxNumSeqs: 64}', '    engine: {maxNumSeqs: 64}\n    timing: {table: nope.csv}'), names: 'bad.yaml', where: /fleet\.0\.timing\.table \(line 8\)/, says: /timing table "nope\.csv" not found \(looked for .*nope\.csv and the shipped profiles\/timing\/nope\.csv\)/ },
+  { name: 'a timing table that is nowhere', yaml: edit('    engine: {maxNumSeqs: 64}', '    engine: {maxNumSeqs: 64}\n    timing: {table: nope.csv}'), names: 'bad.yaml', where: /fleet\.0\.timing\.table \(line 8\)/, says: /timing table "nope\.csv" not found \(looked for .*nope\.csv, in the working directory and in the shipped profiles\/timing\/\)/ },
   { name: 'sweeping where results go', yaml: GOOD + 'sweep:\n  outputs.dir: [a, b]\n', names: 'bad.yaml', where: /sweep\.outputs\.dir/, says: /cannot be swept: outputs belongs to the whole experiment/ },
   { name: 'sweeping the description', yaml: GOOD + 'sweep:\n  description: [a, b]\n', names: 'bad.yaml', where: /sweep\.description/, says: /cannot be swept/ },
   { name: 'maxNumBatchedTokens below the default maxNumSeqs', yaml: edit('{maxNumSeqs: 64}', '{maxNumBatchedTokens: 1}'), names: 'bad.yaml', where: /fleet\.0\.engine\.maxNumBatchedTokens \(line 7\)/, says: /maxNumSeqs \(256, the default\) must not exceed maxNumBatchedTokens \(1\)/ },
